@@ -1,0 +1,273 @@
+"""The one params schema: every key of ``params.yaml``, its type and allowed values.
+
+``load_params(path)`` reads the file with YAML safe loading, validates it once and returns a frozen
+:class:`Params`. A bad value ends in :class:`~plancast.errors.ParamsError` whose message names the
+dotted key, what is allowed and what was given, e.g.
+``params.yaml: window.lookback: must be >= 1 (got 0)``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from plancast.errors import ParamsError
+
+PARAMS_FILE = "params.yaml"
+
+PositiveInt = Annotated[int, Field(ge=1)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SampleParams(_Section):
+    """The bundled synthetic data: a plan-snapshot export (Seed B's schema) and Seed A's wave."""
+
+    seed: int = 2026
+    parts: Annotated[int, Field(ge=1, le=500)] = 24
+    days: Annotated[int, Field(ge=20, le=2000)] = 250
+    start: date = date(2025, 1, 6)
+    seed_a_seed: int = 2022
+    seed_a_points: Annotated[int, Field(ge=40)] = 361
+
+
+class IngestParams(_Section):
+    """Maps a user's export onto the canonical snapshot table."""
+
+    source: str = "data/raw/plan_sample.xls"
+    pattern: str = "*"
+    sheets: list[str] = []
+    xls_engine: Literal["calamine", "xlrd"] = "calamine"
+    part_column: str | None = "Part Number"
+    part_name: str = "series"
+    time_column: str = "CRET_TIME"
+    time_format: str = "%Y%m%d%H%M"
+    target_column: str = "D일 투입예정 수량(D일계획)"
+    horizon_pattern: str = r"^D\+(\d+)일"
+    max_horizon: Annotated[int, Field(ge=0, le=60)] = 12
+    parts: list[str] = []
+    on_bad_rows: Literal["error", "quarantine"] = "error"
+
+    @field_validator("source")
+    @classmethod
+    def _inside_project(cls, value: str) -> str:
+        if Path(value).is_absolute() or ".." in Path(value).parts:
+            raise ValueError("must be a path inside the project (relative, no '..')")
+        return value
+
+    @field_validator("horizon_pattern")
+    @classmethod
+    def _one_group(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"is not a valid regular expression ({exc})") from None
+        if compiled.groups < 1:
+            raise ValueError("needs one group that captures k, e.g. '^D\\+(\\d+)'")
+        return value
+
+
+class CorrelateParams(_Section):
+    min_pairs: Annotated[int, Field(ge=3)] = 10
+
+
+class SelectFeaturesParams(_Section):
+    method: Literal["top_k", "threshold", "explicit"] = "top_k"
+    basis: Literal["pooled", "per_part"] = "pooled"
+    top_k: Annotated[int, Field(ge=0)] = 3
+    threshold: Fraction = 0.3
+    horizons: list[PositiveInt] = [3, 4, 5]
+
+
+class WindowParams(_Section):
+    lookback: PositiveInt = 10
+    delays: list[PositiveInt] = [1, 2, 3]
+
+    @field_validator("delays")
+    @classmethod
+    def _distinct_sorted(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise ValueError("needs at least one delay")
+        if len(set(value)) != len(value) or sorted(value) != value:
+            raise ValueError("must be distinct and increasing, e.g. [1, 2, 3]")
+        return value
+
+
+class SplitScaleParams(_Section):
+    fractions: list[Fraction] = [0.7, 0.1, 0.2]
+    scaler: Literal["standard", "minmax"] = "standard"
+
+    @field_validator("fractions")
+    @classmethod
+    def _three_summing_to_one(cls, value: list[float]) -> list[float]:
+        if len(value) != 3 or abs(sum(value) - 1.0) > 1e-9 or value[0] <= 0:
+            raise ValueError("must be three fractions [train, validation, test] summing to 1, train > 0")
+        return value
+
+
+class LayerSpec(_Section):
+    """One recurrent layer of a network, in the order it is stacked."""
+
+    type: Literal["lstm", "gru", "hand_lstm"]
+    units: PositiveInt
+    activation: str = "tanh"
+    recurrent_activation: str = "sigmoid"
+    dropout: Fraction = 0.0
+    recurrent_dropout: Fraction = 0.0
+    return_sequences: bool = False
+
+    @field_validator("activation", "recurrent_activation")
+    @classmethod
+    def _known_activation(cls, value: str) -> str:
+        allowed = ("tanh", "sigmoid", "relu", "linear", "hard_sigmoid", "elu", "selu", "softsign")
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)} (got {value!r})")
+        return value
+
+
+class ModelSpec(_Section):
+    """A network (recurrent layers + Dense head) and how it is trained."""
+
+    layers: Annotated[list[LayerSpec], Field(min_length=1)]
+    loss: Literal["mse", "mae", "huber"] = "mse"
+    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
+    learning_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.001
+    epochs: PositiveInt = 60
+    batch_size: PositiveInt = 32
+    patience: Annotated[int, Field(ge=0)] = 8  # 0 = no early stopping (Seed B's plain run)
+
+    @model_validator(mode="after")
+    def _sequences_feed_recurrent_layers(self) -> ModelSpec:
+        for index, layer in enumerate(self.layers[:-1]):
+            if not layer.return_sequences:
+                raise _KeyedError(
+                    f"layers.{index}.return_sequences",
+                    f"must be true: layer {index + 1} is recurrent and needs a sequence as input",
+                    relative=True,
+                )
+        if self.layers[-1].return_sequences:
+            raise _KeyedError(
+                f"layers.{len(self.layers) - 1}.return_sequences",
+                "must be false on the last layer: the Dense head takes one vector per window",
+                relative=True,
+            )
+        return self
+
+
+class TrainParams(_Section):
+    seed: int = 42
+    scope: Literal["global", "per_part"] = "global"
+    models: Annotated[list[str], Field(min_length=1)] = ["lstm"]
+
+
+class EvaluateParams(_Section):
+    season_period: PositiveInt = 5
+    ridge_alpha: Annotated[float, Field(ge=0.0)] = 1.0
+
+
+class ForecastParams(_Section):
+    engine: Literal["keras", "onnx"] = "keras"
+    recursive_steps: Annotated[int, Field(ge=0, le=10000)] = 0
+
+
+class Params(_Section):
+    sample: SampleParams = SampleParams()
+    ingest: IngestParams = IngestParams()
+    correlate: CorrelateParams = CorrelateParams()
+    select_features: SelectFeaturesParams = SelectFeaturesParams()
+    window: WindowParams = WindowParams()
+    split_scale: SplitScaleParams = SplitScaleParams()
+    train: TrainParams = TrainParams()
+    models: dict[str, ModelSpec] = {}
+    evaluate: EvaluateParams = EvaluateParams()
+    forecast: ForecastParams = ForecastParams()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Params:
+        for name in self.train.models:
+            if name not in self.models:
+                known = ", ".join(sorted(self.models)) or "none"
+                raise _KeyedError("train.models", f"names {name!r}, which is not under models (known: {known})")
+        for name in self.models:
+            if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+                raise _KeyedError(f"models.{name}", "model names may use letters, digits, '_' and '-' only")
+        if self.forecast.recursive_steps and self.window.delays != [1]:
+            raise _KeyedError(
+                "forecast.recursive_steps",
+                "the recursive forecast feeds each prediction back as the next input, so it needs "
+                "window.delays: [1]",
+            )
+        return self
+
+
+class _KeyedError(ValueError):
+    """A cross-field error that knows which dotted key it is about."""
+
+    def __init__(self, key: str, message: str, relative: bool = False) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+        self.relative = relative  # key continues the location pydantic reports
+
+
+def _format_validation_error(source: str, error: ValidationError) -> str:
+    first = error.errors()[0]
+    ctx_error = first.get("ctx", {}).get("error")
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if isinstance(ctx_error, _KeyedError):
+        full_key = f"{key}.{ctx_error.key}" if ctx_error.relative and first["loc"] else ctx_error.key
+        return f"{source}: {full_key}: {ctx_error.message}"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "is not a known parameter"
+    elif first["type"] == "missing":
+        message = "is required"
+    elif "input" in first and not isinstance(first["input"], dict | list):
+        message = f"{message} (got {first['input']!r})"
+    return f"{source}: {key}: {message}"
+
+
+def parse_params(raw: object, source: str = PARAMS_FILE) -> Params:
+    """Validate an already-loaded mapping; errors name ``source`` and the dotted key."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{source}: the top level must be a mapping of sections")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        raise ParamsError(_format_validation_error(source, exc)) from None
+
+
+def load_params(path: str | Path = PARAMS_FILE) -> Params:
+    """Read ``params.yaml`` with YAML safe loading and validate it."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: file not found") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ParamsError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_params(raw, str(path))
+
+
+def main() -> None:  # pragma: no cover - exercised through the CLI test
+    from plancast.stage import run_stage
+
+    run_stage(lambda params: print("params.yaml is valid"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,99 @@
+"""The params schema: the shipped file is valid, and each kind of bad value names its key."""
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from plancast.errors import ParamsError
+from plancast.params import load_params, parse_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+
+
+def test_shipped_params_are_valid(raw):
+    params = parse_params(raw)
+    assert params.window.lookback >= 1
+    assert set(params.train.models) <= set(params.models)
+
+
+def test_every_seed_config_is_valid(raw):
+    for config in sorted((ROOT / "configs").glob("*.yaml")):
+        overrides = yaml.safe_load(config.read_text(encoding="utf-8"))
+        merged = copy.deepcopy(raw)
+        for dotted, value in overrides["set"].items():
+            node = merged
+            *parents, leaf = dotted.split(".")
+            for key in parents:
+                node = node.setdefault(key, {})
+            node[leaf] = value
+        parse_params(merged, str(config))
+
+
+def _error_for(raw: dict, mutate) -> str:
+    changed = copy.deepcopy(raw)
+    mutate(changed)
+    with pytest.raises(ParamsError) as info:
+        parse_params(changed)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda r: r["window"].update(lookback=0), "params.yaml: window.lookback: "),
+        (lambda r: r["window"].update(delays=[3, 1]), "params.yaml: window.delays: must be distinct and increasing"),
+        (lambda r: r["window"].update(extra=1), "params.yaml: window.extra: is not a known parameter"),
+        (lambda r: r["ingest"].update(on_bad_rows="skip"), "params.yaml: ingest.on_bad_rows: "),
+        (lambda r: r["ingest"].update(source="/etc/passwd"), "ingest.source: must be a path inside the project"),
+        (lambda r: r["ingest"].update(source="../outside.xls"), "ingest.source: must be a path inside the project"),
+        (lambda r: r["ingest"].update(horizon_pattern="D+("), "ingest.horizon_pattern: is not a valid regular"),
+        (lambda r: r["split_scale"].update(fractions=[0.5, 0.1, 0.1]), "split_scale.fractions: must be three"),
+        (lambda r: r["models"]["lstm"]["layers"][0].update(type="transformer"), "models.lstm.layers.0.type: "),
+        (lambda r: r["models"]["lstm"]["layers"][0].update(units=-4), "models.lstm.layers.0.units: "),
+        (
+            lambda r: r["models"]["lstm_gru"]["layers"][0].update(return_sequences=False),
+            "models.lstm_gru.layers.0.return_sequences: must be true",
+        ),
+        (lambda r: r["train"].update(models=["nope"]), "train.models: names 'nope', which is not under models"),
+        (lambda r: r["forecast"].update(recursive_steps=5), "forecast.recursive_steps: "),
+        (lambda r: r["forecast"].update(engine="tflite"), "forecast.engine: "),
+    ],
+)
+def test_bad_values_name_their_key(raw, mutate, expected):
+    message = _error_for(raw, mutate)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_unreadable_yaml_names_the_line(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("window:\n  lookback: [1\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"params.yaml: line \d+ is not valid YAML"):
+        load_params(path)
+
+
+def test_yaml_tags_that_would_run_code_are_refused(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("window: !!python/object/apply:os.system ['echo hacked']\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="is not valid YAML"):
+        load_params(path)
+
+
+def test_stage_prints_one_line_and_exits_2(tmp_path):
+    (tmp_path / "params.yaml").write_text("window:\n  lookback: -1\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "plancast.params"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: params.yaml: window.lookback: Input should be greater than or equal to 1 (got -1)"
+    ]
