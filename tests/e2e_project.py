@@ -1,0 +1,112 @@
+"""A copy of this project in a temporary git repo, driven by the real `dvc` command.
+
+Used by the end-to-end tests: the copy holds every file git would commit (tracked, plus untracked
+files git does not ignore), a tiny params.yaml, a fresh git history and no DVC cache.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+# Small enough to run the whole pipeline in about a minute on two cores.
+TINY_OVERRIDES = {
+    "sample.parts": 3,
+    "sample.days": 45,
+    "window.lookback": 5,
+    "window.delays": [1, 2],
+    "train.models": ["lstm", "hand_lstm"],
+    "models.lstm.layers": [{"type": "lstm", "units": 4}],
+    "models.lstm.epochs": 3,
+    "models.lstm.batch_size": 16,
+    "models.hand_lstm.layers": [
+        {"type": "hand_lstm", "units": 4, "activation": "relu", "dropout": 0.2, "return_sequences": True},
+        {"type": "hand_lstm", "units": 4, "activation": "relu"},
+    ],
+    "models.hand_lstm.epochs": 3,
+    "models.hand_lstm.batch_size": 16,
+}
+
+
+def set_dotted(tree: dict, dotted: str, value: object) -> None:
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        tree = tree[key]
+    tree[leaf] = value
+
+
+def project_files() -> list[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    return [name for name in listed if name and (ROOT / name).is_file()]
+
+
+class Project:
+    """A temporary copy of the project with helpers to run git and dvc in it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.env = {
+            **os.environ,
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PYTHONPATH": str(path / "src"),  # the copy's library, not the editable install's
+            "DVC_NO_ANALYTICS": "1",
+            "GIT_AUTHOR_NAME": "e2e", "GIT_AUTHOR_EMAIL": "e2e@plancast.invalid",
+            "GIT_COMMITTER_NAME": "e2e", "GIT_COMMITTER_EMAIL": "e2e@plancast.invalid",
+        }  # fmt: skip
+
+    @classmethod
+    def create(cls, path: Path, overrides: dict | None = None) -> Project:
+        for name in project_files():
+            if name == "dvc.lock" or name.startswith(("metrics/", "dvclive/", "plots/", "data/reports/")):
+                continue  # start from no results, as a user's first run would
+            target = path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target)
+        project = cls(path)
+        project.set_params({**TINY_OVERRIDES, **(overrides or {})})
+        project.run("git", "init", "-q", "-b", "main")
+        project.commit("initial")
+        return project
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(args, cwd=self.path, env=self.env, capture_output=True, text=True, check=False)
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(args)} exited {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
+        return result
+
+    def dvc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.run(str(BIN / "dvc"), *args, check=check)
+
+    def repro(self, *args: str) -> set[str]:
+        """Run `dvc repro` and return the names of the stages that actually ran."""
+        output = self.dvc("repro", *args).stdout
+        return set(re.findall(r"Running stage '([^']+)'", output))
+
+    def params(self) -> dict:
+        return yaml.safe_load((self.path / "params.yaml").read_text(encoding="utf-8"))
+
+    def set_params(self, overrides: dict) -> None:
+        params = self.params()
+        for dotted, value in overrides.items():
+            set_dotted(params, dotted, value)
+        (self.path / "params.yaml").write_text(
+            yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+
+    def commit(self, message: str) -> None:
+        self.run("git", "add", "-A")
+        self.run("git", "commit", "-q", "-m", message, "--allow-empty")

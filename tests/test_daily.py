@@ -1,0 +1,157 @@
+"""Daily-last: the latest snapshot of each part and day, checked against Seed B's printed first rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from plancast.daily import check_snapshots, daily_summary, horizon_columns, last_snapshot_per_day
+from plancast.errors import InputDataError
+
+HORIZONS = [f"h{k}" for k in range(1, 13)]
+
+# Seed B's printed daily rows: (time of the last snapshot, [D, D+1 .. D+12]); Part 95 on the same days.
+SEED_B_TIMES = [
+    "2021-09-13 18:30",
+    "2021-09-14 17:30",
+    "2021-09-15 16:33",
+    "2021-09-16 17:06",
+    "2021-09-17 06:32",
+]
+SEED_B_ROWS = {
+    "Part 94": [
+        [42, 32, 30, 30, 30, 38, 0, 30, 30, 30, 30, 30, 0],
+        [40, 30, 30, 30, 50, 45, 30, 30, 30, 30, 30, 0, 0],
+        [40, 30, 30, 47, 43, 51, 0, 0, 0, 30, 30, 0, 30],
+        [47, 30, 0, 53, 42, 39, 0, 0, 30, 30, 0, 30, 30],
+        [46, 30, 30, 44, 37, 51, 0, 30, 30, 0, 30, 30, 30],
+    ],
+    "Part 95": [
+        [113, 0, 274, 274, 270, 251, 0, 218, 78, 35, 167, 277, 0],
+        [209, 296, 275, 276, 280, 193, 204, 109, 28, 158, 277, 0, 0],
+        [209, 267, 240, 267, 340, 331, 0, 0, 0, 277, 249, 0, 233],
+        [288, 244, 0, 282, 241, 267, 0, 0, 277, 242, 0, 242, 164],
+        [276, 277, 246, 320, 241, 354, 0, 250, 273, 0, 277, 277, 215],
+    ],
+}
+
+
+def _snapshot(part: str, time: str, values: list[float]) -> dict[str, object]:
+    return {"part": part, "snapshot_time": pd.Timestamp(time), "target": float(values[0])} | {
+        name: float(v) for name, v in zip(HORIZONS, values[1:], strict=True)
+    }
+
+
+def seed_b_snapshots(seed: int = 0) -> pd.DataFrame:
+    """Seed B's printed last-of-day rows, plus earlier snapshots of the same days with other values."""
+    rng = np.random.default_rng(seed)
+    records = []
+    for part, rows in SEED_B_ROWS.items():
+        for time, values in zip(SEED_B_TIMES, rows, strict=True):
+            records.append(_snapshot(part, time, values))
+            day = pd.Timestamp(time).normalize()
+            last = pd.Timestamp(time)
+            # earlier the same day (one at midnight exactly), all with different numbers
+            for earlier in sorted({day, day + (last - day) / 2, last - pd.Timedelta(minutes=1)}):
+                if earlier < last:
+                    records.append(_snapshot(part, str(earlier), [v + 1000 for v in values]))
+    frame = pd.DataFrame(records)
+    frame = frame.assign(source_file="plan.xls", sheet="Sheet1", source_row=np.arange(len(frame)) + 2)
+    return frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+
+
+def test_seed_b_last_snapshot_of_each_day_is_the_printed_row() -> None:
+    daily = last_snapshot_per_day(seed_b_snapshots())
+
+    assert list(daily.columns) == ["part", "day", "snapshot_time", "snapshots", "target", *HORIZONS]
+    assert list(daily["part"]) == ["Part 94"] * 5 + ["Part 95"] * 5
+    for part, rows in SEED_B_ROWS.items():
+        got = daily[daily["part"] == part]
+        assert got[["target", *HORIZONS]].to_numpy().tolist() == [[float(v) for v in r] for r in rows]
+        assert list(got["snapshot_time"]) == [pd.Timestamp(t) for t in SEED_B_TIMES]
+        assert list(got["day"]) == [pd.Timestamp(t[:10]) for t in SEED_B_TIMES]
+    # 18:30 -> 00:00, 09:15, 18:29 earlier; 06:32 -> 00:00, 03:16, 06:31 earlier: 4 snapshots every day
+    assert daily["snapshots"].tolist() == [4] * 10
+    assert daily["snapshots"].dtype == np.int64
+
+
+def test_row_order_does_not_matter() -> None:
+    first = last_snapshot_per_day(seed_b_snapshots(seed=1))
+    second = last_snapshot_per_day(seed_b_snapshots(seed=2))
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_equal_times_keep_the_row_that_comes_last_and_days_split_at_midnight() -> None:
+    snapshots = pd.DataFrame(
+        {
+            "part": ["A", "A", "A", "A"],
+            "snapshot_time": pd.to_datetime(
+                ["2024-03-01 23:59", "2024-03-01 23:59", "2024-03-02 00:00", "2024-03-02 00:01"]
+            ),
+            "target": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    daily = last_snapshot_per_day(snapshots)
+    assert daily["target"].tolist() == [2.0, 4.0]
+    assert daily["snapshots"].tolist() == [2, 2]
+    assert horizon_columns(daily) == []
+
+
+def test_integer_steps_are_already_days_and_duplicates_keep_the_last() -> None:
+    snapshots = pd.DataFrame(
+        {
+            "part": ["series"] * 4,
+            "snapshot_time": np.array([2, 0, 1, 1], dtype=np.int64),
+            "target": [20.0, 0.0, 10.0, 11.0],
+        }
+    )
+    daily = last_snapshot_per_day(snapshots)
+    assert daily["day"].tolist() == [0, 1, 2]
+    assert daily["day"].dtype == np.int64
+    assert daily["target"].tolist() == [0.0, 11.0, 20.0]
+    assert daily["snapshots"].tolist() == [1, 2, 1]
+
+
+def test_horizon_columns_are_sorted_numerically() -> None:
+    frame = pd.DataFrame(columns=["part", "h10", "h2", "h1", "hx", "target", "h0"])
+    assert horizon_columns(frame) == [1, 2, 10]
+    daily = last_snapshot_per_day(
+        pd.DataFrame(
+            {
+                "part": ["A"],
+                "snapshot_time": [pd.Timestamp("2024-01-01 08:00")],
+                "target": [1.0],
+                "h10": [3.0],
+                "h2": [2.0],
+            }
+        )
+    )
+    assert list(daily.columns) == ["part", "day", "snapshot_time", "snapshots", "target", "h2", "h10"]
+
+
+def test_summary_counts_days_and_snapshots_per_part() -> None:
+    snapshots = seed_b_snapshots()
+    summary = daily_summary(snapshots, last_snapshot_per_day(snapshots))
+    assert summary["parts"]["Part 94"] == {
+        "days": 5,
+        "snapshots": 20,
+        "first_day": "2021-09-13",
+        "last_day": "2021-09-17",
+    }
+    assert summary["total_days"] == 10
+    assert summary["total_snapshots"] == 40
+    assert (summary["first_day"], summary["last_day"]) == ("2021-09-13", "2021-09-17")
+    assert summary["horizons"] == 12
+
+
+def test_bad_snapshot_tables_name_the_file_and_column() -> None:
+    good = seed_b_snapshots()
+    with pytest.raises(InputDataError, match=r"^snap\.parquet: column 'target' is missing"):
+        check_snapshots(good.drop(columns="target"), "snap.parquet")
+    with_gap = good.assign(snapshot_time=good["snapshot_time"].where(good.index != 3))
+    with pytest.raises(InputDataError, match="'snapshot_time' has 1 empty value"):
+        check_snapshots(with_gap, "snap.parquet")
+    with pytest.raises(InputDataError, match="must be datetime or integer"):
+        check_snapshots(good.assign(snapshot_time="202109131830"), "snap.parquet")
+    check_snapshots(good, "snap.parquet")

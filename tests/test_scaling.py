@@ -1,0 +1,119 @@
+"""Time-ordered split per part, and per-part scalers fitted on training windows only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from plancast.scaling import (
+    fit_scalers,
+    inverse_transform_targets,
+    scale_targets,
+    split_and_scale,
+    split_by_time,
+    transform,
+)
+
+
+def test_seed_b_44_windows_split_30_5_9() -> None:
+    train, val, test = split_by_time(np.array(["Part 94"] * 44), [0.7, 0.1, 0.2])
+    assert train.tolist() == list(range(30))
+    assert val.tolist() == list(range(30, 35))
+    assert test.tolist() == list(range(35, 44))
+    assert train.dtype == np.int64
+
+
+def test_split_points_survive_float_rounding_and_apply_per_part() -> None:
+    # (0.7 + 0.1) * 10 is 7.999999999999999 in floats; int() of it would put 7, not 8, before test
+    labels = np.array(["A"] * 10 + ["B"] * 4)
+    train, val, test = split_by_time(labels, [0.7, 0.1, 0.2])
+    assert train.tolist() == [*range(7), 10, 11]  # B: int(0.7 * 4) = 2
+    assert val.tolist() == [7, 12]  # B: up to int(0.8 * 4) = 3
+    assert test.tolist() == [8, 9, 13]
+
+
+def tiny_windows() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Part A: 4 windows of lookback 2 and 2 features; part B: 4 windows with larger numbers."""
+    a_inputs = np.array(
+        [
+            [[1.0, 10.0], [3.0, 10.0]],
+            [[3.0, 10.0], [5.0, 10.0]],
+            [[5.0, 10.0], [7.0, 10.0]],
+            [[7.0, 10.0], [9.0, 10.0]],
+        ]
+    )
+    a_targets = np.array([[2.0, 4.0], [6.0, 8.0], [10.0, 12.0], [14.0, 16.0]])
+    inputs = np.concatenate([a_inputs, 100 * a_inputs + 5])
+    targets = np.concatenate([a_targets, 100 * a_targets])
+    return inputs, targets, np.array(["A"] * 4 + ["B"] * 4)
+
+
+def test_standard_scaler_by_hand_on_training_windows_only() -> None:
+    inputs, targets, labels = tiny_windows()
+    train = np.array([0, 1, 4, 5])  # first two windows of each part
+    scalers = fit_scalers(inputs, targets, labels, train, "standard")
+    a = scalers["parts"]["A"]
+    # feature 0 over A's training windows and time steps: 1 3 3 5 -> mean 3, std sqrt(2) (ddof 0)
+    assert a["feature_offset"] == pytest.approx([3.0, 10.0])
+    assert a["feature_scale"] == pytest.approx([np.sqrt(2.0), 1.0])  # feature 1 is constant: scale 1
+    # target over both delays: 2 4 6 8 -> mean 5, std sqrt(5)
+    assert (a["target_offset"], a["target_scale"]) == pytest.approx((5.0, np.sqrt(5.0)))
+    b = scalers["parts"]["B"]
+    assert b["feature_offset"] == pytest.approx([305.0, 1005.0])
+    assert b["target_scale"] == pytest.approx(100 * np.sqrt(5.0))
+    assert scalers["kind"] == "standard"
+
+
+def test_changing_a_test_value_does_not_change_the_scaler() -> None:
+    inputs, targets, labels = tiny_windows()
+    train = np.array([0, 1, 4, 5])
+    before = fit_scalers(inputs, targets, labels, train, "standard")
+    inputs[3] += 1000.0
+    targets[7] -= 1000.0
+    assert fit_scalers(inputs, targets, labels, train, "standard") == before
+
+
+def test_minmax_maps_the_training_range_to_0_1() -> None:
+    inputs, targets, labels = tiny_windows()
+    train = np.array([0, 1, 4, 5])
+    scalers = fit_scalers(inputs, targets, labels, train, "minmax")
+    assert scalers["parts"]["A"]["feature_offset"] == pytest.approx([1.0, 10.0])
+    assert scalers["parts"]["A"]["feature_scale"] == pytest.approx([4.0, 1.0])
+    scaled_inputs, scaled_targets = transform(inputs[train], targets[train], labels[train], scalers)
+    assert scaled_inputs[..., 0].min() == 0.0 and scaled_inputs[..., 0].max() == 1.0
+    assert scaled_targets.min() == 0.0 and scaled_targets.max() == 1.0
+    # later windows may leave [0, 1]: A's last target 16 -> (16 - 2) / 6
+    assert scale_targets(targets[[3]], labels[[3]], scalers)[0, 1] == pytest.approx(14 / 6)
+
+
+@pytest.mark.parametrize("kind", ["standard", "minmax"])
+def test_inverse_undoes_transform(kind: str) -> None:
+    inputs, targets, labels = tiny_windows()
+    scalers = fit_scalers(inputs, targets, labels, np.array([0, 1, 4, 5]), kind)
+    _, scaled = transform(inputs, targets, labels, scalers)
+    np.testing.assert_allclose(inverse_transform_targets(scaled, labels, scalers), targets, rtol=1e-12)
+    np.testing.assert_allclose(
+        inverse_transform_targets(scaled[:, 0], labels, scalers), targets[:, 0], rtol=1e-12
+    )
+
+
+def test_split_and_scale_writes_float32_splits_and_skips_parts_without_training() -> None:
+    inputs, targets, labels = tiny_windows()
+    inputs = np.concatenate([inputs, inputs[:1]])
+    targets = np.concatenate([targets, targets[:1]])
+    labels = np.append(labels, "C")  # one window: int(0.7 * 1) = 0 training windows
+    windows = {"inputs": inputs, "targets": targets, "part": labels}
+
+    arrays, scalers, report = split_and_scale(windows, [0.5, 0.25, 0.25], "standard")
+
+    assert sorted(scalers["parts"]) == ["A", "B"]
+    assert report["skipped"] == {"C": "1 window(s), none of them in train (fraction 0.5)"}
+    assert report["parts"] == {"A": {"train": 2, "val": 1, "test": 1}, "B": {"train": 2, "val": 1, "test": 1}}
+    assert report["totals"] == {"train": 4, "val": 2, "test": 2}
+    assert arrays["window_train"].tolist() == [0, 1, 4, 5]
+    assert arrays["window_val"].tolist() == [2, 6]
+    assert arrays["window_test"].tolist() == [3, 7]
+    assert arrays["inputs_train"].dtype == np.float32 and arrays["inputs_train"].shape == (4, 2, 2)
+    assert arrays["targets_test"].dtype == np.float32 and arrays["targets_test"].shape == (2, 2)
+    # A's first target 2 with mean 5, std sqrt(5)
+    assert arrays["targets_train"][0, 0] == pytest.approx(-3 / np.sqrt(5.0), rel=1e-6)

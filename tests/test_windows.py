@@ -1,0 +1,226 @@
+"""Windows (Seed B and Seed A shapes), and the chain daily -> correlate -> features -> windows -> split."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from plancast.artifacts import load_npz, write_parquet
+from plancast.correlation import horizon_correlations
+from plancast.daily import last_snapshot_per_day
+from plancast.errors import ParamsError
+from plancast.features import select_horizons
+from plancast.params import Params, parse_params
+from plancast.scaling import split_and_scale
+from plancast.windows import make_windows, window_report
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def numbered_daily(part: str, days: int, horizons: list[int]) -> pd.DataFrame:
+    """Row t: target = 100 t, h{k} = 100 t + k, so every value says where it came from."""
+    t = np.arange(days, dtype=np.float64)
+    columns = {"target": 100 * t} | {f"h{k}": 100 * t + k for k in horizons}
+    return pd.DataFrame({"part": part, "day": pd.date_range("2021-09-13", periods=days)} | columns)
+
+
+def same_columns(parts: list[str], columns: list[str]) -> dict[str, object]:
+    return {"columns": {part: columns for part in parts}}
+
+
+def test_seed_b_49_days_lookback_3_delay_3_gives_44_windows_of_3_by_4() -> None:
+    daily = numbered_daily("Part 94", 49, list(range(1, 13)))
+    windows = make_windows(daily, same_columns(["Part 94"], ["target", "h3", "h4", "h5"]), 3, [3])
+
+    assert windows["inputs"].shape == (44, 3, 4)
+    assert windows["inputs"].dtype == np.float64
+    # window 0 = rows 0..2 of D, D+3, D+4, D+5; its target is row 5's D
+    np.testing.assert_array_equal(
+        windows["inputs"][0], [[0, 3, 4, 5], [100, 103, 104, 105], [200, 203, 204, 205]]
+    )
+    assert windows["targets"].shape == (44, 1)
+    assert windows["targets"][0, 0] == 500.0
+    assert windows["targets"][-1, 0] == 4800.0  # the last window ends at row 45, its target is row 48
+    assert windows["plan"][0, 0] == 203.0  # the D+3 plan made on row 2 for row 5
+    assert windows["end_row"].tolist() == list(range(2, 46))
+    assert windows["end_row"].dtype == np.int64
+    assert windows["delays"].tolist() == [3]
+    assert windows["feature_names"].tolist() == ["target", "h3", "h4", "h5"]
+    assert set(windows["part"].tolist()) == {"Part 94"}
+
+
+def seed_a_daily() -> pd.DataFrame:
+    """Seed A's wave: 361 steps, cos with uniform noise on the second half of each 30-step cycle."""
+    x = np.arange(361)
+    phase = (x % 30) / 30
+    noise = np.random.RandomState(2022).random_sample(361)
+    y = np.where(phase < 0.5, 20 * np.cos(2 * np.pi * phase), 20 * (np.cos(2 * np.pi * phase) + noise))
+    return pd.DataFrame({"part": "series", "day": x.astype(np.int64), "target": y})
+
+
+def test_seed_a_361_points_lookback_30_gives_331_one_step_windows() -> None:
+    daily = seed_a_daily()
+    windows = make_windows(daily, same_columns(["series"], ["target"]), 30, [1])
+
+    assert windows["inputs"].shape == (331, 30, 1)
+    y = daily["target"].to_numpy()
+    np.testing.assert_array_equal(windows["inputs"][7, :, 0], y[7:37])
+    np.testing.assert_array_equal(windows["targets"][:, 0], y[windows["end_row"] + 1])
+    assert windows["end_row"][0] == 29
+    assert np.isnan(windows["plan"]).all()  # a single series has no planner's number
+
+
+def test_several_delays_plan_columns_and_part_order() -> None:
+    daily = pd.concat(
+        [numbered_daily("B", 8, [1, 2]), numbered_daily("A", 6, [1, 2]), numbered_daily("C", 4, [1, 2])]
+    )
+    windows = make_windows(daily.iloc[::-1], same_columns(["A", "B", "C"], ["target", "h1"]), 2, [1, 3])
+
+    # A: 6 rows -> 6 - 2 - 3 + 1 = 2 windows, B: 4, C: 4 rows < 2 + 3, none
+    assert windows["part"].tolist() == ["A", "A", "B", "B", "B", "B"]
+    assert windows["end_row"].tolist() == [1, 2, 1, 2, 3, 4]
+    np.testing.assert_array_equal(windows["targets"][:2], [[200, 400], [300, 500]])
+    np.testing.assert_array_equal(windows["plan"][:2, 0], [101, 201])  # h1 at end_row
+    assert np.isnan(windows["plan"][:, 1]).all()  # there is no h3 column
+
+    report = window_report(daily, windows, 2, [1, 3])
+    assert report["parts"] == {"A": 2, "B": 4}
+    assert report["skipped"] == {"C": "4 days, fewer than lookback + max(delays) = 5"}
+    assert report["shape"] == {"inputs": [6, 2, 2], "targets": [6, 2]}
+
+
+def test_windows_with_missing_values_are_left_out_and_counted() -> None:
+    daily = numbered_daily("A", 10, [1])
+    daily.loc[4, "h1"] = np.nan  # inside the inputs of windows ending at rows 4, 5, 6
+    windows = make_windows(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
+    assert windows["end_row"].tolist() == [2, 3, 7, 8]
+    assert window_report(daily, windows, 3, [1])["dropped_incomplete"] == {"A": 3}
+
+
+def test_per_part_feature_lists_of_different_length_name_the_basis() -> None:
+    daily = pd.concat([numbered_daily("A", 10, [1, 2]), numbered_daily("B", 10, [1, 2])])
+    features = {"columns": {"A": ["target", "h1"], "B": ["target", "h1", "h2"]}}
+    with pytest.raises(ParamsError, match=r"^select_features\.basis: .*basis: pooled or method: top_k"):
+        make_windows(daily, features, 3, [1])
+    same_width = make_windows(daily, {"columns": {"A": ["target", "h1"], "B": ["target", "h2"]}}, 3, [1])
+    assert same_width["feature_names"].tolist() == ["target", "h1|h2"]
+
+
+def synthetic_snapshots(parts: dict[str, int], seed: int = 7) -> pd.DataFrame:
+    """Two snapshots a day; the plan for k days ahead is the actual plus noise that grows with k."""
+    rng = np.random.default_rng(seed)
+    records = []
+    for part, days in parts.items():
+        actual = rng.normal(100, 20, size=days + 4)
+        for t, day in enumerate(pd.date_range("2025-01-06", periods=days)):
+            for hour, final in ((8, False), (17, True)):
+                plans = {f"h{k}": actual[t + k] + rng.normal(0, 6 * k) for k in range(1, 5)}
+                target = actual[t] if final else actual[t] + 50
+                records.append(
+                    {"part": part, "snapshot_time": day + pd.Timedelta(hours=hour), "target": target}
+                )
+                records[-1] |= plans
+    frame = pd.DataFrame(records)
+    return frame.assign(source_file="plan.xls", sheet="Sheet1", source_row=np.arange(len(frame)) + 2)
+
+
+def test_library_chain_from_snapshots_to_scaled_splits() -> None:
+    daily = last_snapshot_per_day(synthetic_snapshots({"P1": 40, "P2": 40, "P3": 6}))
+    table = horizon_correlations(daily, min_pairs=10)
+    features = select_horizons(table, "top_k", "pooled", 2, 0.3, [], parts=sorted(daily["part"].unique()))
+    assert features["columns"]["P3"] == ["target", "h1", "h2"]  # the least noisy plans correlate best
+    windows = make_windows(daily, features, 5, [1, 2])
+    assert windows["inputs"].shape == (2 * 34, 5, 3)  # P3's 6 days are too few for 5 + 2
+    arrays, scalers, report = split_and_scale(windows, [0.7, 0.1, 0.2], "standard")
+    assert report["totals"] == {"train": 2 * 23, "val": 2 * 4, "test": 2 * 7}
+    assert sorted(scalers["parts"]) == ["P1", "P2"]
+    assert abs(arrays["targets_train"].mean()) < 1e-5  # standardised on exactly these windows
+
+
+def load_stage(name: str):
+    spec = importlib.util.spec_from_file_location(f"stage_{name}", ROOT / "stages" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+STAGES = ["daily_last", "correlate", "select_features", "window", "split_scale"]
+OUTPUTS = [
+    "data/interim/daily.parquet",
+    "metrics/daily_last.json",
+    "data/reports/correlation.csv",
+    "metrics/correlate.json",
+    "plots/correlation_heatmap.png",
+    "data/features/features.json",
+    "data/windows/windows.npz",
+    "metrics/window.json",
+    "data/prepared/splits.npz",
+    "data/prepared/scalers.json",
+    "metrics/split_scale.json",
+]
+
+
+def chain_params(**sections: dict[str, object]) -> Params:
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    for section, values in sections.items():
+        raw[section] = raw.get(section, {}) | values
+    return parse_params(raw)
+
+
+def run_chain(folder: Path, snapshots: pd.DataFrame, params: Params, monkeypatch) -> dict[str, bytes]:
+    monkeypatch.chdir(folder)
+    write_parquet("data/interim/snapshots.parquet", snapshots)
+    for name in STAGES:
+        load_stage(name).main(params)
+    return {path: (folder / path).read_bytes() for path in OUTPUTS}
+
+
+def test_stage_chain_is_byte_identical_across_runs(tmp_path, monkeypatch, capsys) -> None:
+    snapshots = synthetic_snapshots({"P1": 30, "P2": 30, "P3": 5})
+    params = chain_params(window={"lookback": 4, "delays": [1, 2]}, select_features={"top_k": 2})
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = run_chain(tmp_path / "a", snapshots, params, monkeypatch)
+    second = run_chain(tmp_path / "b", snapshots.iloc[::-1], params, monkeypatch)
+    assert first == second
+
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 2 * len(STAGES)
+    assert printed[0] == "daily_last: 130 snapshots -> 65 part-days (3 parts, 2025-01-06 .. 2025-02-04)"
+    window_metrics = json.loads(first["metrics/window.json"])
+    assert window_metrics["skipped"] == {"P3": "5 days, fewer than lookback + max(delays) = 6"}
+    splits = load_npz(tmp_path / "a" / "data/prepared/splits.npz")
+    assert splits["inputs_train"].shape == (2 * 17, 4, 3)  # 30 - 4 - 2 + 1 = 25 windows; int(0.7 * 25) = 17
+    scalers = json.loads(first["data/prepared/scalers.json"])
+    assert sorted(scalers["parts"]) == ["P1", "P2"]
+
+
+def test_stage_chain_on_a_single_series_without_horizons(tmp_path, monkeypatch) -> None:
+    daily = seed_a_daily()
+    snapshots = pd.DataFrame(
+        {
+            "part": "series",
+            "snapshot_time": daily["day"],
+            "target": daily["target"],
+            "source_file": "seed_a.csv",
+        }
+    ).assign(sheet="", source_row=np.arange(len(daily), dtype=np.int64) + 2)
+    params = chain_params(window={"lookback": 30, "delays": [1]})
+    outputs = run_chain(tmp_path, snapshots, params, monkeypatch)
+
+    assert outputs["data/reports/correlation.csv"] == b"part,horizon,label,correlation,pairs\n"
+    assert json.loads(outputs["metrics/correlate.json"]) == {
+        "best_horizon": None,
+        "parts": {"series": {}},
+        "pooled": {},
+    }
+    assert outputs["plots/correlation_heatmap.png"].startswith(b"\x89PNG")
+    assert json.loads(outputs["data/features/features.json"])["columns"] == {"series": ["target"]}
+    assert json.loads(outputs["metrics/window.json"])["shape"]["inputs"] == [331, 30, 1]
+    assert json.loads(outputs["metrics/split_scale.json"])["totals"] == {"train": 231, "val": 33, "test": 67}
