@@ -35,6 +35,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o644)  # mkstemp creates 0600; outputs are ordinary project files
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():

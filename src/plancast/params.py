@@ -186,7 +186,7 @@ class Params(_Section):
     window: WindowParams = WindowParams()
     split_scale: SplitScaleParams = SplitScaleParams()
     train: TrainParams = TrainParams()
-    models: dict[str, ModelSpec] = {}
+    models: dict[str, ModelSpec] = {"lstm": ModelSpec(layers=[LayerSpec(type="lstm", units=30)])}
     evaluate: EvaluateParams = EvaluateParams()
     forecast: ForecastParams = ForecastParams()
 
