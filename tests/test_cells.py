@@ -1,0 +1,162 @@
+"""The hand-written LSTM cell: same numbers as Keras' LSTM, it learns, it saves, dropout only in training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.tf
+
+
+@pytest.fixture(scope="module")
+def keras():
+    from plancast.runtime import import_tensorflow
+
+    return import_tensorflow(seed=0)[1]
+
+
+@pytest.fixture(scope="module")
+def cells(keras):
+    import plancast.cells
+
+    return plancast.cells
+
+
+def _windows(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=shape).astype("float32")
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_outputs_equal_keras_lstm_with_copied_weights(keras, cells, activation, return_sequences):
+    windows = _windows((8, 6, 3))
+    reference = keras.layers.LSTM(5, activation=activation, return_sequences=return_sequences)
+    ours = cells.hand_lstm_layer(5, activation=activation, return_sequences=return_sequences)
+    reference(windows)
+    ours(windows)
+    # Random weights, not the initial ones, so every gate block (and the forget bias) matters.
+    weights = [w + 0.3 * _windows(w.shape, seed=i + 1) for i, w in enumerate(reference.get_weights())]
+    reference.set_weights(weights)
+    ours.set_weights(weights)
+    expected = np.asarray(reference(windows))
+    got = np.asarray(ours(windows))
+    assert got.shape == ((8, 6, 5) if return_sequences else (8, 5))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+
+
+def test_weights_have_keras_layout_and_forget_bias_one(keras, cells):
+    layer = cells.hand_lstm_layer(4, name="rec")
+    layer(_windows((2, 3, 7)))
+    cell = layer.cell
+    assert isinstance(cell, cells.PlanLSTMCell)
+    assert not isinstance(cell, keras.layers.LSTMCell)
+    assert cell.name == "rec_cell"
+    assert [tuple(w.shape) for w in (cell.kernel, cell.recurrent_kernel, cell.bias)] == [
+        (7, 16),
+        (4, 16),
+        (16,),
+    ]
+    np.testing.assert_array_equal(np.asarray(cell.bias), [0] * 4 + [1] * 4 + [0] * 8)
+
+
+def test_one_step_matches_gate_equations_by_hand(keras, cells):
+    cell = cells.PlanLSTMCell(1)
+    cell.build((None, 1))
+    # kernel, recurrent kernel, bias per gate (input, forget, cell, output)
+    cell.set_weights([np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([[0.5, 0.5, 0.5, 0.5]]), np.zeros(4)])
+    h, (h_state, c) = cell(np.array([[1.0]], "float32"), [np.array([[2.0]], "float32"), np.array([[1.0]], "float32")])
+
+    def sigmoid(v):
+        return 1 / (1 + np.exp(-v))
+
+    i, f, g, o = sigmoid(1 + 1), sigmoid(2 + 1), np.tanh(3 + 1), sigmoid(4 + 1)
+    c_expected = f * 1.0 + i * g
+    np.testing.assert_allclose(np.asarray(c), [[c_expected]], rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(h), [[o * np.tanh(c_expected)]], rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(h), np.asarray(h_state))
+
+
+def test_loss_falls_on_a_toy_problem(keras, cells):
+    keras.utils.set_random_seed(1)
+    windows = _windows((64, 5, 1), seed=3)
+    targets = windows[:, -1, :]  # remember the last value
+    model = keras.Sequential([keras.Input((5, 1)), cells.hand_lstm_layer(4), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
+    loss = model.fit(windows, targets, epochs=8, batch_size=16, verbose=0, shuffle=False).history["loss"]
+    assert loss[-1] < 0.5 * loss[0]
+
+
+def test_get_config_round_trips(keras, cells):
+    cell = cells.PlanLSTMCell(
+        3, activation="relu", recurrent_activation="hard_sigmoid", dropout=0.1, recurrent_dropout=0.2, seed=7
+    )
+    config = cell.get_config()
+    assert {"units", "activation", "recurrent_activation", "dropout", "recurrent_dropout", "seed"} <= set(config)
+    assert cells.PlanLSTMCell.from_config(config).get_config() == config
+    serialized = keras.saving.serialize_keras_object(cell)
+    assert serialized["registered_name"] == "plancast>PlanLSTMCell"
+    revived = keras.saving.deserialize_keras_object(serialized, safe_mode=True)
+    assert isinstance(revived, cells.PlanLSTMCell) and revived.get_config() == config
+
+
+def test_saved_model_loads_in_safe_mode_without_custom_objects(keras, cells, tmp_path):
+    model = keras.Sequential(
+        [keras.Input((4, 2)), cells.hand_lstm_layer(3, activation="relu", dropout=0.2), keras.layers.Dense(1)]
+    )
+    windows = _windows((5, 4, 2))
+    path = tmp_path / "hand.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert isinstance(loaded.layers[0].cell, cells.PlanLSTMCell)
+    np.testing.assert_array_equal(np.asarray(loaded(windows)), np.asarray(model(windows)))
+
+
+def _gate_free_layer(cells, **dropout):
+    """A layer whose hidden state is zero unless its (single) input feature gets through."""
+    layer = cells.hand_lstm_layer(2, return_sequences=True, **dropout)
+    layer(_windows((1, 1, 1)))
+    # Input drives only the candidate g; with input 0, g = tanh(0) = 0, so c and h stay 0.
+    kernel = np.array([[0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0]])
+    layer.set_weights([kernel, np.full((2, 8), 0.1), np.zeros(8)])
+    return layer
+
+
+def test_dropout_masks_act_only_in_training_and_once_per_sequence(keras, cells):
+    layer = _gate_free_layer(cells, dropout=0.5)
+    windows = np.ones((200, 6, 1), "float32")
+    inference = np.asarray(layer(windows, training=False))
+    assert np.all(inference != 0)
+    np.testing.assert_array_equal(inference, np.asarray(layer(windows)))
+
+    trained = np.asarray(layer(windows, training=True))
+    zero_steps = np.all(trained == 0, axis=2)  # (windows, lookback): the input was dropped
+    # One mask per sequence: a window's input is dropped at every step or at none.
+    assert np.all(zero_steps.all(axis=1) | ~zero_steps.any(axis=1))
+    dropped = zero_steps.all(axis=1).mean()
+    assert 0.3 < dropped < 0.7
+    # Kept inputs are scaled by 1 / (1 - rate), so their outputs differ from inference too.
+    kept = ~zero_steps.all(axis=1)
+    assert np.all(trained[kept] != inference[kept])
+
+
+def test_recurrent_dropout_spares_the_first_step(keras, cells):
+    layer = _gate_free_layer(cells, recurrent_dropout=0.5)
+    windows = np.ones((50, 4, 1), "float32")
+    inference = np.asarray(layer(windows, training=False))
+    trained = np.asarray(layer(windows, training=True))
+    # Step 1 sees h = 0, which no mask changes; later steps see a masked h.
+    np.testing.assert_allclose(trained[:, 0], inference[:, 0], rtol=1e-6)
+    assert np.any(np.abs(trained[:, 1:] - inference[:, 1:]) > 1e-4)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"units": 0}, "units"),
+        ({"units": 2, "dropout": 1.0}, "dropout"),
+        ({"units": 2, "recurrent_dropout": -0.1}, "recurrent_dropout"),
+    ],
+)
+def test_invalid_arguments_are_refused(cells, arguments, message):
+    with pytest.raises(ValueError, match=message):
+        cells.PlanLSTMCell(**arguments)

@@ -1,0 +1,220 @@
+"""Params -> network, the saved model folder, and which modules may import TensorFlow."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from plancast.errors import InputDataError, ParamsError
+from plancast.models import part_slugs
+from plancast.params import ModelSpec, parse_params
+
+ROOT = Path(__file__).resolve().parents[1]
+NON_TF_MODULES = [
+    "plancast.sample",
+    "plancast.ingest",
+    "plancast.daily",
+    "plancast.correlation",
+    "plancast.features",
+    "plancast.windows",
+    "plancast.scaling",
+    "plancast.params",
+    "plancast.artifacts",
+    # ours: TensorFlow only inside their functions
+    "plancast.runtime",
+    "plancast.models",
+    "plancast.training",
+]
+NON_TF_STAGES = [
+    "make_sample",
+    "ingest",
+    "daily_last",
+    "correlate",
+    "select_features",
+    "window",
+    "split_scale",
+    "train",
+]
+
+
+def _spec(*layers: dict, **training) -> ModelSpec:
+    return ModelSpec.model_validate({"layers": list(layers), **training})
+
+
+@pytest.fixture(scope="module")
+def keras():
+    from plancast.runtime import import_tensorflow
+
+    return import_tensorflow(seed=0)[1]
+
+
+def test_non_tf_modules_and_stages_import_no_tensorflow():
+    modules = [name for name in NON_TF_MODULES if importlib.util.find_spec(name) is not None]
+    stages = [str(ROOT / "stages" / f"{name}.py") for name in NON_TF_STAGES]
+    stages = [path for path in stages if Path(path).is_file()]
+    assert "plancast.models" in modules and any(path.endswith("train.py") for path in stages)
+    script = f"""
+import importlib, importlib.util, sys
+def check(what):
+    leaked = sorted({{"tensorflow", "keras"}} & set(sys.modules))
+    if leaked:
+        sys.exit(f"importing {{what}} imported {{leaked}}")
+for name in {modules!r}:
+    importlib.import_module(name)
+    check(name)
+for path in {stages!r}:
+    spec = importlib.util.spec_from_file_location("stage_under_test", path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    check(path)
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr.strip().splitlines()[-1:]
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (lambda layers: layers[0].update(type="transformer"), "models.lstm_gru.layers.0.type"),
+        (lambda layers: layers[1].update(units=-3), "models.lstm_gru.layers.1.units"),
+        (
+            lambda layers: layers[0].update(return_sequences=False),
+            "models.lstm_gru.layers.0.return_sequences",
+        ),
+        (lambda layers: layers[1].update(return_sequences=True), "models.lstm_gru.layers.1.return_sequences"),
+    ],
+)
+def test_schema_names_the_bad_layer_key(change, key):
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    raw = copy.deepcopy(raw)
+    change(raw["models"]["lstm_gru"]["layers"])
+    with pytest.raises(ParamsError, match="^" + re.escape(f"params.yaml: {key}: ")):
+        parse_params(raw)
+
+
+def test_part_slugs_are_lowercase_and_unique():
+    slugs = part_slugs(["Part 94", "part-94", "###", "global", "Part 95", "Part 94"])
+    assert slugs == {
+        "###": "part",
+        "Part 94": "part_94",
+        "Part 95": "part_95",
+        "global": "global_2",
+        "part-94": "part_94_2",
+    }
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(("layer_type", "class_name"), [("lstm", "LSTM"), ("gru", "GRU"), ("hand_lstm", "RNN")])
+def test_build_network_maps_each_layer_type(keras, layer_type, class_name):
+    spec = _spec(
+        {"type": layer_type, "units": 3, "activation": "relu", "dropout": 0.1, "return_sequences": True},
+        {"type": layer_type, "units": 2},
+        loss="mae",
+        optimizer="rmsprop",
+        learning_rate=0.01,
+    )
+    from plancast.models import build_network
+
+    network = build_network(spec, lookback=4, features=2, outputs=3)
+    recurrent = [layer for layer in network.layers if layer.name.startswith(layer_type)]
+    assert [layer.name for layer in recurrent] == [f"{layer_type}_0", f"{layer_type}_1"]
+    assert all(type(layer).__name__ == class_name for layer in recurrent)
+    first = recurrent[0].cell if layer_type == "hand_lstm" else recurrent[0]
+    assert first.units == 3 and first.activation.__name__ == "relu" and first.dropout == pytest.approx(0.1)
+    if layer_type == "hand_lstm":
+        from plancast.cells import PlanLSTMCell
+
+        assert isinstance(recurrent[0].cell, PlanLSTMCell)
+    head = network.get_layer("head")
+    assert head.units == 3 and head.activation.__name__ == "linear"
+    assert network.output_shape == (None, 3) and network.input_shape == (None, 4, 2)
+    assert network.loss == "mean_absolute_error"
+    assert type(network.optimizer).__name__ == "RMSprop"
+    assert float(network.optimizer.learning_rate) == pytest.approx(0.01)
+
+
+def _trained_like(keras, spec: ModelSpec, seed: int):
+    """A built network with distinctive weights (no training needed to test saving)."""
+    from plancast.models import build_network
+
+    keras.utils.set_random_seed(seed)
+    network = build_network(spec, lookback=3, features=2, outputs=2)
+    network.set_weights([w + seed for w in network.get_weights()])
+    return network
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.mark.tf
+def test_global_model_saves_and_loads_one_shared_network(keras, tmp_path):
+    from plancast.models import load_networks, save_networks
+
+    spec = _spec({"type": "hand_lstm", "units": 3, "dropout": 0.2})
+    network = _trained_like(keras, spec, seed=1)
+    windows = np.random.default_rng(0).normal(size=(4, 3, 2)).astype("float32")
+    manifest = save_networks(tmp_path / "m", "hand", "global", [1, 3], {"Part 1": network, "Part 2": network})
+    assert manifest == {
+        "model": "hand",
+        "scope": "global",
+        "lookback": 3,
+        "features": 2,
+        "delays": [1, 3],
+        "weights": {"Part 1": "global.weights.h5", "Part 2": "global.weights.h5"},
+    }
+    assert sorted(_files(tmp_path / "m")) == ["global.weights.h5", "manifest.json", "network.json"]
+    loaded_manifest, networks = load_networks(tmp_path / "m")
+    assert loaded_manifest == manifest
+    assert networks["Part 1"] is networks["Part 2"]
+    np.testing.assert_array_equal(networks["Part 1"].predict(windows, verbose=0), network.predict(windows, verbose=0))
+
+
+@pytest.mark.tf
+def test_per_part_model_round_trips_and_rewrites_byte_identically(keras, tmp_path):
+    import h5py
+
+    from plancast.models import load_networks, save_networks
+
+    spec = _spec({"type": "lstm", "units": 2, "return_sequences": True}, {"type": "gru", "units": 2})
+    networks = {"Part 94": _trained_like(keras, spec, seed=1), "Part 95": _trained_like(keras, spec, seed=2)}
+    networks["Part 94"].fit(np.zeros((2, 3, 2)), np.zeros((2, 2)), verbose=0)  # gives it optimizer state
+    save_networks(tmp_path / "a", "mix", "per_part", [1, 2], networks)
+    save_networks(tmp_path / "b", "mix", "per_part", [1, 2], networks)
+    first = _files(tmp_path / "a")
+    assert sorted(first) == ["manifest.json", "network.json", "part_94.weights.h5", "part_95.weights.h5"]
+    assert first == _files(tmp_path / "b")
+    with h5py.File(tmp_path / "a" / "part_94.weights.h5", "r") as weights:
+        assert "optimizer" not in weights  # inference weights only
+
+    manifest, loaded = load_networks(tmp_path / "a")
+    assert manifest["weights"] == {"Part 94": "part_94.weights.h5", "Part 95": "part_95.weights.h5"}
+    windows = np.random.default_rng(1).normal(size=(3, 3, 2)).astype("float32")
+    for part, network in networks.items():
+        np.testing.assert_allclose(loaded[part].predict(windows, verbose=0), network.predict(windows, verbose=0))
+    assert loaded["Part 94"] is not loaded["Part 95"]
+
+    # Saving again with another scope leaves no stale per-part files behind.
+    save_networks(tmp_path / "a", "mix", "global", [1, 2], dict.fromkeys(networks, networks["Part 94"]))
+    assert sorted(_files(tmp_path / "a")) == ["global.weights.h5", "manifest.json", "network.json"]
+    assert not [path.name for path in tmp_path.iterdir() if path.name.startswith(".")]
+
+
+@pytest.mark.tf
+def test_load_networks_names_the_missing_file(keras, tmp_path):
+    from plancast.models import load_networks, save_networks
+
+    with pytest.raises(InputDataError, match=r"manifest\.json: not found"):
+        load_networks(tmp_path / "nothing")
+    network = _trained_like(keras, _spec({"type": "gru", "units": 2}), seed=3)
+    save_networks(tmp_path / "m", "gru", "per_part", [1], {"P": network})
+    (tmp_path / "m" / "p.weights.h5").unlink()
+    with pytest.raises(InputDataError, match=r"p\.weights\.h5: weights file named in manifest\.json is missing"):
+        load_networks(tmp_path / "m")

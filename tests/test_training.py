@@ -1,0 +1,199 @@
+"""Training: scopes, early stopping, progress lines, DVCLive curves, and run-to-run byte identity."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from plancast.params import ModelSpec
+from plancast.training import NetworkRun, TrainResult, epoch_curves, log_curves
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(label: str, loss: list[float], val_loss: list[float], windows_val: int = 1, kept: int = 1) -> NetworkRun:
+    return NetworkRun(label, 0, 10, windows_val if val_loss else 0, loss, val_loss, kept, "early stopping")
+
+
+def _splits(parts: dict[str, tuple[int, int]], lookback: int = 3, seed: int = 0):
+    """Splits where the target is the last input's first feature; ``parts``: part -> (train, val) windows."""
+    rng = np.random.default_rng(seed)
+    names, splits = [], {}
+    for split, column in (("train", 0), ("val", 1)):
+        inputs, targets, index = [], [], []
+        for part, counts in parts.items():
+            x = rng.normal(size=(counts[column], lookback, 2)).astype("float32")
+            inputs.append(x)
+            targets.append(np.stack([x[:, -1, 0], x[:, -1, 0]], axis=1))
+            index.extend(range(len(names), len(names) + counts[column]))
+            names.extend([part] * counts[column])
+        splits[f"inputs_{split}"] = np.concatenate(inputs)
+        splits[f"targets_{split}"] = np.concatenate(targets)
+        splits[f"window_{split}"] = np.array(index, dtype=np.int64)
+    return splits, np.array(names)
+
+
+def _spec(**training) -> ModelSpec:
+    layers = training.pop("layers", [{"type": "lstm", "units": 3}])
+    return ModelSpec.model_validate({"layers": layers, "learning_rate": 0.05, **training})
+
+
+def test_epoch_curves_average_runs_and_carry_a_stopped_run_forward():
+    runs = [_run("A", [1.0, 2.0, 3.0], [4.0, 2.0, 6.0]), _run("B", [3.0, 5.0], [])]
+    assert epoch_curves(runs) == {"train/loss": [2.0, 3.5, 4.0], "val/loss": [4.0, 2.0, 6.0]}
+    assert epoch_curves([_run("A", [1.0], [])]) == {"train/loss": [1.0]}
+
+
+def test_per_part_metrics_pool_the_best_validation_loss_by_windows():
+    runs = [
+        _run("A", [0.9, 0.8, 0.7], [0.5, 0.2, 0.4], windows_val=1, kept=2),
+        _run("B", [0.9, 0.8], [1.0, 0.6], windows_val=3, kept=2),
+    ]
+    metrics = TrainResult("m", "per_part", 5, {}, runs, 1.234, 17).metrics()
+    assert metrics["best_val_loss"] == pytest.approx((0.2 * 1 + 0.6 * 3) / 4)
+    assert (metrics["epochs_run"], metrics["windows_train"], metrics["windows_val"]) == (5, 20, 4)
+    assert metrics["parts"]["A"] == {
+        "seed": 0,
+        "windows_train": 10,
+        "windows_val": 1,
+        "epochs_run": 3,
+        "kept_epoch": 2,
+        "best_epoch": 2,
+        "best_val_loss": 0.2,
+        "kept_val_loss": 0.2,
+        "final_loss": 0.7,
+        "early_stopping": "early stopping",
+    }
+    assert metrics["train_seconds"] == 1.23 and metrics["parameters"] == 17
+
+
+def test_log_curves_writes_dvclive_tsvs_without_timestamps(tmp_path, monkeypatch):
+    # Inside a Git repo without commits, where DVCLive's own repo discovery fails (and would dvc-init).
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    monkeypatch.chdir(tmp_path)
+    log_curves(tmp_path / "live", {"train/loss": [0.5, 0.25], "val/loss": [1.0, 0.75]})
+    assert not (tmp_path / ".dvc").exists()
+    plots = tmp_path / "live" / "plots" / "metrics"
+    assert (plots / "train" / "loss.tsv").read_text() == "step\tloss\n0\t0.5\n1\t0.25\n"
+    assert (plots / "val" / "loss.tsv").read_text() == "step\tloss\n0\t1.0\n1\t0.75\n"
+    summary = json.loads((tmp_path / "live" / "metrics.json").read_text())
+    assert summary == {"train": {"loss": 0.25}, "val": {"loss": 0.75}, "step": 1}
+
+
+@pytest.mark.tf
+def test_early_stopping_keeps_the_best_epoch_weights():
+    from plancast.training import fit_network
+
+    splits, _ = _splits({"P": (32, 8)})
+    # Validation wants the opposite sign: the better the fit, the worse the validation loss.
+    val_targets = -splits["targets_val"]
+    network, run = fit_network(
+        _spec(epochs=20, patience=2, batch_size=8),
+        splits["inputs_train"],
+        splits["targets_train"],
+        splits["inputs_val"],
+        val_targets,
+        seed=3,
+    )
+    assert run.kept_epoch == int(np.argmin(run.val_loss)) + 1
+    assert len(run.loss) == run.kept_epoch + 2 < 20
+    assert run.stopping == "early stopping"
+    restored = network.evaluate(splits["inputs_val"], val_targets, verbose=0)
+    assert restored == pytest.approx(run.val_loss[run.kept_epoch - 1], rel=1e-5)
+
+
+@pytest.mark.tf
+def test_without_patience_or_validation_all_epochs_run():
+    from plancast.training import fit_network
+
+    splits, _ = _splits({"P": (12, 4)})
+    train = (splits["inputs_train"], splits["targets_train"])
+    _, plain = fit_network(_spec(epochs=3, patience=0), *train, splits["inputs_val"], splits["targets_val"], seed=1)
+    assert (len(plain.loss), len(plain.val_loss), plain.kept_epoch) == (3, 3, 3)
+    assert plain.stopping == "off: patience 0"
+    empty = splits["inputs_val"][:0], splits["targets_val"][:0]
+    _, blind = fit_network(_spec(epochs=3, patience=5), *train, *empty, seed=1)
+    assert (len(blind.loss), blind.val_loss, blind.kept_epoch) == (3, [], 3)
+    assert blind.stopping == "off: no validation windows"
+    assert blind.metrics()["best_val_loss"] is None
+
+
+@pytest.mark.tf
+def test_train_model_scopes_parts_seeds_and_progress(tmp_path):
+    from plancast.training import train_model
+
+    # Part 3 has only a validation window: no training windows, so no network.
+    splits, window_parts = _splits({"Part 1": (6, 2), "Part 2": (4, 0), "Part 3": (0, 1)})
+    lines: list[str] = []
+    spec = _spec(epochs=2, patience=0, batch_size=4)
+    per_part = train_model("m", spec, splits, window_parts, "per_part", 42, tmp_path / "live", lines.append)
+    assert sorted(per_part.networks) == ["Part 1", "Part 2"]
+    assert per_part.networks["Part 1"] is not per_part.networks["Part 2"]
+    assert [(r.label, r.seed, r.windows_train, r.windows_val) for r in per_part.runs] == [
+        ("Part 1", 42, 6, 2),
+        ("Part 2", 43, 4, 0),
+    ]
+    assert len(lines) == 4
+    assert re.fullmatch(r"m Part 1 epoch 1/2 loss \d+\.\d{5} val_loss \d+\.\d{5}", lines[0])
+    assert re.fullmatch(r"m Part 2 epoch 2/2 loss \d+\.\d{5}", lines[3])
+    assert (tmp_path / "live" / "plots" / "metrics" / "val" / "loss.tsv").is_file()
+    assert per_part.metrics()["early_stopping"] == "off: no validation windows, off: patience 0"
+
+    whole = train_model("m", spec, splits, window_parts, "global", 42, progress=None)
+    assert sorted(whole.networks) == ["Part 1", "Part 2"]
+    assert whole.networks["Part 1"] is whole.networks["Part 2"]
+    assert [(r.label, r.windows_train, r.windows_val) for r in whole.runs] == [("global", 10, 3)]
+    assert whole.metrics()["parameters"] == whole.networks["Part 1"].count_params()
+
+
+_DETERMINISM_SCRIPT = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from test_training import _spec, _splits
+from plancast.models import save_networks
+from plancast.training import train_model
+
+out = Path(sys.argv[1])
+splits, parts = _splits({"A": (12, 4), "B": (8, 4)}, seed=7)
+spec = _spec(
+    layers=[{"type": "hand_lstm", "units": 3, "dropout": 0.2, "recurrent_dropout": 0.2}],
+    epochs=3, patience=1, batch_size=4,
+)
+result = train_model("hand", spec, splits, parts, "per_part", 11, out / "live", progress=None)
+save_networks(out / "model", "hand", "per_part", [1, 2], result.networks)
+metrics = result.metrics()
+metrics.pop("train_seconds")
+(out / "metrics.json").write_text(json.dumps(metrics, sort_keys=True))
+"""
+
+
+@pytest.mark.tf
+def test_two_processes_write_byte_identical_models(tmp_path):
+    runs = [tmp_path / "one", tmp_path / "two"]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _DETERMINISM_SCRIPT, str(out), str(ROOT / "tests")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for out in runs
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr.strip().splitlines()[-3:]
+
+    def contents(out: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    first, second = contents(runs[0]), contents(runs[1])
+    assert {"model/a.weights.h5", "model/b.weights.h5", "live/plots/metrics/val/loss.tsv"} <= set(first)
+    assert first == second
