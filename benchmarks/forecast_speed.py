@@ -1,0 +1,103 @@
+"""Warm timings of a 50-step recursive forecast of an untrained Seed A model: LSTM(30), lookback 30.
+
+Engines: Keras ``predict`` once per step (the notebook's way; a few steps, extrapolated), the
+in-graph loop as a ``tf.function`` with and without XLA (what ``forecast.engine: keras`` runs: XLA),
+and ONNX Runtime one session run per step (``forecast.engine: onnx``). Each figure is the median of
+several warm runs; first-call costs (tracing, compiling, exporting) are printed beside them.
+
+    python benchmarks/forecast_speed.py [--steps 50] [--runs 15] [--parts 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from plancast.evaluation import KerasNetwork, recursive_graph
+from plancast.onnx_export import OnnxNetwork, export_onnx
+from plancast.runtime import import_tensorflow
+
+LOOKBACK, UNITS = 30, 30
+
+
+def _seconds(call: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def _warm_median(call: Callable[[], object], runs: int) -> tuple[float, float]:
+    """(first call, median of ``runs`` later calls), in seconds."""
+    first = _seconds(call)
+    return first, statistics.median(_seconds(call) for _ in range(runs))
+
+
+def _predict_per_step(model, window: np.ndarray, steps: int) -> np.ndarray:
+    window = window.astype(np.float32).copy()
+    out = []
+    for _ in range(steps):
+        predicted = model.predict(window, verbose=0)[:, 0]
+        out.append(predicted)
+        window = np.concatenate([window[:, 1:], predicted[:, None, None]], axis=1)
+    return np.stack(out, axis=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--parts", type=int, default=1)
+    parser.add_argument("--keras-steps", type=int, default=5, help="steps timed for predict-per-step")
+    args = parser.parse_args()
+
+    tf, keras = import_tensorflow(2022)
+    model = keras.Sequential([keras.Input((LOOKBACK, 1)), keras.layers.LSTM(UNITS), keras.layers.Dense(1)])
+    window = np.random.default_rng(0).random((args.parts, LOOKBACK, 1)).astype(np.float32)
+    gain, shift = np.ones(args.parts, np.float32), np.zeros(args.parts, np.float32)
+    print(
+        f"{args.steps}-step recursive forecast, LSTM({UNITS}), lookback {LOOKBACK}, {args.parts} part(s); "
+        f"median of {args.runs} warm runs"
+    )
+
+    first, per_call = _warm_median(
+        lambda: _predict_per_step(model, window, args.keras_steps), max(3, args.runs // 3)
+    )
+    per_step = per_call / args.keras_steps
+    print(
+        f"  keras predict per step   {1000 * per_step * args.steps:9.1f} ms  "
+        f"({1000 * per_step:.1f} ms/step over {args.keras_steps} steps, x{args.steps}; "
+        f"first call {first:.2f} s)"
+    )
+
+    tensors = (tf.constant(window), tf.constant(gain), tf.constant(shift), tf.constant(args.steps))
+    plain = recursive_graph(model, jit_compile=False)
+    first, warm = _warm_median(lambda: plain(*tensors).numpy(), args.runs)
+    print(f"  tf.function, no XLA      {1000 * warm:9.2f} ms  (first call, tracing: {first:.2f} s)")
+
+    network = KerasNetwork(model)
+    first, warm = _warm_median(lambda: network.predict_recursive(window, gain, shift, args.steps), args.runs)
+    print(
+        f"  tf.function, XLA (keras) {1000 * warm:9.2f} ms  (first call, tracing + compiling: {first:.2f} s)"
+    )
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lstm.onnx"
+        export = _seconds(lambda: export_onnx(model, path))
+        onnx_network = OnnxNetwork(path)
+    first, warm = _warm_median(
+        lambda: onnx_network.predict_recursive(window, gain, shift, args.steps), args.runs
+    )
+    print(
+        f"  onnx runtime (onnx)      {1000 * warm:9.2f} ms  "
+        f"({1000 * warm / args.steps:.3f} ms/step; export {export:.2f} s, first call {1000 * first:.1f} ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()

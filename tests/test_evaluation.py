@@ -1,0 +1,169 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from plancast import evaluation
+from plancast.errors import ParamsError
+from plancast.scaling import split_and_scale
+from plancast.windows import make_windows
+
+# Four windows, delays 1 and 2: A and B each have one validation and one test window.
+ACTUAL = np.array([[1.0, 2.0], [3.0, 4.0], [10.0, 20.0], [30.0, 40.0]])
+ERRORS = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, -2.0], [2.0, 2.0]])
+PLAN = np.array([[1.0, 2.0], [np.nan, 5.0], [12.0, 20.0], [30.0, 40.0]])
+SPLIT = np.array(["val", "test", "val", "test"])
+PART = np.array(["A", "A", "B", "B"])
+DELAYS = np.array([1, 2])
+SCALES = {"A": 1.0, "B": 2.0}
+
+
+def _scored():
+    predictions = {"net": ACTUAL + ERRORS, "baseline_plan": PLAN}
+    return evaluation.evaluate_predictions(ACTUAL, predictions, PLAN, SPLIT, PART, DELAYS, SCALES)
+
+
+def test_pooled_metrics_match_hand_computed_values():
+    summary, _ = _scored()
+    val, test = summary["val"]["net"], summary["test"]["net"]
+    assert (val["mae"], val["bias"]) == (0.75, -0.25)
+    assert val["mase"] == 0.5  # |e| / scale: 1/1, 0/1, 0/2, 2/2
+    assert val["skill"] == pytest.approx(1 - 0.75 / 0.5)  # plan errors 0, 0, 2, 0
+    assert test["mae"] == 1.0
+    # skill on the three test positions that have a plan: model 0, 2, 2 vs plan 1, 0, 0
+    assert test["skill"] == pytest.approx(1 - (4 / 3) / (1 / 3))
+    assert set(val) == set(evaluation.METRICS)
+    assert summary["test"]["baseline_plan"]["skill"] == 0.0
+
+
+def test_part_table_has_pooled_per_part_and_per_delay_rows():
+    _, table = _scored()
+    # 2 splits x 2 models x (pooled, A, B) x (all, 1, 2)
+    assert len(table) == 2 * 2 * 3 * 3
+    assert list(table.columns[:4]) == ["split", "model", "part", "delay"]
+    row = table.query("split == 'val' and model == 'net' and part == 'B' and delay == '2'").iloc[0]
+    assert (row["mae"], row["bias"], row["mase"], row["n"]) == (2.0, -2.0, 1.0, 1)
+    plan_row = table.query("split == 'test' and model == 'baseline_plan' and part == 'A' and delay == 'all'")
+    assert (plan_row["n"].item(), plan_row["missing"].item()) == (1, 1)
+
+
+def test_a_single_delay_gets_no_per_delay_rows():
+    summary, table = evaluation.evaluate_predictions(
+        ACTUAL[:, :1], {"net": ACTUAL[:, :1]}, PLAN[:, :1], SPLIT, PART, DELAYS[:1], SCALES
+    )
+    assert set(table["delay"]) == {"all"}
+    assert summary["val"]["net"]["mae"] == 0.0
+
+
+def test_best_model_is_lowest_finite_metric_of_the_split():
+    summary = {"val": {"b": {"mae": 2.0}, "a": {"mae": 2.0}, "c": {"mae": float("nan")}, "d": {"mae": 3.0}}}
+    assert evaluation.best_model(summary, "val.mae") == "a"
+    assert evaluation.best_model({"val": {"c": {"mae": float("nan")}}}, "val.mae") is None
+    with pytest.raises(ValueError, match="best_by"):
+        evaluation.best_model(summary, "val.skill")
+
+
+def test_naive_scales_use_rows_up_to_the_last_training_target():
+    series = {"A": np.array([0.0, 1.0, 3.0, 6.0, 100.0]), "B": np.array([5.0, 5.0, 7.0])}
+    part = np.array(["A", "A", "A", "B"])
+    end_row = np.array([0, 1, 2, 0])
+    # A's training windows end at rows 0 and 1, so rows 0..2 with delay 1: steps 1, 2
+    scales = evaluation.naive_scales(series, part, end_row, np.array([0, 1, 3]), np.array([1]))
+    assert scales == {"A": 1.5, "B": 0.0}
+
+
+class Recording:
+    """A network that answers constant scaled predictions and records the batch sizes it was called with."""
+
+    def __init__(self, value: float = 0.0, outputs: int = 2) -> None:
+        self.value, self.outputs, self.calls = value, outputs, []
+
+    def predict_batch(self, inputs: np.ndarray) -> np.ndarray:
+        self.calls.append(len(inputs))
+        return np.full((len(inputs), self.outputs), self.value)
+
+
+def test_predict_scaled_calls_each_network_once_with_all_its_windows():
+    inputs = np.zeros((5, 3, 1))
+    part = np.array(["A", "B", "A", "B", "A"])
+    network = Recording(1.0)
+    assert evaluation.predict_scaled({"global": network}, "global", inputs, part).shape == (5, 2)
+    assert network.calls == [5]
+    shared = Recording(1.0)
+    evaluation.predict_scaled({"A": shared, "B": shared}, "global", inputs, part)
+    assert shared.calls == [5]
+    per_part = {"A": Recording(1.0), "B": Recording(2.0)}
+    prediction = evaluation.predict_scaled(per_part, "per_part", inputs, part)
+    np.testing.assert_array_equal(prediction[:, 0], [1.0, 2.0, 1.0, 2.0, 1.0])
+    assert (per_part["A"].calls, per_part["B"].calls) == ([3], [2])
+
+
+def _pipeline_inputs():
+    days = pd.bdate_range("2025-01-06", periods=14)
+    rows = []
+    for part, base in (("A", 10.0), ("B", 200.0)):
+        for i, day in enumerate(days):
+            target = base + (i % 5) * (1 + base / 100)
+            rows.append({"part": part, "day": day, "target": target, "h1": target + 1, "h2": target - 1})
+    daily = pd.DataFrame(rows)
+    windows = make_windows(daily, {"columns": {"A": ["target", "h1"], "B": ["target", "h1"]}}, 3, [1, 2])
+    splits, scalers, _ = split_and_scale(windows, [0.5, 0.25, 0.25], "standard")
+    return daily, windows, splits, scalers
+
+
+def test_evaluate_scores_networks_and_baselines_on_the_same_windows():
+    daily, windows, splits, scalers = _pipeline_inputs()
+    zero = Recording(0.0)
+    models = {"zero": ({"scope": "global"}, {"A": zero, "B": zero})}  # shared, as load_networks gives it
+    result = evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
+
+    evaluated = len(splits["window_val"]) + len(splits["window_test"])
+    assert zero.calls == [evaluated]
+    names = ["zero", "baseline_last", "baseline_seasonal", "baseline_mean", "baseline_plan", "baseline_ridge"]
+    assert list(result.summary["val"]) == names
+    assert set(result.summary) == {"best_model", "best_by", "val", "test"}
+    assert result.summary["best_by"] == "val.mae"
+    # A standard-scaled 0 is the part's training target mean, which is the training-mean baseline.
+    assert result.summary["test"]["zero"] == result.summary["test"]["baseline_mean"]
+    # The data repeats every 5 working days exactly, so seasonal naive is perfect and wins.
+    assert result.summary["test"]["baseline_seasonal"]["mae"] == 0.0
+    assert result.summary["best_model"] == "baseline_seasonal"
+    # h1 at end_row is target(end_row) + 1, not the next day's target: check one value by hand
+    first = result.predictions.query("model == 'baseline_plan' and delay == 1").iloc[0]
+    end_row = windows["end_row"][first["window"]]
+    assert first["prediction"] == daily.query("part == @first.part")["target"].iloc[end_row] + 1
+
+    frame = result.predictions
+    assert len(frame) == evaluated * 2 * len(names)
+    assert list(frame.columns) == [
+        "split", "model", "part", "window", "end_day", "target_day", "delay", "actual", "prediction"
+    ]  # fmt: skip
+    row = frame.iloc[0]
+    part_days = daily.query("part == @row.part")["day"].reset_index(drop=True)
+    end_row = windows["end_row"][row["window"]]
+    assert row["end_day"] == part_days[end_row]
+    assert row["target_day"] == part_days[end_row + row["delay"]]
+    assert row["actual"] == windows["targets"][row["window"], 0]
+
+
+def test_model_names_may_not_look_like_baselines():
+    daily, windows, splits, scalers = _pipeline_inputs()
+    models = {"baseline_plan": ({"scope": "global"}, {"global": Recording()})}
+    with pytest.raises(ParamsError, match=r"^train\.models: "):
+        evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
+
+
+def test_day_at_looks_up_rows_within_each_part():
+    daily = pd.DataFrame({"part": ["B", "A", "A", "B"], "day": [10, 2, 1, 11], "target": 0.0})
+    days = evaluation.day_at(daily, np.array(["A", "B"]), np.array([[0, 1], [1, 0]]))
+    np.testing.assert_array_equal(days, [[1, 2], [11, 10]])
+
+
+@pytest.mark.tf
+def test_keras_network_predicts_all_windows_like_the_model():
+    from plancast.runtime import import_tensorflow
+
+    _, keras = import_tensorflow(3)
+    model = keras.Sequential([keras.Input((4, 2)), keras.layers.GRU(3), keras.layers.Dense(2)])
+    inputs = np.random.default_rng(0).normal(size=(6, 4, 2))
+    expected = np.asarray(model(inputs.astype(np.float32)))
+    np.testing.assert_allclose(evaluation.KerasNetwork(model).predict_batch(inputs), expected, atol=1e-6)

@@ -1,0 +1,187 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from plancast import forecasting
+from plancast.errors import ParamsError
+
+
+def test_future_days_continue_working_days_over_the_weekend():
+    friday = np.datetime64("2025-01-10T00:00:00", "ns")
+    days = forecasting.future_days(friday, np.array([1, 2, 3]), working_days=True)
+    np.testing.assert_array_equal(
+        days, np.array(["2025-01-13", "2025-01-14", "2025-01-15"], dtype="datetime64[ns]")
+    )
+    assert days.dtype == friday.dtype
+
+
+def test_future_days_use_calendar_days_or_steps_otherwise():
+    saturday = np.datetime64("2025-01-11", "us")
+    days = forecasting.future_days(saturday, np.array([1, 2]), working_days=False)
+    np.testing.assert_array_equal(days, np.array(["2025-01-12", "2025-01-13"], dtype="datetime64[us]"))
+    np.testing.assert_array_equal(
+        forecasting.future_days(np.int64(360), np.array([1, 50]), False), [361, 410]
+    )
+
+
+def test_is_working_week():
+    assert forecasting.is_working_week(pd.Series(pd.bdate_range("2025-01-06", periods=10)))
+    assert not forecasting.is_working_week(pd.Series(pd.date_range("2025-01-06", periods=10)))
+    assert not forecasting.is_working_week(np.arange(5))
+
+
+TARGET_ONLY = {
+    "parts": {
+        "A": {"feature_offset": [1.0], "feature_scale": [2.0], "target_offset": 0.5, "target_scale": 3.0},
+        "B": {"feature_offset": [-1.0], "feature_scale": [0.5], "target_offset": 2.0, "target_scale": 1.5},
+    },
+}
+SCALERS = {
+    "kind": "standard",
+    "parts": {
+        "A": {
+            "feature_offset": [1.0, 0.0],
+            "feature_scale": [2.0, 1.0],
+            "target_offset": 0.5,
+            "target_scale": 3.0,
+        },
+        "B": {
+            "feature_offset": [0.0, 0.0],
+            "feature_scale": [1.0, 1.0],
+            "target_offset": 0.0,
+            "target_scale": 1.0,
+        },
+    },
+}
+
+
+def _daily() -> pd.DataFrame:
+    days = pd.bdate_range("2025-01-06", periods=5)  # Mon .. Fri
+    return pd.DataFrame(
+        {
+            "part": ["A"] * 5 + ["B"] * 5,
+            "day": list(days) * 2,
+            "target": np.arange(10.0),
+            "h1": np.arange(10.0) + 100,  # no h2: the plan for 2 days ahead is unknown
+        }
+    )
+
+
+class Constant:
+    """A network that answers fixed scaled predictions (one column per delay) and counts its calls."""
+
+    def __init__(self, values: list[float]) -> None:
+        self.values, self.calls = np.asarray(values), 0
+
+    def predict_batch(self, inputs: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return np.tile(self.values, (len(inputs), 1))
+
+
+def test_latest_windows_take_the_last_rows_scaled_like_training():
+    latest = forecasting.latest_windows(_daily(), {"A": ["target", "h1"], "B": ["target", "h1"]}, SCALERS, 2)
+    np.testing.assert_array_equal(latest.part, ["A", "B"])
+    # A's rows 3 and 4: target (3 - 1)/2, (4 - 1)/2; h1 103, 104 unscaled
+    np.testing.assert_allclose(latest.inputs[0], [[1.0, 103.0], [1.5, 104.0]])
+    assert latest.working_days
+    assert latest.last_day[0] == np.datetime64("2025-01-10")
+
+
+def test_direct_forecast_batches_parts_and_dates_each_delay():
+    network = Constant([0.0, 1.0])
+    models = {"net": ({"scope": "global"}, {"global": network})}
+    frame = forecasting.forecast(
+        _daily(), {"A": ["target", "h1"], "B": ["target", "h1"]}, SCALERS, models, 3, [1, 2]
+    )
+    assert network.calls == 1
+    assert list(frame.columns) == forecasting.COLUMNS
+    assert len(frame) == 2 * 2
+    a = frame[frame["part"] == "A"]
+    np.testing.assert_array_equal(a["forecast"], [0.5, 3.5])  # scaled 0, 1 -> 0·3 + 0.5, 1·3 + 0.5
+    np.testing.assert_array_equal(a["day"], pd.to_datetime(["2025-01-13", "2025-01-14"]))
+    assert a["plan"].iloc[0] == 104.0 and np.isnan(a["plan"].iloc[1])
+    assert list(a["step_ahead"]) == [1, 2] and set(frame["method"]) == {"direct"}
+
+
+def test_recursive_forecast_with_plan_inputs_is_a_params_error():
+    models = {"net": ({"scope": "global"}, {"global": Constant([0.0])})}
+    with pytest.raises(ParamsError, match=r"^forecast\.recursive_steps: .*part 'A' has target, h1"):
+        forecasting.forecast(
+            _daily(), {"A": ["target", "h1"], "B": ["target", "h1"]}, SCALERS, models, 3, [1], 5
+        )
+
+
+def test_feedback_maps_a_scaled_target_to_the_scaled_input():
+    gain, shift = forecasting.feedback(np.array(["A"]), SCALERS)
+    scaled_target = 2.0
+    raw = scaled_target * 3.0 + 0.5
+    assert gain[0] * scaled_target + shift[0] == pytest.approx((raw - 1.0) / 2.0)
+
+
+def test_forecast_summary():
+    frame = pd.DataFrame(
+        {
+            "method": "direct",
+            "part": ["A", "A", "A", "A"],
+            "model": ["m", "m", "n", "n"],
+            "step_ahead": [1, 2, 1, 2],
+            "day": pd.to_datetime(["2025-01-13", "2025-01-14"] * 2),
+            "forecast": [1.0, 2.0, 3.0, 4.0],
+            "plan": [10.0, np.nan, 10.0, np.nan],
+        }
+    )
+    summary = forecasting.forecast_summary(frame)
+    assert summary == {
+        "parts": 1,
+        "rows": 4,
+        "direct": {"steps": 2, "last_day": "2025-01-14", "total": {"m": 3.0, "n": 7.0}, "plan_total": 10.0},
+    }
+
+
+def _step_by_step(model, window: np.ndarray, gain: float, shift: float, steps: int) -> np.ndarray:
+    """The notebook's way, as a reference: call the model on each step's window."""
+    window = window.astype(np.float32).copy()
+    out = []
+    for _ in range(steps):
+        predicted = float(np.asarray(model(window[None]))[0, 0])
+        out.append(predicted)
+        window = np.concatenate([window[1:], [[predicted * gain + shift]]]).astype(np.float32)
+    return np.array(out)
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("scope", ["global", "per_part"])
+def test_recursive_forecast_equals_step_by_step_reference(scope):
+    from plancast.runtime import import_tensorflow
+
+    _, keras = import_tensorflow(7)
+    lookback, steps = 5, 12
+    rng = np.random.default_rng(1)
+    daily = pd.DataFrame(
+        {"part": ["A"] * 20 + ["B"] * 20, "day": list(range(20)) * 2, "target": rng.normal(3.0, 2.0, 40)}
+    )
+
+    def network():
+        return keras.Sequential([keras.Input((lookback, 1)), keras.layers.LSTM(4), keras.layers.Dense(1)])
+
+    networks = {"global": network()} if scope == "global" else {"A": network(), "B": network()}
+    models = {"lstm": ({"scope": scope}, networks)}
+    columns = {"A": ["target"], "B": ["target"]}
+    frame = forecasting.forecast(daily, columns, TARGET_ONLY, models, lookback, [1], recursive_steps=steps)
+
+    recursive = frame[frame["method"] == "recursive"]
+    assert len(recursive) == 2 * steps
+    assert list(recursive["day"][:3]) == [20, 21, 22]
+    gain, shift = forecasting.feedback(np.array(["A", "B"]), TARGET_ONLY)
+    for i, part in enumerate(["A", "B"]):
+        scaler = TARGET_ONLY["parts"][part]
+        raw = daily[daily["part"] == part]["target"].to_numpy()[-lookback:]
+        window = ((raw - scaler["feature_offset"][0]) / scaler["feature_scale"][0])[:, None]
+        model = networks["global" if scope == "global" else part]
+        expected = _step_by_step(model, window, gain[i], shift[i], steps) * scaler["target_scale"]
+        expected += scaler["target_offset"]
+        got = recursive[recursive["part"] == part]["forecast"].to_numpy()
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    # The first recursive step is the direct one-step forecast.
+    direct = frame[frame["method"] == "direct"]["forecast"].to_numpy()
+    np.testing.assert_allclose(recursive[recursive["step_ahead"] == 1]["forecast"], direct, atol=1e-5)

@@ -1,0 +1,101 @@
+import importlib.util
+
+import numpy as np
+import pytest
+
+from plancast.evaluation import KerasNetwork
+from plancast.onnx_export import OnnxNetwork, export_onnx, onnx_networks
+
+pytestmark = pytest.mark.tf
+
+LOOKBACK, FEATURES = 6, 2
+
+
+def _network(kind: str):
+    from plancast.runtime import import_tensorflow
+
+    _, keras = import_tensorflow(11)
+    layers = keras.layers
+    recurrent = {
+        "lstm": lambda: [layers.LSTM(5)],
+        "lstm_sigmoid": lambda: [layers.LSTM(5, activation="sigmoid")],
+        "gru": lambda: [layers.GRU(5)],
+        "lstm_gru": lambda: [layers.LSTM(5, return_sequences=True), layers.GRU(4)],
+        "hand_lstm": lambda: _hand_lstm_layers(),
+    }[kind]()
+    return keras.Sequential([keras.Input((LOOKBACK, FEATURES)), *recurrent, layers.Dense(2)])
+
+
+def _hand_lstm_layers():
+    from plancast.cells import hand_lstm_layer
+
+    return [
+        hand_lstm_layer(4, activation="relu", dropout=0.2, return_sequences=True, name="hand_1"),
+        hand_lstm_layer(4, activation="relu", dropout=0.2, name="hand_2"),
+    ]
+
+
+KINDS = [
+    "lstm",
+    "lstm_sigmoid",
+    "gru",
+    "lstm_gru",
+    pytest.param(
+        "hand_lstm",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("plancast.cells") is None, reason="no plancast.cells"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_onnx_runtime_matches_keras(kind, tmp_path):
+    model = _network(kind)
+    export_onnx(model, tmp_path / "model.onnx")  # before any call: a freshly loaded model is never called
+    onnx_network, keras_network = OnnxNetwork(tmp_path / "model.onnx"), KerasNetwork(model)
+    inputs = np.random.default_rng(0).normal(size=(7, LOOKBACK, FEATURES))
+    for batch in (inputs, inputs[:1]):  # the batch size stays free
+        np.testing.assert_allclose(
+            onnx_network.predict_batch(batch), keras_network.predict_batch(batch), atol=1e-5
+        )
+
+
+def test_recursive_forecast_agrees_between_engines(tmp_path):
+    from plancast.runtime import import_tensorflow
+
+    _, keras = import_tensorflow(5)
+    model = keras.Sequential([keras.Input((LOOKBACK, 1)), keras.layers.LSTM(5), keras.layers.Dense(1)])
+    export_onnx(model, tmp_path / "model.onnx")
+    window = np.random.default_rng(2).normal(size=(3, LOOKBACK, 1))
+    gain, shift = np.array([1.0, 0.5, 2.0]), np.array([0.0, 0.1, -0.3])
+    expected = KerasNetwork(model).predict_recursive(window, gain, shift, 20)
+    got = OnnxNetwork(tmp_path / "model.onnx").predict_recursive(window, gain, shift, 20)
+    assert got.shape == (3, 20)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_two_exports_of_one_model_are_byte_identical(tmp_path):
+    model = _network("lstm_gru")
+    export_onnx(model, tmp_path / "a.onnx")
+    export_onnx(model, tmp_path / "b.onnx")
+    assert (tmp_path / "a.onnx").read_bytes() == (tmp_path / "b.onnx").read_bytes()
+
+
+def test_onnx_networks_exports_every_network_of_a_model(tmp_path):
+    shared = _network("gru")
+    models = {"Part 1": _network("gru"), "Part/2": shared, "Part 3": shared}
+    opened = onnx_networks(models, tmp_path)
+    assert sorted(opened) == ["Part 1", "Part 3", "Part/2"]
+    # the network shared by parts 2 and 3 is exported once, under the first of its keys
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["000-Part_1.onnx", "001-Part_3.onnx"]
+    assert opened["Part 3"] is opened["Part/2"]
+    inputs = np.zeros((2, LOOKBACK, FEATURES))
+    for key, model in models.items():
+        np.testing.assert_allclose(
+            opened[key].predict_batch(inputs), KerasNetwork(model).predict_batch(inputs), atol=1e-5
+        )
+    in_memory = onnx_networks({"global": models["Part 1"]})  # no folder: files removed, sessions kept
+    np.testing.assert_allclose(
+        in_memory["global"].predict_batch(inputs), opened["Part 1"].predict_batch(inputs)
+    )
