@@ -11,7 +11,10 @@ from plancast.artifacts import atomic_path, load_npz, read_json, round_floats, s
 
 
 def test_npz_bytes_do_not_depend_on_the_clock(tmp_path):
-    arrays = {"inputs": np.arange(24, dtype=np.float32).reshape(2, 3, 4), "part": np.array(["Part 1", "Part 2"])}
+    arrays = {
+        "inputs": np.arange(24, dtype=np.float32).reshape(2, 3, 4),
+        "part": np.array(["Part 1", "Part 2"]),
+    }
     save_npz(tmp_path / "a.npz", **arrays)
     time.sleep(2.1)  # zip timestamps have 2-second resolution; np.savez would differ after this
     save_npz(tmp_path / "b.npz", **arrays)

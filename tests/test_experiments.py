@@ -11,7 +11,7 @@ def test_overrides_quote_only_what_needs_it(tmp_path):
     config.write_text(
         "name: trial\nset:\n  window.delays: [1, 2]\n  ingest.part_column: null\n"
         "  ingest.time_format: '%Y%m%d%H%M'\n  train.scope: per_part\n  split_scale.fractions: [0.7, 0.1, 0.2]\n"
-        "  ingest.target_column: \"D일 투입예정 수량(D일계획)\"\n",
+        '  ingest.target_column: "D일 투입예정 수량(D일계획)"\n',
         encoding="utf-8",
     )
     assert exp_run_args(config) == [

@@ -50,20 +50,41 @@ def _error_for(raw: dict, mutate) -> str:
     ("mutate", "expected"),
     [
         (lambda r: r["window"].update(lookback=0), "params.yaml: window.lookback: "),
-        (lambda r: r["window"].update(delays=[3, 1]), "params.yaml: window.delays: must be distinct and increasing"),
+        (
+            lambda r: r["window"].update(delays=[3, 1]),
+            "params.yaml: window.delays: must be distinct and increasing",
+        ),
         (lambda r: r["window"].update(extra=1), "params.yaml: window.extra: is not a known parameter"),
         (lambda r: r["ingest"].update(on_bad_rows="skip"), "params.yaml: ingest.on_bad_rows: "),
-        (lambda r: r["ingest"].update(source="/etc/passwd"), "ingest.source: must be a path inside the project"),
-        (lambda r: r["ingest"].update(source="../outside.xls"), "ingest.source: must be a path inside the project"),
-        (lambda r: r["ingest"].update(horizon_pattern="D+("), "ingest.horizon_pattern: is not a valid regular"),
-        (lambda r: r["split_scale"].update(fractions=[0.5, 0.1, 0.1]), "split_scale.fractions: must be three"),
-        (lambda r: r["models"]["lstm"]["layers"][0].update(type="transformer"), "models.lstm.layers.0.type: "),
+        (
+            lambda r: r["ingest"].update(source="/etc/passwd"),
+            "ingest.source: must be a path inside the project",
+        ),
+        (
+            lambda r: r["ingest"].update(source="../outside.xls"),
+            "ingest.source: must be a path inside the project",
+        ),
+        (
+            lambda r: r["ingest"].update(horizon_pattern="D+("),
+            "ingest.horizon_pattern: is not a valid regular",
+        ),
+        (
+            lambda r: r["split_scale"].update(fractions=[0.5, 0.1, 0.1]),
+            "split_scale.fractions: must be three",
+        ),
+        (
+            lambda r: r["models"]["lstm"]["layers"][0].update(type="transformer"),
+            "models.lstm.layers.0.type: ",
+        ),
         (lambda r: r["models"]["lstm"]["layers"][0].update(units=-4), "models.lstm.layers.0.units: "),
         (
             lambda r: r["models"]["lstm_gru"]["layers"][0].update(return_sequences=False),
             "models.lstm_gru.layers.0.return_sequences: must be true",
         ),
-        (lambda r: r["train"].update(models=["nope"]), "train.models: names 'nope', which is not under models"),
+        (
+            lambda r: r["train"].update(models=["nope"]),
+            "train.models: names 'nope', which is not under models",
+        ),
         (lambda r: r["forecast"].update(recursive_steps=5), "forecast.recursive_steps: "),
         (lambda r: r["forecast"].update(engine="tflite"), "forecast.engine: "),
     ],

@@ -7,8 +7,8 @@ exactly as a DVC experiment that ``dvc exp show`` lists beside the others.
 
 from __future__ import annotations
 
-from pathlib import Path
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -41,7 +41,11 @@ def read_config(path: str | Path) -> tuple[str, dict[str, Any]]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ParamsError(f"{path}: cannot read ({exc.__class__.__name__}: {exc})".splitlines()[0]) from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("set"), dict) or not isinstance(raw.get("name"), str):
+    if (
+        not isinstance(raw, dict)
+        or not isinstance(raw.get("set"), dict)
+        or not isinstance(raw.get("name"), str)
+    ):
         raise ParamsError(f"{path}: needs `name: <experiment name>` and `set: {{dotted.key: value}}`")
     return raw["name"], raw["set"]
 

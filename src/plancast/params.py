@@ -195,7 +195,9 @@ class Params(_Section):
         for name in self.train.models:
             if name not in self.models:
                 known = ", ".join(sorted(self.models)) or "none"
-                raise _KeyedError("train.models", f"names {name!r}, which is not under models (known: {known})")
+                raise _KeyedError(
+                    "train.models", f"names {name!r}, which is not under models (known: {known})"
+                )
         for name in self.models:
             if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
                 raise _KeyedError(f"models.{name}", "model names may use letters, digits, '_' and '-' only")

@@ -1,0 +1,94 @@
+"""End to end: the real `dvc` on a temporary git repo holding a copy of this project (tiny params).
+
+One module-scoped run of the whole pipeline, then checks that lean on it: up-to-date status, a
+param change reruns only its stage and those downstream, a forced retrain leaves dvc.lock
+byte-identical, metrics and plots are readable through DVC, and a bad param stops with one line.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from e2e_project import Project
+
+pytestmark = pytest.mark.e2e
+
+DATA_STAGES = {"make_sample", "ingest", "daily_last", "correlate", "select_features", "window", "split_scale"}
+MODEL_STAGES = {"train@lstm", "train@hand_lstm", "evaluate", "forecast"}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Project:
+    project = Project.create(tmp_path_factory.mktemp("plancast"))
+    ran = project.repro()
+    assert ran == DATA_STAGES | MODEL_STAGES
+    project.commit("first run")
+    return project
+
+
+def test_first_run_leaves_pipeline_up_to_date(project):
+    assert "up to date" in project.dvc("status").stdout
+    for path in [
+        "data/interim/snapshots.parquet",
+        "data/windows/windows.npz",
+        "models/lstm/manifest.json",
+        "models/hand_lstm/manifest.json",
+        "metrics/evaluate.json",
+        "metrics/train/lstm.json",
+        "data/reports/forecast.csv",
+        "plots/forecast.png",
+        "plots/evaluate/error_by_model.png",
+        "plots/correlation_heatmap.png",
+    ]:
+        assert (project.path / path).is_file(), path
+
+
+def test_metrics_name_the_best_model_and_compare_with_the_plan(project):
+    evaluate = json.loads((project.path / "metrics/evaluate.json").read_text(encoding="utf-8"))
+    assert evaluate["best_network"] in {"lstm", "hand_lstm"}
+    for model in ("lstm", "hand_lstm", "baseline_plan", "baseline_last", "baseline_ridge"):
+        assert set(evaluate["test"][model]) >= {"mae", "rmse", "wape", "smape", "mase", "bias", "skill"}
+    assert evaluate["test"]["baseline_plan"]["skill"] == 0.0
+    shown = project.dvc("metrics", "show", "--json").stdout
+    assert "best_network" in shown and "epochs_run" in shown
+
+
+def test_plots_render_without_a_browser(project):
+    out = project.path / "plots_html"
+    project.dvc("plots", "show", "-o", str(out))
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "Validation loss by model" in html and "correlation_heatmap.png" in html
+
+
+def test_param_change_reruns_only_its_stage_and_downstream(project):
+    project.set_params({"window.lookback": 4})
+    ran = project.repro()
+    assert ran == {"window", "split_scale"} | MODEL_STAGES
+    assert "up to date" in project.dvc("status").stdout
+    project.commit("lookback 4")
+
+    project.set_params({"models.lstm.epochs": 2})
+    assert project.repro() == {"train@lstm", "evaluate", "forecast"}
+    project.commit("fewer lstm epochs")
+
+
+def test_forced_retraining_is_byte_identical(project):
+    before = (project.path / "dvc.lock").read_bytes()
+    ran = project.repro("-f", "-s", "train@hand_lstm")
+    assert ran == {"train@hand_lstm"}
+    assert (project.path / "dvc.lock").read_bytes() == before
+    assert "up to date" in project.dvc("status").stdout
+
+
+def test_bad_param_stops_with_one_line_and_keeps_outputs(project):
+    project.set_params({"select_features.horizons": [13], "select_features.method": "explicit"})
+    result = project.dvc("repro", check=False)
+    assert result.returncode != 0
+    assert "error: select_features.horizons: D+13 is not in the data" in result.stdout + result.stderr
+    # DVC clears a stage's outputs before running it; everything produced earlier is in the cache
+    project.run("git", "checkout", "params.yaml")
+    project.dvc("checkout")
+    assert (project.path / "data/features/features.json").is_file()
+    assert "up to date" in project.dvc("status").stdout
