@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from e2e_project import Project
 
 pytestmark = pytest.mark.e2e

@@ -120,13 +120,14 @@ def test_evaluate_scores_networks_and_baselines_on_the_same_windows():
     assert zero.calls == [evaluated]
     names = ["zero", "baseline_last", "baseline_seasonal", "baseline_mean", "baseline_plan", "baseline_ridge"]
     assert list(result.summary["val"]) == names
-    assert set(result.summary) == {"best_model", "best_by", "val", "test"}
+    assert set(result.summary) == {"best_model", "best_network", "best_by", "val", "test"}
     assert result.summary["best_by"] == "val.mae"
     # A standard-scaled 0 is the part's training target mean, which is the training-mean baseline.
     assert result.summary["test"]["zero"] == result.summary["test"]["baseline_mean"]
     # The data repeats every 5 working days exactly, so seasonal naive is perfect and wins.
     assert result.summary["test"]["baseline_seasonal"]["mae"] == 0.0
     assert result.summary["best_model"] == "baseline_seasonal"
+    assert result.summary["best_network"] == "zero"
     # h1 at end_row is target(end_row) + 1, not the next day's target: check one value by hand
     first = result.predictions.query("model == 'baseline_plan' and delay == 1").iloc[0]
     end_row = windows["end_row"][first["window"]]
@@ -167,3 +168,21 @@ def test_keras_network_predicts_all_windows_like_the_model():
     inputs = np.random.default_rng(0).normal(size=(6, 4, 2))
     expected = np.asarray(model(inputs.astype(np.float32)))
     np.testing.assert_allclose(evaluation.KerasNetwork(model).predict_batch(inputs), expected, atol=1e-6)
+
+
+def test_report_tables_compare_each_network_with_the_plan_per_part():
+    daily, windows, splits, scalers = _pipeline_inputs()
+    zero = Recording(0.0)
+    models = {"zero": ({"scope": "global"}, {"A": zero, "B": zero})}
+    result = evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
+    tables = evaluation.report_tables(result, ["zero"])
+
+    kinds = dict(zip(tables.by_model["model"], tables.by_model["kind"], strict=True))
+    assert kinds["zero"] == "network" and kinds["baseline_plan"] == "baseline" and len(kinds) == 6
+    zero_row = tables.by_model.set_index("model").loc["zero"]
+    assert zero_row["test_mae"] == result.summary["test"]["zero"]["mae"]
+    assert sorted(tables.by_part["part"]) == ["A", "B"]
+    per_part = result.parts[(result.parts["split"] == "test") & (result.parts["delay"].astype(str) == "all")]
+    plan_a = per_part[(per_part["model"] == "baseline_plan") & (per_part["part"] == "A")]["mae"].item()
+    assert tables.by_part.set_index("part").loc["A", "plan_mae"] == plan_a
+    assert tables.showcase_part in {"A", "B"}

@@ -66,3 +66,64 @@ def test_saved_png_is_byte_stable_and_carries_no_software_stamp(tmp_path) -> Non
     assert data == (tmp_path / "b.png").read_bytes()
     assert b"Software" not in data and b"matplotlib" not in data
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.png", "b.png"]  # no temporary left
+
+
+def _predictions() -> pd.DataFrame:
+    days = pd.bdate_range("2025-03-03", periods=6)
+    rows = []
+    for model, offset in (("gru", 1.0), ("baseline_plan", -2.0)):
+        for day, actual in zip(days, [10, 12, 0, 14, 9, 11], strict=True):
+            rows.append(("test", model, "Part 1", day.date().isoformat(), 1, actual, actual + offset))
+    return pd.DataFrame(rows, columns=["split", "model", "part", "target_day", "delay", "actual", "prediction"])
+
+
+def _titles_and_labels(fig) -> list[str]:
+    return [text for ax in fig.axes for text in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel())] + [
+        fig._suptitle.get_text() if fig._suptitle else ""
+    ]
+
+
+def test_prediction_panels_show_each_model_with_its_mae() -> None:
+    from plancast.plots import prediction_panels
+
+    fig = prediction_panels(_predictions(), "Part 1", delay=1)
+    labels = _titles_and_labels(fig)
+    assert "gru  (MAE 1)" in labels and "plan (baseline)  (MAE 2)" in labels
+    assert any("Part 1: test period, forecast 1 day(s) ahead vs actual" in label for label in labels)
+    assert "quantity" in labels and "target day" in labels
+
+
+def test_error_by_model_sorts_lowest_error_to_the_top_and_marks_the_plan() -> None:
+    from plancast.plots import error_by_model
+
+    table = pd.DataFrame({"model": ["gru", "baseline_plan", "baseline_last"], "test_mae": [2.0, 3.0, 5.0]})
+    fig = error_by_model(table)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["last (baseline)", "plan (baseline)", "gru"]
+    assert "the planner's own number" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_xlabel() == "test MAE (quantity)"
+
+
+def test_loss_curves_name_each_models_loss_and_forecast_figure_has_one_panel_per_part(tmp_path) -> None:
+    from plancast.plots import forecast_figure, loss_curves
+
+    history = pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.7, 0.6]})
+    fig = loss_curves({"gru": history}, {"gru": "mse"})
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["gru train (MSE)", "gru validation (MSE)"]
+
+    daily = pd.DataFrame(
+        {"part": ["A"] * 5 + ["B"] * 5, "day": list(pd.bdate_range("2025-03-03", periods=5)) * 2, "target": range(10)}
+    )
+    forecasts = pd.DataFrame(
+        {
+            "method": "direct", "part": ["A", "A", "B", "B"], "model": "gru", "step_ahead": [1, 2, 1, 2],
+            "day": ["2025-03-10", "2025-03-11"] * 2, "forecast": [4.0, 5.0, 9.0, 8.0], "plan": [4.0, None, 10.0, 7.0],
+        }
+    )  # fmt: skip
+    fig = forecast_figure(daily, forecasts, ["A", "B"])
+    assert [ax.get_title() for ax in fig.axes] == [
+        "A: last 5 days and the forecast",
+        "B: last 5 days and the forecast",
+    ]
+    save_figure(fig, tmp_path / "f.png")
+    assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
