@@ -109,7 +109,7 @@ def test_parse_quantity_accepts_numbers_and_says_why_not() -> None:
     assert parse_quantity("1,234")[0] == "not_a_number"
     assert parse_quantity(True)[0] == "not_a_number"
     assert parse_quantity(datetime(2021, 1, 1))[0] == "not_a_number"
-    assert parse_quantity(-3) == ("negative", "negative quantity -3")
+    assert parse_quantity(-3) == ("negative", "negative quantity -3 (set ingest.allow_negative: true for a signed series)")
     assert parse_quantity(float("nan"))[0] == "not_finite"
     assert parse_quantity("inf") == ("not_finite", "quantity 'inf' is not finite")
 
@@ -405,7 +405,7 @@ def test_bad_cell_names_file_sheet_row_and_column(tmp_path, monkeypatch) -> None
     result = ingest(_params("in.xls", on_bad_rows="quarantine"))
     assert result.rejects.values.tolist() == [
         ["in.xls", "Sheet1", 6, "CRET_TIME", "cannot parse '2021-13-45' with format %Y%m%d%H%M"],
-        ["in.xls", "Sheet1", 7, "D+1일 투입예정 수량(Total)", "negative quantity -1"],
+        ["in.xls", "Sheet1", 7, "D+1일 투입예정 수량(Total)", "negative quantity -1 (set ingest.allow_negative: true for a signed series)"],
     ]
     assert result.metrics["rows_rejected"] == 2 and result.metrics["rows_kept"] == 4
     assert result.metrics["rejects_by_reason"]["bad_time"] == 1
@@ -576,5 +576,11 @@ def test_stage_bad_input_is_one_line_and_exit_2(tmp_path) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
-        "error: data/raw/in.csv, row 2, column 'D일 투입예정 수량(D일계획)': negative quantity -4\n"
+        "error: data/raw/in.csv, row 2, column 'D일 투입예정 수량(D일계획)': negative quantity -4 (set ingest.allow_negative: true for a signed series)\n"
     )
+
+
+def test_negative_values_pass_only_when_the_series_is_signed() -> None:
+    assert parse_quantity(-2.5)[0] == "negative"
+    assert "ingest.allow_negative" in parse_quantity(-2.5)[1]
+    assert parse_quantity(-2.5, allow_negative=True) == -2.5

@@ -284,8 +284,8 @@ def _is_blank_row(row: Iterable[Any]) -> bool:
     return all(_is_blank(value) for value in row)
 
 
-def parse_quantity(value: Any) -> float | tuple[str, str]:
-    """A quantity cell as a float >= 0, or ``(kind, reason)`` saying why it is not one."""
+def parse_quantity(value: Any, allow_negative: bool = False) -> float | tuple[str, str]:
+    """A quantity cell as a float (>= 0 unless ``allow_negative``), or ``(kind, reason)`` saying why not."""
     if _is_blank(value):
         return "blank", "blank quantity"
     if isinstance(value, str):
@@ -301,8 +301,8 @@ def parse_quantity(value: Any) -> float | tuple[str, str]:
         number = float(value)
     if not math.isfinite(number):
         return "not_finite", f"quantity {number!r} is not finite"
-    if number < 0:
-        return "negative", f"negative quantity {number:g}"
+    if number < 0 and not allow_negative:
+        return "negative", f"negative quantity {number:g} (set ingest.allow_negative: true for a signed series)"
     return number + 0.0  # no -0.0 in the output
 
 
@@ -477,7 +477,10 @@ def _collect_sheet(sheet: RawSheet, columns: _Columns, params: IngestParams, out
     part_values = _parse_column(cells(columns.part), parse_part)
     time_values = _parse_column(cells(columns.time), lambda v: parse_time(v, params.time_format))
     quantity_columns = [columns.target, *columns.horizons]
-    quantity_values = [_parse_column(cells(index), parse_quantity) for index in quantity_columns]
+    def quantity(value: Any) -> float | tuple[str, str]:
+        return parse_quantity(value, params.allow_negative)
+
+    quantity_values = [_parse_column(cells(index), quantity) for index in quantity_columns]
     quantity_names = [sheet.header[index] for index in quantity_columns]
     wanted = set(params.parts)
 

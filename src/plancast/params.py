@@ -54,6 +54,7 @@ class IngestParams(_Section):
     horizon_pattern: str = r"^D\+(\d+)일"
     max_horizon: Annotated[int, Field(ge=0, le=60)] = 12
     parts: list[str] = []
+    allow_negative: bool = False  # quantities are >= 0; a signed series (Seed A's wave) sets true
     on_bad_rows: Literal["error", "quarantine"] = "error"
 
     @field_validator("source")
