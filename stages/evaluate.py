@@ -71,10 +71,15 @@ def main(params: Params) -> None:
     plots.save_figure(plots.loss_curves(histories, losses), FIGURES / "loss_curves.png")
 
     test = result.summary["test"]
+    skill = test[best]["skill"]
+    against_plan = (
+        f"skill vs plan {skill:+.3f}; the plan's test MAE {test['baseline_plan']['mae']:.4g}"
+        if skill == skill  # NaN when the data holds no plan (a plain series)
+        else "no plan in the data"
+    )
     print(
         f"evaluate: {len(models)} network(s) + 5 baselines on the same windows; best network {best} "
-        f"(test MAE {test[best]['mae']:.4g}, skill vs plan {test[best]['skill']:+.3f}); "
-        f"the plan's test MAE {test['baseline_plan']['mae']:.4g}; best overall by {result.summary['best_by']}: "
+        f"(test MAE {test[best]['mae']:.4g}, {against_plan}); best overall by {result.summary['best_by']}: "
         f"{result.summary['best_model']}"
     )
 
