@@ -72,8 +72,8 @@ def link(path: Path, markdown: Path) -> str:
     return Path(os.path.relpath(path, markdown.parent)).as_posix()
 
 
-def build(base: str, head: str, out: Path, markdown: Path) -> str:
-    """Gather both revisions through git and dvc, write images under ``out`` and return the Markdown."""
+def build(base: str, head: str, out: Path, markdown: Path) -> tuple[str, str]:
+    """Gather both revisions through git and dvc, write images under ``out``; the Markdown and a summary."""
     base_label = f"`{base}` ({short_sha(base)})"
     if head == WORKSPACE:
         head_label = f"workspace (on {short_sha('HEAD')})"
@@ -119,11 +119,11 @@ def build(base: str, head: str, out: Path, markdown: Path) -> str:
 
     text = report.report_markdown(base_label, head_label, params, base_eval, head_eval, other, images, series,
                                   sorted(unchanged))  # fmt: skip
-    print(
-        f"{markdown}: {len(params)} param(s) changed, {len(other)} other metric(s) changed, "
+    summary = (
+        f"{len(params)} param(s) changed, {len(other)} other metric(s) changed, "
         f"{len(images)} image(s) and {len(series)} data plot(s) changed"
     )
-    return text
+    return text, summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,13 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, help="where to write the Markdown (default: <out>/report.md)")
     args = parser.parse_args(argv)
     markdown = args.markdown or args.out / "report.md"
+    out, target = args.out.resolve(), markdown.resolve()
     try:
-        text = build(args.base, args.head, args.out, markdown)
+        os.chdir(run("git", "rev-parse", "--show-toplevel").strip())  # dvc.yaml and the plots' paths
+        text, summary = build(args.base, args.head, out, target)
     except PlancastError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    with atomic_path(markdown) as tmp:
+    with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+    print(f"{markdown}: {summary}")
     return 0
 
 

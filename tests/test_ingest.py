@@ -46,6 +46,8 @@ ROWS = [
     ["P100", "Part 94", 40, 30, 30, "EA", 202109130632],
 ]
 
+NEGATIVE_HINT = " (set ingest.allow_negative: true for a signed series)"
+
 
 def _write(path: Path, header: list[Any], rows: list[list[Any]], sheet: str = "Sheet1") -> Path:
     """Write a table in the format named by the file's extension, the way a user's tool would."""
@@ -109,7 +111,7 @@ def test_parse_quantity_accepts_numbers_and_says_why_not() -> None:
     assert parse_quantity("1,234")[0] == "not_a_number"
     assert parse_quantity(True)[0] == "not_a_number"
     assert parse_quantity(datetime(2021, 1, 1))[0] == "not_a_number"
-    assert parse_quantity(-3) == ("negative", "negative quantity -3 (set ingest.allow_negative: true for a signed series)")
+    assert parse_quantity(-3) == ("negative", "negative quantity -3" + NEGATIVE_HINT)
     assert parse_quantity(float("nan"))[0] == "not_finite"
     assert parse_quantity("inf") == ("not_finite", "quantity 'inf' is not finite")
 
@@ -143,9 +145,7 @@ def test_parse_time_step_and_part_names() -> None:
 # -------------------------------------------------------------------------------------------- formats
 
 
-@pytest.mark.parametrize(
-    ("suffix", "sheet"), [(".xls", "Sheet1"), (".xlsx", "Sheet1"), (".csv", ""), (".parquet", "")]
-)
+@pytest.mark.parametrize(("suffix", "sheet"), [(".xls", "Sheet1"), (".xlsx", "Sheet1"), (".csv", ""), (".parquet", "")])
 def test_each_format_round_trips(tmp_path, monkeypatch, suffix: str, sheet: str) -> None:
     monkeypatch.chdir(tmp_path)
     _write(Path(f"in{suffix}"), HEADER, ROWS)
@@ -330,15 +330,11 @@ def test_missing_source_and_empty_folder(tmp_path, monkeypatch) -> None:
     with pytest.raises(InputDataError, match=r"^nope.xls: no such file or folder \(ingest.source\)$"):
         ingest(_params("nope.xls"))
     Path("empty").mkdir()
-    with pytest.raises(
-        InputDataError, match=r"^empty: no file in the folder matches ingest.pattern '\*.xls'$"
-    ):
+    with pytest.raises(InputDataError, match=r"^empty: no file in the folder matches ingest.pattern '\*.xls'$"):
         ingest(_params("empty", pattern="*.xls"))
 
 
-@pytest.mark.parametrize(
-    ("name", "engine"), [("bad.xls", "calamine"), ("bad.xls", "xlrd"), ("bad.xlsx", "calamine")]
-)
+@pytest.mark.parametrize(("name", "engine"), [("bad.xls", "calamine"), ("bad.xls", "xlrd"), ("bad.xlsx", "calamine")])
 def test_corrupt_workbook_is_one_line(tmp_path, monkeypatch, name: str, engine: str) -> None:
     monkeypatch.chdir(tmp_path)
     Path(name).write_bytes(b"this is not a workbook" * 50)
@@ -375,8 +371,7 @@ def test_horizon_columns_duplicate_gap_or_absent(tmp_path, monkeypatch) -> None:
     with pytest.raises(InputDataError) as caught:
         ingest(_params("dup.csv"))
     assert str(caught.value) == (
-        "dup.csv: columns 'D+2일 투입예정 수량(Total)' and 'D+2일 계획' are both horizon 2 "
-        "(ingest.horizon_pattern)"
+        "dup.csv: columns 'D+2일 투입예정 수량(Total)' and 'D+2일 계획' are both horizon 2 (ingest.horizon_pattern)"
     )
     _write(Path("gap.csv"), [h for h in HEADER if not h.startswith("D+1")], [r[:3] + r[4:] for r in ROWS])
     with pytest.raises(InputDataError, match=r"^gap.csv: no column for horizon 1 although horizons up to 2"):
@@ -399,13 +394,12 @@ def test_bad_cell_names_file_sheet_row_and_column(tmp_path, monkeypatch) -> None
         with pytest.raises(InputDataError) as caught:
             ingest(_params("in.xls", xls_engine=engine))
         assert str(caught.value) == (
-            "in.xls, sheet Sheet1, row 6, column 'CRET_TIME': "
-            "cannot parse '2021-13-45' with format %Y%m%d%H%M"
+            "in.xls, sheet Sheet1, row 6, column 'CRET_TIME': cannot parse '2021-13-45' with format %Y%m%d%H%M"
         )
     result = ingest(_params("in.xls", on_bad_rows="quarantine"))
     assert result.rejects.values.tolist() == [
         ["in.xls", "Sheet1", 6, "CRET_TIME", "cannot parse '2021-13-45' with format %Y%m%d%H%M"],
-        ["in.xls", "Sheet1", 7, "D+1일 투입예정 수량(Total)", "negative quantity -1 (set ingest.allow_negative: true for a signed series)"],
+        ["in.xls", "Sheet1", 7, "D+1일 투입예정 수량(Total)", "negative quantity -1" + NEGATIVE_HINT],
     ]
     assert result.metrics["rows_rejected"] == 2 and result.metrics["rows_kept"] == 4
     assert result.metrics["rejects_by_reason"]["bad_time"] == 1
@@ -424,9 +418,7 @@ def test_extra_cells_beyond_the_header_in_csv(tmp_path, monkeypatch) -> None:
 def test_all_rows_rejected_is_an_error(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     _write(Path("in.csv"), HEADER, [[*r[:2], "x", *r[3:]] for r in ROWS])
-    with pytest.raises(
-        InputDataError, match=r"^in.csv: no valid snapshots \(3 data rows, 3 rejected\); first"
-    ):
+    with pytest.raises(InputDataError, match=r"^in.csv: no valid snapshots \(3 data rows, 3 rejected\); first"):
         ingest(_params("in.csv", on_bad_rows="quarantine"))
 
 
@@ -482,9 +474,7 @@ def malformed_tables(draw: st.DrawFn) -> tuple[list[list[Any]], list[int], str |
     return rows, rejected, first_column
 
 
-def _check_malformed(
-    path: Path, rows: list[list[Any]], rejected: list[int], first_column: str | None
-) -> None:
+def _check_malformed(path: Path, rows: list[list[Any]], rejected: list[int], first_column: str | None) -> None:
     sheets = read_sheets(str(path))
     name = path.name
     kept = len(rows) - len(rejected)
@@ -576,7 +566,9 @@ def test_stage_bad_input_is_one_line_and_exit_2(tmp_path) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
-        "error: data/raw/in.csv, row 2, column 'D일 투입예정 수량(D일계획)': negative quantity -4 (set ingest.allow_negative: true for a signed series)\n"
+        "error: data/raw/in.csv, row 2, column 'D일 투입예정 수량(D일계획)': negative quantity -4"
+        + NEGATIVE_HINT
+        + "\n"
     )
 
 

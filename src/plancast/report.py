@@ -8,6 +8,7 @@ the one it proposes. Reading revisions and writing files is the edge's job (``sc
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,6 +17,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from plancast.plots import style_axes
 
@@ -27,11 +29,11 @@ BASELINE_PREFIX = "baseline_"
 PLAN_BASELINE = "baseline_plan"
 MISSING = "—"
 
-# (key in metrics/evaluate.json, column title, lower is better, show % change)
-TABLE_METRICS: tuple[tuple[str, str, bool, bool], ...] = (
-    ("mae", "MAE", True, True),
-    ("rmse", "RMSE", True, True),
-    ("skill", "skill", False, False),
+# (key in metrics/evaluate.json, column title, show the change in %); skill is already a ratio
+TABLE_METRICS: tuple[tuple[str, str, bool], ...] = (
+    ("mae", "MAE", True),
+    ("rmse", "RMSE", True),
+    ("skill", "skill", False),
 )
 LINE_TEMPLATES = frozenset({"linear", "simple", "smooth"})
 SCATTER_TEMPLATES = frozenset({"scatter"})
@@ -116,13 +118,59 @@ class Change:
     new: Any
 
 
+_ABSENT = object()
+
+
+def _parsed(value: Any) -> Any:
+    """DVC prints a param that is a list as its Python repr; read it back (literals only) to diff inside."""
+    if isinstance(value, str) and value[:1] in ("[", "{"):
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+        if isinstance(parsed, list | dict):
+            return parsed
+    return value
+
+
+def _is_structured(value: Any) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, list | dict) for v in value))
+
+
+def _leaf_changes(key: str, old: Any, new: Any) -> list[Change]:
+    """The changed leaves under ``key``: into dicts, and into lists of dicts (``layers.0.units``), as -S names them."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [
+            change
+            for name in sorted(set(old) | set(new), key=str)
+            for change in _leaf_changes(f"{key}.{name}", old.get(name, _ABSENT), new.get(name, _ABSENT))
+        ]
+    if isinstance(old, list) and isinstance(new, list) and (_is_structured(old) or _is_structured(new)):
+        return [
+            change
+            for index in range(max(len(old), len(new)))
+            for change in _leaf_changes(
+                f"{key}.{index}",
+                old[index] if index < len(old) else _ABSENT,
+                new[index] if index < len(new) else _ABSENT,
+            )
+        ]
+    if old == new:
+        return []
+    return [Change(key, None if old is _ABSENT else old, None if new is _ABSENT else new)]
+
+
 def param_changes(params_diff: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[Change]:
-    """The changed params of ``dvc params diff --json``, sorted; keys outside params.yaml name their file."""
+    """The changed params of ``dvc params diff --json``, down to the changed leaf, sorted.
+
+    Keys are those ``dvc exp run -S`` takes (``models.lstm.layers.0.units``); a key outside params.yaml
+    is prefixed with its file.
+    """
     changes = []
     for path, keys in params_diff.items():
         for key, values in keys.items():
             name = key if path == PARAMS_FILE else f"{path}:{key}"
-            changes.append(Change(name, values.get("old"), values.get("new")))
+            changes += _leaf_changes(name, _parsed(values.get("old")), _parsed(values.get("new")))
     return sorted(changes, key=lambda change: change.key)
 
 
@@ -217,7 +265,7 @@ def model_rows(
 def models_table(rows: Sequence[ModelRow], best: str | None = None) -> list[str]:
     """A Markdown table of base, head and delta of each metric in TABLE_METRICS; ``best`` is starred."""
     header, align = ["model"], ["---"]
-    for _, title, _, _ in TABLE_METRICS:
+    for _, title, _ in TABLE_METRICS:
         header += [f"{title} base", f"{title} head", f"Δ {title}"]
         align += ["---:", "---:", "---:"]
     body = []
@@ -228,7 +276,7 @@ def models_table(rows: Sequence[ModelRow], best: str | None = None) -> list[str]
         elif not row.base:
             name += " (new)"
         cells = [name]
-        for key, _, _, percent in TABLE_METRICS:
+        for key, _, percent in TABLE_METRICS:
             old, new = row.base.get(key), row.head.get(key)
             cells += [format_value(old), format_value(new), format_delta(old, new, percent)]
         body.append(cells)
@@ -446,6 +494,9 @@ def overlay_figure(
                 ax.plot(*series[label], color=colour, linewidth=1.4, markersize=4, **styles[side])
         handles.append(Line2D([], [], color=colour, label=label))
     handles += [Line2D([], [], color="black", label=side, **styles[side]) for side in SIDES]
+    xs = [x for series in (base, head) for values, _ in series.values() for x in values]
+    if xs and all(float(x).is_integer() for x in xs):  # epochs, horizons: no 0.25 ticks
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     style_axes(ax, f"{spec.title}: base vs head", spec.x_label, spec.y_label, grid=True)
     ax.legend(handles=handles, loc="best", fontsize=8, frameon=False)
     return fig

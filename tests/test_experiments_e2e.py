@@ -1,0 +1,223 @@
+"""End to end: experiments and the pull-request report, with the real git and dvc in a temporary repo.
+
+One tiny baseline (one network, two epochs) is run and committed on main. Then (a) a branch changes a
+param, reruns, commits, and `scripts/pr_report.py --base main` writes a report that shows the param
+change, the metric deltas and embeds plot images that exist; (b) a two-point sweep queued with
+`dvc exp run --queue -S` runs to the end under `dvc queue start -j 2`, and `dvc exp show` lists it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+from e2e_project import BIN, Project
+
+from plancast.report import format_delta, format_value
+
+pytestmark = pytest.mark.e2e
+
+OVERRIDES = {"train.models": ["lstm"], "models.lstm.epochs": 2}
+WIDER_LSTM = [{"type": "lstm", "units": 8}]  # TINY_OVERRIDES has 4 units
+SWEEP = (4, 6)  # window.lookback values; the baseline has 5
+QUEUE_TIMEOUT_S = 420
+TEST_MAE = "metrics/evaluate.json:test.lstm.mae"
+IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)]+)\)")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Project:
+    project = Project.create(tmp_path_factory.mktemp("plancast_exp"), OVERRIDES)
+    project.repro()
+    project.commit("baseline")
+    return project
+
+
+def evaluate_at(project: Project, rev: str) -> dict:
+    return json.loads(project.run("git", "show", f"{rev}:metrics/evaluate.json").stdout)
+
+
+def git_show_bytes(project: Project, spec: str) -> bytes:
+    return subprocess.run(["git", "show", spec], cwd=project.path, capture_output=True, check=True).stdout
+
+
+def build_report(project: Project, *args: str) -> str:
+    result = project.run(sys.executable, "scripts/pr_report.py", "--base", "main", *args)
+    return result.stdout
+
+
+def test_branch_report_shows_param_change_metric_deltas_and_plots(project):
+    project.run("git", "checkout", "-q", "-b", "wider-lstm")
+    project.set_params({"models.lstm.layers": WIDER_LSTM})
+    assert project.repro() == {"train@lstm", "evaluate", "forecast"}
+    project.commit("lstm with 8 units")
+
+    printed = build_report(project, "--out", "report")
+    assert "report/report.md: 1 param(s) changed" in printed
+    out = project.path / "report"
+    text = (out / "report.md").read_text(encoding="utf-8")
+
+    assert "| `models.lstm.layers.0.units` | `4` | `8` |" in text
+    base, head = evaluate_at(project, "main"), evaluate_at(project, "HEAD")
+    for metric in ("mae", "rmse"):
+        assert base["test"]["lstm"][metric] != head["test"]["lstm"][metric]
+    old, new = base["test"]["lstm"]["mae"], head["test"]["lstm"]["mae"]
+    assert f"| **`lstm`** ★ | {format_value(old)} | {format_value(new)} | {format_delta(old, new)} |" in text
+    assert f"`{base['best_network']}` → `{head['best_network']}`" in text
+    assert f"`{base['best_model']}` → `{head['best_model']}`" in text
+    plan = base["test"]["baseline_plan"]["mae"]
+    assert f"| `baseline_plan` | {format_value(plan)} | {format_value(plan)} | 0 |" in text  # data unchanged
+
+    links = IMAGE_LINK.findall(text)
+    assert {
+        "base/plots/evaluate/error_by_model.png",
+        "head/plots/evaluate/error_by_model.png",
+        "series/validation-loss-by-model-scaled-units.png",
+        "series/test-mae-by-model-and-baseline-units.png",
+    } <= set(links)
+    for link in links:
+        assert (out / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", link
+    # the base image is main's committed file, the head image the branch's
+    image = "plots/evaluate/error_by_model.png"
+    assert (out / "base" / image).read_bytes() == git_show_bytes(project, f"main:{image}")
+    assert (out / "head" / image).read_bytes() == (project.path / image).read_bytes()
+    assert "`plots/correlation_heatmap.png`" in text.split("Unchanged: ")[1]  # the data did not change
+
+    # the same comparison by revision gives the same report (but its header) and byte-identical figures
+    build_report(project, "--head", "HEAD", "--out", "report_rev")
+    again = (project.path / "report_rev" / "report.md").read_text(encoding="utf-8")
+    assert again.splitlines()[3:] == text.splitlines()[3:]
+    for link in links:
+        assert (project.path / "report_rev" / link).read_bytes() == (out / link).read_bytes(), link
+
+
+def start_queue(project: Project, jobs: int) -> str:
+    """`dvc queue start -j jobs`; what it printed."""
+    # the workers it spawns inherit its stdout: reading that through a pipe would wait until they exit
+    with tempfile.TemporaryFile("w+") as output:
+        subprocess.run(
+            [str(BIN / "dvc"), "queue", "start", "-j", str(jobs)],
+            cwd=project.path, env=project.env, stdout=output, stderr=subprocess.STDOUT, check=True, timeout=120,
+        )  # fmt: skip
+        output.seek(0)
+        return output.read()
+
+
+def queue_tasks(project: Project) -> tuple[dict[str, str], str]:
+    """Task name -> status, and the worker line, of `dvc queue status`."""
+    # a table "Task  Name  Created  Status" (no table when the queue is empty), a blank line, "Worker status: ..."
+    tasks, workers = {}, ""
+    for line in project.dvc("queue", "status").stdout.splitlines():
+        words = line.split()
+        if line.startswith("Worker status"):
+            workers = line
+        elif len(words) >= 4 and words[0] != "Task":
+            tasks[words[1]] = words[-1]
+    return tasks, workers
+
+
+def fail_with_logs(project: Project, message: str, names: set[str]) -> None:
+    project.dvc("queue", "stop", "--kill", check=False)
+    logs = "\n".join(project.dvc("queue", "logs", name, check=False).stdout[-2000:] for name in sorted(names))
+    pytest.fail(f"{message}\n{logs}")
+
+
+def wait_for_queue(project: Project, names: set[str]) -> dict[str, str]:
+    """Wait until every named experiment has finished and the workers have exited; the tasks' final status.
+
+    A finished experiment is a git ref under refs/exps (cheap to poll; `dvc queue status` costs seconds
+    of CPU that the workers need); the queue itself is asked now and then, to stop early on a failure.
+    """
+    deadline = time.monotonic() + QUEUE_TIMEOUT_S
+    polls = 0
+    while True:
+        refs = project.run("git", "for-each-ref", "--format=%(refname:lstrip=-1)", "refs/exps").stdout.split()
+        if names <= set(refs):
+            break
+        polls += 1
+        if polls % 10 == 0:
+            tasks, workers = queue_tasks(project)
+            if any(tasks.get(name) == "Failed" for name in names):
+                fail_with_logs(project, f"a queued experiment failed: {tasks}", names)
+        if time.monotonic() > deadline:
+            fail_with_logs(project, f"queue not done after {QUEUE_TIMEOUT_S}s: {queue_tasks(project)}", names)
+        time.sleep(3)
+    while True:  # idle workers exit on their own once the queue stays empty (about 10 s)
+        tasks, workers = queue_tasks(project)
+        if workers.endswith("0 active, 0 idle"):
+            return tasks
+        if time.monotonic() > deadline:
+            fail_with_logs(project, f"queue workers still running after {QUEUE_TIMEOUT_S}s: {workers}", names)
+        time.sleep(5)
+
+
+def experiments(project: Project) -> dict[str, dict]:
+    """`dvc exp show --json`: experiment name -> {"state", "params", "metrics"} (params.yaml, evaluate.json)."""
+    found = {}
+    for commit in json.loads(project.dvc("exp", "show", "--json").stdout):
+        for experiment in commit.get("experiments") or []:
+            for rev in experiment["revs"]:
+                data = rev["data"]
+                found[rev["name"]] = {
+                    "state": (experiment.get("executor") or {}).get("state"),
+                    "params": data["params"]["params.yaml"]["data"],
+                    "metrics": data.get("metrics", {}).get("metrics/evaluate.json", {}).get("data"),
+                }
+    return found
+
+
+def test_queued_sweep_runs_to_the_end_and_exp_show_lists_it(project):
+    project.run("git", "checkout", "-q", "main")
+    project.dvc("checkout")
+    names = {f"lookback-{lookback}" for lookback in SWEEP}
+    for lookback in SWEEP:
+        project.dvc("exp", "run", "--queue", "--name", f"lookback-{lookback}", "-S", f"window.lookback={lookback}")
+    assert set(queue_tasks(project)[0].values()) == {"Queued"}
+    assert "Started '2' new" in start_queue(project, jobs=2)
+
+    tasks = wait_for_queue(project, names)
+    assert {name: tasks[name] for name in names} == dict.fromkeys(names, "Success")
+
+    shown = experiments(project)
+    for lookback in SWEEP:
+        result = shown[f"lookback-{lookback}"]
+        assert result["state"] == "success"
+        assert result["params"]["window"]["lookback"] == lookback
+        assert result["params"]["models"]["lstm"]["layers"] == [{"type": "lstm", "units": 4}]
+        assert result["metrics"]["test"]["lstm"]["mae"] > 0
+        assert result["metrics"]["best_network"] == "lstm"
+
+    # the README's view: sorted by test MAE, only the columns that vary
+    table = project.dvc(
+        "exp", "show", "--csv", "--only-changed", "--sort-by", TEST_MAE, "--sort-order", "asc"
+    ).stdout  # fmt: skip
+    rows = [row for row in csv.DictReader(io.StringIO(table)) if row["Experiment"] in names]
+    maes = [float(row["test.lstm.mae"]) for row in rows]
+    assert len(rows) == 2 and maes == sorted(maes)
+    assert {row["lookback"] for row in rows} == {str(lookback) for lookback in SWEEP}
+
+
+def test_exp_run_set_reaches_any_param(project):
+    """Units inside a model's layer list, the feature method and its horizons, the training scope."""
+    project.dvc(
+        "exp", "run", "--queue", "--name", "overrides",
+        "-S", "models.lstm.layers.0.units=6",
+        "-S", "select_features.method=explicit", "-S", "select_features.horizons=[1,2]",
+        "-S", "train.scope=per_part",
+    )  # fmt: skip
+    try:
+        params = experiments(project)["overrides"]["params"]
+    finally:
+        project.dvc("queue", "remove", "overrides")
+    assert params["models"]["lstm"]["layers"] == [{"type": "lstm", "units": 6}]
+    assert params["select_features"]["method"] == "explicit"
+    assert params["select_features"]["horizons"] == [1, 2]
+    assert params["train"]["scope"] == "per_part"
+    assert "overrides" not in queue_tasks(project)[0]
