@@ -34,7 +34,7 @@ case "${1:-}" in
   pipeline)
     setup; activate
     dvc repro
-    dvc metrics show ;;
+    echo "done. Next: source .venv/bin/activate, then dvc metrics show, dvc plots show (see README, Results)" ;;
   test)
     setup; activate
     shift

@@ -16,6 +16,7 @@ from plancast.stage import run_stage
 DAILY = Path("data/interim/daily.parquet")
 TABLE = Path("data/reports/correlation.csv")
 METRICS = Path("metrics/correlate.json")
+PART_DETAIL = Path("data/reports/correlate_parts.json")  # per part, out of metrics: keeps `dvc exp show` short
 HEATMAP = Path("plots/correlation_heatmap.png")
 
 
@@ -27,7 +28,8 @@ def main(params: Params) -> None:
     table = horizon_correlations(daily, min_pairs)
     summary = correlation_summary(table, sorted(str(part) for part in daily["part"].unique()))
     write_csv(TABLE, table)
-    write_json(METRICS, summary)
+    write_json(PART_DETAIL, {"parts": summary["parts"]})
+    write_json(METRICS, {key: value for key, value in summary.items() if key != "parts"})
     save_figure(correlation_heatmap(table, horizon_cross_correlation(daily, min_pairs)), HEATMAP)
     best = summary["best_horizon"]
     best_text = (

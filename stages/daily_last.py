@@ -15,6 +15,7 @@ from plancast.stage import run_stage
 SNAPSHOTS = Path("data/interim/snapshots.parquet")
 DAILY = Path("data/interim/daily.parquet")
 METRICS = Path("metrics/daily_last.json")
+PART_DETAIL = Path("data/reports/daily_last_parts.json")  # per part, out of metrics: keeps `dvc exp show` short
 
 
 def main(params: Params) -> None:
@@ -25,7 +26,8 @@ def main(params: Params) -> None:
     daily = last_snapshot_per_day(snapshots)
     summary = daily_summary(snapshots, daily)
     write_parquet(DAILY, daily)
-    write_json(METRICS, summary)
+    write_json(PART_DETAIL, {"parts": summary["parts"]})
+    write_json(METRICS, {key: value for key, value in summary.items() if key != "parts"})
     print(
         f"daily_last: {summary['total_snapshots']} snapshots -> {summary['total_days']} part-days "
         f"({summary['part_count']} parts, {summary['first_day']} .. {summary['last_day']})"

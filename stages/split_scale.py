@@ -14,6 +14,7 @@ WINDOWS = Path("data/windows/windows.npz")
 SPLITS = Path("data/prepared/splits.npz")
 SCALERS = Path("data/prepared/scalers.json")
 METRICS = Path("metrics/split_scale.json")
+PART_DETAIL = Path("data/reports/split_scale_parts.json")  # per part, out of metrics: keeps `dvc exp show` short
 
 
 def main(params: Params) -> None:
@@ -25,7 +26,8 @@ def main(params: Params) -> None:
     )
     save_npz(SPLITS, **arrays)
     write_json(SCALERS, scalers, digits=17)
-    write_json(METRICS, report)
+    write_json(PART_DETAIL, {"parts": report["parts"]})
+    write_json(METRICS, {key: value for key, value in report.items() if key != "parts"})
     totals = report["totals"]
     print(
         f"split_scale: train {totals['train']} / val {totals['val']} / test {totals['test']} windows, "

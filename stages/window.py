@@ -16,6 +16,7 @@ DAILY = Path("data/interim/daily.parquet")
 FEATURES = Path("data/features/features.json")
 WINDOWS = Path("data/windows/windows.npz")
 METRICS = Path("metrics/window.json")
+PART_DETAIL = Path("data/reports/window_parts.json")  # per part, out of metrics: keeps `dvc exp show` short
 
 
 def main(params: Params) -> None:
@@ -33,7 +34,8 @@ def main(params: Params) -> None:
             f"days one window needs (longest part: {longest} days); lower window.lookback or window.delays"
         )
     save_npz(WINDOWS, **windows)
-    write_json(METRICS, report)
+    write_json(PART_DETAIL, {"parts": report["parts"]})
+    write_json(METRICS, {key: value for key, value in report.items() if key != "parts"})
     print(
         f"window: {report['windows']} windows {tuple(windows['inputs'].shape)}"
         f" from {len(report['parts'])} parts (lookback {lookback}, delays {delays});"

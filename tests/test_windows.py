@@ -163,6 +163,10 @@ OUTPUTS = [
     "data/prepared/splits.npz",
     "data/prepared/scalers.json",
     "metrics/split_scale.json",
+    "data/reports/daily_last_parts.json",
+    "data/reports/correlate_parts.json",
+    "data/reports/window_parts.json",
+    "data/reports/split_scale_parts.json",
 ]
 
 
@@ -195,6 +199,8 @@ def test_stage_chain_is_byte_identical_across_runs(tmp_path, monkeypatch, capsys
     assert printed[0] == "daily_last: 130 snapshots -> 65 part-days (3 parts, 2025-01-06 .. 2025-02-04)"
     window_metrics = json.loads(first["metrics/window.json"])
     assert window_metrics["skipped"] == {"P3": "5 days, fewer than lookback + max(delays) = 6"}
+    assert "parts" not in window_metrics  # per-part detail stays out of `dvc exp show`
+    assert set(json.loads(first["data/reports/window_parts.json"])["parts"]) == {"P1", "P2"}
     splits = load_npz(tmp_path / "a" / "data/prepared/splits.npz")
     assert splits["inputs_train"].shape == (2 * 17, 4, 3)  # 30 - 4 - 2 + 1 = 25 windows; int(0.7 * 25) = 17
     scalers = json.loads(first["data/prepared/scalers.json"])
@@ -215,11 +221,8 @@ def test_stage_chain_on_a_single_series_without_horizons(tmp_path, monkeypatch) 
     outputs = run_chain(tmp_path, snapshots, params, monkeypatch)
 
     assert outputs["data/reports/correlation.csv"] == b"part,horizon,label,correlation,pairs\n"
-    assert json.loads(outputs["metrics/correlate.json"]) == {
-        "best_horizon": None,
-        "parts": {"series": {}},
-        "pooled": {},
-    }
+    assert json.loads(outputs["metrics/correlate.json"]) == {"best_horizon": None, "pooled": {}}
+    assert json.loads(outputs["data/reports/correlate_parts.json"]) == {"parts": {"series": {}}}
     assert outputs["plots/correlation_heatmap.png"].startswith(b"\x89PNG")
     assert json.loads(outputs["data/features/features.json"])["columns"] == {"series": ["target"]}
     assert json.loads(outputs["metrics/window.json"])["shape"]["inputs"] == [331, 30, 1]
