@@ -185,3 +185,13 @@ def test_recursive_forecast_equals_step_by_step_reference(scope):
     # The first recursive step is the direct one-step forecast.
     direct = frame[frame["method"] == "direct"]["forecast"].to_numpy()
     np.testing.assert_allclose(recursive[recursive["step_ahead"] == 1]["forecast"], direct, atol=1e-5)
+
+
+def test_warm_timings_run_each_forecast_once_untimed_then_repeats_times():
+    network = Constant([0.0, 1.0])
+    models = {"net": ({"scope": "global"}, {"global": network})}
+    columns = {"A": ["target", "h1"], "B": ["target", "h1"]}
+    timings = forecasting.warm_timings(_daily(), columns, SCALERS, models, 3, [1, 2], repeats=4)
+    assert list(timings) == ["net"] and list(timings["net"]) == ["direct_ms"]
+    assert timings["net"]["direct_ms"] > 0.0
+    assert network.calls == 1 + 4  # one warm-up call, then one batched call per timed repeat
