@@ -28,10 +28,18 @@ NON_TF_MODULES = [
     "plancast.scaling",
     "plancast.params",
     "plancast.artifacts",
+    "plancast.metrics",
+    "plancast.baselines",
+    "plancast.plots",
+    "plancast.report",
+    "plancast.experiments",
     # ours: TensorFlow only inside their functions
     "plancast.runtime",
     "plancast.models",
     "plancast.training",
+    "plancast.evaluation",
+    "plancast.forecasting",
+    "plancast.onnx_export",
 ]
 NON_TF_STAGES = [
     "make_sample",
