@@ -8,10 +8,9 @@ import pandas as pd
 
 from plancast.artifacts import write_csv, write_json
 from plancast.correlation import correlation_summary, horizon_correlations, horizon_cross_correlation
-from plancast.errors import InputDataError
 from plancast.params import Params
 from plancast.plots import correlation_heatmap, save_figure
-from plancast.stage import run_stage
+from plancast.stage import require_inputs, run_stage
 
 DAILY = Path("data/interim/daily.parquet")
 TABLE = Path("data/reports/correlation.csv")
@@ -21,8 +20,7 @@ HEATMAP = Path("plots/correlation_heatmap.png")
 
 
 def main(params: Params) -> None:
-    if not DAILY.exists():
-        raise InputDataError(f"{DAILY}: not found (run stage daily_last first)")
+    require_inputs({DAILY: "daily_last"})
     daily = pd.read_parquet(DAILY)
     min_pairs = params.correlate.min_pairs
     table = horizon_correlations(daily, min_pairs)
@@ -32,9 +30,7 @@ def main(params: Params) -> None:
     write_json(METRICS, {key: value for key, value in summary.items() if key != "parts"})
     save_figure(correlation_heatmap(table, horizon_cross_correlation(daily, min_pairs)), HEATMAP)
     best = summary["best_horizon"]
-    best_text = (
-        f"best pooled {best} (r = {summary['pooled'][best]:.2f})" if best else "no defined correlation"
-    )
+    best_text = f"best pooled {best} (r = {summary['pooled'][best]:.2f})" if best else "no defined correlation"
     horizons = table["horizon"].nunique()
     print(f"correlate: {len(summary['parts'])} parts x {horizons} horizons; {best_text}")
 

@@ -8,9 +8,8 @@ import pandas as pd
 
 from plancast.artifacts import write_json, write_parquet
 from plancast.daily import check_snapshots, daily_summary, last_snapshot_per_day
-from plancast.errors import InputDataError
 from plancast.params import Params
-from plancast.stage import run_stage
+from plancast.stage import require_inputs, run_stage
 
 SNAPSHOTS = Path("data/interim/snapshots.parquet")
 DAILY = Path("data/interim/daily.parquet")
@@ -19,8 +18,7 @@ PART_DETAIL = Path("data/reports/daily_last_parts.json")  # per part, out of met
 
 
 def main(params: Params) -> None:
-    if not SNAPSHOTS.exists():
-        raise InputDataError(f"{SNAPSHOTS}: not found (run stage ingest first)")
+    require_inputs({SNAPSHOTS: "ingest"})
     snapshots = pd.read_parquet(SNAPSHOTS)
     check_snapshots(snapshots, str(SNAPSHOTS))
     daily = last_snapshot_per_day(snapshots)

@@ -18,7 +18,7 @@ from plancast.evaluation import SUMMARY_DIGITS, evaluate, report_tables
 from plancast.models import load_networks
 from plancast.params import Params
 from plancast.runtime import import_tensorflow
-from plancast.stage import run_stage
+from plancast.stage import require_inputs, run_stage
 
 FIGURES = Path("plots/evaluate")
 LOGS = Path("dvclive/train")
@@ -39,6 +39,15 @@ def read_history(log_dir: Path) -> pd.DataFrame:
 
 
 def main(params: Params) -> None:
+    require_inputs(
+        {
+            "data/interim/daily.parquet": "daily_last",
+            "data/windows/windows.npz": "window",
+            "data/prepared/splits.npz": "split_scale",
+            "data/prepared/scalers.json": "split_scale",
+        }
+        | {Path("models") / name / "manifest.json": f"train@{name}" for name in params.train.models}
+    )
     import_tensorflow(params.train.seed)
     models = {name: load_networks(Path("models") / name) for name in params.train.models}
     daily = pd.read_parquet("data/interim/daily.parquet")

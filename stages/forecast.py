@@ -19,13 +19,21 @@ from plancast.models import load_networks
 from plancast.onnx_export import onnx_networks
 from plancast.params import Params
 from plancast.runtime import import_tensorflow
-from plancast.stage import run_stage
+from plancast.stage import require_inputs, run_stage
 from plancast.windows import feature_columns
 
 SHOWN_PARTS = 4
 
 
 def main(params: Params) -> None:
+    require_inputs(
+        {
+            "data/interim/daily.parquet": "daily_last",
+            "data/features/features.json": "select_features",
+            "data/prepared/scalers.json": "split_scale",
+        }
+        | {Path("models") / name / "manifest.json": f"train@{name}" for name in params.train.models}
+    )
     import_tensorflow(params.train.seed)
     scalers = read_json("data/prepared/scalers.json")
     columns = feature_columns(read_json("data/features/features.json"), sorted(scalers["parts"]))
@@ -38,7 +46,7 @@ def main(params: Params) -> None:
     timings = warm_timings(daily, columns, scalers, models, lookback, delays, steps)
 
     write_csv("data/reports/forecast.csv", frame)
-    parts = sorted(frame["part"].unique(), key=plots._natural_key)[:SHOWN_PARTS]
+    parts = sorted(frame["part"].unique(), key=plots.natural_key)[:SHOWN_PARTS]
     history_rows = max(40, 2 * steps)
     plots.save_figure(plots.forecast_figure(daily, frame, parts, history_rows), "plots/forecast.png")
     summary = forecast_summary(frame)

@@ -7,10 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from plancast.artifacts import write_json
-from plancast.errors import InputDataError
 from plancast.features import select_horizons
 from plancast.params import Params
-from plancast.stage import run_stage
+from plancast.stage import require_inputs, run_stage
 
 TABLE = Path("data/reports/correlation.csv")
 DAILY = Path("data/interim/daily.parquet")
@@ -18,9 +17,7 @@ FEATURES = Path("data/features/features.json")
 
 
 def main(params: Params) -> None:
-    for path, stage in ((TABLE, "correlate"), (DAILY, "daily_last")):
-        if not path.exists():
-            raise InputDataError(f"{path}: not found (run stage {stage} first)")
+    require_inputs({TABLE: "correlate", DAILY: "daily_last"})
     table = pd.read_csv(TABLE, dtype={"part": str})
     # A series without horizons has no correlation rows, so the part names come from the daily table.
     parts = sorted(str(part) for part in pd.read_parquet(DAILY, columns=["part"])["part"].unique())

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from plancast.artifacts import load_npz, save_npz, write_json
-from plancast.errors import InputDataError
 from plancast.params import Params
 from plancast.scaling import split_and_scale
-from plancast.stage import run_stage
+from plancast.stage import require_inputs, run_stage
 
 WINDOWS = Path("data/windows/windows.npz")
 SPLITS = Path("data/prepared/splits.npz")
@@ -18,12 +17,9 @@ PART_DETAIL = Path("data/reports/split_scale_parts.json")  # per part, out of me
 
 
 def main(params: Params) -> None:
-    if not WINDOWS.exists():
-        raise InputDataError(f"{WINDOWS}: not found (run stage window first)")
+    require_inputs({WINDOWS: "window"})
     windows = load_npz(WINDOWS)
-    arrays, scalers, report = split_and_scale(
-        windows, params.split_scale.fractions, params.split_scale.scaler
-    )
+    arrays, scalers, report = split_and_scale(windows, params.split_scale.fractions, params.split_scale.scaler)
     save_npz(SPLITS, **arrays)
     write_json(SCALERS, scalers, digits=17)
     write_json(PART_DETAIL, {"parts": report["parts"]})

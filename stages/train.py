@@ -16,7 +16,7 @@ from plancast.artifacts import load_npz, write_json
 from plancast.errors import InputDataError, ParamsError
 from plancast.models import save_networks
 from plancast.params import Params
-from plancast.stage import run_stage
+from plancast.stage import require_inputs, run_stage
 from plancast.training import print_line, train_model
 
 SPLITS = Path("data/prepared/splits.npz")
@@ -25,8 +25,8 @@ WINDOWS = Path("data/windows/windows.npz")
 
 def main(params: Params, name: str | None = None) -> None:
     name = _model_name(params, name)
-    splits = _load(SPLITS, "split_scale")
-    windows = _load(WINDOWS, "window")
+    require_inputs({SPLITS: "split_scale", WINDOWS: "window"})
+    splits, windows = load_npz(SPLITS), load_npz(WINDOWS)
     if splits["window_train"].size == 0:
         raise InputDataError(
             f"{SPLITS}: no training windows (every part has fewer than window.lookback + max(delays) rows?)"
@@ -62,12 +62,6 @@ def _model_name(params: Params, name: str | None) -> str:
         known = ", ".join(sorted(params.models)) or "none"
         raise ParamsError(f"params.yaml: models.{name}: no such model (known: {known})")
     return name
-
-
-def _load(path: Path, stage: str) -> dict[str, np.ndarray]:
-    if not path.is_file():
-        raise InputDataError(f"{path}: not found (run `dvc repro {stage}` first)")
-    return load_npz(path)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from plancast.artifacts import read_json, save_npz, write_json
-from plancast.errors import InputDataError, ParamsError
+from plancast.errors import ParamsError
 from plancast.params import Params
-from plancast.stage import run_stage
+from plancast.stage import require_inputs, run_stage
 from plancast.windows import make_windows, required_rows, window_report
 
 DAILY = Path("data/interim/daily.parquet")
@@ -20,9 +20,7 @@ PART_DETAIL = Path("data/reports/window_parts.json")  # per part, out of metrics
 
 
 def main(params: Params) -> None:
-    for path, stage in ((DAILY, "daily_last"), (FEATURES, "select_features")):
-        if not path.exists():
-            raise InputDataError(f"{path}: not found (run stage {stage} first)")
+    require_inputs({DAILY: "daily_last", FEATURES: "select_features"})
     daily = pd.read_parquet(DAILY)
     lookback, delays = params.window.lookback, params.window.delays
     windows = make_windows(daily, read_json(FEATURES), lookback, delays)

@@ -59,7 +59,7 @@ def message_figure(title: str, message: str) -> Figure:
     return fig
 
 
-def _natural_key(name: str) -> list[object]:
+def natural_key(name: str) -> list[object]:
     """Sort key that puts 'Part 2' before 'Part 10'."""
     return [int(piece) if piece.isdigit() else piece for piece in re.split(r"(\d+)", name)]
 
@@ -106,7 +106,7 @@ def correlation_heatmap(table: pd.DataFrame, cross: pd.DataFrame | None = None) 
     if table.empty:
         return message_figure(title, "no plan horizons: a single series without plan columns")
     horizons = sorted(int(k) for k in table["horizon"].unique())
-    parts = sorted((str(p) for p in table["part"].unique() if p != POOLED), key=_natural_key)
+    parts = sorted((str(p) for p in table["part"].unique() if p != POOLED), key=natural_key)
     wide = table.pivot(index="part", columns="horizon", values="correlation")
     values = wide.reindex(index=[*parts, POOLED], columns=horizons).to_numpy(dtype=np.float64)
     height = float(np.clip(0.3 * (len(parts) + 1) + 2.0, 4.0, 14.0))
@@ -261,7 +261,7 @@ def error_by_part(part_table: pd.DataFrame, model: str, unit: str = "quantity") 
     """
     if part_table.empty:
         return message_figure("Test error by part", "no test windows")
-    table = part_table.iloc[sorted(range(len(part_table)), key=lambda i: _natural_key(str(part_table["part"].iloc[i])))]
+    table = part_table.iloc[sorted(range(len(part_table)), key=lambda i: natural_key(str(part_table["part"].iloc[i])))]
     table = table.iloc[::-1]
     positions = np.arange(len(table))
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(table) + 1.6), layout="constrained")

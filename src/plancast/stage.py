@@ -7,10 +7,20 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from plancast.errors import PlancastError
+from plancast.errors import InputDataError, PlancastError
 from plancast.params import PARAMS_FILE, Params, load_params
 
 EXIT_USER_ERROR = 2
+
+
+def require_inputs(producers: dict[str | Path, str]) -> None:
+    """Stop with one line if an input file is missing, naming the stage that makes it.
+
+    ``producers`` maps each input path to the stage (in dvc.yaml) that writes it.
+    """
+    for path, stage in producers.items():
+        if not Path(path).is_file():
+            raise InputDataError(f"{path}: not found (run `dvc repro {stage}` first)")
 
 
 def run_stage(body: Callable[[Params], None], params_path: str | Path | None = None) -> None:
