@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from plancast.evaluation import KerasNetwork, recursive_graph
-from plancast.onnx_export import OnnxNetwork, export_onnx
+from plancast.evaluation.evaluate import KerasNetwork, recursive_graph
+from plancast.models.onnx import OnnxNetwork, export_onnx
 from plancast.runtime import import_tensorflow
 
 LOOKBACK, UNITS = 30, 30
@@ -65,9 +65,7 @@ def main() -> None:
         f"median of {args.runs} warm runs"
     )
 
-    first, per_call = _warm_median(
-        lambda: _predict_per_step(model, window, args.keras_steps), max(3, args.runs // 3)
-    )
+    first, per_call = _warm_median(lambda: _predict_per_step(model, window, args.keras_steps), max(3, args.runs // 3))
     per_step = per_call / args.keras_steps
     print(
         f"  keras predict per step   {1000 * per_step * args.steps:9.1f} ms  "
@@ -82,17 +80,13 @@ def main() -> None:
 
     network = KerasNetwork(model)
     first, warm = _warm_median(lambda: network.predict_recursive(window, gain, shift, args.steps), args.runs)
-    print(
-        f"  tf.function, XLA (keras) {1000 * warm:9.2f} ms  (first call, tracing + compiling: {first:.2f} s)"
-    )
+    print(f"  tf.function, XLA (keras) {1000 * warm:9.2f} ms  (first call, tracing + compiling: {first:.2f} s)")
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "lstm.onnx"
         export = _seconds(lambda: export_onnx(model, path))
         onnx_network = OnnxNetwork(path)
-    first, warm = _warm_median(
-        lambda: onnx_network.predict_recursive(window, gain, shift, args.steps), args.runs
-    )
+    first, warm = _warm_median(lambda: onnx_network.predict_recursive(window, gain, shift, args.steps), args.runs)
     print(
         f"  onnx runtime (onnx)      {1000 * warm:9.2f} ms  "
         f"({1000 * warm / args.steps:.3f} ms/step; export {export:.2f} s, first call {1000 * first:.1f} ms)"

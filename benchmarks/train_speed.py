@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from plancast.artifacts import load_npz
+from plancast.models.training import fit_network, train_model
 from plancast.params import ModelSpec, Params, load_params
-from plancast.training import fit_network, train_model
 
 SPLITS = Path("data/prepared/splits.npz")
 WINDOWS = Path("data/windows/windows.npz")
@@ -56,9 +56,9 @@ def pipeline_times(params: Params, names: list[str]) -> None:
 
 
 def seed_a_wave(params: Params) -> np.ndarray:
-    """Seed A's ``time_cos`` series (points,), from plancast.sample when it has it."""
+    """Seed A's ``time_cos`` series (points,), from plancast.data.sample when it has it."""
     try:
-        from plancast.sample import seed_a_series
+        from plancast.data.sample import seed_a_series
     except ImportError:
         x = np.arange(params.sample.seed_a_points)
         u = np.random.RandomState(params.sample.seed_a_seed).random_sample(len(x))
@@ -77,7 +77,7 @@ def seed_a_windows(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def seed_a_comparison(params: Params) -> None:
     """Seed A's networks trained the notebook's way and the stage's way; print both times."""
-    from plancast.models import build_network
+    from plancast.models.networks import build_network
     from plancast.runtime import import_tensorflow
 
     inputs, targets = seed_a_windows(seed_a_wave(params))

@@ -26,7 +26,7 @@ import yaml
 from plancast import report
 from plancast.artifacts import atomic_path
 from plancast.errors import PlancastError
-from plancast.plots import save_figure
+from plancast.reporting.plots import save_figure
 
 WORKSPACE = "workspace"
 SUBFOLDERS = (report.BASE, report.HEAD, "series")  # what this script writes under --out; cleared first

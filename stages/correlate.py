@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
+from plancast import catalog
 from plancast.artifacts import write_csv, write_json
-from plancast.correlation import correlation_summary, horizon_correlations, horizon_cross_correlation
-from plancast.params import Params
-from plancast.plots import correlation_heatmap, save_figure
-from plancast.stage import require_inputs, run_stage
-
-DAILY = Path("data/interim/daily.parquet")
-TABLE = Path("data/reports/correlation.csv")
-METRICS = Path("metrics/correlate.json")
-PART_DETAIL = Path("data/reports/correlate_parts.json")  # per part, out of metrics: keeps `dvc exp show` short
-HEATMAP = Path("plots/correlation_heatmap.png")
+from plancast.features.correlation import correlation_summary, horizon_correlations, horizon_cross_correlation
+from plancast.reporting.plots import correlation_heatmap, save_figure
+from plancast.stage import StageIO, run_stage
 
 
-def main(params: Params) -> None:
-    require_inputs({DAILY: "daily_last"})
-    daily = pd.read_parquet(DAILY)
+def main(params, io: StageIO) -> None:
+    daily = pd.read_parquet(io.read(catalog.DAILY))
     min_pairs = params.correlate.min_pairs
     table = horizon_correlations(daily, min_pairs)
     summary = correlation_summary(table, sorted(str(part) for part in daily["part"].unique()))
-    write_csv(TABLE, table)
-    write_json(PART_DETAIL, {"parts": summary["parts"]})
-    write_json(METRICS, {key: value for key, value in summary.items() if key != "parts"})
-    save_figure(correlation_heatmap(table, horizon_cross_correlation(daily, min_pairs)), HEATMAP)
+    write_csv(io.write(catalog.CORRELATION), table)
+    # per part out of metrics: keeps `dvc exp show` short
+    write_json(io.write(catalog.CORRELATION_PARTS), {"parts": summary["parts"]})
+    write_json(io.write(catalog.CORRELATION_METRICS), {key: value for key, value in summary.items() if key != "parts"})
+    save_figure(correlation_heatmap(table, horizon_cross_correlation(daily, min_pairs)), io.write(catalog.HEATMAP))
     best = summary["best_horizon"]
     best_text = f"best pooled {best} (r = {summary['pooled'][best]:.2f})" if best else "no defined correlation"
     horizons = table["horizon"].nunique()
@@ -36,4 +28,4 @@ def main(params: Params) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage("correlate", main)

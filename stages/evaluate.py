@@ -2,8 +2,8 @@
 
 Reads the daily table, windows, splits, scalers and ``models/<name>/`` of each ``train.models`` entry;
 writes ``metrics/evaluate.json`` (pooled, model -> metric), per-part and per-delay detail and every
-prediction as CSV, the tables behind the `dvc plots` bar charts, and the PNG figures under
-``plots/evaluate/``.
+prediction as CSV, the tables behind the `dvc plots` charts (errors by model and part, loss curves with
+the model as a column, the training record), and the PNG figures under ``plots/evaluate/``.
 """
 
 from __future__ import annotations
@@ -12,23 +12,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from plancast import plots
+from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_csv, write_json
-from plancast.evaluation import SUMMARY_DIGITS, evaluate, report_tables
-from plancast.models import load_networks
-from plancast.params import Params
+from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, report_tables
+from plancast.features.scaling import Scalers, Splits
+from plancast.features.windows import Windows
+from plancast.models.networks import load_model
+from plancast.reporting import plots
 from plancast.runtime import import_tensorflow
-from plancast.stage import require_inputs, run_stage
+from plancast.stage import StageIO, run_stage
 
-FIGURES = Path("plots/evaluate")
-LOGS = Path("dvclive/train")
+LIVE, RECORD = "live", "training.json"  # inside a model folder (stages/train.py)
 
 
-def read_history(log_dir: Path) -> pd.DataFrame:
+def read_history(live: Path) -> pd.DataFrame:
     """Loss per epoch as DVCLive logged it for one model: epoch, train_loss, val_loss (NaN if none)."""
     frames = []
     for split in ("train", "val"):
-        path = log_dir / "plots" / "metrics" / split / "loss.tsv"
+        path = live / "plots" / "metrics" / split / "loss.tsv"
         if path.is_file():
             frame = pd.read_csv(path, sep="\t").rename(columns={"step": "epoch", "loss": f"{split}_loss"})
             frames.append(frame.set_index("epoch"))
@@ -38,46 +39,57 @@ def read_history(log_dir: Path) -> pd.DataFrame:
     return history
 
 
-def main(params: Params) -> None:
-    require_inputs(
-        {
-            "data/interim/daily.parquet": "daily_last",
-            "data/windows/windows.npz": "window",
-            "data/prepared/splits.npz": "split_scale",
-            "data/prepared/scalers.json": "split_scale",
-        }
-        | {Path("models") / name / "manifest.json": f"train@{name}" for name in params.train.models}
+def loss_table(histories: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One long table of every model's curves (model, epoch, split, loss): one file, the model a column."""
+    frames = [
+        pd.DataFrame({"model": name, "epoch": history["epoch"], "split": split, "loss": history[f"{split}_loss"]})
+        for name, history in histories.items()
+        for split in ("train", "val")
+    ]
+    table = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["model", "epoch", "split", "loss"])
     )
-    import_tensorflow(params.train.seed)
-    models = {name: load_networks(Path("models") / name) for name in params.train.models}
-    daily = pd.read_parquet("data/interim/daily.parquet")
+    return table.dropna(subset=["loss"]).replace({"split": {"val": "validation", "train": "training"}})
+
+
+def main(params, io: StageIO) -> None:
+    names = list(params.train.models)
+    folders = {name: io.read(catalog.MODEL, name) for name in names}
+    import_tensorflow()
+    models = {name: load_model(folder) for name, folder in folders.items()}
+    daily = pd.read_parquet(io.read(catalog.DAILY))
+    choice = params.evaluate
     result = evaluate(
         daily,
-        load_npz("data/windows/windows.npz"),
-        load_npz("data/prepared/splits.npz"),
-        read_json("data/prepared/scalers.json"),
+        Windows.load(io.read(catalog.WINDOWS)),
+        Splits.from_arrays(load_npz(io.read(catalog.SPLITS))),
+        Scalers.from_json(read_json(io.read(catalog.SCALERS))),
         models,
-        season_period=params.evaluate.season_period,
-        ridge_alpha=params.evaluate.ridge_alpha,
-        networks=list(params.train.models),
+        season_period=choice.season_period,
+        ridge_alpha=choice.ridge_alpha,
     )
-    tables = report_tables(result, list(params.train.models))
-    write_json("metrics/evaluate.json", result.summary, digits=SUMMARY_DIGITS)
-    write_csv("data/reports/evaluate_parts.csv", result.parts)
-    write_csv("data/reports/predictions.csv", result.predictions)
-    write_csv("data/reports/error_by_model.csv", tables.by_model)
-    write_csv("data/reports/error_by_part.csv", tables.by_part)
+    tables = report_tables(result, names)
+    records = {name: read_json(folder / RECORD) for name, folder in folders.items()}
+    histories = {name: read_history(folder / LIVE) for name, folder in folders.items()}
+    write_json(io.write(catalog.EVALUATE_METRICS), result.summary, digits=SUMMARY_DIGITS)
+    write_csv(io.write(catalog.EVALUATE_PARTS), result.parts)
+    write_csv(io.write(catalog.PREDICTIONS), result.predictions)
+    write_csv(io.write(catalog.ERROR_BY_MODEL), tables.by_model)
+    write_csv(io.write(catalog.ERROR_BY_PART), tables.by_part)
+    write_csv(io.write(catalog.LOSS_CURVES), loss_table(histories))
+    columns = ["model", "scope", "loss", "networks", "parameters", "epochs_run", "kept_epoch", "best_val_loss"]
+    write_csv(io.write(catalog.TRAINING), pd.DataFrame([{"model": n, **r} for n, r in records.items()])[columns])
 
+    figures = io.write(catalog.EVALUATE_FIGURES)
     best = result.summary["best_network"]
-    plots.save_figure(plots.error_by_model(tables.by_model), FIGURES / "error_by_model.png")
-    plots.save_figure(plots.error_by_part(tables.by_part, best), FIGURES / "error_by_part.png")
+    plots.save_figure(plots.error_by_model(tables.by_model), figures / "error_by_model.png")
+    plots.save_figure(plots.error_by_part(tables.by_part, best), figures / "error_by_part.png")
     plots.save_figure(
         plots.prediction_panels(result.predictions, tables.showcase_part, int(result.predictions["delay"].min())),
-        FIGURES / "predictions_test.png",
+        figures / "predictions_test.png",
     )
-    histories = {name: read_history(LOGS / name) for name in params.train.models}
-    losses = {name: params.models[name].loss for name in params.train.models}
-    plots.save_figure(plots.loss_curves(histories, losses), FIGURES / "loss_curves.png")
+    losses = {name: record["loss"] for name, record in records.items()}
+    plots.save_figure(plots.loss_curves(histories, losses), figures / "loss_curves.png")
 
     test = result.summary["test"]
     skill = test[best]["skill"]
@@ -87,11 +99,11 @@ def main(params: Params) -> None:
         else "no plan in the data"
     )
     print(
-        f"evaluate: {len(models)} network(s) + 5 baselines on the same windows; best network {best} "
-        f"(test MAE {test[best]['mae']:.4g}, {against_plan}); best overall by {result.summary['best_by']}: "
-        f"{result.summary['best_model']}"
+        f"evaluate: {len(models)} network(s) + {len(test) - len(models)} baselines on the same windows; best "
+        f"network {best} (test MAE {test[best]['mae']:.4g}, {against_plan}); best overall by "
+        f"{result.summary['best_by']}: {result.summary['best_model']}"
     )
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage("evaluate", main)

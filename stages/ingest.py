@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+from plancast import catalog
 from plancast.artifacts import write_csv, write_json, write_parquet
 from plancast.ingest import ingest
-from plancast.params import Params
-from plancast.stage import run_stage
-
-SNAPSHOTS_PATH = "data/interim/snapshots.parquet"
-REJECTS_PATH = "data/interim/rejects.csv"
-METRICS_PATH = "metrics/ingest.json"
+from plancast.stage import StageIO, run_stage, unwrap
 
 
-def main(params: Params) -> None:
-    result = ingest(params.ingest)
-    write_parquet(SNAPSHOTS_PATH, result.snapshots)
-    write_csv(REJECTS_PATH, result.rejects)
-    write_json(METRICS_PATH, result.metrics)
+def main(params, io: StageIO) -> None:
+    result = ingest(unwrap(params.ingest))
+    write_parquet(io.write(catalog.SNAPSHOTS), result.snapshots)
+    write_csv(io.write(catalog.REJECTS), result.rejects)
+    write_json(io.write(catalog.INGEST_METRICS), result.metrics)
     m = result.metrics
     print(
         f"ingest: {m['rows_kept']:,} snapshots of {m['parts']} parts ({m['horizons']} horizons) "
@@ -25,4 +21,4 @@ def main(params: Params) -> None:
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage("ingest", main)

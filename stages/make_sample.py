@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from plancast.params import Params
-from plancast.sample import PART_HEADER, plan_snapshots, seed_a_series, write_plan_xls, write_seed_a_csv
-from plancast.stage import run_stage
-
-PLAN_PATH = "data/raw/plan_sample.xls"
-SEED_A_PATH = "data/raw/seed_a.csv"
+from plancast import catalog
+from plancast.data.sample import PART_HEADER, plan_snapshots, seed_a_series, write_plan_xls, write_seed_a_csv
+from plancast.stage import StageIO, run_stage, unwrap
 
 
-def main(params: Params) -> None:
-    plan = plan_snapshots(params.sample)
-    write_plan_xls(plan, PLAN_PATH)
-    wave = seed_a_series(params.sample.seed_a_points, params.sample.seed_a_seed)
-    write_seed_a_csv(wave, SEED_A_PATH)
+def main(params, io: StageIO) -> None:
+    sample = unwrap(params.sample)
+    plan = plan_snapshots(sample)
+    write_plan_xls(plan, io.write(catalog.PLAN_SAMPLE))
+    wave = seed_a_series(sample.seed_a_points, sample.seed_a_seed)
+    write_seed_a_csv(wave, io.write(catalog.SEED_A_SAMPLE))
     print(
-        f"make_sample: {PLAN_PATH}: {len(plan):,} snapshot rows of {plan[PART_HEADER].nunique()} parts "
-        f"over {params.sample.days} working days; {SEED_A_PATH}: {len(wave)} points"
+        f"make_sample: {catalog.PLAN_SAMPLE.path}: {len(plan):,} snapshot rows of {plan[PART_HEADER].nunique()} "
+        f"parts over {sample.days} working days; {catalog.SEED_A_SAMPLE.path}: {len(wave)} points"
     )
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage("make_sample", main)

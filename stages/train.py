@@ -1,8 +1,9 @@
 """Stage train@<name>: fit model ``models.<name>`` on the prepared windows and save it.
 
-Usage: ``python stages/train.py <name>`` (DVC runs one per entry of ``train.models``).
-Reads ``data/prepared/splits.npz`` and ``data/windows/windows.npz`` (each window's part and the delays);
-writes ``models/<name>/``, ``dvclive/train/<name>/`` and ``metrics/train/<name>.json``.
+Usage: ``python stages/train.py <name>`` (DVC runs one per entry of ``train.models``). Writes the
+model folder ``models/<name>/``: the networks, their manifest (lookback, each part's input columns,
+delays and scalers: the one source for evaluation and forecasting), ``training.json`` (epochs, losses)
+and DVCLive's loss curves under ``live/``.
 """
 
 from __future__ import annotations
@@ -10,59 +11,63 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from plancast.artifacts import load_npz, write_json
+from plancast import catalog
+from plancast.artifacts import load_npz, read_json, write_json
 from plancast.errors import InputDataError, ParamsError
-from plancast.models import save_networks
-from plancast.params import Params
-from plancast.stage import require_inputs, run_stage
-from plancast.training import print_line, train_model
+from plancast.features.scaling import Scalers, Splits
+from plancast.features.windows import Windows, feature_columns
+from plancast.models.networks import Manifest, save_model
+from plancast.models.training import epoch_curves, log_curves, print_line, train_model
+from plancast.stage import StageIO, run_stage, unwrap
 
-SPLITS = Path("data/prepared/splits.npz")
-WINDOWS = Path("data/windows/windows.npz")
-
-
-def main(params: Params, name: str | None = None) -> None:
-    name = _model_name(params, name)
-    require_inputs({SPLITS: "split_scale", WINDOWS: "window"})
-    splits, windows = load_npz(SPLITS), load_npz(WINDOWS)
-    if splits["window_train"].size == 0:
-        raise InputDataError(
-            f"{SPLITS}: no training windows (every part has fewer than window.lookback + max(delays) rows?)"
-        )
-    result = train_model(
-        name,
-        params.models[name],
-        splits,
-        windows["part"],
-        scope=params.train.scope,
-        seed=params.train.seed,
-        log_dir=Path("dvclive/train") / name,
-        progress=print_line,
-    )
-    delays = [int(delay) for delay in np.asarray(windows["delays"])]
-    save_networks(Path("models") / name, name, params.train.scope, delays, result.networks)
-    metrics = result.metrics()
-    write_json(Path("metrics/train") / f"{name}.json", metrics)
-    best = metrics["best_val_loss"]
-    print(
-        f"train {name}: {result.scope}, {metrics['networks']} network(s) of {result.parameters} parameters, "
-        f"{metrics['epochs_run']} epochs, best val_loss {'none' if best is None else f'{best:.4f}'}, "
-        f"{result.seconds:.1f} s -> models/{name}/"
-    )
+LIVE = "live"  # DVCLive's folder inside the model folder
+RECORD = "training.json"
 
 
-def _model_name(params: Params, name: str | None) -> str:
-    if name is None:
-        if len(sys.argv) != 2:
-            raise ParamsError("usage: python stages/train.py <model name from params.yaml `models`>")
-        name = sys.argv[1]
+def main(params, io: StageIO, name: str) -> None:
     if name not in params.models:
         known = ", ".join(sorted(params.models)) or "none"
         raise ParamsError(f"params.yaml: models.{name}: no such model (known: {known})")
-    return name
+    splits = Splits.from_arrays(load_npz(io.read(catalog.SPLITS)))
+    windows = Windows.load(io.read(catalog.WINDOWS))
+    scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
+    if splits.train.window.size == 0:
+        raise InputDataError(
+            f"{catalog.SPLITS.path}: no training windows "
+            "(every part has fewer than window.lookback + max(delays) rows?)"
+        )
+    scope = params.train.scope
+    result = train_model(
+        name, unwrap(params.models[name]), splits, windows.part, scope=scope, seed=params.train.seed,
+        progress=print_line,
+    )  # fmt: skip
+    parts = sorted(result.networks)
+    columns = feature_columns(read_json(io.read(catalog.FEATURES)), parts)
+    manifest = Manifest(
+        model=name,
+        scope=scope,
+        lookback=int(windows.inputs.shape[1]),
+        delays=tuple(int(delay) for delay in windows.delays),
+        columns=columns,
+        scalers=Scalers(scalers.kind, {part: scalers.parts[part] for part in parts}),
+        weights={},
+    )
+    record = result.metrics()
+
+    def extra(folder: Path) -> None:
+        write_json(folder / RECORD, record)
+        log_curves(folder / LIVE, epoch_curves(result.runs))
+
+    save_model(io.write(catalog.MODEL, name), manifest, result.networks, extra=extra)
+    best = record["best_val_loss"]
+    print(
+        f"train {name}: {result.scope}, {record['networks']} network(s) of {result.parameters} parameters, "
+        f"{record['epochs_run']} epochs, best val_loss {'none' if best is None else f'{best:.4f}'}, "
+        f"{result.seconds:.1f} s -> {catalog.MODEL.at(name)}/"
+    )
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    if len(sys.argv) != 2:
+        sys.exit("usage: python stages/train.py <model name from params.yaml `models`>")
+    run_stage("train", lambda params, io: main(params, io, sys.argv[1]), item=sys.argv[1])

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from plancast.artifacts import read_json, save_npz, write_json
+from plancast import catalog
+from plancast.artifacts import read_json, write_json
 from plancast.errors import ParamsError
-from plancast.params import Params
-from plancast.stage import require_inputs, run_stage
-from plancast.windows import make_windows, required_rows, window_report
-
-DAILY = Path("data/interim/daily.parquet")
-FEATURES = Path("data/features/features.json")
-WINDOWS = Path("data/windows/windows.npz")
-METRICS = Path("metrics/window.json")
-PART_DETAIL = Path("data/reports/window_parts.json")  # per part, out of metrics: keeps `dvc exp show` short
+from plancast.features.windows import make_windows, required_rows, window_report
+from plancast.stage import StageIO, run_stage
 
 
-def main(params: Params) -> None:
-    require_inputs({DAILY: "daily_last", FEATURES: "select_features"})
-    daily = pd.read_parquet(DAILY)
+def main(params, io: StageIO) -> None:
+    daily = pd.read_parquet(io.read(catalog.DAILY))
     lookback, delays = params.window.lookback, params.window.delays
-    windows = make_windows(daily, read_json(FEATURES), lookback, delays)
+    windows = make_windows(daily, read_json(io.read(catalog.FEATURES)), lookback, delays)
     report = window_report(daily, windows, lookback, delays)
     if not report["windows"]:
         longest = int(daily.groupby("part").size().max()) if len(daily) else 0
@@ -31,15 +22,15 @@ def main(params: Params) -> None:
             f"window.lookback: no part has the lookback + max(delays) = {required_rows(lookback, delays)} "
             f"days one window needs (longest part: {longest} days); lower window.lookback or window.delays"
         )
-    save_npz(WINDOWS, **windows)
-    write_json(PART_DETAIL, {"parts": report["parts"]})
-    write_json(METRICS, {key: value for key, value in report.items() if key != "parts"})
+    windows.save(io.write(catalog.WINDOWS))
+    write_json(io.write(catalog.WINDOW_PARTS), {"parts": report["parts"]})
+    write_json(io.write(catalog.WINDOW_METRICS), {key: value for key, value in report.items() if key != "parts"})
     print(
-        f"window: {report['windows']} windows {tuple(windows['inputs'].shape)}"
+        f"window: {report['windows']} windows {tuple(windows.inputs.shape)}"
         f" from {len(report['parts'])} parts (lookback {lookback}, delays {delays});"
         f" {len(report['skipped'])} parts too short"
     )
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run_stage("window", main)

@@ -81,9 +81,7 @@ class Project:
         return project
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            args, cwd=self.path, env=self.env, capture_output=True, text=True, check=False
-        )
+        result = subprocess.run(args, cwd=self.path, env=self.env, capture_output=True, text=True, check=False)
         if check and result.returncode != 0:
             raise AssertionError(
                 f"{' '.join(args)} exited {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"

@@ -17,9 +17,9 @@ def keras():
 
 @pytest.fixture(scope="module")
 def cells(keras):
-    import plancast.cells
+    import plancast.models.cells
 
-    return plancast.cells
+    return plancast.models.cells
 
 
 def _windows(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 from plancast.artifacts import write_csv, write_json
-from plancast.correlation import (
+from plancast.errors import InputDataError
+from plancast.features.correlation import (
     align_horizons,
     best_horizon,
     correlation_summary,
     horizon_correlations,
     horizon_cross_correlation,
 )
-from plancast.errors import InputDataError
 
 # Seed B's first printed daily rows of Part 94: D, D+1 .. D+12
 PART_94 = [
@@ -144,9 +144,7 @@ def test_a_series_without_horizons_gives_an_empty_table_and_valid_summary() -> N
 
 def test_summary_lists_parts_and_pooled_by_label() -> None:
     actual = [5.0, 9.0, 2.0, 7.0, 4.0, 8.0, 1.0, 6.0]
-    daily = daily_frame(
-        {"A": {"target": actual, "h1": plans_for(actual, 1, lambda v: -v), "h2": plans_for(actual, 2)}}
-    )
+    daily = daily_frame({"A": {"target": actual, "h1": plans_for(actual, 1, lambda v: -v), "h2": plans_for(actual, 2)}})
     summary = correlation_summary(horizon_correlations(daily, min_pairs=3), ["A"])
     assert summary["parts"]["A"] == pytest.approx({"D+1": -1.0, "D+2": 1.0})
     assert summary["pooled"] == pytest.approx({"D+1": -1.0, "D+2": 1.0})
@@ -155,9 +153,7 @@ def test_summary_lists_parts_and_pooled_by_label() -> None:
 
 def test_cross_correlation_between_horizons_for_the_same_day() -> None:
     actual = [5.0, 9.0, 2.0, 7.0, 4.0, 8.0, 1.0, 6.0, 3.0, 10.0]
-    daily = daily_frame(
-        {"A": {"target": actual, "h1": plans_for(actual, 1), "h2": plans_for(actual, 2, lambda v: -v)}}
-    )
+    daily = daily_frame({"A": {"target": actual, "h1": plans_for(actual, 1), "h2": plans_for(actual, 2, lambda v: -v)}})
     cross = horizon_cross_correlation(daily, min_pairs=3)
     assert list(cross.columns) == ["D", "D+1", "D+2"]
     np.testing.assert_allclose(cross.to_numpy(), [[1, 1, -1], [1, 1, -1], [-1, -1, 1]], atol=1e-12)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plancast.daily import check_snapshots, daily_summary, horizon_columns, last_snapshot_per_day
+from plancast.data.daily import check_snapshots, daily_summary, horizon_columns, last_snapshot_per_day
 from plancast.errors import InputDataError
 
 HORIZONS = [f"h{k}" for k in range(1, 13)]

@@ -2,10 +2,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plancast import evaluation
 from plancast.errors import ParamsError
-from plancast.scaling import split_and_scale
-from plancast.windows import make_windows
+from plancast.evaluation import evaluate as evaluation
+from plancast.features.scaling import Scalers, split_and_scale
+from plancast.features.windows import make_windows
+from plancast.models.networks import KerasNetwork, Manifest, TrainedModel
+
+
+def trained(scope: str, networks: dict, scalers: Scalers | None = None) -> TrainedModel:
+    """A TrainedModel around test networks (its manifest's scalers: identity unless given)."""
+    manifest = Manifest("net", scope, 3, (1, 2), {}, scalers or Scalers("standard", {}), dict.fromkeys(networks, "w"))
+    return TrainedModel.of(manifest, networks)
+
 
 # Four windows, delays 1 and 2: A and B each have one validation and one test window.
 ACTUAL = np.array([[1.0, 2.0], [3.0, 4.0], [10.0, 20.0], [30.0, 40.0]])
@@ -86,13 +94,13 @@ def test_predict_scaled_calls_each_network_once_with_all_its_windows():
     inputs = np.zeros((5, 3, 1))
     part = np.array(["A", "B", "A", "B", "A"])
     network = Recording(1.0)
-    assert evaluation.predict_scaled({"global": network}, "global", inputs, part).shape == (5, 2)
+    assert trained("global", {"global": network}).predict_scaled(inputs, part).shape == (5, 2)
     assert network.calls == [5]
     shared = Recording(1.0)
-    evaluation.predict_scaled({"A": shared, "B": shared}, "global", inputs, part)
+    trained("global", {"A": shared, "B": shared}).predict_scaled(inputs, part)
     assert shared.calls == [5]
     per_part = {"A": Recording(1.0), "B": Recording(2.0)}
-    prediction = evaluation.predict_scaled(per_part, "per_part", inputs, part)
+    prediction = trained("per_part", per_part).predict_scaled(inputs, part)
     np.testing.assert_array_equal(prediction[:, 0], [1.0, 2.0, 1.0, 2.0, 1.0])
     assert (per_part["A"].calls, per_part["B"].calls) == ([3], [2])
 
@@ -113,10 +121,10 @@ def _pipeline_inputs():
 def test_evaluate_scores_networks_and_baselines_on_the_same_windows():
     daily, windows, splits, scalers = _pipeline_inputs()
     zero = Recording(0.0)
-    models = {"zero": ({"scope": "global"}, {"A": zero, "B": zero})}  # shared, as load_networks gives it
+    models = {"zero": trained("global", {"A": zero, "B": zero}, scalers)}  # shared, as load_model gives it
     result = evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
 
-    evaluated = len(splits["window_val"]) + len(splits["window_test"])
+    evaluated = len(splits.val.window) + len(splits.test.window)
     assert zero.calls == [evaluated]
     names = ["zero", "baseline_last", "baseline_seasonal", "baseline_mean", "baseline_plan", "baseline_ridge"]
     assert list(result.summary["val"]) == names
@@ -130,7 +138,7 @@ def test_evaluate_scores_networks_and_baselines_on_the_same_windows():
     assert result.summary["best_network"] == "zero"
     # h1 at end_row is target(end_row) + 1, not the next day's target: check one value by hand
     first = result.predictions.query("model == 'baseline_plan' and delay == 1").iloc[0]
-    end_row = windows["end_row"][first["window"]]
+    end_row = windows.end_row[first["window"]]
     assert first["prediction"] == daily.query("part == @first.part")["target"].iloc[end_row] + 1
 
     frame = result.predictions
@@ -140,15 +148,15 @@ def test_evaluate_scores_networks_and_baselines_on_the_same_windows():
     ]  # fmt: skip
     row = frame.iloc[0]
     part_days = daily.query("part == @row.part")["day"].reset_index(drop=True)
-    end_row = windows["end_row"][row["window"]]
+    end_row = windows.end_row[row["window"]]
     assert row["end_day"] == part_days[end_row]
     assert row["target_day"] == part_days[end_row + row["delay"]]
-    assert row["actual"] == windows["targets"][row["window"], 0]
+    assert row["actual"] == windows.targets[row["window"], 0]
 
 
 def test_model_names_may_not_look_like_baselines():
     daily, windows, splits, scalers = _pipeline_inputs()
-    models = {"baseline_plan": ({"scope": "global"}, {"global": Recording()})}
+    models = {"baseline_plan": trained("global", {"global": Recording()}, scalers)}
     with pytest.raises(ParamsError, match=r"^train\.models: "):
         evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
 
@@ -167,13 +175,13 @@ def test_keras_network_predicts_all_windows_like_the_model():
     model = keras.Sequential([keras.Input((4, 2)), keras.layers.GRU(3), keras.layers.Dense(2)])
     inputs = np.random.default_rng(0).normal(size=(6, 4, 2))
     expected = np.asarray(model(inputs.astype(np.float32)))
-    np.testing.assert_allclose(evaluation.KerasNetwork(model).predict_batch(inputs), expected, atol=1e-6)
+    np.testing.assert_allclose(KerasNetwork(model).predict_batch(inputs), expected, atol=1e-6)
 
 
 def test_report_tables_compare_each_network_with_the_plan_per_part():
     daily, windows, splits, scalers = _pipeline_inputs()
     zero = Recording(0.0)
-    models = {"zero": ({"scope": "global"}, {"A": zero, "B": zero})}
+    models = {"zero": trained("global", {"A": zero, "B": zero}, scalers)}
     result = evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
     tables = evaluation.report_tables(result, ["zero"])
 

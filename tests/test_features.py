@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from plancast.errors import ParamsError
-from plancast.features import rank_horizons, select_horizons
+from plancast.features.selection import rank_horizons, select_horizons
 
 # Seed B's printed correlations (Part 94 and Part 95, D+1 .. D+12) and a made-up pooled row.
 SEED_B_R = {
@@ -18,15 +18,11 @@ SEED_B_R = {
 
 
 def correlation_table(rows: dict[str, list[float]]) -> pd.DataFrame:
-    records = [
-        (part, k, f"D+{k}", r, 40) for part, values in rows.items() for k, r in enumerate(values, start=1)
-    ]
+    records = [(part, k, f"D+{k}", r, 40) for part, values in rows.items() for k, r in enumerate(values, start=1)]
     return pd.DataFrame(records, columns=["part", "horizon", "label", "correlation", "pairs"])
 
 
-def choose(
-    method: str, basis: str = "pooled", top_k: int = 3, threshold: float = 0.3, horizons=(3, 4, 5), **kw
-):
+def choose(method: str, basis: str = "pooled", top_k: int = 3, threshold: float = 0.3, horizons=(3, 4, 5), **kw):
     return select_horizons(correlation_table(SEED_B_R), method, basis, top_k, threshold, list(horizons), **kw)
 
 

@@ -4,14 +4,14 @@ import pytest
 
 from plancast import forecasting
 from plancast.errors import ParamsError
+from plancast.features.scaling import Scalers
+from plancast.models.networks import Manifest, TrainedModel
 
 
 def test_future_days_continue_working_days_over_the_weekend():
     friday = np.datetime64("2025-01-10T00:00:00", "ns")
     days = forecasting.future_days(friday, np.array([1, 2, 3]), working_days=True)
-    np.testing.assert_array_equal(
-        days, np.array(["2025-01-13", "2025-01-14", "2025-01-15"], dtype="datetime64[ns]")
-    )
+    np.testing.assert_array_equal(days, np.array(["2025-01-13", "2025-01-14", "2025-01-15"], dtype="datetime64[ns]"))
     assert days.dtype == friday.dtype
 
 
@@ -19,9 +19,7 @@ def test_future_days_use_calendar_days_or_steps_otherwise():
     saturday = np.datetime64("2025-01-11", "us")
     days = forecasting.future_days(saturday, np.array([1, 2]), working_days=False)
     np.testing.assert_array_equal(days, np.array(["2025-01-12", "2025-01-13"], dtype="datetime64[us]"))
-    np.testing.assert_array_equal(
-        forecasting.future_days(np.int64(360), np.array([1, 50]), False), [361, 410]
-    )
+    np.testing.assert_array_equal(forecasting.future_days(np.int64(360), np.array([1, 50]), False), [361, 410])
 
 
 def test_is_working_week():
@@ -30,13 +28,13 @@ def test_is_working_week():
     assert not forecasting.is_working_week(np.arange(5))
 
 
-TARGET_ONLY = {
+TARGET_ONLY_JSON = {
     "parts": {
         "A": {"feature_offset": [1.0], "feature_scale": [2.0], "target_offset": 0.5, "target_scale": 3.0},
         "B": {"feature_offset": [-1.0], "feature_scale": [0.5], "target_offset": 2.0, "target_scale": 1.5},
     },
 }
-SCALERS = {
+SCALERS_JSON = {
     "kind": "standard",
     "parts": {
         "A": {
@@ -53,6 +51,16 @@ SCALERS = {
         },
     },
 }
+
+
+TARGET_ONLY = Scalers.from_json(TARGET_ONLY_JSON)
+SCALERS = Scalers.from_json(SCALERS_JSON)
+COLUMNS = {"A": ["target", "h1"], "B": ["target", "h1"]}
+
+
+def trained(networks: dict, scope: str = "global", lookback: int = 3, delays=(1, 2), columns=None, scalers=SCALERS):
+    manifest = Manifest("net", scope, lookback, tuple(delays), columns or COLUMNS, scalers, {"A": "w", "B": "w"})
+    return TrainedModel.of(manifest, networks)
 
 
 def _daily() -> pd.DataFrame:
@@ -78,21 +86,19 @@ class Constant:
         return np.tile(self.values, (len(inputs), 1))
 
 
-def test_latest_windows_take_the_last_rows_scaled_like_training():
-    latest = forecasting.latest_windows(_daily(), {"A": ["target", "h1"], "B": ["target", "h1"]}, SCALERS, 2)
+def test_latest_windows_take_the_manifests_last_rows():
+    latest = forecasting.latest_windows(_daily(), trained({"A": None, "B": None}, lookback=2).manifest)
     np.testing.assert_array_equal(latest.part, ["A", "B"])
-    # A's rows 3 and 4: target (3 - 1)/2, (4 - 1)/2; h1 103, 104 unscaled
-    np.testing.assert_allclose(latest.inputs[0], [[1.0, 103.0], [1.5, 104.0]])
+    np.testing.assert_allclose(latest.inputs[0], [[3.0, 103.0], [4.0, 104.0]])  # A's rows 3 and 4, raw
+    # scaled like training: target (3 - 1)/2, (4 - 1)/2; h1 103, 104 unscaled
+    np.testing.assert_allclose(SCALERS.inputs(latest.inputs, latest.part)[0], [[1.0, 103.0], [1.5, 104.0]])
     assert latest.working_days
     assert latest.last_day[0] == np.datetime64("2025-01-10")
 
 
 def test_direct_forecast_batches_parts_and_dates_each_delay():
     network = Constant([0.0, 1.0])
-    models = {"net": ({"scope": "global"}, {"global": network})}
-    frame = forecasting.forecast(
-        _daily(), {"A": ["target", "h1"], "B": ["target", "h1"]}, SCALERS, models, 3, [1, 2]
-    )
+    frame = forecasting.forecast(_daily(), {"net": trained({"A": network, "B": network})})
     assert network.calls == 1
     assert list(frame.columns) == forecasting.COLUMNS
     assert len(frame) == 2 * 2
@@ -104,15 +110,13 @@ def test_direct_forecast_batches_parts_and_dates_each_delay():
 
 
 def test_recursive_forecast_with_plan_inputs_is_a_params_error():
-    models = {"net": ({"scope": "global"}, {"global": Constant([0.0])})}
+    models = {"net": trained({"A": Constant([0.0]), "B": Constant([0.0])}, delays=[1])}
     with pytest.raises(ParamsError, match=r"^forecast\.recursive_steps: .*part 'A' has target, h1"):
-        forecasting.forecast(
-            _daily(), {"A": ["target", "h1"], "B": ["target", "h1"]}, SCALERS, models, 3, [1], 5
-        )
+        forecasting.forecast(_daily(), models, 5)
 
 
 def test_feedback_maps_a_scaled_target_to_the_scaled_input():
-    gain, shift = forecasting.feedback(np.array(["A"]), SCALERS)
+    gain, shift = SCALERS.feedback(np.array(["A"]))
     scaled_target = 2.0
     raw = scaled_target * 3.0 + 0.5
     assert gain[0] * scaled_target + shift[0] == pytest.approx((raw - 1.0) / 2.0)
@@ -164,20 +168,21 @@ def test_recursive_forecast_equals_step_by_step_reference(scope):
     def network():
         return keras.Sequential([keras.Input((lookback, 1)), keras.layers.LSTM(4), keras.layers.Dense(1)])
 
-    networks = {"global": network()} if scope == "global" else {"A": network(), "B": network()}
-    models = {"lstm": ({"scope": scope}, networks)}
+    shared = network()
+    networks = {"A": shared, "B": shared} if scope == "global" else {"A": network(), "B": network()}
     columns = {"A": ["target"], "B": ["target"]}
-    frame = forecasting.forecast(daily, columns, TARGET_ONLY, models, lookback, [1], recursive_steps=steps)
+    model = trained(networks, scope, lookback, [1], columns, TARGET_ONLY)
+    frame = forecasting.forecast(daily, {"lstm": model}, recursive_steps=steps)
 
     recursive = frame[frame["method"] == "recursive"]
     assert len(recursive) == 2 * steps
     assert list(recursive["day"][:3]) == [20, 21, 22]
-    gain, shift = forecasting.feedback(np.array(["A", "B"]), TARGET_ONLY)
+    gain, shift = TARGET_ONLY.feedback(np.array(["A", "B"]))
     for i, part in enumerate(["A", "B"]):
-        scaler = TARGET_ONLY["parts"][part]
+        scaler = TARGET_ONLY_JSON["parts"][part]
         raw = daily[daily["part"] == part]["target"].to_numpy()[-lookback:]
         window = ((raw - scaler["feature_offset"][0]) / scaler["feature_scale"][0])[:, None]
-        model = networks["global" if scope == "global" else part]
+        model = networks[part]
         expected = _step_by_step(model, window, gain[i], shift[i], steps) * scaler["target_scale"]
         expected += scaler["target_offset"]
         got = recursive[recursive["part"] == part]["forecast"].to_numpy()
@@ -185,13 +190,3 @@ def test_recursive_forecast_equals_step_by_step_reference(scope):
     # The first recursive step is the direct one-step forecast.
     direct = frame[frame["method"] == "direct"]["forecast"].to_numpy()
     np.testing.assert_allclose(recursive[recursive["step_ahead"] == 1]["forecast"], direct, atol=1e-5)
-
-
-def test_warm_timings_run_each_forecast_once_untimed_then_repeats_times():
-    network = Constant([0.0, 1.0])
-    models = {"net": ({"scope": "global"}, {"global": network})}
-    columns = {"A": ["target", "h1"], "B": ["target", "h1"]}
-    timings = forecasting.warm_timings(_daily(), columns, SCALERS, models, 3, [1, 2], repeats=4)
-    assert list(timings) == ["net"] and list(timings["net"]) == ["direct_ms"]
-    assert timings["net"]["direct_ms"] > 0.0
-    assert network.calls == 1 + 4  # one warm-up call, then one batched call per timed repeat

@@ -19,6 +19,7 @@ import xlwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from plancast.data.sample import plan_snapshots, write_plan_xls
 from plancast.errors import InputDataError, ParamsError
 from plancast.ingest import (
     canonical_snapshots,
@@ -30,7 +31,7 @@ from plancast.ingest import (
     source_files,
 )
 from plancast.params import IngestParams, Params, SampleParams
-from plancast.sample import plan_snapshots, write_plan_xls
+from plancast.stage import invoke
 
 REPO = Path(__file__).resolve().parents[1]
 PART = "Part Number"
@@ -532,10 +533,10 @@ def test_stage_outputs_are_byte_identical_across_runs(tmp_path, monkeypatch, cap
     _write(Path("data/raw/in.xls"), HEADER, [*ROWS, ["P100", "Part 94", "?", 1, 1, "EA", 202109140632]])
     params = Params.model_construct(ingest=_params("data/raw/in.xls", on_bad_rows="quarantine"))
     stage = _stage()
-    stage.main(params)
+    invoke("ingest", stage.main, params)
     outputs = ["data/interim/snapshots.parquet", "data/interim/rejects.csv", "metrics/ingest.json"]
     first = [Path(p).read_bytes() for p in outputs]
-    stage.main(params)
+    invoke("ingest", stage.main, params)
     assert [Path(p).read_bytes() for p in outputs] == first
     assert capsys.readouterr().out.splitlines()[0] == (
         "ingest: 3 snapshots of 2 parts (2 horizons) from 1 file(s); 1 rejected"

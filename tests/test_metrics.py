@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from plancast import metrics
+from plancast.evaluation import metrics
 
 # Hand-worked example: errors ŷ − y = 0, −1, 2, 1 (the first pair is 0 and 0).
 ACTUAL = np.array([0.0, 2.0, 4.0, 0.0])

@@ -14,32 +14,35 @@ import pytest
 import yaml
 
 from plancast.errors import InputDataError, ParamsError
-from plancast.models import part_slugs
+from plancast.models.networks import part_slugs
 from plancast.params import ModelSpec, parse_params
 
 ROOT = Path(__file__).resolve().parents[1]
 NON_TF_MODULES = [
-    "plancast.sample",
+    "plancast.data.sample",
     "plancast.ingest",
-    "plancast.daily",
-    "plancast.correlation",
-    "plancast.features",
-    "plancast.windows",
-    "plancast.scaling",
+    "plancast.catalog",
+    "plancast.stage",
+    "plancast.data.daily",
+    "plancast.features.correlation",
+    "plancast.features.selection",
+    "plancast.features.windows",
+    "plancast.features.scaling",
     "plancast.params",
     "plancast.artifacts",
-    "plancast.metrics",
-    "plancast.baselines",
-    "plancast.plots",
+    "plancast.evaluation.metrics",
+    "plancast.evaluation.baselines",
+    "plancast.reporting.plots",
     "plancast.report",
     "plancast.experiments",
     # ours: TensorFlow only inside their functions
     "plancast.runtime",
-    "plancast.models",
-    "plancast.training",
-    "plancast.evaluation",
+    "plancast.models.networks",
+    "plancast.models.training",
+    "plancast.evaluation.evaluate",
     "plancast.forecasting",
-    "plancast.onnx_export",
+    "plancast.models.onnx",
+    "plancast.reporting.plots",
 ]
 NON_TF_STAGES = [
     "make_sample",
@@ -50,6 +53,8 @@ NON_TF_STAGES = [
     "window",
     "split_scale",
     "train",
+    "evaluate",  # importing the stage script: TensorFlow only once main runs
+    "forecast",
 ]
 
 
@@ -68,7 +73,7 @@ def test_non_tf_modules_and_stages_import_no_tensorflow():
     modules = [name for name in NON_TF_MODULES if importlib.util.find_spec(name) is not None]
     stages = [str(ROOT / "stages" / f"{name}.py") for name in NON_TF_STAGES]
     stages = [path for path in stages if Path(path).is_file()]
-    assert "plancast.models" in modules and any(path.endswith("train.py") for path in stages)
+    assert "plancast.models.networks" in modules and any(path.endswith("train.py") for path in stages)
     script = f"""
 import importlib, importlib.util, sys
 def check(what):
@@ -128,7 +133,7 @@ def test_build_network_maps_each_layer_type(keras, layer_type, class_name):
         optimizer="rmsprop",
         learning_rate=0.01,
     )
-    from plancast.models import build_network
+    from plancast.models.networks import build_network
 
     network = build_network(spec, lookback=4, features=2, outputs=3)
     recurrent = [layer for layer in network.layers if layer.name.startswith(layer_type)]
@@ -137,7 +142,7 @@ def test_build_network_maps_each_layer_type(keras, layer_type, class_name):
     first = recurrent[0].cell if layer_type == "hand_lstm" else recurrent[0]
     assert first.units == 3 and first.activation.__name__ == "relu" and first.dropout == pytest.approx(0.1)
     if layer_type == "hand_lstm":
-        from plancast.cells import PlanLSTMCell
+        from plancast.models.cells import PlanLSTMCell
 
         assert isinstance(recurrent[0].cell, PlanLSTMCell)
     head = network.get_layer("head")
@@ -150,7 +155,7 @@ def test_build_network_maps_each_layer_type(keras, layer_type, class_name):
 
 def _trained_like(keras, spec: ModelSpec, seed: int):
     """A built network with distinctive weights (no training needed to test saving)."""
-    from plancast.models import build_network
+    from plancast.models.networks import build_network
 
     keras.utils.set_random_seed(seed)
     network = build_network(spec, lookback=3, features=2, outputs=2)
@@ -162,67 +167,82 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
 
+def _manifest(scope: str, parts: list[str], lookback: int = 3, features: int = 2):
+    from plancast.features.scaling import PartScaler, Scalers
+    from plancast.models.networks import Manifest
+
+    scaler = PartScaler(np.zeros(features), np.ones(features), 0.0, 1.0)
+    columns = {part: ["target", *(f"h{k}" for k in range(1, features))] for part in parts}
+    return Manifest("m", scope, lookback, (1, 3), columns, Scalers("standard", dict.fromkeys(parts, scaler)), {})
+
+
 @pytest.mark.tf
 def test_global_model_saves_and_loads_one_shared_network(keras, tmp_path):
-    from plancast.models import load_networks, save_networks
+    from plancast.models.networks import load_model, read_manifest, save_model
 
     spec = _spec({"type": "hand_lstm", "units": 3, "dropout": 0.2})
     network = _trained_like(keras, spec, seed=1)
     windows = np.random.default_rng(0).normal(size=(4, 3, 2)).astype("float32")
-    manifest = save_networks(tmp_path / "m", "hand", "global", [1, 3], {"Part 1": network, "Part 2": network})
-    assert manifest == {
-        "model": "hand",
-        "scope": "global",
-        "lookback": 3,
-        "features": 2,
-        "delays": [1, 3],
-        "weights": {"Part 1": "global.weights.h5", "Part 2": "global.weights.h5"},
-    }
+    manifest = save_model(
+        tmp_path / "m", _manifest("global", ["Part 1", "Part 2"]), {"Part 1": network, "Part 2": network}
+    )
+    assert manifest.weights == {"Part 1": "global.weights.h5", "Part 2": "global.weights.h5"}
+    assert manifest.lookback == 3 and manifest.delays == (1, 3) and manifest.columns["Part 1"] == ["target", "h1"]
     assert sorted(_files(tmp_path / "m")) == ["global.weights.h5", "manifest.json", "network.json"]
-    loaded_manifest, networks = load_networks(tmp_path / "m")
-    assert loaded_manifest == manifest
-    assert networks["Part 1"] is networks["Part 2"]
-    np.testing.assert_array_equal(networks["Part 1"].predict(windows, verbose=0), network.predict(windows, verbose=0))
+    assert read_manifest(tmp_path / "m").to_json() == manifest.to_json()
+    model = load_model(tmp_path / "m")
+    assert model.networks["Part 1"] is model.networks["Part 2"]
+    part = np.array(["Part 1", "Part 2", "Part 1", "Part 2"])
+    np.testing.assert_allclose(model.predict(windows, part), network.predict(windows, verbose=0), atol=1e-6)
 
 
 @pytest.mark.tf
 def test_per_part_model_round_trips_and_rewrites_byte_identically(keras, tmp_path):
     import h5py
 
-    from plancast.models import load_networks, save_networks
+    from plancast.models.networks import load_model, save_model
 
     spec = _spec({"type": "lstm", "units": 2, "return_sequences": True}, {"type": "gru", "units": 2})
     networks = {"Part 94": _trained_like(keras, spec, seed=1), "Part 95": _trained_like(keras, spec, seed=2)}
     networks["Part 94"].fit(np.zeros((2, 3, 2)), np.zeros((2, 2)), verbose=0)  # gives it optimizer state
-    save_networks(tmp_path / "a", "mix", "per_part", [1, 2], networks)
-    save_networks(tmp_path / "b", "mix", "per_part", [1, 2], networks)
+    manifest = _manifest("per_part", sorted(networks))
+    save_model(tmp_path / "a", manifest, networks)
+    save_model(tmp_path / "b", manifest, networks)
     first = _files(tmp_path / "a")
     assert sorted(first) == ["manifest.json", "network.json", "part_94.weights.h5", "part_95.weights.h5"]
     assert first == _files(tmp_path / "b")
     with h5py.File(tmp_path / "a" / "part_94.weights.h5", "r") as weights:
         assert "optimizer" not in weights  # inference weights only
 
-    manifest, loaded = load_networks(tmp_path / "a")
-    assert manifest["weights"] == {"Part 94": "part_94.weights.h5", "Part 95": "part_95.weights.h5"}
+    loaded = load_model(tmp_path / "a")
+    assert loaded.manifest.weights == {"Part 94": "part_94.weights.h5", "Part 95": "part_95.weights.h5"}
     windows = np.random.default_rng(1).normal(size=(3, 3, 2)).astype("float32")
     for part, network in networks.items():
-        np.testing.assert_allclose(loaded[part].predict(windows, verbose=0), network.predict(windows, verbose=0))
-    assert loaded["Part 94"] is not loaded["Part 95"]
+        got = loaded.predict_scaled(windows, np.array([part] * 3))
+        np.testing.assert_allclose(got, network.predict(windows, verbose=0), atol=1e-6)
+    assert loaded.networks["Part 94"] is not loaded.networks["Part 95"]
 
     # Saving again with another scope leaves no stale per-part files behind.
-    save_networks(tmp_path / "a", "mix", "global", [1, 2], dict.fromkeys(networks, networks["Part 94"]))
+    save_model(tmp_path / "a", _manifest("global", sorted(networks)), dict.fromkeys(networks, networks["Part 94"]))
     assert sorted(_files(tmp_path / "a")) == ["global.weights.h5", "manifest.json", "network.json"]
     assert not [path.name for path in tmp_path.iterdir() if path.name.startswith(".")]
 
 
 @pytest.mark.tf
-def test_load_networks_names_the_missing_file(keras, tmp_path):
-    from plancast.models import load_networks, save_networks
+def test_load_model_names_the_missing_file(keras, tmp_path):
+    from plancast.models.networks import load_model, save_model
 
     with pytest.raises(InputDataError, match=r"manifest\.json: not found"):
-        load_networks(tmp_path / "nothing")
+        load_model(tmp_path / "nothing")
     network = _trained_like(keras, _spec({"type": "gru", "units": 2}), seed=3)
-    save_networks(tmp_path / "m", "gru", "per_part", [1], {"P": network})
+    save_model(tmp_path / "m", _manifest("per_part", ["P"]), {"P": network})
     (tmp_path / "m" / "p.weights.h5").unlink()
     with pytest.raises(InputDataError, match=r"p\.weights\.h5: weights file named in manifest\.json is missing"):
-        load_networks(tmp_path / "m")
+        load_model(tmp_path / "m")
+
+
+def test_part_slugs_are_bounded_and_collision_free_for_long_names():
+    long_a, long_b = "x" * 300, "x" * 299 + "y"
+    slugs = part_slugs([long_a, long_b, "Part 1"])
+    assert all(len(slug) <= 48 for slug in slugs.values())
+    assert len(set(slugs.values())) == 3 and slugs["Part 1"] == "part_1"

@@ -3,8 +3,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from plancast.evaluation import KerasNetwork
-from plancast.onnx_export import OnnxNetwork, export_onnx, onnx_networks
+from plancast.models.networks import KerasNetwork
+from plancast.models.onnx import OnnxNetwork, export_onnx, onnx_networks
 
 pytestmark = pytest.mark.tf
 
@@ -27,7 +27,7 @@ def _network(kind: str):
 
 
 def _hand_lstm_layers():
-    from plancast.cells import hand_lstm_layer
+    from plancast.models.cells import hand_lstm_layer
 
     return [
         hand_lstm_layer(4, activation="relu", dropout=0.2, return_sequences=True, name="hand_1"),
@@ -43,7 +43,7 @@ KINDS = [
     pytest.param(
         "hand_lstm",
         marks=pytest.mark.skipif(
-            importlib.util.find_spec("plancast.cells") is None, reason="no plancast.cells"
+            importlib.util.find_spec("plancast.models.cells") is None, reason="no plancast.models.cells"
         ),
     ),
 ]
@@ -56,9 +56,7 @@ def test_onnx_runtime_matches_keras(kind, tmp_path):
     onnx_network, keras_network = OnnxNetwork(tmp_path / "model.onnx"), KerasNetwork(model)
     inputs = np.random.default_rng(0).normal(size=(7, LOOKBACK, FEATURES))
     for batch in (inputs, inputs[:1]):  # the batch size stays free
-        np.testing.assert_allclose(
-            onnx_network.predict_batch(batch), keras_network.predict_batch(batch), atol=1e-5
-        )
+        np.testing.assert_allclose(onnx_network.predict_batch(batch), keras_network.predict_batch(batch), atol=1e-5)
 
 
 def test_recursive_forecast_agrees_between_engines(tmp_path):
@@ -96,6 +94,4 @@ def test_onnx_networks_exports_every_network_of_a_model(tmp_path):
             opened[key].predict_batch(inputs), KerasNetwork(model).predict_batch(inputs), atol=1e-5
         )
     in_memory = onnx_networks({"global": models["Part 1"]})  # no folder: files removed, sessions kept
-    np.testing.assert_allclose(
-        in_memory["global"].predict_batch(inputs), opened["Part 1"].predict_batch(inputs)
-    )
+    np.testing.assert_allclose(in_memory["global"].predict_batch(inputs), opened["Part 1"].predict_batch(inputs))

@@ -1,4 +1,10 @@
-"""dvc.yaml stays exact: every stage depends on its script and on every library module it imports."""
+"""dvc.yaml stays exact: every stage's deps, outs and params equal the catalog's map and the code it runs.
+
+- deps: the stage script, every library module it imports (directly or through other plancast modules,
+  package ``__init__`` files included), the artifacts it reads (``plancast.catalog``), nothing else;
+- outs and metrics: the artifacts it writes, with the same ``cache`` flag;
+- params: the keys the catalog declares (the end-to-end test checks the stage reads exactly those).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,18 @@ from pathlib import Path
 
 import yaml
 
+from plancast.catalog import STAGES
+
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "src" / "plancast"
+SRC = ROOT / "src"
+
+
+def _module_file(name: str) -> Path | None:
+    base = SRC / name.replace(".", "/")
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -20,7 +36,9 @@ def _imported_modules(path: Path) -> set[str]:
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.startswith("plancast"))
-    return {name for name in found if (PACKAGE / f"{name.removeprefix('plancast.')}.py").is_file()}
+    # importing a.b.c runs a/__init__.py and a/b/__init__.py too
+    parents = {".".join(name.split(".")[:i]) for name in found for i in range(1, name.count(".") + 1)}
+    return {name for name in found | parents if _module_file(name) is not None}
 
 
 def library_closure(script: Path) -> set[str]:
@@ -32,43 +50,62 @@ def library_closure(script: Path) -> set[str]:
         if module in seen:
             continue
         seen.add(module)
-        pending |= _imported_modules(PACKAGE / f"{module.removeprefix('plancast.')}.py")
-    return {f"src/plancast/{name.removeprefix('plancast.')}.py" for name in seen}
+        pending |= _imported_modules(_module_file(module))
+    return {_module_file(name).relative_to(ROOT).as_posix() for name in seen}
 
 
-def _stages() -> dict[str, dict]:
+def _dvc_stages() -> dict[str, dict]:
     return yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
 
 
-def _deps(stage: dict) -> set[str]:
-    body = stage.get("do", stage)
-    return {dep if isinstance(dep, str) else next(iter(dep)) for dep in body.get("deps", [])}
+def _entries(body: dict, key: str) -> dict[str, bool]:
+    """Paths under ``key`` (deps, outs, metrics) -> their cache flag."""
+    found = {}
+    for entry in body.get(key, []):
+        if isinstance(entry, str):
+            found[entry] = True
+        else:
+            ((path, options),) = entry.items()
+            found[path] = (options or {}).get("cache", True)
+    return found
 
 
-def test_every_stage_depends_on_the_library_code_it_runs():
-    for name, stage in _stages().items():
+def test_dvc_yaml_has_exactly_the_catalog_stages():
+    assert list(_dvc_stages()) == list(STAGES)
+
+
+def test_every_stage_depends_on_its_script_its_library_code_and_its_inputs_only():
+    for name, stage in _dvc_stages().items():
+        spec = STAGES[name]
         body = stage.get("do", stage)
-        script = body["cmd"].split()[1]
-        needed = {script} | library_closure(ROOT / script)
-        missing = needed - _deps(stage)
-        assert not missing, f"dvc.yaml stage {name} lacks deps {sorted(missing)}"
+        assert body["cmd"].split()[1] == spec.script, name
+        expected = {spec.script} | library_closure(ROOT / spec.script)
+        expected |= {artifact.dvc_path() for artifact in spec.reads} | set(spec.external)
+        listed = set(_entries(body, "deps"))
+        assert listed == expected, (
+            f"dvc.yaml stage {name}: deps missing {sorted(expected - listed)}, extra {sorted(listed - expected)}"
+        )
 
 
-def test_no_stage_lists_library_code_it_does_not_run():
-    for name, stage in _stages().items():
+def test_every_stage_declares_what_it_writes_with_the_catalog_cache_flag():
+    for name, stage in _dvc_stages().items():
+        spec = STAGES[name]
         body = stage.get("do", stage)
-        script = body["cmd"].split()[1]
-        listed = {dep for dep in _deps(stage) if dep.startswith("src/")}
-        extra = listed - library_closure(ROOT / script)
-        assert not extra, f"dvc.yaml stage {name} lists {sorted(extra)} but never imports them"
+        for role, key in (("out", "outs"), ("metrics", "metrics")):
+            expected = {a.dvc_path(): a.cache for a in spec.writes if a.role == role}
+            assert _entries(body, key) == expected, f"dvc.yaml stage {name} {key}"
 
 
-def test_loss_plots_cover_every_declared_model():
-    definition = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))
-    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
-    plotted = set()
-    for entry in definition["plots"]:
-        if isinstance(entry, dict):
-            (props,) = entry.values()
-            plotted |= {path.split("/")[2] for path in props.get("y", {}) if path.startswith("dvclive/train/")}
-    assert plotted == set(params["models"])
+def test_every_stage_declares_the_catalog_params_and_foreach():
+    for name, stage in _dvc_stages().items():
+        spec = STAGES[name]
+        body = stage.get("do", stage)
+        assert list(body.get("params", [])) == list(spec.params), f"dvc.yaml stage {name} params"
+        assert stage.get("foreach") == (f"${{{spec.foreach}}}" if spec.foreach else None), name
+
+
+def test_architecture_doc_shows_the_catalog_table():
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    from plancast.catalog import markdown_table
+
+    assert markdown_table() in doc, "docs/architecture.md: paste the output of `python -m plancast.catalog`"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from plancast.plots import correlation_heatmap, save_figure
+from plancast.reporting.plots import correlation_heatmap, save_figure
 
 
 def correlation_table(parts: int, horizons: int) -> pd.DataFrame:
@@ -84,7 +84,7 @@ def _titles_and_labels(fig) -> list[str]:
 
 
 def test_prediction_panels_show_each_model_with_its_mae() -> None:
-    from plancast.plots import prediction_panels
+    from plancast.reporting.plots import prediction_panels
 
     fig = prediction_panels(_predictions(), "Part 1", delay=1)
     labels = _titles_and_labels(fig)
@@ -94,7 +94,7 @@ def test_prediction_panels_show_each_model_with_its_mae() -> None:
 
 
 def test_error_by_model_sorts_lowest_error_to_the_top_and_marks_the_plan() -> None:
-    from plancast.plots import error_by_model
+    from plancast.reporting.plots import error_by_model
 
     table = pd.DataFrame({"model": ["gru", "baseline_plan", "baseline_last"], "test_mae": [2.0, 3.0, 5.0]})
     fig = error_by_model(table)
@@ -105,7 +105,7 @@ def test_error_by_model_sorts_lowest_error_to_the_top_and_marks_the_plan() -> No
 
 
 def test_loss_curves_name_each_models_loss_and_forecast_figure_has_one_panel_per_part(tmp_path) -> None:
-    from plancast.plots import forecast_figure, loss_curves
+    from plancast.reporting.plots import forecast_figure, loss_curves
 
     history = pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.7, 0.6]})
     fig = loss_curves({"gru": history}, {"gru": "mse"})

@@ -13,9 +13,8 @@ import pytest
 import xlrd
 from python_calamine import CalamineWorkbook
 
-from plancast import sample
-from plancast.params import Params, SampleParams
-from plancast.sample import (
+from plancast.data import sample
+from plancast.data.sample import (
     plan_columns,
     plan_snapshots,
     seed_a_series,
@@ -23,6 +22,8 @@ from plancast.sample import (
     write_plan_xls,
     write_seed_a_csv,
 )
+from plancast.params import Params, SampleParams
+from plancast.stage import invoke
 
 # Seed B's headers, byte for byte.
 SEED_B_HEADERS = [
@@ -116,9 +117,7 @@ def test_quantities_are_whole_and_non_negative_with_zeros_and_lots(default: pd.D
     assert 0.1 < (far == 0).mean() < 0.5  # zero placeholders recur far out
     # the part's lot size: one non-zero far-horizon value repeats on a large share of days
     lot_share = (
-        daily[far > 0]
-        .groupby("Part Number")["D+12일 투입예정 수량"]
-        .agg(lambda s: s.value_counts().iloc[0] / len(s))
+        daily[far > 0].groupby("Part Number")["D+12일 투입예정 수량"].agg(lambda s: s.value_counts().iloc[0] / len(s))
     )
     assert (lot_share > 0.4).all()
 
@@ -143,10 +142,7 @@ def test_horizon_aligned_correlation_falls_like_seed_b(default: pd.DataFrame) ->
             plans[k].append(part[QUANTITIES[k]].astype(float).shift(k).reset_index(drop=True))
 
     def pooled(k: int) -> float:
-        zs = [
-            ((a - a.mean()) / a.std(), (p - p.mean()) / p.std())
-            for a, p in zip(actual, plans[k], strict=True)
-        ]
+        zs = [((a - a.mean()) / a.std(), (p - p.mean()) / p.std()) for a, p in zip(actual, plans[k], strict=True)]
         a = pd.concat([z[0] for z in zs], ignore_index=True)
         p = pd.concat([z[1] for z in zs], ignore_index=True)
         return float(a.corr(p))
@@ -236,7 +232,7 @@ def test_stage_writes_both_files(tmp_path, monkeypatch, capsys) -> None:
     spec.loader.exec_module(make_sample)
     monkeypatch.chdir(tmp_path)
     params = Params.model_construct(sample=SampleParams(parts=2, days=20, seed_a_points=60))
-    make_sample.main(params)
+    invoke("make_sample", make_sample.main, params)
     out = capsys.readouterr().out
     assert "of 2 parts over 20 working days" in out
     assert len(pd.read_csv(tmp_path / "data/raw/seed_a.csv")) == 60

@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plancast.scaling import (
+from plancast.features.scaling import (
+    Scalers,
     fit_scalers,
-    inverse_transform_targets,
-    scale_targets,
     split_and_scale,
     split_by_time,
-    transform,
 )
+from plancast.features.windows import Windows
 
 
 def test_seed_b_44_windows_split_30_5_9() -> None:
@@ -52,49 +51,49 @@ def test_standard_scaler_by_hand_on_training_windows_only() -> None:
     inputs, targets, labels = tiny_windows()
     train = np.array([0, 1, 4, 5])  # first two windows of each part
     scalers = fit_scalers(inputs, targets, labels, train, "standard")
-    a = scalers["parts"]["A"]
+    a = scalers.parts["A"]
     # feature 0 over A's training windows and time steps: 1 3 3 5 -> mean 3, std sqrt(2) (ddof 0)
-    assert a["feature_offset"] == pytest.approx([3.0, 10.0])
-    assert a["feature_scale"] == pytest.approx([np.sqrt(2.0), 1.0])  # feature 1 is constant: scale 1
+    assert a.feature_offset == pytest.approx([3.0, 10.0])
+    assert a.feature_scale == pytest.approx([np.sqrt(2.0), 1.0])  # feature 1 is constant: scale 1
     # target over both delays: 2 4 6 8 -> mean 5, std sqrt(5)
-    assert (a["target_offset"], a["target_scale"]) == pytest.approx((5.0, np.sqrt(5.0)))
-    b = scalers["parts"]["B"]
-    assert b["feature_offset"] == pytest.approx([305.0, 1005.0])
-    assert b["target_scale"] == pytest.approx(100 * np.sqrt(5.0))
-    assert scalers["kind"] == "standard"
+    assert (a.target_offset, a.target_scale) == pytest.approx((5.0, np.sqrt(5.0)))
+    b = scalers.parts["B"]
+    assert b.feature_offset == pytest.approx([305.0, 1005.0])
+    assert b.target_scale == pytest.approx(100 * np.sqrt(5.0))
+    assert scalers.kind == "standard"
+    assert Scalers.from_json(scalers.to_json()).to_json() == scalers.to_json()
 
 
 def test_changing_a_test_value_does_not_change_the_scaler() -> None:
     inputs, targets, labels = tiny_windows()
     train = np.array([0, 1, 4, 5])
-    before = fit_scalers(inputs, targets, labels, train, "standard")
+    before = fit_scalers(inputs, targets, labels, train, "standard").to_json()
     inputs[3] += 1000.0
     targets[7] -= 1000.0
-    assert fit_scalers(inputs, targets, labels, train, "standard") == before
+    assert fit_scalers(inputs, targets, labels, train, "standard").to_json() == before
 
 
 def test_minmax_maps_the_training_range_to_0_1() -> None:
     inputs, targets, labels = tiny_windows()
     train = np.array([0, 1, 4, 5])
     scalers = fit_scalers(inputs, targets, labels, train, "minmax")
-    assert scalers["parts"]["A"]["feature_offset"] == pytest.approx([1.0, 10.0])
-    assert scalers["parts"]["A"]["feature_scale"] == pytest.approx([4.0, 1.0])
-    scaled_inputs, scaled_targets = transform(inputs[train], targets[train], labels[train], scalers)
+    assert scalers.parts["A"].feature_offset == pytest.approx([1.0, 10.0])
+    assert scalers.parts["A"].feature_scale == pytest.approx([4.0, 1.0])
+    scaled_inputs = scalers.inputs(inputs[train], labels[train])
+    scaled_targets = scalers.targets(targets[train], labels[train])
     assert scaled_inputs[..., 0].min() == 0.0 and scaled_inputs[..., 0].max() == 1.0
     assert scaled_targets.min() == 0.0 and scaled_targets.max() == 1.0
     # later windows may leave [0, 1]: A's last target 16 -> (16 - 2) / 6
-    assert scale_targets(targets[[3]], labels[[3]], scalers)[0, 1] == pytest.approx(14 / 6)
+    assert scalers.targets(targets[[3]], labels[[3]])[0, 1] == pytest.approx(14 / 6)
 
 
 @pytest.mark.parametrize("kind", ["standard", "minmax"])
 def test_inverse_undoes_transform(kind: str) -> None:
     inputs, targets, labels = tiny_windows()
     scalers = fit_scalers(inputs, targets, labels, np.array([0, 1, 4, 5]), kind)
-    _, scaled = transform(inputs, targets, labels, scalers)
-    np.testing.assert_allclose(inverse_transform_targets(scaled, labels, scalers), targets, rtol=1e-12)
-    np.testing.assert_allclose(
-        inverse_transform_targets(scaled[:, 0], labels, scalers), targets[:, 0], rtol=1e-12
-    )
+    scaled = scalers.targets(targets, labels)
+    np.testing.assert_allclose(scalers.unscale_targets(scaled, labels), targets, rtol=1e-12)
+    np.testing.assert_allclose(scalers.unscale_targets(scaled[:, 0], labels), targets[:, 0], rtol=1e-12)
 
 
 def test_split_and_scale_writes_float32_splits_and_skips_parts_without_training() -> None:
@@ -102,11 +101,13 @@ def test_split_and_scale_writes_float32_splits_and_skips_parts_without_training(
     inputs = np.concatenate([inputs, inputs[:1]])
     targets = np.concatenate([targets, targets[:1]])
     labels = np.append(labels, "C")  # one window: int(0.7 * 1) = 0 training windows
-    windows = {"inputs": inputs, "targets": targets, "part": labels}
+    windows = Windows(inputs, targets, targets * np.nan, labels, np.zeros(len(labels), np.int64), np.array([1, 2]),
+                      np.array(["target", "h1"]))  # fmt: skip
 
-    arrays, scalers, report = split_and_scale(windows, [0.5, 0.25, 0.25], "standard")
+    splits, scalers, report = split_and_scale(windows, [0.5, 0.25, 0.25], "standard")
+    arrays = splits.to_arrays()
 
-    assert sorted(scalers["parts"]) == ["A", "B"]
+    assert sorted(scalers.parts) == ["A", "B"]
     assert report["skipped"] == {"C": "1 window(s), none of them in train (fraction 0.5)"}
     assert report["parts"] == {"A": {"train": 2, "val": 1, "test": 1}, "B": {"train": 2, "val": 1, "test": 1}}
     assert report["totals"] == {"train": 4, "val": 2, "test": 2}

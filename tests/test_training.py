@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from plancast.features.scaling import Split, Splits
+from plancast.models.training import NetworkRun, TrainResult, epoch_curves, log_curves
 from plancast.params import ModelSpec
-from plancast.training import NetworkRun, TrainResult, epoch_curves, log_curves
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,10 +34,9 @@ def _splits(parts: dict[str, tuple[int, int]], lookback: int = 3, seed: int = 0)
             targets.append(np.stack([x[:, -1, 0], x[:, -1, 0]], axis=1))
             index.extend(range(len(names), len(names) + counts[column]))
             names.extend([part] * counts[column])
-        splits[f"inputs_{split}"] = np.concatenate(inputs)
-        splits[f"targets_{split}"] = np.concatenate(targets)
-        splits[f"window_{split}"] = np.array(index, dtype=np.int64)
-    return splits, np.array(names)
+        splits[split] = Split(np.concatenate(inputs), np.concatenate(targets), np.array(index, dtype=np.int64))
+    empty = Split(splits["val"].inputs[:0], splits["val"].targets[:0], np.empty(0, np.int64))
+    return Splits(splits["train"], splits["val"], empty), np.array(names)
 
 
 def _spec(**training) -> ModelSpec:
@@ -55,7 +55,7 @@ def test_per_part_metrics_pool_the_best_validation_loss_by_windows():
         _run("A", [0.9, 0.8, 0.7], [0.5, 0.2, 0.4], windows_val=1, kept=2),
         _run("B", [0.9, 0.8], [1.0, 0.6], windows_val=3, kept=2),
     ]
-    metrics = TrainResult("m", "per_part", 5, {}, runs, 1.234, 17).metrics()
+    metrics = TrainResult("m", "per_part", 5, "mae", {}, runs, 1.234, 17).metrics()
     assert metrics["best_val_loss"] == pytest.approx((0.2 * 1 + 0.6 * 3) / 4)
     assert (metrics["epochs_run"], metrics["windows_train"], metrics["windows_val"]) == (5, 20, 4)
     assert metrics["parts"]["A"] == {
@@ -70,7 +70,8 @@ def test_per_part_metrics_pool_the_best_validation_loss_by_windows():
         "final_loss": 0.7,
         "early_stopping": "early stopping",
     }
-    assert metrics["train_seconds"] == 1.23 and metrics["parameters"] == 17
+    assert metrics["parameters"] == 17 and metrics["loss"] == "mae"
+    assert not [key for key in metrics if "second" in key]  # outputs hold no timings
 
 
 def test_log_curves_writes_dvclive_tsvs_without_timestamps(tmp_path, monkeypatch):
@@ -88,36 +89,36 @@ def test_log_curves_writes_dvclive_tsvs_without_timestamps(tmp_path, monkeypatch
 
 @pytest.mark.tf
 def test_early_stopping_keeps_the_best_epoch_weights():
-    from plancast.training import fit_network
+    from plancast.models.training import fit_network
 
     splits, _ = _splits({"P": (32, 8)})
     # Validation wants the opposite sign: the better the fit, the worse the validation loss.
-    val_targets = -splits["targets_val"]
+    val_targets = -splits.val.targets
     network, run = fit_network(
         _spec(epochs=20, patience=2, batch_size=8),
-        splits["inputs_train"],
-        splits["targets_train"],
-        splits["inputs_val"],
+        splits.train.inputs,
+        splits.train.targets,
+        splits.val.inputs,
         val_targets,
         seed=3,
     )
     assert run.kept_epoch == int(np.argmin(run.val_loss)) + 1
     assert len(run.loss) == run.kept_epoch + 2 < 20
     assert run.stopping == "early stopping"
-    restored = network.evaluate(splits["inputs_val"], val_targets, verbose=0)
+    restored = network.evaluate(splits.val.inputs, val_targets, verbose=0)
     assert restored == pytest.approx(run.val_loss[run.kept_epoch - 1], rel=1e-5)
 
 
 @pytest.mark.tf
 def test_without_patience_or_validation_all_epochs_run():
-    from plancast.training import fit_network
+    from plancast.models.training import fit_network
 
     splits, _ = _splits({"P": (12, 4)})
-    train = (splits["inputs_train"], splits["targets_train"])
-    _, plain = fit_network(_spec(epochs=3, patience=0), *train, splits["inputs_val"], splits["targets_val"], seed=1)
+    train = (splits.train.inputs, splits.train.targets)
+    _, plain = fit_network(_spec(epochs=3, patience=0), *train, splits.val.inputs, splits.val.targets, seed=1)
     assert (len(plain.loss), len(plain.val_loss), plain.kept_epoch) == (3, 3, 3)
     assert plain.stopping == "off: patience 0"
-    empty = splits["inputs_val"][:0], splits["targets_val"][:0]
+    empty = splits.val.inputs[:0], splits.val.targets[:0]
     _, blind = fit_network(_spec(epochs=3, patience=5), *train, *empty, seed=1)
     assert (len(blind.loss), blind.val_loss, blind.kept_epoch) == (3, [], 3)
     assert blind.stopping == "off: no validation windows"
@@ -126,13 +127,14 @@ def test_without_patience_or_validation_all_epochs_run():
 
 @pytest.mark.tf
 def test_train_model_scopes_parts_seeds_and_progress(tmp_path):
-    from plancast.training import train_model
+    from plancast.models.training import train_model
 
     # Part 3 has only a validation window: no training windows, so no network.
     splits, window_parts = _splits({"Part 1": (6, 2), "Part 2": (4, 0), "Part 3": (0, 1)})
     lines: list[str] = []
     spec = _spec(epochs=2, patience=0, batch_size=4)
-    per_part = train_model("m", spec, splits, window_parts, "per_part", 42, tmp_path / "live", lines.append)
+    per_part = train_model("m", spec, splits, window_parts, "per_part", 42, progress=lines.append)
+    log_curves(tmp_path / "live", epoch_curves(per_part.runs))
     assert sorted(per_part.networks) == ["Part 1", "Part 2"]
     assert per_part.networks["Part 1"] is not per_part.networks["Part 2"]
     assert [(r.label, r.seed, r.windows_train, r.windows_val) for r in per_part.runs] == [
@@ -157,8 +159,9 @@ import json, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from test_training import _spec, _splits
-from plancast.models import save_networks
-from plancast.training import train_model
+from plancast.features.scaling import Scalers
+from plancast.models.networks import Manifest, save_model
+from plancast.models.training import epoch_curves, log_curves, train_model
 
 out = Path(sys.argv[1])
 splits, parts = _splits({"A": (12, 4), "B": (8, 4)}, seed=7)
@@ -166,10 +169,10 @@ spec = _spec(
     layers=[{"type": "hand_lstm", "units": 3, "dropout": 0.2, "recurrent_dropout": 0.2}],
     epochs=3, patience=1, batch_size=4,
 )
-result = train_model("hand", spec, splits, parts, "per_part", 11, out / "live", progress=None)
-save_networks(out / "model", "hand", "per_part", [1, 2], result.networks)
+result = train_model("hand", spec, splits, parts, "per_part", 11, progress=None)
+log_curves(out / "live", epoch_curves(result.runs))
+save_model(out / "model", Manifest("hand", "per_part", 3, (1, 2), {}, Scalers("standard", {}), {}), result.networks)
 metrics = result.metrics()
-metrics.pop("train_seconds")
 (out / "metrics.json").write_text(json.dumps(metrics, sort_keys=True))
 """
 

@@ -12,13 +12,14 @@ import pytest
 import yaml
 
 from plancast.artifacts import load_npz, write_parquet
-from plancast.correlation import horizon_correlations
-from plancast.daily import last_snapshot_per_day
+from plancast.data.daily import last_snapshot_per_day
 from plancast.errors import ParamsError
-from plancast.features import select_horizons
+from plancast.features.correlation import horizon_correlations
+from plancast.features.scaling import split_and_scale
+from plancast.features.selection import select_horizons
+from plancast.features.windows import make_windows, window_report
 from plancast.params import Params, parse_params
-from plancast.scaling import split_and_scale
-from plancast.windows import make_windows, window_report
+from plancast.stage import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,21 +39,19 @@ def test_seed_b_49_days_lookback_3_delay_3_gives_44_windows_of_3_by_4() -> None:
     daily = numbered_daily("Part 94", 49, list(range(1, 13)))
     windows = make_windows(daily, same_columns(["Part 94"], ["target", "h3", "h4", "h5"]), 3, [3])
 
-    assert windows["inputs"].shape == (44, 3, 4)
-    assert windows["inputs"].dtype == np.float64
+    assert windows.inputs.shape == (44, 3, 4)
+    assert windows.inputs.dtype == np.float64
     # window 0 = rows 0..2 of D, D+3, D+4, D+5; its target is row 5's D
-    np.testing.assert_array_equal(
-        windows["inputs"][0], [[0, 3, 4, 5], [100, 103, 104, 105], [200, 203, 204, 205]]
-    )
-    assert windows["targets"].shape == (44, 1)
-    assert windows["targets"][0, 0] == 500.0
-    assert windows["targets"][-1, 0] == 4800.0  # the last window ends at row 45, its target is row 48
-    assert windows["plan"][0, 0] == 203.0  # the D+3 plan made on row 2 for row 5
-    assert windows["end_row"].tolist() == list(range(2, 46))
-    assert windows["end_row"].dtype == np.int64
-    assert windows["delays"].tolist() == [3]
-    assert windows["feature_names"].tolist() == ["target", "h3", "h4", "h5"]
-    assert set(windows["part"].tolist()) == {"Part 94"}
+    np.testing.assert_array_equal(windows.inputs[0], [[0, 3, 4, 5], [100, 103, 104, 105], [200, 203, 204, 205]])
+    assert windows.targets.shape == (44, 1)
+    assert windows.targets[0, 0] == 500.0
+    assert windows.targets[-1, 0] == 4800.0  # the last window ends at row 45, its target is row 48
+    assert windows.plan[0, 0] == 203.0  # the D+3 plan made on row 2 for row 5
+    assert windows.end_row.tolist() == list(range(2, 46))
+    assert windows.end_row.dtype == np.int64
+    assert windows.delays.tolist() == [3]
+    assert windows.feature_names.tolist() == ["target", "h3", "h4", "h5"]
+    assert set(windows.part.tolist()) == {"Part 94"}
 
 
 def seed_a_daily() -> pd.DataFrame:
@@ -68,26 +67,24 @@ def test_seed_a_361_points_lookback_30_gives_331_one_step_windows() -> None:
     daily = seed_a_daily()
     windows = make_windows(daily, same_columns(["series"], ["target"]), 30, [1])
 
-    assert windows["inputs"].shape == (331, 30, 1)
+    assert windows.inputs.shape == (331, 30, 1)
     y = daily["target"].to_numpy()
-    np.testing.assert_array_equal(windows["inputs"][7, :, 0], y[7:37])
-    np.testing.assert_array_equal(windows["targets"][:, 0], y[windows["end_row"] + 1])
-    assert windows["end_row"][0] == 29
-    assert np.isnan(windows["plan"]).all()  # a single series has no planner's number
+    np.testing.assert_array_equal(windows.inputs[7, :, 0], y[7:37])
+    np.testing.assert_array_equal(windows.targets[:, 0], y[windows.end_row + 1])
+    assert windows.end_row[0] == 29
+    assert np.isnan(windows.plan).all()  # a single series has no planner's number
 
 
 def test_several_delays_plan_columns_and_part_order() -> None:
-    daily = pd.concat(
-        [numbered_daily("B", 8, [1, 2]), numbered_daily("A", 6, [1, 2]), numbered_daily("C", 4, [1, 2])]
-    )
+    daily = pd.concat([numbered_daily("B", 8, [1, 2]), numbered_daily("A", 6, [1, 2]), numbered_daily("C", 4, [1, 2])])
     windows = make_windows(daily.iloc[::-1], same_columns(["A", "B", "C"], ["target", "h1"]), 2, [1, 3])
 
     # A: 6 rows -> 6 - 2 - 3 + 1 = 2 windows, B: 4, C: 4 rows < 2 + 3, none
-    assert windows["part"].tolist() == ["A", "A", "B", "B", "B", "B"]
-    assert windows["end_row"].tolist() == [1, 2, 1, 2, 3, 4]
-    np.testing.assert_array_equal(windows["targets"][:2], [[200, 400], [300, 500]])
-    np.testing.assert_array_equal(windows["plan"][:2, 0], [101, 201])  # h1 at end_row
-    assert np.isnan(windows["plan"][:, 1]).all()  # there is no h3 column
+    assert windows.part.tolist() == ["A", "A", "B", "B", "B", "B"]
+    assert windows.end_row.tolist() == [1, 2, 1, 2, 3, 4]
+    np.testing.assert_array_equal(windows.targets[:2], [[200, 400], [300, 500]])
+    np.testing.assert_array_equal(windows.plan[:2, 0], [101, 201])  # h1 at end_row
+    assert np.isnan(windows.plan[:, 1]).all()  # there is no h3 column
 
     report = window_report(daily, windows, 2, [1, 3])
     assert report["parts"] == {"A": 2, "B": 4}
@@ -99,7 +96,7 @@ def test_windows_with_missing_values_are_left_out_and_counted() -> None:
     daily = numbered_daily("A", 10, [1])
     daily.loc[4, "h1"] = np.nan  # inside the inputs of windows ending at rows 4, 5, 6
     windows = make_windows(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
-    assert windows["end_row"].tolist() == [2, 3, 7, 8]
+    assert windows.end_row.tolist() == [2, 3, 7, 8]
     assert window_report(daily, windows, 3, [1])["dropped_incomplete"] == {"A": 3}
 
 
@@ -109,7 +106,7 @@ def test_per_part_feature_lists_of_different_length_name_the_basis() -> None:
     with pytest.raises(ParamsError, match=r"^select_features\.basis: .*basis: pooled or method: top_k"):
         make_windows(daily, features, 3, [1])
     same_width = make_windows(daily, {"columns": {"A": ["target", "h1"], "B": ["target", "h2"]}}, 3, [1])
-    assert same_width["feature_names"].tolist() == ["target", "h1|h2"]
+    assert same_width.feature_names.tolist() == ["target", "h1|h2"]
 
 
 def synthetic_snapshots(parts: dict[str, int], seed: int = 7) -> pd.DataFrame:
@@ -122,9 +119,7 @@ def synthetic_snapshots(parts: dict[str, int], seed: int = 7) -> pd.DataFrame:
             for hour, final in ((8, False), (17, True)):
                 plans = {f"h{k}": actual[t + k] + rng.normal(0, 6 * k) for k in range(1, 5)}
                 target = actual[t] if final else actual[t] + 50
-                records.append(
-                    {"part": part, "snapshot_time": day + pd.Timedelta(hours=hour), "target": target}
-                )
+                records.append({"part": part, "snapshot_time": day + pd.Timedelta(hours=hour), "target": target})
                 records[-1] |= plans
     frame = pd.DataFrame(records)
     return frame.assign(source_file="plan.xls", sheet="Sheet1", source_row=np.arange(len(frame)) + 2)
@@ -136,11 +131,11 @@ def test_library_chain_from_snapshots_to_scaled_splits() -> None:
     features = select_horizons(table, "top_k", "pooled", 2, 0.3, [], parts=sorted(daily["part"].unique()))
     assert features["columns"]["P3"] == ["target", "h1", "h2"]  # the least noisy plans correlate best
     windows = make_windows(daily, features, 5, [1, 2])
-    assert windows["inputs"].shape == (2 * 34, 5, 3)  # P3's 6 days are too few for 5 + 2
+    assert windows.inputs.shape == (2 * 34, 5, 3)  # P3's 6 days are too few for 5 + 2
     arrays, scalers, report = split_and_scale(windows, [0.7, 0.1, 0.2], "standard")
     assert report["totals"] == {"train": 2 * 23, "val": 2 * 4, "test": 2 * 7}
-    assert sorted(scalers["parts"]) == ["P1", "P2"]
-    assert abs(arrays["targets_train"].mean()) < 1e-5  # standardised on exactly these windows
+    assert sorted(scalers.parts) == ["P1", "P2"]
+    assert abs(arrays.train.targets.mean()) < 1e-5  # standardised on exactly these windows
 
 
 def load_stage(name: str):
@@ -181,7 +176,7 @@ def run_chain(folder: Path, snapshots: pd.DataFrame, params: Params, monkeypatch
     monkeypatch.chdir(folder)
     write_parquet("data/interim/snapshots.parquet", snapshots)
     for name in STAGES:
-        load_stage(name).main(params)
+        invoke(name, load_stage(name).main, params)
     return {path: (folder / path).read_bytes() for path in OUTPUTS}
 
 

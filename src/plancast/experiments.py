@@ -41,11 +41,7 @@ def read_config(path: str | Path) -> tuple[str, dict[str, Any]]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ParamsError(f"{path}: cannot read ({exc.__class__.__name__}: {exc})".splitlines()[0]) from None
-    if (
-        not isinstance(raw, dict)
-        or not isinstance(raw.get("set"), dict)
-        or not isinstance(raw.get("name"), str)
-    ):
+    if not isinstance(raw, dict) or not isinstance(raw.get("set"), dict) or not isinstance(raw.get("name"), str):
         raise ParamsError(f"{path}: needs `name: <experiment name>` and `set: {{dotted.key: value}}`")
     return raw["name"], raw["set"]
 

@@ -14,7 +14,7 @@ calendar days otherwise, integer steps for a step-indexed series.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 
 from plancast.errors import ParamsError
-from plancast.evaluation import Models, as_networks, by_scope, predict_scaled
-from plancast.scaling import inverse_transform_targets, transform
+from plancast.models.networks import Manifest, TrainedModel
 
 COLUMNS = ["method", "part", "model", "step_ahead", "day", "forecast", "plan"]
 
@@ -51,7 +50,7 @@ def future_days(last_day: Any, ahead: np.ndarray, working_days: bool) -> np.ndar
 class Latest:
     """Each part's latest window: the input of every forecast.
 
-    ``part`` (parts,); ``inputs`` scaled (parts, lookback, features); ``last_day`` (parts,); ``last_row``
+    ``part`` (parts,); ``inputs`` raw (parts, lookback, features); ``last_day`` (parts,); ``last_row``
     the parts' last daily rows (for the plan, ``h{k}``); ``working_days`` whether days are Mon–Fri.
     """
 
@@ -62,27 +61,24 @@ class Latest:
     working_days: bool
 
 
-def latest_windows(
-    daily: pd.DataFrame, columns: Mapping[str, Sequence[str]], scalers: Mapping[str, Any], lookback: int
-) -> Latest:
-    """The last ``lookback`` rows of every part with a scaler and that many rows, scaled like training.
+def latest_windows(daily: pd.DataFrame, manifest: Manifest) -> Latest:
+    """The last ``manifest.lookback`` rows of the manifest's input columns, for every part it knows.
 
-    ``columns`` names each part's input columns (features.json ``columns``), target first. A missing
-    value among a part's latest rows is kept: its forecasts come out NaN (written as empty).
+    A part of the manifest with fewer rows than that in ``daily`` gets no forecast. A missing value
+    among a part's latest rows is kept: its forecasts come out NaN (written as empty).
     """
+    lookback, columns = manifest.lookback, manifest.columns
     ordered = daily.sort_values(["part", "day"], kind="stable")
     groups = {str(part): rows for part, rows in ordered.groupby("part", sort=True)}
-    parts = [p for p in sorted(scalers["parts"]) if p in groups and p in columns and len(groups[p]) >= lookback]
+    parts = [p for p in manifest.parts if p in groups and p in columns and len(groups[p]) >= lookback]
     if parts:
         raw = np.stack([groups[p][list(columns[p])].to_numpy(np.float64)[-lookback:] for p in parts])
     else:
         raw = np.empty((0, lookback, 1))
-    part = np.asarray(parts, dtype=str)
-    scaled, _ = transform(raw, np.empty((len(parts), 0)), part, scalers)
     last_row = pd.concat([groups[p].iloc[-1:] for p in parts]) if parts else ordered.iloc[:0]
     return Latest(
-        part=part,
-        inputs=scaled.astype(np.float32),
+        part=np.asarray(parts, dtype=str),
+        inputs=raw,
         last_day=last_row["day"].to_numpy(),
         last_row=last_row.reset_index(drop=True),
         working_days=is_working_week(daily["day"]),
@@ -116,87 +112,48 @@ def plan_ahead(last_row: pd.DataFrame, ahead: np.ndarray) -> np.ndarray:
     return plan
 
 
-def direct_forecast(latest: Latest, scalers: Mapping[str, Any], models: Models, delays: Sequence[int]) -> pd.DataFrame:
-    """Every model's forecast of each part's ``end + delay`` days, one network call per network."""
-    ahead = np.asarray(delays, dtype=np.int64)
-    plan = plan_ahead(latest.last_row, ahead)
-    frames = []
-    for name, (manifest, networks) in models.items():
-        scaled = predict_scaled(networks, manifest["scope"], latest.inputs, latest.part)
-        forecast = inverse_transform_targets(scaled, latest.part, scalers)
-        frames.append(_frame("direct", latest, name, ahead, forecast, plan))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+def direct_forecast(daily: pd.DataFrame, name: str, model: TrainedModel) -> pd.DataFrame:
+    """One model's forecast of each part's ``end + delay`` days (its manifest's delays), in one call."""
+    latest = latest_windows(daily, model.manifest)
+    ahead = np.asarray(model.manifest.delays, dtype=np.int64)
+    forecast = model.predict(latest.inputs, latest.part)
+    return _frame("direct", latest, name, ahead, forecast, plan_ahead(latest.last_row, ahead))
 
 
-def feedback(part: np.ndarray, scalers: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Gain and shift (parts,) that turn a scaled target ŷ into the scaled input ``gain·ŷ + shift``.
-
-    The target and the input feature ``target`` have separate scalers (fitted on different rows), so
-    a prediction goes back through raw units: raw = ŷ·target_scale + target_offset, input =
-    (raw − feature_offset) / feature_scale.
-    """
-    table = [scalers["parts"][str(p)] for p in part]
-    feature_offset = np.array([s["feature_offset"][0] for s in table], dtype=np.float64)
-    feature_scale = np.array([s["feature_scale"][0] for s in table], dtype=np.float64)
-    target_offset = np.array([s["target_offset"] for s in table], dtype=np.float64)
-    target_scale = np.array([s["target_scale"] for s in table], dtype=np.float64)
-    return target_scale / feature_scale, (target_offset - feature_offset) / feature_scale
-
-
-def recursive_forecast(
-    latest: Latest,
-    columns: Mapping[str, Sequence[str]],
-    scalers: Mapping[str, Any],
-    models: Models,
-    steps: int,
-) -> pd.DataFrame:
-    """Every model's recursive ``steps``-step forecast of each part; needs inputs ``[target]`` only.
+def recursive_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, steps: int) -> pd.DataFrame:
+    """One model's recursive ``steps``-step forecast of each part; needs inputs ``[target]`` only.
 
     One engine call per network runs the whole loop for all parts at once.
     """
-    for p in latest.part:
-        if list(columns[str(p)]) != ["target"]:
+    for part, columns in sorted(model.manifest.columns.items()):
+        if list(columns) != ["target"]:
             raise ParamsError(
                 f"forecast.recursive_steps: the recursive forecast feeds each prediction back as the only "
-                f"input, so it needs the inputs [target]; part {str(p)!r} has {', '.join(columns[str(p)])} "
+                f"input, so it needs the inputs [target]; part {part!r} has {', '.join(columns)} "
                 "(set forecast.recursive_steps: 0)"
             )
+    latest = latest_windows(daily, model.manifest)
     ahead = np.arange(1, steps + 1, dtype=np.int64)
-    gain, shift = feedback(latest.part, scalers)
-    frames = []
-    for name, (manifest, networks) in models.items():
-        scaled = by_scope(
-            networks,
-            manifest["scope"],
-            latest.part,
-            lambda network, rows: network.predict_recursive(latest.inputs[rows], gain[rows], shift[rows], steps),
-        )
-        forecast = inverse_transform_targets(scaled, latest.part, scalers)
-        frames.append(_frame("recursive", latest, name, ahead, forecast, np.full(forecast.shape, np.nan)))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    forecast = model.predict_recursive(latest.inputs, latest.part, steps)
+    return _frame("recursive", latest, name, ahead, forecast, np.full(forecast.shape, np.nan))
 
 
-def forecast(
-    daily: pd.DataFrame,
-    columns: Mapping[str, Sequence[str]],
-    scalers: Mapping[str, Any],
-    models: Models,
-    lookback: int,
-    delays: Sequence[int],
-    recursive_steps: int = 0,
-) -> pd.DataFrame:
+def forecast(daily: pd.DataFrame, models: Mapping[str, TrainedModel], recursive_steps: int = 0) -> pd.DataFrame:
     """The direct forecast, and the recursive one when ``recursive_steps`` > 0, of every model and part.
 
-    ``daily`` is the daily table, ``columns`` each part's inputs (features.json), ``scalers``
-    scalers.json, ``models`` name -> (manifest, networks) as ``load_networks`` returns them (Keras
-    models or ONNX networks). Columns: method, part, model, step_ahead, day, forecast, plan; sorted by
-    method, part, model, step_ahead.
+    ``daily`` is the daily table; each model's manifest says what it takes (lookback, columns, scaling)
+    and which days it forecasts (delays). Columns: method, part, model, step_ahead, day, forecast, plan;
+    sorted by method, part, model, step_ahead.
     """
-    models = {name: (manifest, as_networks(networks)) for name, (manifest, networks) in models.items()}
-    latest = latest_windows(daily, columns, scalers, lookback)
-    # The recursive forecast goes first: a bad request fails before any other work is done.
-    frames = [recursive_forecast(latest, columns, scalers, models, recursive_steps)] if recursive_steps else []
-    frames.append(direct_forecast(latest, scalers, models, delays))
+    # The recursive forecasts go first: a bad request fails before any other work is done.
+    frames = (
+        [recursive_forecast(daily, name, model, recursive_steps) for name, model in models.items()]
+        if (recursive_steps)
+        else []
+    )
+    frames += [direct_forecast(daily, name, model) for name, model in models.items()]
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
     frame = pd.concat(frames, ignore_index=True)[COLUMNS]
     return frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
 
@@ -213,39 +170,3 @@ def forecast_summary(frame: pd.DataFrame) -> dict[str, Any]:
             "plan_total": float(rows.drop_duplicates(["part", "step_ahead"])["plan"].sum(min_count=1)),
         }
     return summary
-
-
-def warm_timings(
-    daily: pd.DataFrame,
-    columns: Mapping[str, Sequence[str]],
-    scalers: Mapping[str, Any],
-    models: Models,
-    lookback: int,
-    delays: Sequence[int],
-    recursive_steps: int = 0,
-    repeats: int = 7,
-) -> dict[str, dict[str, float]]:
-    """Median warm wall time (ms) of each model's direct forecast of all parts, and of its recursive one.
-
-    Each forecast runs once untimed (tracing, compiling, ONNX session warm-up), then ``repeats`` times.
-    Returns ``{model: {"direct_ms": .., "recursive_ms": ..}}`` (recursive only when asked for).
-    """
-    import time
-
-    latest = latest_windows(daily, columns, scalers, lookback)
-    timings: dict[str, dict[str, float]] = {}
-    for name, (manifest, networks) in models.items():
-        one = {name: (manifest, as_networks(networks))}
-        runs = {"direct_ms": lambda one=one: direct_forecast(latest, scalers, one, delays)}
-        if recursive_steps:
-            runs["recursive_ms"] = lambda one=one: recursive_forecast(latest, columns, scalers, one, recursive_steps)
-        timings[name] = {}
-        for key, run in runs.items():
-            run()
-            samples = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                run()
-                samples.append((time.perf_counter() - start) * 1000.0)
-            timings[name][key] = float(np.median(samples))
-    return timings

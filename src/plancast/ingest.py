@@ -477,6 +477,7 @@ def _collect_sheet(sheet: RawSheet, columns: _Columns, params: IngestParams, out
     part_values = _parse_column(cells(columns.part), parse_part)
     time_values = _parse_column(cells(columns.time), lambda v: parse_time(v, params.time_format))
     quantity_columns = [columns.target, *columns.horizons]
+
     def quantity(value: Any) -> float | tuple[str, str]:
         return parse_quantity(value, params.allow_negative)
 
@@ -549,9 +550,7 @@ def _snapshot_frame(out: _Collector, step: bool) -> pd.DataFrame:
     return frame.sort_values(["part", "snapshot_time"], kind="stable").reset_index(drop=True)
 
 
-def canonical_snapshots(
-    sheets: Sequence[RawSheet], params: IngestParams, files: int | None = None
-) -> IngestResult:
+def canonical_snapshots(sheets: Sequence[RawSheet], params: IngestParams, files: int | None = None) -> IngestResult:
     """Validate raw sheets into the canonical table ``(snapshots, 3 + K + 3)`` plus rejects and metrics.
 
     Columns: part, snapshot_time, target, h1..hK, source_file, sheet, source_row; sorted by part, then
@@ -582,8 +581,7 @@ def canonical_snapshots(
     missing = [part for part in params.parts if part not in out.parts_found]
     if missing:
         raise ParamsError(
-            f"ingest.parts: part {missing[0]!r} does not appear in {params.source} "
-            f"(column {params.part_column!r})"
+            f"ingest.parts: part {missing[0]!r} does not appear in {params.source} (column {params.part_column!r})"
         )
     if not out.parts:
         first = out.rejects[0] if out.rejects else None

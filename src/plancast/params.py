@@ -196,17 +196,14 @@ class Params(_Section):
         for name in self.train.models:
             if name not in self.models:
                 known = ", ".join(sorted(self.models)) or "none"
-                raise _KeyedError(
-                    "train.models", f"names {name!r}, which is not under models (known: {known})"
-                )
+                raise _KeyedError("train.models", f"names {name!r}, which is not under models (known: {known})")
         for name in self.models:
             if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
                 raise _KeyedError(f"models.{name}", "model names may use letters, digits, '_' and '-' only")
         if self.forecast.recursive_steps and self.window.delays != [1]:
             raise _KeyedError(
                 "forecast.recursive_steps",
-                "the recursive forecast feeds each prediction back as the next input, so it needs "
-                "window.delays: [1]",
+                "the recursive forecast feeds each prediction back as the next input, so it needs window.delays: [1]",
             )
         return self
 
@@ -266,11 +263,20 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
     return parse_params(raw, str(path))
 
 
-def main() -> None:  # pragma: no cover - exercised through the CLI test
-    from plancast.stage import run_stage
+def main(argv: list[str] | None = None) -> int:
+    """``python -m plancast.params [FILE]``: check a params file and say so, or print its first bad key."""
+    import sys
 
-    run_stage(lambda params: print("params.yaml is valid"))
+    args = sys.argv[1:] if argv is None else argv
+    path = args[0] if args else PARAMS_FILE
+    try:
+        load_params(path)
+    except ParamsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{path} is valid")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    raise SystemExit(main())

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from plancast.plots import style_axes
+from plancast.reporting.plots import style_axes
 
 BASE, HEAD = "base", "head"
 SIDES = (BASE, HEAD)

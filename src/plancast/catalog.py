@@ -1,0 +1,182 @@
+"""The one map of the pipeline: every artifact's path, format and producing stage, and each stage's edges.
+
+Kedro's catalog, in the small: an artifact is named once here with its path and format; stage scripts
+ask :class:`plancast.stage.StageIO` for paths by artifact (never a literal path), "input missing -> run
+stage X first" comes from the producer named here, `docs/architecture.md`'s table is generated from here
+(``python -m plancast.catalog``), and ``tests/test_pipeline_definition.py`` holds ``dvc.yaml``'s deps,
+outs and params of every stage equal to :data:`STAGES`. The end-to-end test records what each stage
+really read and wrote (params keys included) and holds that equal to :data:`STAGES` too.
+
+Why a module rather than DVC ``vars:`` or paths on the command line: the stages, the input checks, the
+tests and the docs are Python, so a Python map is read by all of them without parsing YAML templates,
+and the wiring test can compare the two maps (this one and ``dvc.yaml``) key by key.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Role = Literal["out", "metrics", "plots"]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file or folder one stage writes. ``path`` may hold ``{model}`` (one per trained model).
+
+    ``cache``: False for small results committed to git (metrics, reports, figures) so that
+    ``dvc metrics diff``/``plots diff`` and pull requests read them without a remote; True for data
+    and models, which live in DVC's cache. ``role``: how dvc.yaml declares it (``outs``, ``metrics``).
+    """
+
+    path: str
+    format: str
+    stage: str
+    description: str
+    cache: bool = True
+    role: Role = "out"
+
+    def at(self, model: str | None = None) -> Path:
+        return Path(self.path.format(model=model) if "{model}" in self.path else self.path)
+
+    @property
+    def per_model(self) -> bool:
+        return "{model}" in self.path
+
+    def dvc_path(self) -> str:
+        """The path as dvc.yaml writes it (``${item}`` inside the train stage's foreach)."""
+        return self.path.replace("{model}", "${item}")
+
+
+def _a(path: str, fmt: str, stage: str, description: str, cache: bool = True, role: Role = "out") -> Artifact:
+    return Artifact(path, fmt, stage, description, cache, role)
+
+
+# make_sample
+PLAN_SAMPLE = _a("data/raw/plan_sample.xls", "xls", "make_sample", "bundled plan-snapshot export (Seed B's schema)")
+SEED_A_SAMPLE = _a("data/raw/seed_a.csv", "csv", "make_sample", "Seed A's synthetic wave")
+# ingest
+SNAPSHOTS = _a("data/interim/snapshots.parquet", "parquet", "ingest", "canonical snapshot table")
+REJECTS = _a("data/interim/rejects.csv", "csv", "ingest", "rejected rows with file, sheet, row, column, reason")
+INGEST_METRICS = _a("metrics/ingest.json", "json", "ingest", "rows read, kept, rejected by reason", False, "metrics")
+# daily_last
+DAILY = _a("data/interim/daily.parquet", "parquet", "daily_last", "one row per part per day")
+DAILY_PARTS = _a("data/reports/daily_last_parts.json", "json", "daily_last", "days and snapshots per part", False)
+DAILY_METRICS = _a("metrics/daily_last.json", "json", "daily_last", "days, snapshots, date range", False, "metrics")
+# correlate
+CORRELATION = _a("data/reports/correlation.csv", "csv", "correlate", "r of actual vs plan per part, horizon", False)
+HEATMAP = _a("plots/correlation_heatmap.png", "png", "correlate", "parts x horizons heatmap", False)
+CORRELATION_PARTS = _a("data/reports/correlate_parts.json", "json", "correlate", "r per part and horizon", False)
+CORRELATION_METRICS = _a("metrics/correlate.json", "json", "correlate", "pooled r per horizon", False, "metrics")
+# select_features
+FEATURES = _a("data/features/features.json", "json", "select_features", "each part's input columns")
+# window
+WINDOWS = _a("data/windows/windows.npz", "npz", "window", "lookback windows, targets, plan")
+WINDOW_PARTS = _a("data/reports/window_parts.json", "json", "window", "windows per part", False)
+WINDOW_METRICS = _a("metrics/window.json", "json", "window", "window count and shapes", False, "metrics")
+# split_scale
+SPLITS = _a("data/prepared/splits.npz", "npz", "split_scale", "scaled train/val/test windows")
+SCALERS = _a("data/prepared/scalers.json", "json", "split_scale", "per-part scalers (training rows only)")
+SPLIT_PARTS = _a("data/reports/split_scale_parts.json", "json", "split_scale", "windows per part and split", False)
+SPLIT_METRICS = _a("metrics/split_scale.json", "json", "split_scale", "windows per split", False, "metrics")
+# train@<model>
+MODEL = _a("models/{model}", "folder", "train", "manifest.json, network.json, weights, training record, curves")
+# evaluate
+PREDICTIONS = _a("data/reports/predictions.csv", "csv", "evaluate", "every validation/test prediction")
+EVALUATE_PARTS = _a("data/reports/evaluate_parts.csv", "csv", "evaluate", "metrics per model, part, delay")
+ERROR_BY_MODEL = _a("data/reports/error_by_model.csv", "csv", "evaluate", "pooled errors per model", False)
+ERROR_BY_PART = _a("data/reports/error_by_part.csv", "csv", "evaluate", "best network vs plan per part", False)
+LOSS_CURVES = _a("data/reports/loss_curves.csv", "csv", "evaluate", "loss per model, epoch and split", False)
+TRAINING = _a("data/reports/training.csv", "csv", "evaluate", "epochs, kept epoch, best loss per model", False)
+EVALUATE_FIGURES = _a("plots/evaluate", "folder", "evaluate", "PNG figures of the evaluation", False)
+EVALUATE_METRICS = _a("metrics/evaluate.json", "json", "evaluate", "pooled metrics, best model", False, "metrics")
+# forecast
+FORECAST = _a("data/reports/forecast.csv", "csv", "forecast", "every model's forecast beside the plan", False)
+FORECAST_PLOT = _a("plots/forecast.png", "png", "forecast", "history and forecasts", False)
+FORECAST_METRICS = _a("metrics/forecast.json", "json", "forecast", "forecast totals per model", False, "metrics")
+
+INGEST_SOURCE = "${ingest.source}"  # the user's export: a dep of stage ingest named by a param
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One stage's edges: the artifacts it reads and writes and the params keys it reads.
+
+    ``foreach``: the params list a stage is repeated over (``train.models`` for train@<model>);
+    ``${item}`` in ``params`` is that item. ``external``: deps that are not artifacts of a stage.
+    """
+
+    name: str
+    reads: tuple[Artifact, ...]
+    writes: tuple[Artifact, ...]
+    params: tuple[str, ...]
+    foreach: str | None = None
+    external: tuple[str, ...] = ()
+
+    @property
+    def script(self) -> str:
+        return f"stages/{self.name}.py"
+
+
+STAGES: dict[str, StageSpec] = {
+    spec.name: spec
+    for spec in (
+        StageSpec("make_sample", (), (PLAN_SAMPLE, SEED_A_SAMPLE), ("sample",)),
+        StageSpec("ingest", (), (SNAPSHOTS, REJECTS, INGEST_METRICS), ("ingest",), external=(INGEST_SOURCE,)),
+        StageSpec("daily_last", (SNAPSHOTS,), (DAILY, DAILY_PARTS, DAILY_METRICS), ()),
+        StageSpec(
+            "correlate", (DAILY,), (CORRELATION, HEATMAP, CORRELATION_PARTS, CORRELATION_METRICS), ("correlate",)
+        ),
+        StageSpec("select_features", (DAILY, CORRELATION), (FEATURES,), ("select_features",)),
+        StageSpec("window", (DAILY, FEATURES), (WINDOWS, WINDOW_PARTS, WINDOW_METRICS), ("window",)),
+        StageSpec("split_scale", (WINDOWS,), (SPLITS, SCALERS, SPLIT_PARTS, SPLIT_METRICS), ("split_scale",)),
+        StageSpec(
+            "train",
+            (WINDOWS, SPLITS, SCALERS, FEATURES),
+            (MODEL,),
+            ("train.seed", "train.scope", "models.${item}"),
+            foreach="train.models",
+        ),
+        StageSpec(
+            "evaluate",
+            (DAILY, WINDOWS, SPLITS, SCALERS, MODEL),
+            (
+                PREDICTIONS,
+                EVALUATE_PARTS,
+                ERROR_BY_MODEL,
+                ERROR_BY_PART,
+                LOSS_CURVES,
+                TRAINING,
+                EVALUATE_FIGURES,
+                EVALUATE_METRICS,
+            ),
+            ("train.models", "evaluate"),
+        ),
+        StageSpec(
+            "forecast", (DAILY, MODEL), (FORECAST, FORECAST_PLOT, FORECAST_METRICS), ("train.models", "forecast")
+        ),
+    )
+}
+
+
+def producer(artifact: Artifact, model: str | None = None) -> str:
+    """How to make ``artifact``: its stage name as ``dvc repro`` takes it (``train@<model>``)."""
+    return f"{artifact.stage}@{model or '<model>'}" if artifact.per_model else artifact.stage
+
+
+def markdown_table() -> str:
+    """The stages as a Markdown table (reads, writes, params), for docs/architecture.md."""
+    lines = ["| stage | reads | writes | params |", "|---|---|---|---|"]
+    for spec in STAGES.values():
+        name = f"{spec.name}@<model>" if spec.foreach else spec.name
+        reads = ", ".join([f"`{a.path}`" for a in spec.reads] + [f"`{e}`" for e in spec.external]) or "—"
+        writes = ", ".join(f"`{a.path}`" for a in spec.writes)
+        params = ", ".join(f"`{p}`" for p in spec.params) or "—"
+        lines.append(f"| {name} | {reads} | {writes} | {params} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m plancast.catalog` prints the table
+    sys.stdout.write(markdown_table())

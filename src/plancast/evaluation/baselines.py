@@ -1,0 +1,121 @@
+"""Baseline forecasts every network must beat, all with one call shape (Darts' style).
+
+A baseline is ``baseline(history, window) -> (windows, delays)``: ``history`` holds everything known
+(:class:`History`: all windows, the splits, the scalers, each part's daily target), ``window`` indexes
+the windows to forecast; the result is in original units, NaN where the baseline has no number.
+Window i of a part ends at row ``end_row[i]`` of that part's daily table; its target for delay d is the
+part's target at row ``end_row[i] + d``. :data:`BASELINES` names them; evaluation loops over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import Ridge
+
+from plancast.features.scaling import Scalers, Splits
+from plancast.features.windows import Windows
+
+BASELINE_PREFIX = "baseline_"  # a model named so is a baseline; trained models may not use it
+PLAN_BASELINE = f"{BASELINE_PREFIX}plan"
+
+
+@dataclass(frozen=True)
+class History:
+    """What a baseline may use: all windows (raw), the splits, the scalers and each part's daily target.
+
+    ``series``: part -> the part's ``target`` column in day order (rows as in the daily table);
+    ``season_period``: the seasonal-naive period m in rows; ``ridge_alpha``: the Ridge L2 strength.
+    """
+
+    windows: Windows
+    splits: Splits
+    scalers: Scalers
+    series: Mapping[str, np.ndarray]
+    season_period: int
+    ridge_alpha: float
+
+
+Baseline = Callable[[History, np.ndarray], np.ndarray]
+
+
+def part_series(daily: pd.DataFrame, column: str = "target") -> dict[str, np.ndarray]:
+    """One column of the daily table per part, in row (day) order: {part: (rows,)}."""
+    ordered = daily.sort_values(["part", "day"], kind="stable")
+    return {str(part): rows[column].to_numpy() for part, rows in ordered.groupby("part", sort=True)}
+
+
+def last_value(history: History, window: np.ndarray) -> np.ndarray:
+    """Last value: ŷ(end_row + d) = y(end_row) for every delay d."""
+    inputs = history.windows.inputs[window]  # the target is feature 0
+    return np.repeat(inputs[:, -1, :1].astype(np.float64), len(history.windows.delays), axis=1)
+
+
+def seasonal_naive(history: History, window: np.ndarray) -> np.ndarray:
+    """Seasonal naive: ŷ(t) = y(t − m·ceil(d/m)) for target row t = end_row + d, period m.
+
+    The lag is the smallest multiple of m that reaches back to the window's last row or before, so
+    the forecast only uses what was known at ``end_row``; NaN where that row would precede the series.
+    """
+    period = history.season_period
+    part, end_row = history.windows.part[window], history.windows.end_row[window]
+    delays = np.asarray(history.windows.delays, dtype=np.int64)
+    lag = period * -(-delays // period)
+    source = end_row[:, None] + delays[None, :] - lag[None, :]
+    prediction = np.full(source.shape, np.nan)
+    for name in np.unique(part):
+        rows = part == name
+        values = np.asarray(history.series[str(name)], dtype=np.float64)
+        known = rows[:, None] & (source >= 0)
+        prediction[known] = values[source[known]]
+    return prediction
+
+
+def training_mean(history: History, window: np.ndarray) -> np.ndarray:
+    """Training mean: ŷ = mean of the part's training targets (all delays); NaN for a part without any."""
+    targets, part = history.windows.targets, history.windows.part
+    train = history.splits.train.window
+    prediction = np.full((len(window), targets.shape[1]), np.nan)
+    train_part = part[train]
+    for name in np.unique(part[window]):
+        own = targets[train][train_part == name]
+        if own.size:
+            prediction[part[window] == name] = own.mean()
+    return prediction
+
+
+def planner(history: History, window: np.ndarray) -> np.ndarray:
+    """The planner's own number: ŷ(end_row + d) = h{d} of the window's latest snapshot (NaN if none)."""
+    return np.asarray(history.windows.plan[window], dtype=np.float64).copy()
+
+
+def ridge(history: History, window: np.ndarray) -> np.ndarray:
+    """Linear model: ŷ = unscale(W·vec(x) + b), with W, b from Ridge(alpha) on the scaled training windows.
+
+    One model over all parts, like the global networks: the per-part scalers put every part's windows
+    on a common scale, and a per-part fit would have a few dozen windows for ``lookback × features``
+    weights per delay. Inputs are scaled like the networks' (float32), predictions unscaled per part.
+    """
+    part = history.windows.part[window]
+    inputs = history.scalers.inputs(history.windows.inputs[window], part).astype(np.float32)
+    model = Ridge(alpha=history.ridge_alpha)
+    model.fit(_flat(history.splits.train.inputs), np.asarray(history.splits.train.targets, dtype=np.float64))
+    scaled = model.predict(_flat(inputs)).reshape(len(inputs), -1)
+    return history.scalers.unscale_targets(scaled, part)
+
+
+def _flat(inputs: np.ndarray) -> np.ndarray:
+    """Windows as rows of a design matrix: (windows, lookback, features) -> (windows, lookback·features)."""
+    return np.asarray(inputs, dtype=np.float64).reshape(len(inputs), -1)
+
+
+BASELINES: dict[str, Baseline] = {
+    f"{BASELINE_PREFIX}last": last_value,
+    f"{BASELINE_PREFIX}seasonal": seasonal_naive,
+    f"{BASELINE_PREFIX}mean": training_mean,
+    PLAN_BASELINE: planner,
+    f"{BASELINE_PREFIX}ridge": ridge,
+}

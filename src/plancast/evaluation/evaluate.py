@@ -1,0 +1,244 @@
+"""Score every trained model and every baseline on the same validation and test windows.
+
+Models predict scaled targets; they go back to original units through the part's scaler (from the
+model's manifest) before any metric, so every number here is in the parts' own units (pieces). Each
+network sees all its windows in one call (:class:`plancast.models.networks.TrainedModel`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from plancast.errors import ParamsError
+from plancast.evaluation.baselines import BASELINE_PREFIX, BASELINES, PLAN_BASELINE, History, part_series
+from plancast.evaluation.metrics import METRICS, naive_scale, score
+from plancast.features.correlation import POOLED
+from plancast.features.scaling import Scalers, Splits
+from plancast.features.windows import Windows
+
+if TYPE_CHECKING:
+    from plancast.models.networks import TrainedModel
+
+SPLITS = ("val", "test")  # the splits every model is scored on
+ALL_DELAYS = "all"
+LOWER_IS_BETTER = ("mae", "rmse", "wape", "smape", "mase")
+SUMMARY_DIGITS = 4  # significant digits in metrics/evaluate.json: enough to rank, short in `dvc exp show`
+
+
+def naive_scales(
+    series: Mapping[str, np.ndarray],
+    part: np.ndarray,
+    end_row: np.ndarray,
+    train: np.ndarray,
+    delays: np.ndarray,
+) -> dict[str, float]:
+    """MASE scale of each part: its one-step naive MAE on its training rows (0 .. last training target).
+
+    ``part`` and ``end_row`` (windows,) describe all windows, ``train`` indexes the training ones.
+    """
+    scales = {}
+    for name in np.unique(part[train]):
+        last = int(end_row[train][part[train] == name].max()) + int(np.max(delays))
+        scales[str(name)] = naive_scale(np.asarray(series[str(name)], dtype=np.float64)[: last + 1])
+    return scales
+
+
+def baseline_predictions(history: History, window: np.ndarray) -> dict[str, np.ndarray]:
+    """Every baseline's predictions (windows, delays) in original units for the windows ``window`` indexes."""
+    return {name: baseline(history, window) for name, baseline in BASELINES.items()}
+
+
+def evaluate_predictions(
+    actual: np.ndarray,
+    predictions: Mapping[str, np.ndarray],
+    plan: np.ndarray,
+    split: np.ndarray,
+    part: np.ndarray,
+    delays: np.ndarray,
+    scales: Mapping[str, float],
+) -> tuple[dict[str, dict[str, dict[str, float]]], pd.DataFrame]:
+    """Metrics of every prediction set on the same windows: pooled summary and long per-part table.
+
+    ``actual``, ``plan`` and each prediction are (windows, delays) in original units; ``split`` and
+    ``part`` (windows,) label the windows; ``scales`` is each part's MASE scale. Returns
+    ``{split: {model: {metric: value}}}`` pooled over parts and delays, and a frame with columns
+    split, model, part (``pooled`` for all), delay (``all``, and each delay when there are several),
+    the metrics of :data:`plancast.metrics.METRICS`, ``n`` and ``missing``.
+    """
+    window_scale = np.array([scales.get(str(name), np.nan) for name in part], dtype=np.float64)
+    element_scale = np.broadcast_to(window_scale[:, None], np.shape(actual))
+    delay_columns: list[tuple[str, slice | list[int]]] = [(ALL_DELAYS, slice(None))]
+    if len(delays) > 1:
+        delay_columns += [(str(int(delay)), [j]) for j, delay in enumerate(delays)]
+    groups = [(POOLED, None)] + [(str(name), name) for name in np.unique(part)]
+    summary: dict[str, dict[str, dict[str, float]]] = {}
+    rows = []
+    for split_name in SPLITS:
+        in_split = split == split_name
+        summary[split_name] = {}
+        for model, prediction in predictions.items():
+            for label, name in groups:
+                selected = in_split if name is None else in_split & (part == name)
+                for delay_label, columns in delay_columns:
+                    metrics = score(
+                        actual[selected][:, columns],
+                        prediction[selected][:, columns],
+                        plan[selected][:, columns],
+                        element_scale[selected][:, columns],
+                    )
+                    rows.append({"split": split_name, "model": model, "part": label, "delay": delay_label, **metrics})
+                    if name is None and delay_label == ALL_DELAYS:
+                        summary[split_name][model] = {key: metrics[key] for key in METRICS}
+    return summary, pd.DataFrame(rows)
+
+
+def best_model(summary: Mapping[str, Mapping[str, Mapping[str, float]]], best_by: str) -> str | None:
+    """The model with the lowest ``split.metric`` (e.g. ``val.mae``); ties to the first name; None if none."""
+    split, metric = best_by.split(".")
+    if metric not in LOWER_IS_BETTER:
+        raise ValueError(f"best_by metric must be one of {', '.join(LOWER_IS_BETTER)}, got {metric!r}")
+    scored = [(value, name) for name, metrics in summary[split].items() if np.isfinite(value := metrics[metric])]
+    return min(scored)[1] if scored else None
+
+
+def day_at(daily: pd.DataFrame, part: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """The ``day`` at row ``row`` of each window's part; ``row`` is (windows,) or (windows, k)."""
+    ordered = daily.sort_values(["part", "day"], kind="stable")
+    names, first = np.unique(ordered["part"].astype(str).to_numpy(), return_index=True)
+    start = dict(zip(names, first, strict=True))
+    offset = np.array([start[str(name)] for name in part], dtype=np.int64).reshape((-1,) + (1,) * (row.ndim - 1))
+    return ordered["day"].to_numpy()[offset + row]
+
+
+def predictions_frame(
+    predictions: Mapping[str, np.ndarray],
+    actual: np.ndarray,
+    split: np.ndarray,
+    part: np.ndarray,
+    window: np.ndarray,
+    end_row: np.ndarray,
+    delays: np.ndarray,
+    daily: pd.DataFrame,
+) -> pd.DataFrame:
+    """Long table of every prediction.
+
+    Columns: split, model, part, window, end_day, target_day, delay, actual, prediction.
+
+    Arrays are per evaluated window (windows,) or (windows, delays); ``window`` indexes windows.npz; the
+    daily table dates the window's last row and its target rows.
+    """
+    delays = np.asarray(delays, dtype=np.int64)
+    width = len(delays)
+    common = {
+        "split": np.repeat(split, width),
+        "part": np.repeat(part, width),
+        "window": np.repeat(window, width),
+        "end_day": np.repeat(day_at(daily, part, end_row), width),
+        "target_day": day_at(daily, part, end_row[:, None] + delays[None, :]).ravel(),
+        "delay": np.tile(delays, len(window)),
+        "actual": np.asarray(actual, dtype=np.float64).ravel(),
+    }
+    frames = [
+        pd.DataFrame({"model": model, **common, "prediction": np.asarray(values, dtype=np.float64).ravel()})
+        for model, values in predictions.items()
+    ]
+    columns = ["split", "model", "part", "window", "end_day", "target_day", "delay", "actual", "prediction"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What stage evaluate writes: ``summary`` (evaluate.json), ``parts`` and ``predictions`` (CSV)."""
+
+    summary: dict[str, Any]
+    parts: pd.DataFrame
+    predictions: pd.DataFrame
+
+
+def evaluate(
+    daily: pd.DataFrame,
+    windows: Windows,
+    splits: Splits,
+    scalers: Scalers,
+    models: Mapping[str, TrainedModel],
+    season_period: int,
+    ridge_alpha: float,
+    best_by: str = "val.mae",
+) -> Evaluation:
+    """Predict the validation and test windows with every model and baseline, and score them all.
+
+    ``daily`` is the daily table, ``windows``/``splits``/``scalers`` what stages window and split_scale
+    wrote, ``models`` each trained model by name. The best model is chosen on validation by default:
+    choosing on test would make the test score optimistic.
+    """
+    for name in models:
+        if name.startswith(BASELINE_PREFIX):
+            raise ParamsError(f"train.models: {name!r}: names starting with {BASELINE_PREFIX!r} are reserved")
+    window = np.concatenate([splits[name].window for name in SPLITS]).astype(np.int64)
+    split = np.concatenate([np.full(len(splits[name].window), name) for name in SPLITS])
+    inputs = np.concatenate([splits[name].inputs for name in SPLITS])
+    part, end_row, delays = windows.part[window], windows.end_row[window], windows.delays
+    series = part_series(daily)
+    predictions = {
+        name: model.manifest.scalers.unscale_targets(model.predict_scaled(inputs, part), part)
+        for name, model in models.items()
+    }
+    history = History(windows, splits, scalers, series, season_period, ridge_alpha)
+    predictions.update(baseline_predictions(history, window))
+    scales = naive_scales(series, windows.part, windows.end_row, splits.train.window, delays)
+    actual = windows.targets[window]
+    summary, parts = evaluate_predictions(actual, predictions, windows.plan[window], split, part, delays, scales)
+    frame = predictions_frame(predictions, actual, split, part, window, end_row, delays, daily)
+    trained = {split_name: {m: v for m, v in table.items() if m in models} for split_name, table in summary.items()}
+    head = {
+        "best_by": best_by,
+        "best_model": best_model(summary, best_by),  # among networks and baselines
+        "best_network": best_model(trained, best_by),  # among the trained networks only
+    }
+    return Evaluation({**head, **summary}, parts, frame)
+
+
+@dataclass(frozen=True)
+class ReportTables:
+    """Small tables behind the `dvc plots` bar charts and the PNG figures of stage evaluate.
+
+    ``by_model``: model, kind (network | baseline), test_/val_ MAE, RMSE and skill, pooled over parts
+    and delays. ``by_part``: part, test_mae of the best network, plan_mae. ``showcase_part``: the part
+    with the largest mean test actual (the one drawn in the predictions figure).
+    """
+
+    by_model: pd.DataFrame
+    by_part: pd.DataFrame
+    showcase_part: str
+
+
+def report_tables(result: Evaluation, networks: list[str]) -> ReportTables:
+    """The :class:`ReportTables` of an evaluation whose trained networks are ``networks``."""
+    rows = []
+    for model in result.summary["test"]:
+        row: dict[str, Any] = {"model": model, "kind": "network" if model in networks else "baseline"}
+        for split_name in SPLITS:
+            for metric in ("mae", "rmse", "skill"):
+                row[f"{split_name}_{metric}"] = result.summary[split_name].get(model, {}).get(metric, np.nan)
+        rows.append(row)
+    by_model = pd.DataFrame(rows).sort_values(["kind", "model"], kind="stable").reset_index(drop=True)
+
+    best = result.summary["best_network"]
+    parts = result.parts
+    test_all = parts[
+        (parts["split"] == "test") & (parts["delay"].astype(str) == ALL_DELAYS) & (parts["part"] != POOLED)
+    ]
+    mine = test_all[test_all["model"] == best].set_index("part")["mae"]
+    plan = test_all[test_all["model"] == PLAN_BASELINE].set_index("part")["mae"]
+    by_part = pd.DataFrame({"part": mine.index.astype(str), "test_mae": mine.to_numpy()})
+    by_part["plan_mae"] = plan.reindex(mine.index).to_numpy()
+
+    test_rows = result.predictions[result.predictions["split"] == "test"]
+    volume = test_rows.groupby("part")["actual"].mean()
+    showcase = str(volume.idxmax()) if len(volume) else ""
+    return ReportTables(by_model, by_part, showcase)

@@ -1,0 +1,1 @@
+"""What people read: figures (PNG) and pull-request reports."""
