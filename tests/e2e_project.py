@@ -62,6 +62,7 @@ class Project:
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "PYTHONPATH": str(path / "src"),  # the copy's library, not the editable install's
             "DVC_NO_ANALYTICS": "1",
+            "PLANCAST_TRACE": str(path.parent / f"{path.name}-trace"),  # what each stage read and wrote
             "GIT_AUTHOR_NAME": "e2e", "GIT_AUTHOR_EMAIL": "e2e@plancast.invalid",
             "GIT_COMMITTER_NAME": "e2e", "GIT_COMMITTER_EMAIL": "e2e@plancast.invalid",
         }  # fmt: skip
@@ -69,7 +70,7 @@ class Project:
     @classmethod
     def create(cls, path: Path, overrides: dict | None = None) -> Project:
         for name in project_files():
-            if name == "dvc.lock" or name.startswith(("metrics/", "dvclive/", "plots/", "data/reports/")):
+            if name == "dvc.lock" or name.startswith(("metrics/", "plots/", "data/reports/")):
                 continue  # start from no results, as a user's first run would
             target = path / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +107,10 @@ class Project:
         (self.path / "params.yaml").write_text(
             yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
+
+    @property
+    def trace(self) -> Path:
+        return Path(self.env["PLANCAST_TRACE"])
 
     def commit(self, message: str) -> None:
         self.run("git", "add", "-A")

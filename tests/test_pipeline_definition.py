@@ -80,7 +80,7 @@ def test_every_stage_depends_on_its_script_its_library_code_and_its_inputs_only(
         body = stage.get("do", stage)
         assert body["cmd"].split()[1] == spec.script, name
         expected = {spec.script} | library_closure(ROOT / spec.script)
-        expected |= {artifact.dvc_path() for artifact in spec.reads} | set(spec.external)
+        expected |= {artifact.dvc_path(bool(spec.foreach)) for artifact in spec.reads} | set(spec.external)
         listed = set(_entries(body, "deps"))
         assert listed == expected, (
             f"dvc.yaml stage {name}: deps missing {sorted(expected - listed)}, extra {sorted(listed - expected)}"

@@ -45,9 +45,11 @@ class Artifact:
     def per_model(self) -> bool:
         return "{model}" in self.path
 
-    def dvc_path(self) -> str:
-        """The path as dvc.yaml writes it (``${item}`` inside the train stage's foreach)."""
-        return self.path.replace("{model}", "${item}")
+    def dvc_path(self, foreach: bool = True) -> str:
+        """The path as dvc.yaml writes it: ``${item}`` inside a foreach stage, else the folder of all models."""
+        if not self.per_model:
+            return self.path
+        return self.path.replace("{model}", "${item}") if foreach else self.path.split("/{model}")[0]
 
 
 def _a(path: str, fmt: str, stage: str, description: str, cache: bool = True, role: Role = "out") -> Artifact:
