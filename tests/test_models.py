@@ -31,7 +31,7 @@ NON_TF_MODULES = [
     "plancast.metrics",
     "plancast.baselines",
     "plancast.plots",
-    "plancast.report",
+    "plancast.reporting.pr_report",
     "plancast.experiments",
     # ours: TensorFlow only inside their functions
     "plancast.runtime",
