@@ -2,10 +2,9 @@
 
 Usage: python scripts/pr_report.py --base main [--head workspace|REV] [--out report] [--markdown PATH]
 
-Everything comes from git and DVC on this machine (metrics, DVCLive curves and plot images are
-git-tracked, so `dvc ... diff` reads the base side from git): no DVC remote, no network, no browser.
-Writes <out>/report.md (or --markdown PATH) linking the images by relative path, ready for
-`cml comment create --publish`, and <out>/plots/index.html, DVC's rendering of every plot.
+Offline: metrics, DVCLive curves and plot images are git-tracked, so `dvc ... diff` reads the base side
+from git. Writes <out>/report.md (or --markdown PATH) linking images by relative path, for `cml comment
+create --publish`, and <out>/plots/index.html, DVC's rendering of every plot.
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ def label(rev: str) -> str:
 
 def build(base: str, head: str, out: Path, markdown: Path) -> pr_report.Report:
     """Run DVC's diffs for both revisions, render the plots under ``out/plots``; what the report shows."""
-    base_label, head_label = label(base), label(head)
+    labels = label(base), label(head)
     revs = [base] if head == WORKSPACE else [base, head]
     base_metrics, head_metrics = pr_report.metric_sides(json.loads(dvc("metrics", "diff", *revs, "--all", "--json")))
 
@@ -73,7 +72,7 @@ def build(base: str, head: str, out: Path, markdown: Path) -> pr_report.Report:
         else:
             changed.append(pr_report.ImagePair(image.path, link(image.base), link(image.head)))
     return pr_report.Report(
-        base_label, head_label,
+        *labels,
         params_md=dvc("params", "diff", *revs, "--md"),
         metrics_md=dvc("metrics", "diff", *revs, "--md"),
         base_metrics=base_metrics, head_metrics=head_metrics,
