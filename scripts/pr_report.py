@@ -1,11 +1,10 @@
-"""Write a pull-request report: params diff, metrics diff and changed plots of base vs head, as Markdown.
+"""Write a pull-request report of base vs head: DVC's params and metrics diffs, best models, changed plots.
 
 Usage: python scripts/pr_report.py --base main [--head workspace|REV] [--out report] [--markdown PATH]
 
-Everything comes from git and DVC on this machine (`dvc params/metrics/plots diff` read metrics,
-DVCLive curves and plot images of the base revision from git), so it works in a fresh clone without a
-DVC remote and without network. Writes <out>/report.md (or --markdown PATH) and the images it links by
-relative path, ready for `cml comment create --publish report/report.md`.
+Offline: metrics, DVCLive curves and plot images are git-tracked, so `dvc ... diff` reads the base side
+from git. Writes <out>/report.md (or --markdown PATH) linking images by relative path, for `cml comment
+create --publish`, and <out>/plots/index.html, DVC's rendering of every plot.
 """
 
 from __future__ import annotations
@@ -17,19 +16,17 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from plancast import report
 from plancast.artifacts import atomic_path
 from plancast.errors import PlancastError
+<<<<<<< HEAD
 from plancast.reporting.plots import save_figure
+=======
+from plancast.reporting import pr_report
+>>>>>>> report
 
 WORKSPACE = "workspace"
-SUBFOLDERS = (report.BASE, report.HEAD, "series")  # what this script writes under --out; cleared first
 
 
 class ReportError(PlancastError):
@@ -44,106 +41,68 @@ def run(*args: str, name: str | None = None) -> str:
     return result.stdout
 
 
-def dvc_json(*args: str) -> Any:
+def dvc(*args: str) -> str:
     # the dvc of this interpreter's environment: works without an activated virtualenv
-    output = run(sys.executable, "-m", "dvc", *args, "--json", name=" ".join(("dvc", *args)))
-    return json.loads(output or "{}")
+    return run(sys.executable, "-m", "dvc", *args, name=" ".join(("dvc", *args)))
 
 
-def short_sha(rev: str) -> str:
+def label(rev: str) -> str:
+    commit = "HEAD" if rev == WORKSPACE else rev
     try:
-        return run("git", "rev-parse", "--short", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
+        sha = run("git", "rev-parse", "--short", "--verify", "--quiet", f"{commit}^{{commit}}")
     except ReportError:
         raise ReportError(f"{rev!r} is not a git revision here (in CI: fetch it, e.g. git fetch origin main)") from None
+    return f"workspace (on {sha.strip()})" if rev == WORKSPACE else f"`{rev}` ({sha.strip()})"
 
 
-def dvc_yaml_at(rev: str) -> dict[str, Any]:
-    """dvc.yaml at a revision ({} where there is none)."""
-    if rev == WORKSPACE:
-        path = Path("dvc.yaml")
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    else:
-        result = subprocess.run(["git", "show", f"{rev}:dvc.yaml"], capture_output=True, text=True, check=False)
-        text = result.stdout if result.returncode == 0 else ""
-    return yaml.safe_load(text) or {}
+def build(base: str, head: str, out: Path, markdown: Path) -> pr_report.Report:
+    """Run DVC's diffs for both revisions, render the plots under ``out/plots``; what the report shows."""
+    labels = label(base), label(head)
+    revs = [base] if head == WORKSPACE else [base, head]
+    base_metrics, head_metrics = pr_report.metric_sides(json.loads(dvc("metrics", "diff", *revs, "--all", "--json")))
 
+    plots_dir = out / "plots"
+    shutil.rmtree(plots_dir, ignore_errors=True)
+    dvc("plots", "diff", *revs, "-o", str(plots_dir))  # index.html and static/<rev>_<path>.png
+    plots = json.loads(dvc("plots", "diff", *revs, "--json", "-o", str(plots_dir / "static")))  # the same images
 
-def link(path: Path, markdown: Path) -> str:
-    return Path(os.path.relpath(path, markdown.parent)).as_posix()
+    def link(path: str | None) -> str | None:
+        return Path(os.path.relpath(path, markdown.parent)).as_posix() if path else None
 
-
-def build(base: str, head: str, out: Path, markdown: Path) -> tuple[str, str]:
-    """Gather both revisions through git and dvc, write images under ``out``; the Markdown and a summary."""
-    base_label = f"`{base}` ({short_sha(base)})"
-    if head == WORKSPACE:
-        head_label = f"workspace (on {short_sha('HEAD')})"
-        revs = [base]
-    else:
-        head_label = f"`{head}` ({short_sha(head)})"
-        revs = [base, head]
-
-    params = report.param_changes(dvc_json("params", "diff", *revs))
-    metrics = dvc_json("metrics", "diff", *revs, "--all")
-    base_eval, head_eval = report.metric_sides(metrics)
-    other = report.other_metric_changes(metrics)
-
-    for name in SUBFOLDERS:
-        shutil.rmtree(out / name, ignore_errors=True)
-    images, series, unchanged = [], [], []
-    with tempfile.TemporaryDirectory(prefix="pr_report.") as scratch:
-        plots = dvc_json("plots", "diff", *revs, "-o", scratch)
-        for path, files in report.image_plots(plots, base).items():
-            if len(files) == 2 and filecmp.cmp(files[report.BASE], files[report.HEAD], shallow=False):
-                unchanged.append(path)
-                continue
-            links = {}
-            for side, source in files.items():
-                target = out / side / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
-                links[side] = link(target, markdown)
-            images.append(report.ImagePair(path, links.get(report.BASE), links.get(report.HEAD)))
-
-    specs = {**report.plot_specs(dvc_yaml_at(base)), **report.plot_specs(dvc_yaml_at(head))}
-    for title, spec in sorted(specs.items()):
-        rows = report.series_rows(plots, title, base)
-        if not report.rows_differ(rows[report.BASE], rows[report.HEAD]):
-            unchanged.append(title)
-            continue
-        figure = report.series_figure(spec, rows)
-        if figure is None:
-            continue
-        target = out / "series" / f"{report.slug(title)}.png"
-        save_figure(figure, target)
-        series.append(report.SeriesImage(title, link(target, markdown)))
-
-    text = report.report_markdown(base_label, head_label, params, base_eval, head_eval, other, images, series,
-                                  sorted(unchanged))  # fmt: skip
-    summary = (
-        f"{len(params)} param(s) changed, {len(other)} other metric(s) changed, "
-        f"{len(images)} image(s) and {len(series)} data plot(s) changed"
-    )
-    return text, summary
+    changed, unchanged = [], []
+    for image in pr_report.image_pairs(plots, base):
+        if image.base and image.head and filecmp.cmp(image.base, image.head, shallow=False):
+            unchanged.append(image.path)
+        else:
+            changed.append(pr_report.ImagePair(image.path, link(image.base), link(image.head)))
+    return pr_report.Report(
+        *labels,
+        params_md=dvc("params", "diff", *revs, "--md"),
+        metrics_md=dvc("metrics", "diff", *revs, "--md"),
+        base_metrics=base_metrics, head_metrics=head_metrics,
+        images=changed, series=pr_report.series_changed(plots, base), unchanged_images=unchanged,
+        plots_html=link(str(plots_dir / "index.html")) or "",
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="git revision to compare against, e.g. main or origin/main")
     parser.add_argument("--head", default=WORKSPACE, help="'workspace' (default: files on disk) or a git revision")
-    parser.add_argument("--out", default="report", type=Path, help="folder for the report and its images")
+    parser.add_argument("--out", default="report", type=Path, help="folder for the report, its images and plots")
     parser.add_argument("--markdown", type=Path, help="where to write the Markdown (default: <out>/report.md)")
     args = parser.parse_args(argv)
     markdown = args.markdown or args.out / "report.md"
     out, target = args.out.resolve(), markdown.resolve()
     try:
         os.chdir(run("git", "rev-parse", "--show-toplevel").strip())  # dvc.yaml and the plots' paths
-        text, summary = build(args.base, args.head, out, target)
+        report = build(args.base, args.head, out, target)
     except PlancastError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    print(f"{markdown}: {summary}")
+        tmp.write_text(pr_report.report_markdown(report), encoding="utf-8")
+    print(f"{markdown}: {len(report.images)} changed image(s), {sum(report.series.values())} changed data series")
     return 0
 
 

@@ -2,8 +2,10 @@
 
 One tiny baseline (one network, two epochs) is run and committed on main. Then (a) a branch changes a
 param, reruns, commits, and `scripts/pr_report.py --base main` writes a report that shows the param
-change, the metric deltas and embeds plot images that exist; (b) a two-point sweep queued with
-`dvc exp run --queue -S` runs to the end under `dvc queue start -j 2`, and `dvc exp show` lists it.
+change, the metric deltas and embeds plot images that exist (with PLANCAST_SAMPLE_REPORT=1 in the
+environment it also rewrites docs/sample-report.md and docs/sample-report/ from that run); (b) a
+two-point sweep queued with `dvc exp run --queue -S` runs to the end under `dvc queue start -j 2`, and
+`dvc exp show` lists it.
 """
 
 from __future__ import annotations
@@ -11,16 +13,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 import pytest
-from e2e_project import BIN, Project
+from e2e_project import BIN, ROOT, Project
 
-from plancast.report import format_delta, format_value
+from plancast.reporting.pr_report import format_delta, format_value
 
 pytestmark = pytest.mark.e2e
 
@@ -53,6 +57,10 @@ def build_report(project: Project, *args: str) -> str:
     return result.stdout
 
 
+def section(text: str, heading: str) -> str:
+    return text.split(f"### {heading}\n")[1].split("\n### ")[0]
+
+
 def test_branch_report_shows_param_change_metric_deltas_and_plots(project):
     project.run("git", "checkout", "-q", "-b", "wider-lstm")
     project.set_params({"models.lstm.layers": WIDER_LSTM})
@@ -60,42 +68,52 @@ def test_branch_report_shows_param_change_metric_deltas_and_plots(project):
     project.commit("lstm with 8 units")
 
     printed = build_report(project, "--out", "report")
-    assert "report/report.md: 1 param(s) changed" in printed
+    assert printed.startswith("report/report.md: ")
     out = project.path / "report"
     text = (out / "report.md").read_text(encoding="utf-8")
 
-    assert "| `models.lstm.layers.0.units` | `4` | `8` |" in text
+    # the param change, as `dvc params diff --md` prints it
+    row = next(line for line in section(text, "Params").splitlines() if "models.lstm.layers" in line)
+    assert "'units': 4" in row.split("|")[3] and "'units': 8" in row.split("|")[4]
+    # the planner's figures: each model's test MAE base, head and the change
     base, head = evaluate_at(project, "main"), evaluate_at(project, "HEAD")
-    for metric in ("mae", "rmse"):
-        assert base["test"]["lstm"][metric] != head["test"]["lstm"][metric]
     old, new = base["test"]["lstm"]["mae"], head["test"]["lstm"]["mae"]
-    assert f"| **`lstm`** ★ | {format_value(old)} | {format_value(new)} | {format_delta(old, new)} |" in text
-    assert f"`{base['best_network']}` → `{head['best_network']}`" in text
-    assert f"`{base['best_model']}` → `{head['best_model']}`" in text
+    assert old != new
+    scores = section(text, "Test MAE and skill vs the plan")
+    assert f"| `lstm` | {format_value(old)} | {format_value(new)} | {format_delta(old, new)} |" in scores
     plan = base["test"]["baseline_plan"]["mae"]
-    assert f"| `baseline_plan` | {format_value(plan)} | {format_value(plan)} | 0 |" in text  # data unchanged
+    assert f"| `baseline_plan` | {format_value(plan)} | {format_value(plan)} | 0 | 0 | 0 | 0 |" in scores
+    best = [base["best_network"], head["best_network"]]
+    maes = [format_value(side["test"][name]["mae"]) for side, name in zip((base, head), best, strict=True)]
+    assert f"`{best[0]}` (test MAE {maes[0]}) → `{best[1]}` (test MAE {maes[1]})" in scores
+    assert "test.lstm.mae" in text.split("<details>")[1]  # DVC's own metrics diff, folded
 
+    # images side by side: main's committed file and the branch's, as DVC rendered them
     links = IMAGE_LINK.findall(text)
-    assert {
-        "base/plots/evaluate/error_by_model.png",
-        "head/plots/evaluate/error_by_model.png",
-        "series/validation-loss-by-model-scaled-units.png",
-        "series/test-mae-by-model-and-baseline-units.png",
-    } <= set(links)
+    image = "plots/evaluate/error_by_model.png"
+    pair = IMAGE_LINK.findall(section(text, "Plots").split(f"#### `{image}`")[1].split("####")[0])
+    assert len(pair) == 2 and set(pair) <= set(links)
+    assert (out / pair[0]).read_bytes() == git_show_bytes(project, f"main:{image}")
+    assert (out / pair[1]).read_bytes() == (project.path / image).read_bytes()
     for link in links:
         assert (out / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", link
-    # the base image is main's committed file, the head image the branch's
-    image = "plots/evaluate/error_by_model.png"
-    assert (out / "base" / image).read_bytes() == git_show_bytes(project, f"main:{image}")
-    assert (out / "head" / image).read_bytes() == (project.path / image).read_bytes()
+    assert "Validation loss by model (scaled units)" in text.split("Data series that changed")[1].split("\n")[0]
+    assert (out / "plots" / "index.html").is_file()  # DVC's rendering of every plot
     assert "`plots/correlation_heatmap.png`" in text.split("Unchanged: ")[1]  # the data did not change
 
-    # the same comparison by revision gives the same report (but its header) and byte-identical figures
+    # the same comparison by revision: the same figures
     build_report(project, "--head", "HEAD", "--out", "report_rev")
     again = (project.path / "report_rev" / "report.md").read_text(encoding="utf-8")
-    assert again.splitlines()[3:] == text.splitlines()[3:]
-    for link in links:
-        assert (project.path / "report_rev" / link).read_bytes() == (out / link).read_bytes(), link
+    assert section(again, "Test MAE and skill vs the plan") == scores
+
+    if os.environ.get("PLANCAST_SAMPLE_REPORT"):  # docs/sample-report.md and the images it links, from this run
+        build_report(project, "--out", "docs/sample-report", "--markdown", "docs/sample-report.md")
+        sample = (project.path / "docs" / "sample-report.md").read_text(encoding="utf-8")
+        shutil.rmtree(ROOT / "docs" / "sample-report", ignore_errors=True)
+        for link in IMAGE_LINK.findall(sample):
+            (ROOT / "docs" / link).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(project.path / "docs" / link, ROOT / "docs" / link)
+        (ROOT / "docs" / "sample-report.md").write_text(sample, encoding="utf-8")
 
 
 def start_queue(project: Project, jobs: int) -> str:

@@ -33,7 +33,7 @@ NON_TF_MODULES = [
     "plancast.evaluation.metrics",
     "plancast.evaluation.baselines",
     "plancast.reporting.plots",
-    "plancast.report",
+    "plancast.reporting.pr_report",
     "plancast.experiments",
     # ours: TensorFlow only inside their functions
     "plancast.runtime",
@@ -42,7 +42,6 @@ NON_TF_MODULES = [
     "plancast.evaluation.evaluate",
     "plancast.forecasting",
     "plancast.models.onnx",
-    "plancast.reporting.plots",
 ]
 NON_TF_STAGES = [
     "make_sample",

@@ -1,1 +1,1 @@
-"""What people read: figures (PNG) and pull-request reports."""
+"""What people read: figures (PNG), the pull-request report and, later, the planner's workbook."""
