@@ -3,6 +3,7 @@
 #   ./dev.sh pipeline   set up .venv from requirements.lock, then `dvc repro` on the bundled sample data
 #   ./dev.sh test       set up .venv, then run the test suite (what CI runs)
 #   ./dev.sh setup      only set up .venv
+#   ./dev.sh restore    after a failed or killed run: put the last committed results back
 # Afterwards `source .venv/bin/activate` gives you dvc, python and pytest from the same environment.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -31,6 +32,9 @@ activate() {
 case "${1:-}" in
   setup)
     setup ;;
+  restore)
+    setup; activate
+    python -m plancast.recovery ;;
   pipeline)
     setup; activate
     dvc repro
@@ -40,5 +44,5 @@ case "${1:-}" in
     shift
     python -m pytest "$@" ;;
   *)
-    sed -n '2,6p' "$0"; exit 2 ;;
+    sed -n '2,7p' "$0"; exit 2 ;;
 esac

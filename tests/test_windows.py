@@ -86,7 +86,8 @@ def test_several_delays_plan_columns_and_part_order() -> None:
     np.testing.assert_array_equal(windows.plan[:2, 0], [101, 201])  # h1 at end_row
     assert np.isnan(windows.plan[:, 1]).all()  # there is no h3 column
 
-    report = window_report(daily, windows, 2, [1, 3])
+    same, report = window_report(daily, same_columns(["A", "B", "C"], ["target", "h1"]), 2, [1, 3])
+    assert same.end_row.tolist() == windows.end_row.tolist()
     assert report["parts"] == {"A": 2, "B": 4}
     assert report["skipped"] == {"C": "4 days, fewer than lookback + max(delays) = 5"}
     assert report["shape"] == {"inputs": [6, 2, 2], "targets": [6, 2]}
@@ -97,7 +98,19 @@ def test_windows_with_missing_values_are_left_out_and_counted() -> None:
     daily.loc[4, "h1"] = np.nan  # inside the inputs of windows ending at rows 4, 5, 6
     windows = make_windows(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
     assert windows.end_row.tolist() == [2, 3, 7, 8]
-    assert window_report(daily, windows, 3, [1])["dropped_incomplete"] == {"A": 3}
+    _, report = window_report(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
+    assert report["dropped_incomplete"] == {"A": 3} and report["lost_to_gaps"] == {}
+
+
+def test_no_window_spans_a_missing_day_and_the_lost_ones_are_counted() -> None:
+    daily = numbered_daily("A", 10, [1]).assign(position=np.arange(10), present=True)
+    daily.loc[5, ["target", "h1"]] = np.nan
+    daily.loc[5, "present"] = False  # row 5 is a working day without a snapshot
+    windows, report = window_report(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
+    # windows end at rows 2..8; those with row 5 among inputs (ends 5, 6, 7) or as target (end 4) are lost
+    assert windows.end_row.tolist() == [2, 3, 8]
+    assert report["lost_to_gaps"] == {"A": 4} and report["dropped_incomplete"] == {}
+    assert windows.position.tolist() == [2, 3, 8]
 
 
 def test_per_part_feature_lists_of_different_length_name_the_basis() -> None:
@@ -133,7 +146,10 @@ def test_library_chain_from_snapshots_to_scaled_splits() -> None:
     windows = make_windows(daily, features, 5, [1, 2])
     assert windows.inputs.shape == (2 * 34, 5, 3)  # P3's 6 days are too few for 5 + 2
     arrays, scalers, report = split_and_scale(windows, [0.7, 0.1, 0.2], "standard")
-    assert report["totals"] == {"train": 2 * 23, "val": 2 * 4, "test": 2 * 7}
+    # targets on days 5 .. 39 (35): validation from day 5 + int(0.7 * 35) = 29, test from 5 + int(0.8 * 35) = 33;
+    # the windows ending on days 27 and 31 straddle a cut
+    assert report["totals"] == {"train": 2 * 23, "val": 2 * 3, "test": 2 * 6}
+    assert report["straddling_a_cut"] == {"train|validation": 2, "validation|test": 2}
     assert sorted(scalers.parts) == ["P1", "P2"]
     assert abs(arrays.train.targets.mean()) < 1e-5  # standardised on exactly these windows
 

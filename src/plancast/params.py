@@ -20,7 +20,8 @@ from plancast.errors import ParamsError
 
 PARAMS_FILE = "params.yaml"
 
-PositiveInt = Annotated[int, Field(ge=1)]
+StrictInt = Annotated[int, Field(strict=True)]  # `true` is not 1: a YAML boolean is refused where a number goes
+PositiveInt = Annotated[int, Field(strict=True, ge=1)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -31,12 +32,12 @@ class _Section(BaseModel):
 class SampleParams(_Section):
     """The bundled synthetic data: a plan-snapshot export (Seed B's schema) and Seed A's wave."""
 
-    seed: int = 2026
-    parts: Annotated[int, Field(ge=1, le=500)] = 24
-    days: Annotated[int, Field(ge=20, le=2000)] = 250
+    seed: StrictInt = 2026
+    parts: Annotated[int, Field(strict=True, ge=1, le=500)] = 24
+    days: Annotated[int, Field(strict=True, ge=20, le=2000)] = 250
     start: date = date(2025, 1, 6)
-    seed_a_seed: int = 2022
-    seed_a_points: Annotated[int, Field(ge=40)] = 361
+    seed_a_seed: StrictInt = 2022
+    seed_a_points: Annotated[int, Field(strict=True, ge=40)] = 361
 
 
 class IngestParams(_Section):
@@ -52,7 +53,7 @@ class IngestParams(_Section):
     time_format: str = "%Y%m%d%H%M"
     target_column: str = "D일 투입예정 수량(D일계획)"
     horizon_pattern: str = r"^D\+(\d+)일"
-    max_horizon: Annotated[int, Field(ge=0, le=60)] = 12
+    max_horizon: Annotated[int, Field(strict=True, ge=0, le=60)] = 12
     parts: list[str] = []
     allow_negative: bool = False  # quantities are >= 0; a signed series (Seed A's wave) sets true
     on_bad_rows: Literal["error", "quarantine"] = "error"
@@ -77,13 +78,13 @@ class IngestParams(_Section):
 
 
 class CorrelateParams(_Section):
-    min_pairs: Annotated[int, Field(ge=3)] = 10
+    min_pairs: Annotated[int, Field(strict=True, ge=3)] = 10
 
 
 class SelectFeaturesParams(_Section):
     method: Literal["top_k", "threshold", "explicit"] = "top_k"
     basis: Literal["pooled", "per_part"] = "pooled"
-    top_k: Annotated[int, Field(ge=0)] = 3
+    top_k: Annotated[int, Field(strict=True, ge=0)] = 3
     threshold: Fraction = 0.3
     horizons: list[PositiveInt] = [3, 4, 5]
 
@@ -103,7 +104,11 @@ class WindowParams(_Section):
 
 
 class SplitScaleParams(_Section):
+    """One calendar cut for all parts: validation and test start on these days (or at these fractions)."""
+
     fractions: list[Fraction] = [0.7, 0.1, 0.2]
+    validation_start: date | StrictInt | None = None  # a day (or a step of a step series); None: fractions
+    test_start: date | StrictInt | None = None
     scaler: Literal["standard", "minmax"] = "standard"
 
     @field_validator("fractions")
@@ -143,7 +148,7 @@ class ModelSpec(_Section):
     learning_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.001
     epochs: PositiveInt = 60
     batch_size: PositiveInt = 32
-    patience: Annotated[int, Field(ge=0)] = 8  # 0 = no early stopping (Seed B's plain run)
+    patience: Annotated[int, Field(strict=True, ge=0)] = 8  # 0 = no early stopping (Seed B's plain run)
 
     @model_validator(mode="after")
     def _sequences_feed_recurrent_layers(self) -> ModelSpec:
@@ -164,7 +169,7 @@ class ModelSpec(_Section):
 
 
 class TrainParams(_Section):
-    seed: int = 42
+    seed: StrictInt = 42
     scope: Literal["global", "per_part"] = "global"
     models: Annotated[list[str], Field(min_length=1)] = ["lstm"]
 
@@ -176,7 +181,7 @@ class EvaluateParams(_Section):
 
 class ForecastParams(_Section):
     engine: Literal["keras", "onnx"] = "keras"
-    recursive_steps: Annotated[int, Field(ge=0, le=10000)] = 0
+    recursive_steps: Annotated[int, Field(strict=True, ge=0, le=10000)] = 0
 
 
 class Params(_Section):
