@@ -27,7 +27,8 @@ def main(params, io: StageIO) -> None:
     print(
         f"window: {report['windows']} windows {tuple(windows.inputs.shape)}"
         f" from {len(report['parts'])} parts (lookback {lookback}, delays {delays});"
-        f" {len(report['skipped'])} parts too short; {sum(report['lost_to_gaps'].values())} windows lost to missing days"
+        f" {len(report['skipped'])} parts too short;"
+        f" {sum(report['lost_to_gaps'].values())} windows lost to missing days"
     )
 
 

@@ -47,9 +47,8 @@ def _dvc_running() -> bool:
 
 def tracked_outputs(root: Path) -> list[str]:
     """The outputs committed to git (``cache: false`` in the catalog) that git knows, plus ``dvc.lock``."""
-    paths = ["dvc.lock"] + sorted(
-        {a.path.split("/{model}")[0] for spec in STAGES.values() for a in spec.writes if not a.cache}
-    )
+    committed = {a.path.split("/{model}")[0] for spec in STAGES.values() for a in spec.writes if not a.cache}
+    paths = ["dvc.lock", *sorted(committed)]
     listed = subprocess.run(
         ["git", "ls-files", "--", *paths], cwd=root, capture_output=True, text=True, check=True
     ).stdout.split("\n")
