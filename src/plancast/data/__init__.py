@@ -1,0 +1,1 @@
+"""From a planner's files to the canonical tables: reading, validation, the calendar, ingest."""
