@@ -18,7 +18,8 @@ import pandas as pd
 import xlrd
 from python_calamine import CalamineWorkbook
 
-from plancast.ingest import canonical_snapshots, read_sheets
+from plancast.data.ingest import canonical_snapshots
+from plancast.data.reading import read_sheets
 from plancast.params import IngestParams, SampleParams
 from plancast.sample import plan_snapshots, write_plan_xls
 

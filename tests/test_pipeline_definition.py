@@ -20,7 +20,12 @@ def _imported_modules(path: Path) -> set[str]:
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.startswith("plancast"))
-    return {name for name in found if (PACKAGE / f"{name.removeprefix('plancast.')}.py").is_file()}
+    return {name for name in found if _module_path(name).is_file()}
+
+
+def _module_path(module: str) -> Path:
+    """``plancast.data.ingest`` -> ``src/plancast/data/ingest.py`` (absolute)."""
+    return PACKAGE / (module.removeprefix("plancast.").replace(".", "/") + ".py")
 
 
 def library_closure(script: Path) -> set[str]:
@@ -32,8 +37,8 @@ def library_closure(script: Path) -> set[str]:
         if module in seen:
             continue
         seen.add(module)
-        pending |= _imported_modules(PACKAGE / f"{module.removeprefix('plancast.')}.py")
-    return {f"src/plancast/{name.removeprefix('plancast.')}.py" for name in seen}
+        pending |= _imported_modules(_module_path(module))
+    return {_module_path(name).relative_to(ROOT).as_posix() for name in seen}
 
 
 def _stages() -> dict[str, dict]:
