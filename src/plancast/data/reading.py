@@ -310,7 +310,7 @@ def _read_csv(file: str, encoding: str, header_row: int | Literal["auto"], requi
         # pandas' C tokenizer is the fast path; it takes its width from the first line, so it is exact
         # when the header is that line (a longer row later is a ParserError and goes the slow way).
         frame = pd.read_csv(
-            io.StringIO(text), header=None, dtype=str, na_filter=False, skip_blank_lines=False, engine="c"
+            io.StringIO(text), header=None, dtype=object, na_filter=False, skip_blank_lines=False, engine="c"
         )
         grid = frame.to_numpy(dtype=object)
     except pd.errors.EmptyDataError:
