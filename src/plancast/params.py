@@ -8,6 +8,7 @@ dotted key, what is allowed and what was given, e.g.
 
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import date
 from pathlib import Path
@@ -57,12 +58,43 @@ class IngestParams(_Section):
     parts: list[str] = []
     allow_negative: bool = False  # quantities are >= 0; a signed series (Seed A's wave) sets true
     on_bad_rows: Literal["error", "quarantine"] = "error"
+    encoding: str = "auto"  # CSV text: auto = UTF-8 (BOM or not), else cp949; or a codec name
+    thousands: Literal["", ",", " ", "'", "_"] = ","  # '1,200' -> 1200; '' = no separator
+    header_row: Literal["auto"] | int = "auto"  # auto = the first row naming the part/time/target columns
+    on_conflict: Literal["latest_file", "error"] = "latest_file"
+    file_order: Literal["name", "last_snapshot"] = "name"
 
     @field_validator("source")
     @classmethod
     def _inside_project(cls, value: str) -> str:
         if Path(value).is_absolute() or ".." in Path(value).parts:
             raise ValueError("must be a path inside the project (relative, no '..')")
+        return value
+
+    @field_validator("pattern")
+    @classmethod
+    def _relative_glob(cls, value: str) -> str:
+        reason = pattern_problem(value)
+        if reason:
+            raise ValueError(reason)
+        return value
+
+    @field_validator("header_row", mode="before")
+    @classmethod
+    def _auto_or_row(cls, value: object) -> object:
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            return value
+        raise ValueError(f"must be auto or a row number >= 1, as the spreadsheet shows it (got {value!r})")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"must be auto or a codec Python knows, e.g. utf-8, cp949 (got {value!r})") from None
         return value
 
     @field_validator("horizon_pattern")
@@ -74,6 +106,41 @@ class IngestParams(_Section):
             raise ValueError(f"is not a valid regular expression ({exc})") from None
         if compiled.groups < 1:
             raise ValueError("needs one group that captures k, e.g. '^D\\+(\\d+)'")
+        return value
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``ingest.pattern`` could reach outside ``ingest.source`` (absolute, ``..``), or None."""
+    if not pattern:
+        return "must not be empty (use '*' for every file)"
+    posix = pattern.replace("\\", "/")
+    if posix.startswith("/") or re.match(r"^[A-Za-z]:", posix):
+        return f"must be a glob relative to ingest.source, not an absolute path (got {pattern!r})"
+    if ".." in posix.split("/"):
+        return f"must not contain '..': files are read only from inside ingest.source (got {pattern!r})"
+    return None
+
+
+class DailyParams(_Section):
+    """The working-day calendar that snapshot days are checked against (and, later, days counted on)."""
+
+    calendar: Literal["business", "every_day"] = "business"
+    holidays: list[date] = []
+    country: str | None = None
+    max_gap_days: PositiveInt = 60
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            import holidays
+        except ImportError:
+            raise ValueError("needs the Python package `holidays` (pip install holidays), or null") from None
+        known = holidays.list_supported_countries()
+        if value not in known:
+            raise ValueError(f"is not a country code the holidays package knows, e.g. KR, US, DE (got {value!r})")
         return value
 
 
@@ -187,6 +254,7 @@ class ForecastParams(_Section):
 class Params(_Section):
     sample: SampleParams = SampleParams()
     ingest: IngestParams = IngestParams()
+    daily: DailyParams = DailyParams()
     correlate: CorrelateParams = CorrelateParams()
     select_features: SelectFeaturesParams = SelectFeaturesParams()
     window: WindowParams = WindowParams()
