@@ -36,9 +36,10 @@ def test_shift_friday_plus_one_is_monday_or_tuesday_after_a_holiday() -> None:
     assert MONDAY_OFF.shift(friday, 1).tolist() == days("2025-01-14").tolist()
     assert MONDAY_OFF.shift(friday, 5).tolist() == days("2025-01-20").tolist()  # Tue..Fri, then Mon
     assert BUSINESS.shift(days("2025-01-11"), 0).tolist() == days("2025-01-13").tolist()  # Saturday rolls on
-    assert BUSINESS.shift(days("2025-01-13", "2025-01-14"), np.array([-1, 2])).tolist() == days(
-        "2025-01-10", "2025-01-16"
-    ).tolist()
+    assert (
+        BUSINESS.shift(days("2025-01-13", "2025-01-14"), np.array([-1, 2])).tolist()
+        == days("2025-01-10", "2025-01-16").tolist()
+    )
 
 
 def test_position_counts_working_days_from_the_origin() -> None:
@@ -49,9 +50,10 @@ def test_position_counts_working_days_from_the_origin() -> None:
 
 
 def test_working_days_between_both_ends_included() -> None:
-    assert MONDAY_OFF.working_days("2025-01-10", "2025-01-15").tolist() == days(
-        "2025-01-10", "2025-01-14", "2025-01-15"
-    ).tolist()
+    assert (
+        MONDAY_OFF.working_days("2025-01-10", "2025-01-15").tolist()
+        == days("2025-01-10", "2025-01-14", "2025-01-15").tolist()
+    )
     assert len(BUSINESS.working_days("2025-01-11", "2025-01-12")) == 0
 
 

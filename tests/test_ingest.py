@@ -365,5 +365,3 @@ def test_stage_absolute_pattern_is_one_line_and_exit_2(tmp_path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("error: params.yaml: ingest.pattern: must be a glob relative to ingest.source")
     assert done.stderr.count("\n") == 1
-
-

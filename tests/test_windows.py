@@ -197,8 +197,10 @@ def run_chain(folder: Path, snapshots: pd.DataFrame, params: Params, monkeypatch
 
 
 def test_stage_chain_is_byte_identical_across_runs(tmp_path, monkeypatch, capsys) -> None:
-    snapshots = synthetic_snapshots({"P1": 30, "P2": 30, "P3": 5})
-    params = chain_params(window={"lookback": 4, "delays": [1, 2]}, select_features={"top_k": 2})
+    snapshots = synthetic_snapshots({"P1": 30, "P2": 30, "P3": 5})  # P3 stops exporting after 5 days
+    params = chain_params(
+        window={"lookback": 4, "delays": [1, 2]}, select_features={"top_k": 2}, daily={"calendar": "every_day"}
+    )
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     first = run_chain(tmp_path / "a", snapshots, params, monkeypatch)
@@ -207,11 +209,15 @@ def test_stage_chain_is_byte_identical_across_runs(tmp_path, monkeypatch, capsys
 
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 2 * len(STAGES)
-    assert printed[0] == "daily_last: 130 snapshots -> 65 part-days (3 parts, 2025-01-06 .. 2025-02-04)"
+    assert printed[0] == (
+        "daily_last: 130 snapshots -> 65 part-days on the calendar (3 parts, 2025-01-06 .. 2025-02-04); "
+        "25 working days without a snapshot in 1 parts"
+    )
     window_metrics = json.loads(first["metrics/window.json"])
-    assert window_metrics["skipped"] == {"P3": "5 days, fewer than lookback + max(delays) = 6"}
+    # P3's 30 calendar days hold 25 windows, every one touching the days it sent nothing
+    assert window_metrics["lost_to_gaps"] == {"P3": 25} and window_metrics["skipped"] == {}
     assert "parts" not in window_metrics  # per-part detail stays out of `dvc exp show`
-    assert set(json.loads(first["data/reports/window_parts.json"])["parts"]) == {"P1", "P2"}
+    assert json.loads(first["data/reports/window_parts.json"])["parts"] == {"P1": 25, "P2": 25, "P3": 0}
     splits = load_npz(tmp_path / "a" / "data/prepared/splits.npz")
     assert splits["inputs_train"].shape == (2 * 17, 4, 3)  # 30 - 4 - 2 + 1 = 25 windows; int(0.7 * 25) = 17
     scalers = json.loads(first["data/prepared/scalers.json"])

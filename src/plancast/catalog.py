@@ -128,9 +128,13 @@ STAGES: dict[str, StageSpec] = {
     for spec in (
         StageSpec("make_sample", (), (PLAN_SAMPLE, SEED_A_SAMPLE), ("sample",)),
         StageSpec(
-            "ingest", (), (SNAPSHOTS, REJECTS, CONFLICTS, INGEST_METRICS), ("ingest", "daily"), external=(INGEST_SOURCE,)
+            "ingest",
+            (),
+            (SNAPSHOTS, REJECTS, CONFLICTS, INGEST_METRICS),
+            ("ingest", "daily"),
+            external=(INGEST_SOURCE,),
         ),
-        StageSpec("daily_last", (SNAPSHOTS,), (DAILY, DAILY_PARTS, DAILY_METRICS), ()),
+        StageSpec("daily_last", (SNAPSHOTS,), (DAILY, DAILY_PARTS, DAILY_METRICS), ("daily",)),
         StageSpec(
             "correlate", (DAILY,), (CORRELATION, HEATMAP, CORRELATION_PARTS, CORRELATION_METRICS), ("correlate",)
         ),
