@@ -8,7 +8,6 @@ from plancast.errors import ParamsError
 from plancast.features.scaling import Scalers
 from plancast.models.networks import Manifest, TrainedModel
 
-
 BUSINESS = Calendar()
 
 

@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plancast.data.ingest import CONFLICT_COLUMNS, ingest
+from plancast.data.sample import plan_snapshots, write_plan_xls
 from plancast.errors import InputDataError, ParamsError, PlancastError
 from plancast.params import DailyParams, Params, SampleParams
 from plancast.stage import invoke
-from plancast.data.sample import plan_snapshots, write_plan_xls
 
 REPO = Path(__file__).resolve().parents[1]
 
