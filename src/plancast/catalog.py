@@ -164,7 +164,10 @@ STAGES: dict[str, StageSpec] = {
             ("train.models", "evaluate"),
         ),
         StageSpec(
-            "forecast", (DAILY, MODEL), (FORECAST, FORECAST_PLOT, FORECAST_METRICS), ("train.models", "forecast")
+            "forecast",
+            (DAILY, MODEL),
+            (FORECAST, FORECAST_PLOT, FORECAST_METRICS),
+            ("daily", "train.models", "forecast"),
         ),
     )
 }
