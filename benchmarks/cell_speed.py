@@ -4,18 +4,24 @@ Run from the repository root (the figures are noisy on a shared machine: both ne
 this one process, interleaved, and the median of ``--repeats`` epochs is printed):
 
     python benchmarks/cell_speed.py [--batches 4 32 256] [--windows 4000] [--repeats 5] [--jit off on]
+                                    [--steps-per-execution 1 32]
 
 Network (Seed B's stack): ``Input(10, 4) -> LSTM(8, relu, dropout 0.2, return_sequences) ->
 LSTM(8, relu, dropout 0.2) -> Dense(3)``, Adam, MAE, fed through a shuffled, batched tf.data
 pipeline as ``plancast.training.fit_network`` feeds it. ``--jit on`` compiles both networks with
-``jit_compile=True`` (XLA); ``off`` is what ``plancast.models.build_network`` does today.
+``jit_compile=True`` (XLA); ``off`` is what ``plancast.models.build_network`` does today. Keras
+refuses XLA while TensorFlow's op determinism is on (``plancast.runtime`` turns it on), warns and
+compiles without it: the ``xla`` column says what Keras actually did. ``--steps-per-execution`` is
+``model.compile``'s argument of that name (batches per call of the compiled train step).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
+import warnings
 
 import numpy as np
 
@@ -23,7 +29,7 @@ LOOKBACK, FEATURES, OUTPUTS, UNITS = 10, 4, 3, 8
 SEED = 0
 
 
-def network(keras, kind: str, jit: bool):
+def network(keras, kind: str, jit: bool, steps_per_execution: int):
     """Seed B's stack with Keras' LSTM (``keras``) or ours (``hand``), compiled like build_network."""
     from plancast.cells import hand_lstm_layer
 
@@ -39,7 +45,12 @@ def network(keras, kind: str, jit: bool):
             hand_lstm_layer(UNITS, name="hand_1", **options),
         ]
     model = keras.Sequential([keras.Input((LOOKBACK, FEATURES)), *recurrent, keras.layers.Dense(OUTPUTS)])
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mean_absolute_error", jit_compile=jit)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="mean_absolute_error",
+        jit_compile=jit,
+        steps_per_execution=steps_per_execution,
+    )
     return model
 
 
@@ -54,7 +65,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[4, 32, 256])
     parser.add_argument("--windows", type=int, default=4000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--jit", nargs="+", choices=["off", "on"], default=["off", "on"])
+    parser.add_argument("--jit", nargs="+", choices=["off", "on"], default=["off"])
+    parser.add_argument("--steps-per-execution", type=int, nargs="+", default=[1])
     arguments = parser.parse_args()
 
     from plancast.runtime import import_tensorflow
@@ -67,23 +79,27 @@ def main() -> None:
         f"{arguments.windows} windows {inputs.shape[1:]}, LSTM({UNITS}) x2 relu dropout 0.2 -> Dense({OUTPUTS}), "
         f"Adam, MAE; median of {arguments.repeats} interleaved epochs after one warm-up epoch"
     )
-    print(f"{'jit':>4} {'batch':>6} {'keras ms/epoch':>15} {'hand ms/epoch':>14} {'hand/keras':>11}")
-    for jit in arguments.jit:
-        for batch in arguments.batches:
-            batches = (
-                tf.data.Dataset.from_tensor_slices((inputs, targets))
-                .shuffle(len(inputs), seed=SEED, reshuffle_each_iteration=True)
-                .batch(batch)
-            )
-            models = {kind: network(keras, kind, jit == "on") for kind in ("keras", "hand")}
-            for model in models.values():
-                epoch_seconds(model, batches)  # traces (and compiles) the train step
-            times: dict[str, list[float]] = {kind: [] for kind in models}
-            for _ in range(arguments.repeats):
-                for kind, model in models.items():
-                    times[kind].append(epoch_seconds(model, batches))
-            keras_ms, hand_ms = (1000 * statistics.median(times[kind]) for kind in ("keras", "hand"))
-            print(f"{jit:>4} {batch:>6} {keras_ms:15.0f} {hand_ms:14.0f} {hand_ms / keras_ms:11.2f}", flush=True)
+    print(f"{'xla':>4} {'steps/exec':>10} {'batch':>6} {'keras ms/epoch':>15} {'hand ms/epoch':>14} {'hand/keras':>11}")
+    for jit, steps, batch in itertools.product(arguments.jit, arguments.steps_per_execution, arguments.batches):
+        batches = (
+            tf.data.Dataset.from_tensor_slices((inputs, targets))
+            .shuffle(len(inputs), seed=SEED, reshuffle_each_iteration=True)
+            .batch(batch)
+        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*jit_compile.*")
+            models = {kind: network(keras, kind, jit == "on", steps) for kind in ("keras", "hand")}
+        xla = "/".join(sorted({"on" if model.jit_compile else "off" for model in models.values()}))
+        for model in models.values():
+            epoch_seconds(model, batches)  # traces (and compiles) the train step
+        times: dict[str, list[float]] = {kind: [] for kind in models}
+        for _ in range(arguments.repeats):
+            for kind, model in models.items():
+                times[kind].append(epoch_seconds(model, batches))
+        keras_ms, hand_ms = (1000 * statistics.median(times[kind]) for kind in ("keras", "hand"))
+        print(
+            f"{xla:>4} {steps:>10} {batch:>6} {keras_ms:15.0f} {hand_ms:14.0f} {hand_ms / keras_ms:11.2f}", flush=True
+        )
 
 
 if __name__ == "__main__":
