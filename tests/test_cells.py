@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import importlib.util
 import inspect
+import json
 
 import numpy as np
 import pytest
@@ -196,8 +197,7 @@ def test_layer_config_round_trips_with_its_cell_options(keras, cells):
 
 
 def test_network_config_and_weights_reload_in_safe_mode(keras, cells, tmp_path):
-    from plancast.models import network_config, network_from_config
-
+    # As the pipeline saves a network: its serialized config as JSON plus a .weights.h5 file.
     model = keras.Sequential(
         [
             keras.Input((4, 2)),
@@ -207,8 +207,10 @@ def test_network_config_and_weights_reload_in_safe_mode(keras, cells, tmp_path):
         ]
     )
     model.save_weights(tmp_path / "net.weights.h5")
-    loaded = network_from_config(network_config(model))
+    config = json.loads(json.dumps(keras.saving.serialize_keras_object(model)))
+    loaded = keras.saving.deserialize_keras_object(config, safe_mode=True)
     loaded.load_weights(tmp_path / "net.weights.h5")
+    assert [type(layer).__name__ for layer in loaded.layers] == ["PlanLSTM", "PlanLSTM", "Dense"]
     windows = _windows((5, 4, 2))
     np.testing.assert_array_equal(np.asarray(loaded(windows)), np.asarray(model(windows)))
 
@@ -242,9 +244,26 @@ def test_lookback_must_be_fixed(keras, cells):
         cells.hand_lstm_layer(2)(keras.Input((None, 3)))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("tf2onnx") is None, reason="no tf2onnx")
+def test_xla_compiled_call_matches(keras, cells):
+    # The recursive forecast runs networks inside tf.function(jit_compile=True).
+    import tensorflow as tf
+
+    layer = cells.hand_lstm_layer(4, activation="relu", dropout=0.2, return_sequences=True)
+    windows = _windows((3, 5, 2))
+    expected = np.asarray(layer(windows))
+    compiled = tf.function(lambda batch: layer(batch), jit_compile=True)
+    np.testing.assert_allclose(np.asarray(compiled(windows)), expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("tf2onnx") is None or importlib.util.find_spec("onnxruntime") is None,
+    reason="no tf2onnx or onnxruntime",
+)
 def test_onnx_export_matches_keras(keras, cells, tmp_path):
-    from plancast.onnx_export import OnnxNetwork, export_onnx
+    import warnings
+
+    import onnxruntime
+    import tensorflow as tf
 
     keras.utils.set_random_seed(2)
     model = keras.Sequential(
@@ -255,8 +274,11 @@ def test_onnx_export_matches_keras(keras, cells, tmp_path):
             keras.layers.Dense(2),
         ]
     )
-    export_onnx(model, tmp_path / "hand.onnx")
-    windows = _windows((7, 6, 2))
-    np.testing.assert_allclose(
-        OnnxNetwork(tmp_path / "hand.onnx").predict_batch(windows), np.asarray(model(windows)), atol=1e-5
-    )
+    signature = [tf.TensorSpec((None, 6, 2), tf.float32, name="windows")]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        model.export(str(tmp_path / "hand.onnx"), format="onnx", verbose=False, input_signature=signature)
+    session = onnxruntime.InferenceSession(str(tmp_path / "hand.onnx"), providers=["CPUExecutionProvider"])
+    for windows in (_windows((7, 6, 2)), _windows((1, 6, 2))):  # the batch size stays free
+        (got,) = session.run(None, {session.get_inputs()[0].name: windows})
+        np.testing.assert_allclose(got, np.asarray(model(windows)), rtol=0, atol=1e-5)
