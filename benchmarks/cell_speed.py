@@ -1,7 +1,8 @@
 """Training time per epoch: the hand-written LSTM (plancast.cells) against Keras' LSTM, same network.
 
 Run from the repository root (the figures are noisy on a shared machine: both networks are timed in
-this one process, interleaved, and the median of ``--repeats`` epochs is printed):
+this one process, interleaved, and the median of ``--repeats`` epochs is printed, as wall-clock time
+and as CPU time, which other processes on the machine disturb less):
 
     python benchmarks/cell_speed.py [--batches 4 32 256] [--windows 4000] [--repeats 5] [--jit off on]
                                     [--steps-per-execution 1 32]
@@ -54,10 +55,11 @@ def network(keras, kind: str, jit: bool, steps_per_execution: int):
     return model
 
 
-def epoch_seconds(model, batches) -> float:
-    started = time.perf_counter()
+def epoch_seconds(model, batches) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (all of this process's threads) of one training epoch."""
+    wall, cpu = time.perf_counter(), time.process_time()
     model.fit(batches, epochs=1, shuffle=False, verbose=0)
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main() -> None:
@@ -79,7 +81,10 @@ def main() -> None:
         f"{arguments.windows} windows {inputs.shape[1:]}, LSTM({UNITS}) x2 relu dropout 0.2 -> Dense({OUTPUTS}), "
         f"Adam, MAE; median of {arguments.repeats} interleaved epochs after one warm-up epoch"
     )
-    print(f"{'xla':>4} {'steps/exec':>10} {'batch':>6} {'keras ms/epoch':>15} {'hand ms/epoch':>14} {'hand/keras':>11}")
+    print(
+        f"{'xla':>4} {'steps/exec':>10} {'batch':>6} {'keras ms/epoch':>15} {'hand ms/epoch':>14} {'hand/keras':>11}"
+        f" | {'keras cpu ms':>12} {'hand cpu ms':>11} {'hand/keras':>10}"
+    )
     for jit, steps, batch in itertools.product(arguments.jit, arguments.steps_per_execution, arguments.batches):
         batches = (
             tf.data.Dataset.from_tensor_slices((inputs, targets))
@@ -92,13 +97,16 @@ def main() -> None:
         xla = "/".join(sorted({"on" if model.jit_compile else "off" for model in models.values()}))
         for model in models.values():
             epoch_seconds(model, batches)  # traces (and compiles) the train step
-        times: dict[str, list[float]] = {kind: [] for kind in models}
+        times: dict[str, list[tuple[float, float]]] = {kind: [] for kind in models}
         for _ in range(arguments.repeats):
             for kind, model in models.items():
                 times[kind].append(epoch_seconds(model, batches))
-        keras_ms, hand_ms = (1000 * statistics.median(times[kind]) for kind in ("keras", "hand"))
+        keras_ms, hand_ms = (1000 * statistics.median(wall for wall, _ in times[kind]) for kind in ("keras", "hand"))
+        keras_cpu, hand_cpu = (1000 * statistics.median(cpu for _, cpu in times[kind]) for kind in ("keras", "hand"))
         print(
-            f"{xla:>4} {steps:>10} {batch:>6} {keras_ms:15.0f} {hand_ms:14.0f} {hand_ms / keras_ms:11.2f}", flush=True
+            f"{xla:>4} {steps:>10} {batch:>6} {keras_ms:15.0f} {hand_ms:14.0f} {hand_ms / keras_ms:11.2f}"
+            f" | {keras_cpu:12.0f} {hand_cpu:11.0f} {hand_cpu / keras_cpu:10.2f}",
+            flush=True,
         )
 
 
