@@ -147,16 +147,16 @@ class PlanLSTMCell(keras.layers.Layer):
         input_mask, recurrent_mask = dropout_masks or self.dropout_masks(inputs, training)
         if input_mask is not None:
             inputs = inputs * input_mask
-        z = ops.matmul(inputs, self.kernel)
-        h, c = self.gates(z, h_prev, c_prev, recurrent_mask)
-        return h, [h, c]
-
-    def gates(self, z_inputs: Any, h_prev: Any, c_prev: Any, recurrent_mask: Any = None) -> tuple[Any, Any]:
-        """``(h, c)`` of one step, given its inputs' share ``z_inputs = x_t @ kernel`` (batch, 4 * units)."""
         if recurrent_mask is not None:
             h_prev = h_prev * recurrent_mask
-        z = ops.add(z_inputs, ops.matmul(h_prev, self.recurrent_kernel))
+        z = ops.matmul(inputs, self.kernel)
+        z = ops.add(z, ops.matmul(h_prev, self.recurrent_kernel))
         z = ops.add(z, self.bias)
+        h, c = self.gates(z, c_prev)
+        return h, [h, c]
+
+    def gates(self, z: Any, c_prev: Any) -> tuple[Any, Any]:
+        """``(h, c)`` of one step from ``z = x_t @ kernel + h_{t-1} @ recurrent_kernel + bias`` (batch, 4 * units)."""
         z_input, z_forget, z_cell, z_output = ops.split(z, 4, axis=-1)
         input_gate = self.recurrent_activation(z_input)
         forget_gate = self.recurrent_activation(z_forget)
@@ -186,8 +186,8 @@ class PlanLSTM(keras.layers.Layer):
     Input ``(windows, lookback, features)`` with a fixed lookback; output ``(windows, lookback, units)``
     with ``return_sequences``, else the last step's ``(windows, units)``. The states start at zero.
     In training the dropout masks are drawn once per call, so a window loses the same input features
-    (and the same entries of ``h``) at every step. ``x_t @ kernel`` is one matmul over all steps
-    before the loop; each step then adds ``h_{t-1} @ recurrent_kernel``.
+    (and the same entries of ``h``) at every step. ``x_t @ kernel + bias`` is one matmul over all
+    steps before the loop; each step then adds ``h_{t-1} @ recurrent_kernel``.
 
     Args:
         units, activation, recurrent_activation, dropout, recurrent_dropout, kernel_initializer,
@@ -247,10 +247,12 @@ class PlanLSTM(keras.layers.Layer):
         input_mask, recurrent_mask = cell.dropout_masks(sequences[:, 0, :], training)
         if input_mask is not None:
             sequences = sequences * ops.expand_dims(input_mask, 1)
-        z_inputs = ops.matmul(sequences, cell.kernel)  # (windows, lookback, 4 * units), every step at once
+        # x_t @ kernel + bias for every step in one matmul; the loop adds only h_{t-1} @ recurrent_kernel.
+        z_inputs = ops.add(ops.matmul(sequences, cell.kernel), cell.bias)  # (windows, lookback, 4 * units)
         outputs = []
-        for step in range(sequences.shape[1]):
-            h, c = cell.gates(z_inputs[:, step, :], h, c, recurrent_mask)
+        for z_step in ops.unstack(z_inputs, axis=1):
+            h_prev = h if recurrent_mask is None else h * recurrent_mask
+            h, c = cell.gates(ops.add(z_step, ops.matmul(h_prev, cell.recurrent_kernel)), c)
             outputs.append(h)
         return ops.stack(outputs, axis=1) if self.return_sequences else h
 
