@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib.util
+import inspect
+import json
+
 import numpy as np
 import pytest
 
@@ -48,7 +53,7 @@ def test_weights_have_keras_layout_and_forget_bias_one(keras, cells):
     layer = cells.hand_lstm_layer(4, name="rec")
     layer(_windows((2, 3, 7)))
     cell = layer.cell
-    assert isinstance(cell, cells.PlanLSTMCell)
+    assert isinstance(layer, cells.PlanLSTM) and isinstance(cell, cells.PlanLSTMCell)
     assert not isinstance(cell, keras.layers.LSTMCell)
     assert cell.name == "rec_cell"
     assert [tuple(w.shape) for w in (cell.kernel, cell.recurrent_kernel, cell.bias)] == [
@@ -160,3 +165,120 @@ def test_recurrent_dropout_spares_the_first_step(keras, cells):
 def test_invalid_arguments_are_refused(cells, arguments, message):
     with pytest.raises(ValueError, match=message):
         cells.PlanLSTMCell(**arguments)
+
+
+def test_module_uses_only_public_keras(cells):
+    source = inspect.getsource(cells)
+    assert "keras.src" not in source and "from keras" not in source
+
+
+def test_docstring_examples_run(cells):
+    results = doctest.testmod(cells, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert results.attempted >= 6
+    assert results.failed == 0
+
+
+def test_initial_state_is_zeros_of_units(keras, cells):
+    cell = cells.PlanLSTMCell(5)
+    h, c = cell.get_initial_state(batch_size=3)
+    for state in (h, c):
+        np.testing.assert_array_equal(np.asarray(state), np.zeros((3, 5), "float32"))
+
+
+def test_layer_config_round_trips_with_its_cell_options(keras, cells):
+    layer = cells.hand_lstm_layer(
+        3, activation="relu", dropout=0.2, recurrent_dropout=0.1, return_sequences=True, name="rec"
+    )
+    config = layer.get_config()
+    assert config["return_sequences"] is True and config["units"] == 3 and config["name"] == "rec"
+    revived = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer), safe_mode=True)
+    assert isinstance(revived, cells.PlanLSTM) and revived.get_config() == config
+    assert revived.cell.name == "rec_cell" and revived.cell.dropout == 0.2 and revived.cell.recurrent_dropout == 0.1
+
+
+def test_network_config_and_weights_reload_in_safe_mode(keras, cells, tmp_path):
+    # As the pipeline saves a network: its serialized config as JSON plus a .weights.h5 file.
+    model = keras.Sequential(
+        [
+            keras.Input((4, 2)),
+            cells.hand_lstm_layer(3, activation="relu", dropout=0.2, return_sequences=True, name="hand_0"),
+            cells.hand_lstm_layer(3, activation="relu", dropout=0.2, name="hand_1"),
+            keras.layers.Dense(2),
+        ]
+    )
+    model.save_weights(tmp_path / "net.weights.h5")
+    config = json.loads(json.dumps(keras.saving.serialize_keras_object(model)))
+    loaded = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    loaded.load_weights(tmp_path / "net.weights.h5")
+    assert [type(layer).__name__ for layer in loaded.layers] == ["PlanLSTM", "PlanLSTM", "Dense"]
+    windows = _windows((5, 4, 2))
+    np.testing.assert_array_equal(np.asarray(loaded(windows)), np.asarray(model(windows)))
+
+
+def test_cell_still_runs_inside_keras_rnn(keras, cells):
+    # Configs saved before PlanLSTM existed wrap the cell in keras.layers.RNN; they still load and agree.
+    windows = _windows((4, 5, 3))
+    ours = cells.hand_lstm_layer(4, return_sequences=True)
+    rnn = keras.layers.RNN(cells.PlanLSTMCell(4), return_sequences=True)
+    ours(windows)
+    rnn(windows)
+    rnn.set_weights(ours.get_weights())
+    np.testing.assert_allclose(np.asarray(rnn(windows)), np.asarray(ours(windows)), rtol=0, atol=1e-6)
+
+
+def test_dropout_masks_follow_keras_global_seed(keras, cells):
+    def trained_output():
+        keras.utils.set_random_seed(5)
+        layer = cells.hand_lstm_layer(3, dropout=0.3, recurrent_dropout=0.3)
+        windows = _windows((16, 4, 2))
+        return [np.asarray(layer(windows, training=True)) for _ in range(2)]
+
+    first, second = trained_output(), trained_output()
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+    assert np.any(first[0] != first[1])  # a new draw per call
+
+
+def test_lookback_must_be_fixed(keras, cells):
+    with pytest.raises(ValueError, match="lookback"):
+        cells.hand_lstm_layer(2)(keras.Input((None, 3)))
+
+
+def test_xla_compiled_call_matches(keras, cells):
+    # The recursive forecast runs networks inside tf.function(jit_compile=True).
+    import tensorflow as tf
+
+    layer = cells.hand_lstm_layer(4, activation="relu", dropout=0.2, return_sequences=True)
+    windows = _windows((3, 5, 2))
+    expected = np.asarray(layer(windows))
+    compiled = tf.function(lambda batch: layer(batch), jit_compile=True)
+    np.testing.assert_allclose(np.asarray(compiled(windows)), expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("tf2onnx") is None or importlib.util.find_spec("onnxruntime") is None,
+    reason="no tf2onnx or onnxruntime",
+)
+def test_onnx_export_matches_keras(keras, cells, tmp_path):
+    import warnings
+
+    import onnxruntime
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential(
+        [
+            keras.Input((6, 2)),
+            cells.hand_lstm_layer(4, activation="relu", dropout=0.2, recurrent_dropout=0.2, return_sequences=True),
+            cells.hand_lstm_layer(4, activation="relu", dropout=0.2),
+            keras.layers.Dense(2),
+        ]
+    )
+    signature = [tf.TensorSpec((None, 6, 2), tf.float32, name="windows")]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        model.export(str(tmp_path / "hand.onnx"), format="onnx", verbose=False, input_signature=signature)
+    session = onnxruntime.InferenceSession(str(tmp_path / "hand.onnx"), providers=["CPUExecutionProvider"])
+    for windows in (_windows((7, 6, 2)), _windows((1, 6, 2))):  # the batch size stays free
+        (got,) = session.run(None, {session.get_inputs()[0].name: windows})
+        np.testing.assert_allclose(got, np.asarray(model(windows)), rtol=0, atol=1e-5)
