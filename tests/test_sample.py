@@ -452,6 +452,7 @@ def test_daily_files_one_per_working_day_with_overlap_later_file_wins(tmp_path) 
 
 
 def test_daily_files_are_byte_identical_across_runs_csv_and_xlsx(tmp_path) -> None:
+    pytest.importorskip("xlsxwriter")
     for fmt in ("csv", "xlsx"):
         params = DAILY.model_copy(update={"parts": 2, "days": 20, "daily_format": fmt})
         for run in ("a", "b"):

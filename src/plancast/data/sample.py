@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 import xlwt
 
 from plancast.artifacts import atomic_path, write_csv
@@ -326,6 +325,8 @@ def write_daily_exports(files: list[tuple[int, pd.DataFrame]], folder: str | Pat
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    import xlsxwriter  # only the xlsx daily layout needs it
+
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     workbook.set_properties({"created": datetime(2000, 1, 1)})  # xlsxwriter would stamp the clock
     sheet = workbook.add_worksheet("Sheet1")
