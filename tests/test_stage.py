@@ -76,5 +76,6 @@ def test_trace_records_what_a_stage_read_and_wrote(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     trace = json.loads((tmp_path / "trace" / "make_sample.json").read_text())
-    assert trace["reads"] == [] and trace["writes"] == ["data/raw/plan_sample.xls", "data/raw/seed_a.csv"]
+    assert trace["reads"] == []
+    assert trace["writes"] == ["data/raw/plan_exports", "data/raw/plan_sample.xls", "data/raw/seed_a.csv"]
     assert trace["params"] == ["sample"]

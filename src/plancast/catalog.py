@@ -58,6 +58,9 @@ def _a(path: str, fmt: str, stage: str, description: str, cache: bool = True, ro
 
 # make_sample
 PLAN_SAMPLE = _a("data/raw/plan_sample.xls", "xls", "make_sample", "bundled plan-snapshot export (Seed B's schema)")
+PLAN_EXPORTS = _a(
+    "data/raw/plan_exports", "folder", "make_sample", "the export as one file per working day (layout daily_files)"
+)
 SEED_A_SAMPLE = _a("data/raw/seed_a.csv", "csv", "make_sample", "Seed A's synthetic wave")
 # ingest
 SNAPSHOTS = _a("data/interim/snapshots.parquet", "parquet", "ingest", "canonical snapshot table")
@@ -126,7 +129,7 @@ class StageSpec:
 STAGES: dict[str, StageSpec] = {
     spec.name: spec
     for spec in (
-        StageSpec("make_sample", (), (PLAN_SAMPLE, SEED_A_SAMPLE), ("sample",)),
+        StageSpec("make_sample", (), (PLAN_SAMPLE, PLAN_EXPORTS, SEED_A_SAMPLE), ("sample",)),
         StageSpec(
             "ingest",
             (),

@@ -31,14 +31,38 @@ class _Section(BaseModel):
 
 
 class SampleParams(_Section):
-    """The bundled synthetic data: a plan-snapshot export (Seed B's schema) and Seed A's wave."""
+    """The bundled synthetic data: a plan-snapshot export (Seed B's schema) and Seed A's wave.
+
+    The defaults here are the plain export (every part, every working day, a level without trend);
+    ``params.yaml`` switches on the hardness knobs for the bundled sample.
+    """
 
     seed: StrictInt = 2026
-    parts: Annotated[int, Field(strict=True, ge=1, le=500)] = 24
+    parts: Annotated[int, Field(strict=True, ge=1, le=5000)] = 24
     days: Annotated[int, Field(strict=True, ge=20, le=2000)] = 250
     start: date = date(2025, 1, 6)
+    planner: Literal["noisy", "sharp"] = "noisy"
+    planner_bias: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.0
+    missing_days: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+    holidays: list[date] = []
+    trend_parts: Fraction = 0.0
+    trend: Annotated[float, Field(gt=-0.9, le=3.0)] = 0.4
+    late_start_parts: Fraction = 0.0
+    lot_change_parts: Fraction = 0.0
+    layout: Literal["one_file", "daily_files"] = "one_file"
+    daily_format: Literal["csv", "xlsx"] = "csv"
+    overlap_parts: Fraction = 0.3
+    overlap_revisions: Fraction = 0.2
     seed_a_seed: StrictInt = 2022
     seed_a_points: Annotated[int, Field(strict=True, ge=40)] = 361
+
+    @field_validator("holidays")
+    @classmethod
+    def _distinct_holidays(cls, value: list[date]) -> list[date]:
+        repeated = sorted({day for day in value if value.count(day) > 1})
+        if repeated:
+            raise ValueError(f"lists {repeated[0].isoformat()} more than once")
+        return value
 
 
 class IngestParams(_Section):

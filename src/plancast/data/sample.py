@@ -1,16 +1,28 @@
 """The bundled synthetic data: a plan-snapshot export in Seed B's schema and Seed A's wave.
 
-The export imitates a planning system: every working day (Mon-Fri) the system writes 1-3 snapshots,
-each holding, for every part, the quantity planned for today (day D, the target) and for each of the
-next 12 working days (D+1 .. D+12, so "k days ahead" is exactly k rows ahead after daily-last).
-Far plans are placeholders (the part's lot size or zero) that persist from one snapshot to the next;
-as a day approaches its plan is revised toward what really goes in, and the day's last snapshot holds
-the actual. Everything is drawn from one seeded generator, so the same params give the same bytes.
+The export imitates a planning system: every working day (Mon-Fri minus ``sample.holidays``) the system
+writes 1-3 snapshots, each holding, for every part, the quantity planned for today (day D, the target)
+and for each of the next 12 working days (D+1 .. D+12: a holiday is skipped, so it shifts which column
+refers to which date). Far plans are placeholders (the part's lot size or zero) that persist from one
+snapshot to the next; as a day approaches its plan is revised toward what really goes in, and the day's
+last snapshot holds the actual. Two planners: ``noisy`` (D+1 correlates ~0.75 with the actual, Seed B's
+shape) and ``sharp`` (~0.95 at D+1, far horizons still placeholders).
+
+Hardness knobs (``SampleParams``): parts with no export row on some working days (gaps the pipeline
+must not bridge), holidays, parts whose level drifts (the test period leaves the training range), parts
+that start exporting late, parts whose lot size changes mid-year, a planner biased high or low.
+
+Everything is drawn from one seed; each component (series, plans, knobs, snapshots, file overlap) has
+its own child stream, so switching the planner changes the plans only, never the actuals, and the same
+params give the same bytes. Arrays are ``(parts, days, ...)``, built without per-row Python loops.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +41,40 @@ XLS_MAX_ROWS = 65_536  # rows per Excel 97 sheet, header included
 
 # Times of day at which the planning system writes a snapshot (Seed B shows 06:32, 16:33, 17:06, 18:30).
 SNAPSHOT_TIMES = ((6, 32), (9, 15), (13, 2), (16, 33), (17, 6), (17, 30), (18, 30))
+_SNAPSHOT_HHMM = np.array([hour * 100 + minute for hour, minute in SNAPSHOT_TIMES], dtype=np.int64)
 
-# Per lead k (index 0 unused, 1..12): chance that the plan for a day is revised at that lead rather
-# than kept from the previous day's snapshot, and chance that a revision is informed (an estimate of
-# the actual) rather than a placeholder. Tuned so that the horizon-aligned correlation of the actual
-# with the D+k plan falls like Seed B's: ~0.7 at D+1, ~0.4 at D+3..5, ~0.15 at D+10..12.
-_REVISE = np.array([0.0, 0.9, 0.75, 0.55, 0.55, 0.55, 0.3, 0.25, 0.2, 0.15, 0.12, 0.1, 1.0])
-_INFORMED = np.array([0.0, 0.9, 0.85, 0.65, 0.7, 0.75, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.2])
-# Log-scale error of an informed estimate made k days ahead.
-_ESTIMATE_SIGMA = 0.2 + 0.03 * np.arange(HORIZONS + 1)
+
+@dataclass(frozen=True)
+class Planner:
+    """How a planner revises a day's plan as it approaches; each array is indexed by lead k (0 unused).
+
+    ``revise[k]``: chance the plan is revised at lead k rather than kept from the previous snapshot;
+    ``informed[k]``: chance a revision is an estimate of the actual rather than a placeholder;
+    ``sigma[k]``: log-scale error of an estimate made k working days ahead.
+    """
+
+    revise: np.ndarray
+    informed: np.ndarray
+    sigma: np.ndarray
+
+
+_LEADS = np.arange(HORIZONS + 1)
+PLANNERS = {
+    # Tuned so that the horizon-aligned correlation falls like Seed B's: ~0.75 at D+1, ~0.4 at D+3..5,
+    # ~0.15 at D+10..12.
+    "noisy": Planner(
+        revise=np.array([0.0, 0.9, 0.75, 0.55, 0.55, 0.55, 0.3, 0.25, 0.2, 0.15, 0.12, 0.1, 1.0]),
+        informed=np.array([0.0, 0.9, 0.85, 0.65, 0.7, 0.75, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.2]),
+        sigma=0.2 + 0.03 * _LEADS,
+    ),
+    # Firm near plans (~0.95 at D+1) that loosen with the lead; far plans are as placeholder-heavy as the
+    # noisy planner's, so the vintages of a day still carry something to learn.
+    "sharp": Planner(
+        revise=np.array([0.0, 1.0, 0.97, 0.9, 0.8, 0.7, 0.45, 0.35, 0.25, 0.2, 0.15, 0.12, 1.0]),
+        informed=np.array([0.0, 1.0, 0.97, 0.9, 0.85, 0.8, 0.55, 0.45, 0.4, 0.35, 0.3, 0.25, 0.25]),
+        sigma=0.1 + 0.03 * _LEADS,
+    ),
+}
 
 
 def horizon_header(k: int) -> str:
@@ -46,110 +83,270 @@ def horizon_header(k: int) -> str:
     return f"D+{k}일 투입예정 수량{suffix}"
 
 
+QUANTITY_HEADERS = [TARGET_HEADER, *(horizon_header(k) for k in range(1, HORIZONS + 1))]
+
+
 def plan_columns() -> list[str]:
     """Column order of the export: three ignored extras, the 14 plan columns, an extra, CRET_TIME."""
-    horizons = [horizon_header(k) for k in range(1, HORIZONS + 1)]
-    return ["Plant", "Line", PART_HEADER, TARGET_HEADER, *horizons, "Unit", TIME_HEADER]
+    return ["Plant", "Line", PART_HEADER, *QUANTITY_HEADERS, "Unit", TIME_HEADER]
 
 
-def working_days(start: date, count: int) -> list[date]:
-    """The first ``count`` Mondays-to-Fridays on or after ``start``."""
-    days: list[date] = []
-    day = start
-    while len(days) < count:
-        if day.weekday() < 5:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+def working_days(start: date, count: int, holidays: list[date] | tuple[date, ...] = ()) -> list[date]:
+    """The first ``count`` Mondays-to-Fridays on or after ``start`` that are not ``holidays``."""
+    return [day.astype(date) for day in _working_days(start, count, holidays)]
 
 
-def _lot_size(rng: np.random.Generator, base: float) -> int:
-    """A part's placeholder quantity: usually a round number near its level, sometimes an odd lot."""
-    size = base * rng.uniform(0.8, 1.4)
-    if rng.random() < 0.7:
-        step = 10 if size < 200 else 50
-        return int(max(step, step * round(size / step)))
-    return int(max(1, round(size)))
+def _working_days(start: date, count: int, holidays) -> np.ndarray:
+    closed = np.array(sorted(holidays), dtype="datetime64[D]")
+    first = np.busday_offset(np.datetime64(start, "D"), 0, roll="forward", holidays=closed)
+    return np.busday_offset(first, np.arange(count), roll="forward", holidays=closed)
 
 
-def _actuals(rng: np.random.Generator, n_days: int, weekdays: np.ndarray, stoppages: np.ndarray) -> dict:
-    """One part's level, lot size and actual daily input over ``n_days`` working days."""
-    base = float(np.exp(rng.uniform(np.log(15.0), np.log(300.0))))
-    weekly = np.clip(1.0 + rng.normal(0.0, 0.3, 5), 0.3, 1.8)
-    shocks = np.empty(n_days)
-    shocks[0] = rng.normal()
-    for t in range(1, n_days):
-        shocks[t] = 0.4 * shocks[t - 1] + rng.normal() * np.sqrt(1 - 0.4**2)
-    level = base * weekly[weekdays]
-    actual = np.round(level * np.exp(0.3 * shocks))
-    actual[stoppages | (rng.random(n_days) < 0.03)] = 0.0
-    return {"base": base, "level": level, "lot": _lot_size(rng, base), "actual": actual}
+def _yyyymmdd(days: np.ndarray) -> np.ndarray:
+    index = pd.DatetimeIndex(days)
+    return (index.year * 10_000 + index.month * 100 + index.day).to_numpy(dtype=np.int64)
 
 
-def _plans(rng: np.random.Generator, part: dict) -> np.ndarray:
-    """Plan of each day at each lead: ``(days, 13)``, column k = plan made k working days ahead.
+def _pick(rng: np.random.Generator, count: int, share: float) -> np.ndarray:
+    """A mask of exactly ``round(share * count)`` of ``count`` items, drawn at random."""
+    mask = np.zeros(count, dtype=bool)
+    mask[rng.permutation(count)[: round(share * count)]] = True
+    return mask
 
-    Column 0 is the actual. A plan first appears at lead 12; at each shorter lead it is either kept
-    (placeholders persist, so neighbouring far horizons agree) or revised, to an informed estimate
-    whose error shrinks with the lead, or to a placeholder (the lot size or zero).
+
+def _round_lot(size: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Placeholder quantities: usually a round number (step 10, or 50 from 200 up), sometimes an odd lot."""
+    step = np.where(size < 200, 10.0, 50.0)
+    round_lot = np.maximum(step, step * np.round(size / step))
+    return np.where(rng.random(size.shape) < 0.7, round_lot, np.maximum(1.0, np.round(size)))
+
+
+@dataclass(frozen=True)
+class _Series:
+    """Every part's true daily input and what a planner knows about it, ``(parts, days)`` each."""
+
+    actual: np.ndarray
+    level: np.ndarray
+    lot: np.ndarray
+
+
+def trend_factor(direction: np.ndarray, trend: float, n_days: int, total: int) -> np.ndarray:
+    """Level multiplier ``(parts, total)``: ``(1 + trend) ** (t / (0.75 n_days))`` up, its inverse down.
+
+    Geometric, so each day of the last quarter of ``n_days`` is exactly ``1 + trend`` times the day
+    three quarters of the span earlier: the last quarter's mean level is ``1 + trend`` times the first's
+    (``1 / (1 + trend)`` for a part drifting down). ``direction``: +1, -1 or 0 (no trend) per part.
     """
-    actual, level, lot = part["actual"], part["level"], part["lot"]
-    n_days = actual.size
-    plans = np.zeros((n_days, HORIZONS + 1))
-    plans[:, 0] = actual
+    t = np.arange(total) / (0.75 * n_days)
+    return np.exp(np.log1p(trend) * direction[:, None] * t[None, :])
+
+
+def _series(params: SampleParams, rng: np.random.Generator, knobs: np.random.Generator, days: np.ndarray) -> _Series:
+    n_parts, total = params.parts, days.size
+    weekdays = ((days.astype(np.int64) - 4) % 7).astype(np.int64)  # 1970-01-01 was a Thursday
+    base = np.exp(rng.uniform(np.log(15.0), np.log(300.0), n_parts))
+    weekly = np.clip(1.0 + rng.normal(0.0, 0.3, (n_parts, 5)), 0.3, 1.8)
+    noise = rng.normal(size=(n_parts, total))
+    shocks = np.empty_like(noise)
+    shocks[:, 0] = noise[:, 0]
+    for t in range(1, total):  # AR(1), one vector step per day
+        shocks[:, t] = 0.4 * shocks[:, t - 1] + noise[:, t] * np.sqrt(1 - 0.4**2)
+    stoppages = rng.random(total) < 0.01  # plant-wide days off
+    part_off = rng.random((n_parts, total)) < 0.03
+    lot = _round_lot(base * rng.uniform(0.8, 1.4, n_parts), rng)
+
+    trending = _pick(knobs, n_parts, params.trend_parts)
+    direction = np.where(trending, np.where(knobs.random(n_parts) < 0.5, 1.0, -1.0), 0.0)
+    level = base[:, None] * weekly[np.arange(n_parts)[:, None], weekdays[None, :]]
+    level = level * trend_factor(direction, params.trend, params.days, total)
+    actual = np.round(level * np.exp(0.3 * shocks))
+    actual[part_off | stoppages[None, :]] = 0.0
+
+    lots = np.repeat(lot[:, None], total, axis=1)
+    changing = _pick(knobs, n_parts, params.lot_change_parts)
+    change_day = knobs.integers(int(0.3 * params.days), int(0.7 * params.days) + 1, n_parts)
+    new_lot = _round_lot(lot * knobs.choice([0.5, 0.6, 1.5, 2.0], n_parts), knobs)
+    after = changing[:, None] & (np.arange(total)[None, :] >= change_day[:, None])
+    lots = np.where(after, new_lot[:, None], lots)
+    return _Series(actual=actual, level=level, lot=lots)
+
+
+def _plans(series: _Series, planner: Planner, bias: float, rng: np.random.Generator) -> np.ndarray:
+    """Plan of each day at each lead: ``(parts, days, 13)``, ``[..., k]`` = plan made k working days ahead.
+
+    ``[..., 0]`` is the actual. A plan first appears at lead 12; at each shorter lead it is either kept
+    (placeholders persist, so neighbouring far horizons agree) or revised, to an informed estimate
+    whose error shrinks with the lead (times ``1 + bias``), or to a placeholder (the lot size or zero).
+    """
+    actual, level, lot = series.actual, series.level, series.lot
+    plans = np.zeros((*actual.shape, HORIZONS + 1))
+    plans[..., 0] = actual
     for k in range(HORIZONS, 0, -1):
         # A stoppage is known a few days ahead; further out the planner only knows the usual level.
         known = actual if k <= 3 else np.where(actual > 0, actual, level)
-        estimate = np.round(known * np.exp(rng.normal(0.0, _ESTIMATE_SIGMA[k], n_days)))
-        placeholder = np.where(rng.random(n_days) < 0.7, float(lot), 0.0)
-        revised = np.where(rng.random(n_days) < _INFORMED[k], estimate, placeholder)
-        previous = plans[:, k + 1] if k < HORIZONS else revised
-        plans[:, k] = np.where(rng.random(n_days) < _REVISE[k], revised, previous)
+        error = rng.normal(0.0, 1.0, actual.shape) * planner.sigma[k]
+        estimate = np.round(known * (1.0 + bias) * np.exp(error))
+        placeholder = np.where(rng.random(actual.shape) < 0.7, lot, 0.0)
+        revised = np.where(rng.random(actual.shape) < planner.informed[k], estimate, placeholder)
+        previous = plans[..., k + 1] if k < HORIZONS else revised
+        plans[..., k] = np.where(rng.random(actual.shape) < planner.revise[k], revised, previous)
     return plans
+
+
+def _snapshot_rows(plans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Quantities ``(parts, days, 13)`` of the day's last snapshot and of its earlier snapshots.
+
+    The last snapshot holds the actual and, for D+k, the plan made k days ahead. An earlier snapshot
+    holds yesterday's view half-way revised toward today: the target between the D+1 plan and the actual,
+    and for D+k the plan made k+1 days ahead.
+    """
+    n_days = plans.shape[1] - HORIZONS
+    t = np.arange(n_days)[:, None]
+    k = np.arange(1, HORIZONS + 1)[None, :]
+    last = np.concatenate([plans[:, :n_days, :1], plans[:, t + k, k]], axis=2)
+    target = np.round(0.5 * (plans[:, :n_days, 0] + plans[:, :n_days, 1]))
+    lead = np.minimum(k + 1, HORIZONS)
+    earlier = np.concatenate([target[..., None], plans[:, t + k, lead]], axis=2)
+    return last, earlier
+
+
+def _present(params: SampleParams, knobs: np.random.Generator) -> np.ndarray:
+    """Which part exports a row on which day, ``(parts, days)`` bool: late starts and missing days."""
+    n_parts, n_days = params.parts, params.days
+    late = _pick(knobs, n_parts, params.late_start_parts)
+    first_day = np.where(late, knobs.integers(n_days // 2, (3 * n_days) // 4 + 1, n_parts), 0)
+    present = np.arange(n_days)[None, :] >= first_day[:, None]
+    missing = knobs.random((n_parts, n_days)) < params.missing_days
+    missing[np.arange(n_parts), first_day] = False  # a part's first export day is the day it starts
+    return present & ~missing
+
+
+def part_names(count: int) -> list[str]:
+    return [f"Part {i}" for i in range(1, count + 1)]
 
 
 def plan_snapshots(params: SampleParams) -> pd.DataFrame:
     """A plan-snapshot export: one row per part per snapshot, columns as :func:`plan_columns`.
 
-    ``params.days`` working days from ``params.start``, 1-3 snapshots a day at shared times, rows of a
-    day in shuffled order. Quantities are int64; ``CRET_TIME`` is the int64 ``%Y%m%d%H%M`` number.
+    ``params.days`` working days from ``params.start`` (Mon-Fri minus ``params.holidays``), 1-3 snapshots
+    a day at shared times, rows of a day in shuffled order, a part's row missing on the days it has no
+    export. Quantities are int64; ``CRET_TIME`` is the int64 ``%Y%m%d%H%M`` number.
     """
-    rng = np.random.default_rng(params.seed)
+    streams = np.random.SeedSequence(params.seed).spawn(5)
+    series_rng, plan_rng, knob_rng, snapshot_rng, _ = (np.random.default_rng(s) for s in streams)
     # Plans reach 12 days past the last snapshot day, so actuals are drawn for those days too.
-    days = working_days(params.start, params.days + HORIZONS)
-    weekdays = np.array([day.weekday() for day in days])
-    stoppages = rng.random(len(days)) < 0.01  # plant-wide days off
-    parts = [f"Part {i}" for i in range(1, params.parts + 1)]
-    lines = [f"L{1 + rng.integers(4)}" for _ in parts]
-    plans = [_plans(rng, _actuals(rng, len(days), weekdays, stoppages)) for _ in parts]
+    days = _working_days(params.start, params.days + HORIZONS, params.holidays)
+    lines = np.array([f"L{1 + i}" for i in range(4)])[series_rng.integers(4, size=params.parts)]
+    series = _series(params, series_rng, knob_rng, days)
+    plans = _plans(series, PLANNERS[params.planner], params.planner_bias, plan_rng)
+    last, earlier = _snapshot_rows(plans)
+    present = _present(params, knob_rng)
 
-    n_snapshots = rng.choice([1, 2, 3], size=params.days, p=[0.25, 0.5, 0.25])
-    horizon_index = np.arange(1, HORIZONS + 1)
-    blocks = []
-    for t in range(params.days):
-        chosen = np.sort(rng.choice(len(SNAPSHOT_TIMES), size=n_snapshots[t], replace=False))
-        rows = []
-        for order, time_index in enumerate(chosen):
-            hour, minute = SNAPSHOT_TIMES[time_index]
-            stamp = int(days[t].strftime("%Y%m%d")) * 10_000 + hour * 100 + minute
-            is_last = order == len(chosen) - 1
-            for p, part_plans in enumerate(plans):
-                if is_last:
-                    target = part_plans[t, 0]
-                    horizons = part_plans[t + horizon_index, horizon_index]
-                else:
-                    # Before the day's last snapshot: yesterday's view, half-way revised toward today.
-                    target = np.round(0.5 * (part_plans[t, 0] + part_plans[t, 1]))
-                    lead = np.minimum(horizon_index + 1, HORIZONS)
-                    horizons = part_plans[t + horizon_index, lead]
-                rows.append(["P100", lines[p], parts[p], target, *horizons, "EA", stamp])
-        blocks.extend(rows[i] for i in rng.permutation(len(rows)))
+    # Snapshot times: each day picks 1-3 of the shared times, kept in time order.
+    n_snapshots = snapshot_rng.choice([1, 2, 3], size=params.days, p=[0.25, 0.5, 0.25])
+    rank = np.argsort(np.argsort(snapshot_rng.random((params.days, len(SNAPSHOT_TIMES))), axis=1), axis=1)
+    snap_day, snap_time = np.nonzero(rank < n_snapshots[:, None])
+    snap_last = np.append(snap_day[1:] != snap_day[:-1], True)
+    stamps = _yyyymmdd(days[: params.days])[snap_day] * 10_000 + _SNAPSHOT_HHMM[snap_time]
 
-    frame = pd.DataFrame(blocks, columns=plan_columns())
-    quantity_columns = [TARGET_HEADER, *(horizon_header(k) for k in horizon_index)]
-    frame[quantity_columns] = frame[quantity_columns].astype(np.int64)
-    frame[TIME_HEADER] = frame[TIME_HEADER].astype(np.int64)
+    # One row per (snapshot, part) where the part exports that day; shuffled within each day.
+    snap, part = np.nonzero(present[:, snap_day].T)
+    day = snap_day[snap]
+    order = np.lexsort((snapshot_rng.random(snap.size), day))
+    snap, part, day = snap[order], part[order], day[order]
+    quantities = np.where(snap_last[snap][:, None], last[part, day], earlier[part, day]).astype(np.int64)
+
+    frame = pd.DataFrame(
+        {
+            "Plant": np.full(snap.size, "P100", dtype=object),
+            "Line": lines[part].astype(object),
+            PART_HEADER: np.array(part_names(params.parts), dtype=object)[part],
+            **{header: quantities[:, j] for j, header in enumerate(QUANTITY_HEADERS)},
+            "Unit": np.full(snap.size, "EA", dtype=object),
+            TIME_HEADER: stamps[snap].astype(np.int64),
+        }
+    )
     return frame
+
+
+def daily_exports(frame: pd.DataFrame, params: SampleParams) -> list[tuple[int, pd.DataFrame]]:
+    """The export cut into one file per working day: ``(yyyymmdd, rows)`` for each of ``params.days``.
+
+    A day's file holds that day's snapshots and, first, for a share ``overlap_parts`` of the parts that
+    exported the day before, a repeat of that day's last snapshot (same ``CRET_TIME``), the overlap real
+    daily exports have. A share ``overlap_revisions`` of the repeats carry a revision: the earlier file
+    holds a preliminary target (higher than the booked one) and the later file the value ``frame`` has,
+    so an ingest that lets the later file win reads back exactly ``frame``. A day on which no part
+    exported still gets a file (header only).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(params.seed).spawn(5)[4])
+    calendar = _yyyymmdd(_working_days(params.start, params.days, params.holidays))
+    stamps = frame[TIME_HEADER].to_numpy()
+    file_index = np.searchsorted(calendar, stamps // 10_000)
+    day_last = pd.Series(stamps).groupby(file_index).transform("max").to_numpy()
+    repeated = (stamps == day_last) & (file_index < params.days - 1) & (rng.random(len(frame)) < params.overlap_parts)
+    revised = repeated & (rng.random(len(frame)) < params.overlap_revisions)
+
+    booked = frame[TARGET_HEADER].to_numpy()
+    preliminary = booked + rng.integers(1, booked // 5 + 2)
+    originals = frame.assign(**{TARGET_HEADER: np.where(revised, preliminary, booked)})
+    repeats = frame[repeated]
+    rows = pd.concat([repeats, originals], ignore_index=True)
+    # Repeats come first in the next day's file; within each group the export's (shuffled) order holds.
+    key = np.concatenate([2 * (file_index[repeated] + 1), 2 * file_index + 1])
+    order = np.argsort(key, kind="stable")
+    rows, key = rows.iloc[order].reset_index(drop=True), key[order] // 2
+    bounds = np.searchsorted(key, np.arange(params.days + 1))
+    return [(int(calendar[i]), rows.iloc[bounds[i] : bounds[i + 1]]) for i in range(params.days)]
+
+
+def write_daily_exports(files: list[tuple[int, pd.DataFrame]], folder: str | Path, file_format: str) -> None:
+    """Write each day's rows to ``folder/YYYYMMDD.csv`` (or ``.xlsx``); the folder is replaced as a whole.
+
+    CSV: UTF-8, ``\n`` line ends. xlsx: xlsxwriter with a fixed creation date, so the bytes depend on
+    the rows only.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        for day, rows in files:
+            path = staging / f"{day}.{file_format}"
+            if file_format == "csv":
+                rows.to_csv(path, index=False, lineterminator="\n")
+            else:
+                _write_xlsx(rows, path)
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    import xlsxwriter  # only the xlsx daily layout needs it
+
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook.set_properties({"created": datetime(2000, 1, 1)})  # xlsxwriter would stamp the clock
+    sheet = workbook.add_worksheet("Sheet1")
+    sheet.write_row(0, 0, [str(column) for column in frame.columns])
+    for i, record in enumerate(frame.to_numpy(dtype=object).tolist(), start=1):
+        sheet.write_row(i, 0, record)
+    workbook.close()
+
+
+def write_export(frame: pd.DataFrame, params: SampleParams, path: str | Path) -> int:
+    """Write the export in ``params.layout``: one ``.xls`` at ``path``, or daily files in folder ``path``.
+
+    Returns the number of files written.
+    """
+    if params.layout == "one_file":
+        write_plan_xls(frame, path)
+        return 1
+    files = daily_exports(frame, params)
+    write_daily_exports(files, path, params.daily_format)
+    return len(files)
 
 
 def write_plan_xls(frame: pd.DataFrame, path: str | Path) -> None:
