@@ -69,7 +69,7 @@ def test_stage_without_its_inputs_exits_2_with_one_line(tmp_path, stage, args, m
 
 def test_trace_records_what_a_stage_read_and_wrote(tmp_path):
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
-    env = {"PLANCAST_TRACE": str(tmp_path / "trace"), "PATH": "/usr/bin:/bin"}
+    env = {"PLANCAST_TRACE": str(tmp_path / "trace"), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "src")}
     result = subprocess.run(
         [sys.executable, str(ROOT / "stages" / "make_sample.py")], cwd=tmp_path, env=env,
         capture_output=True, text=True, check=False,
