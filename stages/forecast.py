@@ -18,8 +18,6 @@ from plancast.reporting import plots
 from plancast.runtime import import_tensorflow
 from plancast.stage import StageIO, run_stage
 
-SHOWN_PARTS = 4
-
 
 def main(params, io: StageIO) -> None:
     folders = {name: io.read(catalog.MODEL, name) for name in params.train.models}
@@ -30,9 +28,9 @@ def main(params, io: StageIO) -> None:
     frame = forecast(daily, models, steps)
 
     write_csv(io.write(catalog.FORECAST), frame)
-    parts = sorted(frame["part"].unique(), key=plots.natural_key)[:SHOWN_PARTS]
-    history_rows = max(40, 2 * steps)
-    plots.save_figure(plots.forecast_figure(daily, frame, parts, history_rows), io.write(catalog.FORECAST_PLOT))
+    # a long recursive forecast shows as much history as it forecasts
+    history_days = max(plots.FORECAST_HISTORY_DAYS, steps)
+    plots.save_figure(plots.forecast_figure(daily, frame, history_days=history_days), io.write(catalog.FORECAST_PLOT))
     summary = forecast_summary(frame)
     summary["engine"] = engine
     write_json(io.write(catalog.FORECAST_METRICS), summary)
