@@ -6,6 +6,7 @@ saying so, where no Chromium is installed (`.ci/run` installs one).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -30,6 +31,11 @@ from plancast.reporting.plots_page import (
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = (ROOT / PAGE_TEMPLATE).read_text(encoding="utf-8")
 HANGUL_PART = "부품 7"
+MODEL_ERRORS = [
+    ("gru", "network", 22.8), ("lstm", "network", 9.5), ("baseline_plan", "baseline", 30.8),
+    ("baseline_last", "baseline", 150.4), ("baseline_ridge", "baseline", 22.4),
+]  # fmt: skip
+PART_ERRORS = {"Part 1": 3.0, "Part 2": 24.0, HANGUL_PART: 9.0, "Part 10": 150.0}
 
 
 def test_page_inlines_the_exact_builds_the_installed_dvc_expects() -> None:
@@ -96,19 +102,14 @@ def _reports(project: Path, scale: float) -> None:
         for epoch in (1, 2, 3, 4)
     ]
     _write(project / "data/reports/loss_curves.csv", "\n".join(loss) + "\n")
-    errors = ["model,kind,test_mae"] + [
-        f"{model},{kind},{mae * scale:.3f}"
-        for model, kind, mae in [
-            ("gru", "network", 22.8), ("lstm", "network", 23.1), ("baseline_plan", "baseline", 30.8),
-            ("baseline_last", "baseline", 50.4), ("baseline_ridge", "baseline", 22.4),
-        ]
-    ]  # fmt: skip
+    # one- to three-digit errors: a sort on the CSV's strings would put 9.5 after 22.4
+    errors = ["model,kind,test_mae"] + [f"{model},{kind},{mae * scale:.3f}" for model, kind, mae in MODEL_ERRORS]
     _write(project / "data/reports/error_by_model.csv", "\n".join(errors) + "\n")
-    parts = ["Part 1", "Part 2", HANGUL_PART]
     _write(
         project / "data/reports/error_by_part.csv",
-        "part,test_mae,plan_mae\n" + "".join(f"{p},{3.0 * (i + 1) * scale:.2f},9.0\n" for i, p in enumerate(parts)),
+        "part,test_mae,plan_mae\n" + "".join(f"{p},{mae * scale:.2f},9.0\n" for p, mae in PART_ERRORS.items()),
     )
+    parts = list(PART_ERRORS)
     rows = [f"{part},{k},D+{k},{(0.9 - 0.1 * k) * scale:.3f},40" for part in [*parts, "pooled"] for k in (1, 2, 3, 4)]
     _write(project / "data/reports/correlation.csv", "part,horizon,label,correlation,pairs\n" + "\n".join(rows) + "\n")
     for image in ("plots/correlation_heatmap.png", "plots/forecast.png", "plots/evaluate/error_by_model.png"):
@@ -147,12 +148,12 @@ def plots_diff_page(tmp_path_factory) -> Path:
 
 @pytest.mark.e2e
 def test_dvc_fills_every_custom_template_into_the_offline_page(plots_diff_page: Path) -> None:
-    html = plots_diff_page.read_text(encoding="utf-8")
-    assert external_references(html) == [] and "cdn.jsdelivr" not in html
-    assert "<DVC_METRIC" not in html  # every anchor of the custom templates filled
-    specs = re.findall(r'"description": "plancast: ([^"]+)', html)
-    assert len(specs) == 3, "the loss, error and correlation plots use the templates in .dvc/plots/"
-    assert json.dumps(HANGUL_PART)[1:-1] in html  # DVC writes each spec as ASCII JSON
+    page = plots_diff_page.read_text(encoding="utf-8")
+    assert external_references(page) == [] and "cdn.jsdelivr" not in page
+    assert "<DVC_METRIC" not in page  # every anchor of the custom templates filled
+    descriptions = re.findall(r'"description": "plancast: ([^"]+)', page)
+    assert len(descriptions) == 4, "loss, error by model and by part, correlation: the templates in .dvc/plots/"
+    assert json.dumps(HANGUL_PART)[1:-1] in page  # DVC writes each spec as ASCII JSON
 
 
 def _marks(dom: str, plot_id: str, mark: str) -> int:
@@ -161,6 +162,14 @@ def _marks(dom: str, plot_id: str, mark: str) -> int:
     end = dom.find('<div id="', start + 1)
     groups = re.findall(rf'<g class="mark-{mark} role-mark[^"]*"[^>]*>(.*?)</g>', dom[start : end if end > 0 else None])
     return sum(group.count("<path") for group in groups)
+
+
+def _axis_labels(dom: str, plot_id: str) -> list[str]:
+    """The axis labels of plot ``plot_id``'s svg, in drawing order."""
+    start = dom.index(f'id="{plot_id}"')
+    end = dom.find('<div id="', start + 1)
+    groups = re.findall(r'<g class="mark-text role-axis-label"[^>]*>(.*?)</g>', dom[start : end if end > 0 else None])
+    return [html.unescape(text) for group in groups for text in re.findall(r"<text[^>]*>([^<]*)</text>", group)]
 
 
 @pytest.mark.e2e
@@ -172,9 +181,17 @@ def test_page_draws_every_plot_offline_in_chromium(plots_diff_page: Path, tmp_pa
     dom = plots_page.rendered_dom(chromium, plots_diff_page)
     assert len(plots_page.plot_contents(dom)) == 7  # 4 data-series plots, 3 images
     assert undrawn_plots(dom) == []
-    # the correlation plot keeps the pooled row only: 4 horizons x 2 revisions points, not 4 x 4 x 2
+    # the correlation plot keeps the pooled row only: 4 horizons x 2 revisions points, not 5 rows x 4 x 2
     assert _marks(dom, "Correlation_of_actual_with_plan_by_horizon__pooled_over_parts", "symbol") == 8
     # loss curves: one line per model, split and revision
     assert _marks(dom, "Loss_per_epoch__every_model_and_split", "line") == 3 * 2 * 2
+    # bars sorted by the number, not by the CSV's text: lowest model error and largest part error on top
+    models = [name for name, _, _ in MODEL_ERRORS]
+    assert [t for t in _axis_labels(dom, "Test_MAE_by_model_and_baseline__units_") if t in models] == [
+        "lstm", "baseline_ridge", "gru", "baseline_plan", "baseline_last",
+    ]  # fmt: skip
+    assert [t for t in _axis_labels(dom, "Test_MAE_by_part__best_model__units_") if t in PART_ERRORS] == [
+        "Part 10", "Part 2", HANGUL_PART, "Part 1",
+    ]  # fmt: skip
     plots_page.screenshot(chromium, plots_diff_page, tmp_path / "page.png", height=2400)
     assert plots_page.blank_fraction(tmp_path / "page.png") < 0.97
