@@ -4,6 +4,7 @@
 #   ./dev.sh test       set up .venv, then run the test suite (what CI runs)
 #   ./dev.sh plots [REV ...]  `dvc plots show` (or `dvc plots diff REV ...`): the plots page, drawn offline
 #   ./dev.sh setup      only set up .venv
+#   ./dev.sh restore    after a failed or killed run: put the last committed results back
 # Afterwards `source .venv/bin/activate` gives you dvc, python and pytest from the same environment.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -32,6 +33,9 @@ activate() {
 case "${1:-}" in
   setup)
     setup ;;
+  restore)
+    setup; activate
+    python -m plancast.recovery ;;
   pipeline)
     setup; activate
     dvc repro

@@ -1,4 +1,9 @@
-"""Warm timings of a 50-step recursive forecast of an untrained Seed A model: LSTM(30), lookback 30.
+"""Warm timings of forecasts: the pipeline's trained models, and a 50-step recursive Seed A forecast.
+
+``--trained``: after ``dvc repro``, the direct forecast of every part by each model of ``train.models``
+(what stage forecast runs; these timings were once written by the stage itself and now live here, so
+pipeline outputs hold no timings). Without it: an untrained LSTM(30), lookback 30, recursive, on each
+engine.
 
 Engines: Keras ``predict`` once per step (the notebook's way; a few steps, extrapolated), the
 in-graph loop as a ``tf.function`` with and without XLA (what ``forecast.engine: keras`` runs: XLA),
@@ -6,6 +11,7 @@ and ONNX Runtime one session run per step (``forecast.engine: onnx``). Each figu
 several warm runs; first-call costs (tracing, compiling, exporting) are printed beside them.
 
     python benchmarks/forecast_speed.py [--steps 50] [--runs 15] [--parts 1]
+    python benchmarks/forecast_speed.py --trained [--engine keras|onnx]
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plancast.evaluation.evaluate import KerasNetwork, recursive_graph
+from plancast.models.networks import KerasNetwork, load_model, recursive_graph
 from plancast.models.onnx import OnnxNetwork, export_onnx
 from plancast.runtime import import_tensorflow
 
@@ -48,13 +54,37 @@ def _predict_per_step(model, window: np.ndarray, steps: int) -> np.ndarray:
     return np.stack(out, axis=1)
 
 
+def trained(runs: int, engine: str) -> None:
+    """Median warm wall time of each trained model's direct forecast of all parts (stage forecast's work)."""
+    import pandas as pd
+    import yaml
+
+    from plancast import catalog
+    from plancast.forecasting import direct_forecast
+
+    import_tensorflow()
+    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
+    daily = pd.read_parquet(catalog.DAILY.path)
+    print(f"direct forecast of every part, {engine}; median of {runs} warm runs")
+    for name in params["train"]["models"]:
+        model = load_model(catalog.MODEL.at(name), engine)
+        first, warm = _warm_median(lambda model=model, name=name: direct_forecast(daily, name, model), runs)
+        parts = len(model.manifest.parts)
+        print(f"  {name:<14} {1000 * warm:8.2f} ms for {parts} parts  (first call {1000 * first:.0f} ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trained", action="store_true", help="time the pipeline's trained models")
+    parser.add_argument("--engine", default="keras", choices=["keras", "onnx"])
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--parts", type=int, default=1)
     parser.add_argument("--keras-steps", type=int, default=5, help="steps timed for predict-per-step")
     args = parser.parse_args()
+    if args.trained:
+        trained(args.runs, args.engine)
+        return
 
     tf, keras = import_tensorflow(2022)
     model = keras.Sequential([keras.Input((LOOKBACK, 1)), keras.layers.LSTM(UNITS), keras.layers.Dense(1)])

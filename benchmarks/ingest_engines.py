@@ -18,8 +18,9 @@ import pandas as pd
 import xlrd
 from python_calamine import CalamineWorkbook
 
+from plancast.data.ingest import canonical_snapshots
+from plancast.data.reading import read_sheets
 from plancast.data.sample import plan_snapshots, write_plan_xls
-from plancast.ingest import canonical_snapshots, read_sheets
 from plancast.params import IngestParams, SampleParams
 
 DEFAULT_PATH = Path("data/raw/plan_sample.xls")

@@ -20,11 +20,7 @@ from pathlib import Path
 
 from plancast.artifacts import atomic_path
 from plancast.errors import PlancastError
-<<<<<<< HEAD
-from plancast.reporting.plots import save_figure
-=======
 from plancast.reporting import pr_report
->>>>>>> report
 
 WORKSPACE = "workspace"
 

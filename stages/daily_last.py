@@ -1,4 +1,4 @@
-"""Stage daily_last: keep each part's last snapshot of every day (rows become days)."""
+"""Stage daily_last: each part's last snapshot of every working day, laid on the calendar (gaps explicit)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,27 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import write_json, write_parquet
-from plancast.data.daily import check_snapshots, daily_summary, last_snapshot_per_day
-from plancast.stage import StageIO, run_stage
+from plancast.data.calendar import Calendar
+from plancast.data.daily import check_snapshots, daily_summary, last_snapshot_per_day, lay_on_calendar
+from plancast.stage import StageIO, run_stage, unwrap
 
 
 def main(params, io: StageIO) -> None:
     source = io.read(catalog.SNAPSHOTS)
     snapshots = pd.read_parquet(source)
     check_snapshots(snapshots, str(source))
-    daily = last_snapshot_per_day(snapshots)
+    last = last_snapshot_per_day(snapshots)
+    years = sorted({day.year for day in last["day"]}) if pd.api.types.is_datetime64_any_dtype(last["day"]) else []
+    calendar = Calendar.from_params(unwrap(params.daily), years)
+    daily = lay_on_calendar(last, calendar, str(source))
     summary = daily_summary(snapshots, daily)
     write_parquet(io.write(catalog.DAILY), daily)
     write_json(io.write(catalog.DAILY_PARTS), {"parts": summary["parts"]})
     write_json(io.write(catalog.DAILY_METRICS), {key: value for key, value in summary.items() if key != "parts"})
     print(
-        f"daily_last: {summary['total_snapshots']} snapshots -> {summary['total_days']} part-days "
-        f"({summary['part_count']} parts, {summary['first_day']} .. {summary['last_day']})"
+        f"daily_last: {summary['total_snapshots']} snapshots -> {summary['days_present']} part-days on the calendar "
+        f"({summary['part_count']} parts, {summary['first_day']} .. {summary['last_day']}); "
+        f"{summary['days_missing']} working days without a snapshot in {summary['parts_with_missing_days']} parts"
     )
 
 

@@ -12,11 +12,12 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import write_csv, write_json
+from plancast.data.calendar import Calendar
 from plancast.forecasting import forecast, forecast_summary
 from plancast.models.networks import load_model
 from plancast.reporting import plots
 from plancast.runtime import import_tensorflow
-from plancast.stage import StageIO, run_stage
+from plancast.stage import StageIO, run_stage, unwrap
 
 
 def main(params, io: StageIO) -> None:
@@ -25,19 +26,26 @@ def main(params, io: StageIO) -> None:
     import_tensorflow()
     models = {name: load_model(folder, engine) for name, folder in folders.items()}
     daily = pd.read_parquet(io.read(catalog.DAILY))
-    frame = forecast(daily, models, steps)
+    dated = pd.api.types.is_datetime64_any_dtype(daily["day"])
+    years = range(daily["day"].min().year, daily["day"].max().year + 2) if dated and len(daily) else []
+    calendar = Calendar.from_params(unwrap(params.daily), years)
+    frame, skipped = forecast(daily, models, calendar, steps)
 
     write_csv(io.write(catalog.FORECAST), frame)
     # a long recursive forecast shows as much history as it forecasts
     history_days = max(plots.FORECAST_HISTORY_DAYS, steps)
     plots.save_figure(plots.forecast_figure(daily, frame, history_days=history_days), io.write(catalog.FORECAST_PLOT))
-    summary = forecast_summary(frame)
+    summary = forecast_summary(frame, skipped)
     summary["engine"] = engine
     write_json(io.write(catalog.FORECAST_METRICS), summary)
     print(
         f"forecast ({engine}): {frame['part'].nunique()} part(s) x {len(models)} model(s), "
         f"{len(frame)} rows -> {catalog.FORECAST.path}" + (f" ({steps}-step recursive)" if steps else "")
     )
+    for part, reason in list(skipped.items())[:10]:
+        print(f"  no forecast for {part}: {reason}")
+    if len(skipped) > 10:
+        print(f"  ... and {len(skipped) - 10} more parts without a forecast (metrics/forecast.json)")
 
 
 if __name__ == "__main__":

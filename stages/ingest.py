@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from plancast import catalog
 from plancast.artifacts import write_csv, write_json, write_parquet
-from plancast.ingest import ingest
+from plancast.data.ingest import ingest
 from plancast.stage import StageIO, run_stage, unwrap
 
 
 def main(params, io: StageIO) -> None:
-    result = ingest(unwrap(params.ingest))
+    result = ingest(unwrap(params.ingest), unwrap(params.daily))
     write_parquet(io.write(catalog.SNAPSHOTS), result.snapshots)
     write_csv(io.write(catalog.REJECTS), result.rejects)
+    write_csv(io.write(catalog.CONFLICTS), result.conflicts)
     write_json(io.write(catalog.INGEST_METRICS), result.metrics)
     m = result.metrics
     print(
         f"ingest: {m['rows_kept']:,} snapshots of {m['parts']} parts ({m['horizons']} horizons) "
-        f"from {m['files']} file(s); {m['rows_rejected']:,} rejected"
+        f"from {m['files']} file(s); {m['rows_rejected']:,} rejected, {m['rows_merged']:,} repeats merged, "
+        f"{m['rows_superseded']:,} superseded by a later file"
     )
 
 

@@ -11,14 +11,18 @@ from plancast.stage import StageIO, run_stage
 
 def main(params, io: StageIO) -> None:
     windows = Windows.load(io.read(catalog.WINDOWS))
-    splits, scalers, report = split_and_scale(windows, params.split_scale.fractions, params.split_scale.scaler)
+    choice = params.split_scale
+    splits, scalers, report = split_and_scale(
+        windows, choice.fractions, choice.scaler, choice.validation_start, choice.test_start
+    )
     save_npz(io.write(catalog.SPLITS), **splits.to_arrays())
     write_json(io.write(catalog.SCALERS), scalers.to_json(), digits=17)
     write_json(io.write(catalog.SPLIT_PARTS), {"parts": report["parts"]})
     write_json(io.write(catalog.SPLIT_METRICS), {key: value for key, value in report.items() if key != "parts"})
     totals = report["totals"]
     print(
-        f"split_scale: train {totals['train']} / val {totals['val']} / test {totals['test']} windows, "
+        f"split_scale: validation from {report['cut']['validation_start']}, test from {report['cut']['test_start']} "
+        f"for every part: train {totals['train']} / val {totals['val']} / test {totals['test']} windows, "
         f"{scalers.kind} scalers for {len(scalers.parts)} parts; {len(report['skipped'])} parts skipped"
     )
 

@@ -7,15 +7,14 @@ import pandas as pd
 from plancast import catalog
 from plancast.artifacts import read_json, write_json
 from plancast.errors import ParamsError
-from plancast.features.windows import make_windows, required_rows, window_report
+from plancast.features.windows import required_rows, window_report
 from plancast.stage import StageIO, run_stage
 
 
 def main(params, io: StageIO) -> None:
     daily = pd.read_parquet(io.read(catalog.DAILY))
     lookback, delays = params.window.lookback, params.window.delays
-    windows = make_windows(daily, read_json(io.read(catalog.FEATURES)), lookback, delays)
-    report = window_report(daily, windows, lookback, delays)
+    windows, report = window_report(daily, read_json(io.read(catalog.FEATURES)), lookback, delays)
     if not report["windows"]:
         longest = int(daily.groupby("part").size().max()) if len(daily) else 0
         raise ParamsError(
@@ -28,7 +27,8 @@ def main(params, io: StageIO) -> None:
     print(
         f"window: {report['windows']} windows {tuple(windows.inputs.shape)}"
         f" from {len(report['parts'])} parts (lookback {lookback}, delays {delays});"
-        f" {len(report['skipped'])} parts too short"
+        f" {len(report['skipped'])} parts too short;"
+        f" {sum(report['lost_to_gaps'].values())} windows lost to missing days"
     )
 
 

@@ -17,7 +17,8 @@ def _history(
     targets = np.zeros((n, len(delays))) if targets is None else np.asarray(targets, dtype=float)
     plan = np.full((n, len(delays)), np.nan) if plan is None else np.asarray(plan, dtype=float)
     end_row = np.zeros(n, np.int64) if end_row is None else np.asarray(end_row)
-    windows = Windows(inputs, targets, plan, np.asarray(part), end_row, delays, np.array(["target"]))
+    windows = Windows(inputs, targets, plan, np.asarray(part), end_row, end_row, delays, np.array(["target"]),
+                      np.arange(20))  # fmt: skip
     train = np.asarray(train, dtype=np.int64)
     train_inputs = inputs[train] if train_inputs is None else np.asarray(train_inputs)
     train_targets = targets[train] if train_targets is None else np.asarray(train_targets)

@@ -6,8 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plancast.data.daily import check_snapshots, daily_summary, horizon_columns, last_snapshot_per_day
+from plancast.data.calendar import Calendar
+from plancast.data.daily import (
+    check_snapshots,
+    daily_summary,
+    horizon_columns,
+    last_snapshot_per_day,
+    lay_on_calendar,
+)
 from plancast.errors import InputDataError
+
+BUSINESS = Calendar()  # Monday to Friday, no holidays
 
 HORIZONS = [f"h{k}" for k in range(1, 13)]
 
@@ -130,19 +139,65 @@ def test_horizon_columns_are_sorted_numerically() -> None:
     assert list(daily.columns) == ["part", "day", "snapshot_time", "snapshots", "target", "h2", "h10"]
 
 
-def test_summary_counts_days_and_snapshots_per_part() -> None:
+def test_summary_counts_days_expected_present_and_missing_per_part() -> None:
     snapshots = seed_b_snapshots()
-    summary = daily_summary(snapshots, last_snapshot_per_day(snapshots))
+    snapshots = snapshots[~((snapshots["part"] == "Part 95") & (snapshots["snapshot_time"].dt.day == 15))]
+    summary = daily_summary(snapshots, lay_on_calendar(last_snapshot_per_day(snapshots), BUSINESS))
     assert summary["parts"]["Part 94"] == {
-        "days": 5,
-        "snapshots": 20,
-        "first_day": "2021-09-13",
-        "last_day": "2021-09-17",
-    }
-    assert summary["total_days"] == 10
-    assert summary["total_snapshots"] == 40
+        "days_expected": 5, "days_present": 5, "days_missing": 0, "missing_days": [],
+        "snapshots": 20, "first_day": "2021-09-13", "last_day": "2021-09-17",
+    }  # fmt: skip
+    assert summary["parts"]["Part 95"]["missing_days"] == ["2021-09-15"]
+    assert (summary["days_expected"], summary["days_present"], summary["days_missing"]) == (10, 9, 1)
+    assert summary["parts_with_missing_days"] == 1
+    assert summary["total_snapshots"] == 36
     assert (summary["first_day"], summary["last_day"]) == ("2021-09-13", "2021-09-17")
     assert summary["horizons"] == 12
+
+
+def _daily(part: str, days: list[str], targets: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"part": part, "day": pd.to_datetime(days), "snapshot_time": pd.to_datetime(days), "snapshots": 1,
+         "target": targets, "h1": [t + 1 for t in targets]}
+    )  # fmt: skip
+
+
+def test_a_missing_working_day_is_an_explicit_row_never_bridged() -> None:
+    # Friday 10th, then Tuesday 14th: Monday 13th had no export.
+    daily = _daily("A", ["2025-01-09", "2025-01-10", "2025-01-14"], [1.0, 2.0, 4.0])
+    laid = lay_on_calendar(daily, BUSINESS)
+    assert laid["day"].dt.strftime("%a %d").tolist() == ["Thu 09", "Fri 10", "Mon 13", "Tue 14"]
+    assert laid["position"].tolist() == [0, 1, 2, 3]
+    assert laid["present"].tolist() == [True, True, False, True]
+    assert np.isnan(laid["target"].iloc[2]) and np.isnan(laid["h1"].iloc[2])
+    assert laid["snapshots"].tolist() == [1, 1, 0, 1]
+    # with Monday a holiday, Friday -> Tuesday is consecutive
+    holiday = Calendar(holidays=("2025-01-13",), holiday_names=("daily.holidays",))
+    assert lay_on_calendar(daily, holiday)["present"].all()
+
+
+def test_every_part_runs_to_the_last_day_of_the_data_on_one_position_scale() -> None:
+    daily = pd.concat([
+        _daily("A", ["2025-01-06", "2025-01-07", "2025-01-08"], [1.0, 2.0, 3.0]),
+        _daily("B", ["2025-01-07"], [5.0]),  # starts late, stops early
+    ])  # fmt: skip
+    laid = lay_on_calendar(daily, BUSINESS)
+    b = laid[laid["part"] == "B"]
+    assert b["position"].tolist() == [1, 2] and b["present"].tolist() == [True, False]
+    assert laid.groupby("part")["position"].max().tolist() == [2, 2]
+
+
+def test_integer_steps_are_their_own_calendar() -> None:
+    daily = pd.DataFrame({"part": "s", "day": np.array([3, 4, 6]), "snapshot_time": np.array([3, 4, 6]),
+                          "snapshots": 1, "target": [1.0, 2.0, 3.0]})  # fmt: skip
+    laid = lay_on_calendar(daily, BUSINESS)
+    assert laid["day"].tolist() == [3, 4, 5, 6] and laid["position"].tolist() == [0, 1, 2, 3]
+    assert laid["present"].tolist() == [True, True, False, True]
+
+
+def test_a_row_on_a_non_working_day_names_the_part_and_day() -> None:
+    with pytest.raises(InputDataError, match=r"part 'A' has a snapshot on 2025-01-11 is a Saturday"):
+        lay_on_calendar(_daily("A", ["2025-01-10", "2025-01-11"], [1.0, 2.0]), BUSINESS)
 
 
 def test_bad_snapshot_tables_name_the_file_and_column() -> None:

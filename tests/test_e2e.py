@@ -8,6 +8,11 @@ byte-identical, metrics and plots are readable through DVC, and a bad param stop
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from e2e_project import Project
@@ -105,3 +110,30 @@ def test_bad_param_stops_with_one_line_and_keeps_outputs(project):
     project.dvc("checkout")
     assert (project.path / "data/features/features.json").is_file()
     assert "up to date" in project.dvc("status").stdout
+
+
+def test_a_run_killed_mid_training_is_restored_by_one_command(project):
+    project.commit("before the killed run")
+    expected = {path: (project.path / path).read_bytes() for path in ("dvc.lock", "metrics/evaluate.json")}
+    project.set_params({"models.hand_lstm.epochs": 500, "models.hand_lstm.patience": 0})
+    run = subprocess.Popen(
+        [sys.executable, "-m", "dvc", "repro"], cwd=project.path, env=project.env, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    seen = ""
+    while time.monotonic() < deadline and "hand_lstm global epoch   5/500" not in seen:
+        seen += run.stdout.readline()
+    assert "epoch   5/500" in seen, seen[-2000:]
+    os.killpg(run.pid, signal.SIGKILL)  # as a power cut or `kill -9` would
+    run.wait(timeout=30)
+    assert not (project.path / "models/hand_lstm/manifest.json").exists()  # DVC cleared it before training
+
+    project.run("git", "checkout", "params.yaml")  # the user gives up on the change
+    restored = project.run(sys.executable, "-m", "plancast.recovery")
+    assert "restored the cached outputs" in restored.stdout
+    assert "up to date" in project.dvc("status").stdout
+    assert project.run("git", "status", "--porcelain").stdout == ""
+    for path, content in expected.items():
+        assert (project.path / path).read_bytes() == content
+    assert (project.path / "models/hand_lstm/manifest.json").is_file()

@@ -3,29 +3,27 @@ import pandas as pd
 import pytest
 
 from plancast import forecasting
+from plancast.data.calendar import Calendar
 from plancast.errors import ParamsError
 from plancast.features.scaling import Scalers
 from plancast.models.networks import Manifest, TrainedModel
 
+BUSINESS = Calendar()
 
-def test_future_days_continue_working_days_over_the_weekend():
+
+def test_future_days_are_working_days_on_the_calendar():
     friday = np.datetime64("2025-01-10T00:00:00", "ns")
-    days = forecasting.future_days(friday, np.array([1, 2, 3]), working_days=True)
+    days = forecasting.future_days(friday, np.array([1, 2, 3]), BUSINESS)
     np.testing.assert_array_equal(days, np.array(["2025-01-13", "2025-01-14", "2025-01-15"], dtype="datetime64[ns]"))
     assert days.dtype == friday.dtype
+    holiday = Calendar(holidays=("2025-01-13",), holiday_names=("daily.holidays",))
+    np.testing.assert_array_equal(
+        forecasting.future_days(friday, np.array([1]), holiday), np.array(["2025-01-14"], dtype="datetime64[ns]")
+    )
 
 
-def test_future_days_use_calendar_days_or_steps_otherwise():
-    saturday = np.datetime64("2025-01-11", "us")
-    days = forecasting.future_days(saturday, np.array([1, 2]), working_days=False)
-    np.testing.assert_array_equal(days, np.array(["2025-01-12", "2025-01-13"], dtype="datetime64[us]"))
-    np.testing.assert_array_equal(forecasting.future_days(np.int64(360), np.array([1, 50]), False), [361, 410])
-
-
-def test_is_working_week():
-    assert forecasting.is_working_week(pd.Series(pd.bdate_range("2025-01-06", periods=10)))
-    assert not forecasting.is_working_week(pd.Series(pd.date_range("2025-01-06", periods=10)))
-    assert not forecasting.is_working_week(np.arange(5))
+def test_future_steps_of_a_step_series():
+    np.testing.assert_array_equal(forecasting.future_days(np.int64(360), np.array([1, 50]), BUSINESS), [361, 410])
 
 
 TARGET_ONLY_JSON = {
@@ -92,13 +90,13 @@ def test_latest_windows_take_the_manifests_last_rows():
     np.testing.assert_allclose(latest.inputs[0], [[3.0, 103.0], [4.0, 104.0]])  # A's rows 3 and 4, raw
     # scaled like training: target (3 - 1)/2, (4 - 1)/2; h1 103, 104 unscaled
     np.testing.assert_allclose(SCALERS.inputs(latest.inputs, latest.part)[0], [[1.0, 103.0], [1.5, 104.0]])
-    assert latest.working_days
     assert latest.last_day[0] == np.datetime64("2025-01-10")
 
 
 def test_direct_forecast_batches_parts_and_dates_each_delay():
     network = Constant([0.0, 1.0])
-    frame = forecasting.forecast(_daily(), {"net": trained({"A": network, "B": network})})
+    frame, skipped = forecasting.forecast(_daily(), {"net": trained({"A": network, "B": network})}, BUSINESS)
+    assert skipped == {}
     assert network.calls == 1
     assert list(frame.columns) == forecasting.COLUMNS
     assert len(frame) == 2 * 2
@@ -112,7 +110,7 @@ def test_direct_forecast_batches_parts_and_dates_each_delay():
 def test_recursive_forecast_with_plan_inputs_is_a_params_error():
     models = {"net": trained({"A": Constant([0.0]), "B": Constant([0.0])}, delays=[1])}
     with pytest.raises(ParamsError, match=r"^forecast\.recursive_steps: .*part 'A' has target, h1"):
-        forecasting.forecast(_daily(), models, 5)
+        forecasting.forecast(_daily(), models, BUSINESS, 5)
 
 
 def test_feedback_maps_a_scaled_target_to_the_scaled_input():
@@ -134,9 +132,11 @@ def test_forecast_summary():
             "plan": [10.0, np.nan, 10.0, np.nan],
         }
     )
-    summary = forecasting.forecast_summary(frame)
+    summary = forecasting.forecast_summary(frame, {"B": "no snapshot on 2025-01-09, inside its latest 3 days"})
     assert summary == {
         "parts": 1,
+        "parts_without_forecast": 1,
+        "without_forecast_because": {"no snapshot": 1},
         "rows": 4,
         "direct": {"steps": 2, "last_day": "2025-01-14", "total": {"m": 3.0, "n": 7.0}, "plan_total": 10.0},
     }
@@ -172,7 +172,7 @@ def test_recursive_forecast_equals_step_by_step_reference(scope):
     networks = {"A": shared, "B": shared} if scope == "global" else {"A": network(), "B": network()}
     columns = {"A": ["target"], "B": ["target"]}
     model = trained(networks, scope, lookback, [1], columns, TARGET_ONLY)
-    frame = forecasting.forecast(daily, {"lstm": model}, recursive_steps=steps)
+    frame, _ = forecasting.forecast(daily, {"lstm": model}, BUSINESS, recursive_steps=steps)
 
     recursive = frame[frame["method"] == "recursive"]
     assert len(recursive) == 2 * steps
@@ -190,3 +190,24 @@ def test_recursive_forecast_equals_step_by_step_reference(scope):
     # The first recursive step is the direct one-step forecast.
     direct = frame[frame["method"] == "direct"]["forecast"].to_numpy()
     np.testing.assert_allclose(recursive[recursive["step_ahead"] == 1]["forecast"], direct, atol=1e-5)
+
+
+def test_parts_without_a_forecast_are_named_with_the_reason():
+    daily = _daily().assign(present=True)
+    daily.loc[8, "present"] = False  # B's day 2025-01-09 had no snapshot
+    daily.loc[8, ["target", "h1"]] = np.nan
+    short = pd.DataFrame(
+        {"part": "C", "day": pd.to_datetime(["2025-01-10"]), "target": 1.0, "h1": 2.0, "present": True}
+    )
+    daily = pd.concat([daily, short, short.assign(part="D")], ignore_index=True)
+    network = Constant([0.0, 1.0])
+    manifest = trained({"A": network, "B": network}).manifest
+    model = TrainedModel.of(Manifest(**{**manifest.__dict__, "columns": {**COLUMNS, "C": ["target", "h1"]}}),
+                            {"A": network, "B": network, "C": network})  # fmt: skip
+    frame, skipped = forecasting.forecast(daily, {"net": model}, BUSINESS)
+    assert set(frame["part"]) == {"A"}
+    assert skipped == {
+        "B": "no snapshot on 2025-01-09, inside its latest 3 days",
+        "C": "1 days, fewer than window.lookback = 3",
+        "D": "no training windows (too short or too new before validation starts)",
+    }

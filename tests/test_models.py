@@ -20,7 +20,10 @@ from plancast.params import ModelSpec, parse_params
 ROOT = Path(__file__).resolve().parents[1]
 NON_TF_MODULES = [
     "plancast.data.sample",
-    "plancast.ingest",
+    "plancast.data.reading",
+    "plancast.data.validation",
+    "plancast.data.calendar",
+    "plancast.data.ingest",
     "plancast.catalog",
     "plancast.stage",
     "plancast.data.daily",

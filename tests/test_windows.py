@@ -86,7 +86,8 @@ def test_several_delays_plan_columns_and_part_order() -> None:
     np.testing.assert_array_equal(windows.plan[:2, 0], [101, 201])  # h1 at end_row
     assert np.isnan(windows.plan[:, 1]).all()  # there is no h3 column
 
-    report = window_report(daily, windows, 2, [1, 3])
+    same, report = window_report(daily, same_columns(["A", "B", "C"], ["target", "h1"]), 2, [1, 3])
+    assert same.end_row.tolist() == windows.end_row.tolist()
     assert report["parts"] == {"A": 2, "B": 4}
     assert report["skipped"] == {"C": "4 days, fewer than lookback + max(delays) = 5"}
     assert report["shape"] == {"inputs": [6, 2, 2], "targets": [6, 2]}
@@ -97,7 +98,19 @@ def test_windows_with_missing_values_are_left_out_and_counted() -> None:
     daily.loc[4, "h1"] = np.nan  # inside the inputs of windows ending at rows 4, 5, 6
     windows = make_windows(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
     assert windows.end_row.tolist() == [2, 3, 7, 8]
-    assert window_report(daily, windows, 3, [1])["dropped_incomplete"] == {"A": 3}
+    _, report = window_report(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
+    assert report["dropped_incomplete"] == {"A": 3} and report["lost_to_gaps"] == {}
+
+
+def test_no_window_spans_a_missing_day_and_the_lost_ones_are_counted() -> None:
+    daily = numbered_daily("A", 10, [1]).assign(position=np.arange(10), present=True)
+    daily.loc[5, ["target", "h1"]] = np.nan
+    daily.loc[5, "present"] = False  # row 5 is a working day without a snapshot
+    windows, report = window_report(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
+    # windows end at rows 2..8; those with row 5 among inputs (ends 5, 6, 7) or as target (end 4) are lost
+    assert windows.end_row.tolist() == [2, 3, 8]
+    assert report["lost_to_gaps"] == {"A": 4} and report["dropped_incomplete"] == {}
+    assert windows.position.tolist() == [2, 3, 8]
 
 
 def test_per_part_feature_lists_of_different_length_name_the_basis() -> None:
@@ -133,7 +146,10 @@ def test_library_chain_from_snapshots_to_scaled_splits() -> None:
     windows = make_windows(daily, features, 5, [1, 2])
     assert windows.inputs.shape == (2 * 34, 5, 3)  # P3's 6 days are too few for 5 + 2
     arrays, scalers, report = split_and_scale(windows, [0.7, 0.1, 0.2], "standard")
-    assert report["totals"] == {"train": 2 * 23, "val": 2 * 4, "test": 2 * 7}
+    # targets on days 5 .. 39 (35): validation from day 5 + int(0.7 * 35) = 29, test from 5 + int(0.8 * 35) = 33;
+    # the windows ending on days 27 and 31 straddle a cut
+    assert report["totals"] == {"train": 2 * 23, "val": 2 * 3, "test": 2 * 6}
+    assert report["straddling_a_cut"] == {"train|validation": 2, "validation|test": 2}
     assert sorted(scalers.parts) == ["P1", "P2"]
     assert abs(arrays.train.targets.mean()) < 1e-5  # standardised on exactly these windows
 
@@ -181,8 +197,10 @@ def run_chain(folder: Path, snapshots: pd.DataFrame, params: Params, monkeypatch
 
 
 def test_stage_chain_is_byte_identical_across_runs(tmp_path, monkeypatch, capsys) -> None:
-    snapshots = synthetic_snapshots({"P1": 30, "P2": 30, "P3": 5})
-    params = chain_params(window={"lookback": 4, "delays": [1, 2]}, select_features={"top_k": 2})
+    snapshots = synthetic_snapshots({"P1": 30, "P2": 30, "P3": 5})  # P3 stops exporting after 5 days
+    params = chain_params(
+        window={"lookback": 4, "delays": [1, 2]}, select_features={"top_k": 2}, daily={"calendar": "every_day"}
+    )
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     first = run_chain(tmp_path / "a", snapshots, params, monkeypatch)
@@ -191,11 +209,15 @@ def test_stage_chain_is_byte_identical_across_runs(tmp_path, monkeypatch, capsys
 
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 2 * len(STAGES)
-    assert printed[0] == "daily_last: 130 snapshots -> 65 part-days (3 parts, 2025-01-06 .. 2025-02-04)"
+    assert printed[0] == (
+        "daily_last: 130 snapshots -> 65 part-days on the calendar (3 parts, 2025-01-06 .. 2025-02-04); "
+        "25 working days without a snapshot in 1 parts"
+    )
     window_metrics = json.loads(first["metrics/window.json"])
-    assert window_metrics["skipped"] == {"P3": "5 days, fewer than lookback + max(delays) = 6"}
+    # P3's 30 calendar days hold 25 windows, every one touching the days it sent nothing
+    assert window_metrics["lost_to_gaps"] == {"P3": 25} and window_metrics["skipped"] == {}
     assert "parts" not in window_metrics  # per-part detail stays out of `dvc exp show`
-    assert set(json.loads(first["data/reports/window_parts.json"])["parts"]) == {"P1", "P2"}
+    assert json.loads(first["data/reports/window_parts.json"])["parts"] == {"P1": 25, "P2": 25, "P3": 0}
     splits = load_npz(tmp_path / "a" / "data/prepared/splits.npz")
     assert splits["inputs_train"].shape == (2 * 17, 4, 3)  # 30 - 4 - 2 + 1 = 25 windows; int(0.7 * 25) = 17
     scalers = json.loads(first["data/prepared/scalers.json"])

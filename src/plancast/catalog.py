@@ -62,6 +62,7 @@ SEED_A_SAMPLE = _a("data/raw/seed_a.csv", "csv", "make_sample", "Seed A's synthe
 # ingest
 SNAPSHOTS = _a("data/interim/snapshots.parquet", "parquet", "ingest", "canonical snapshot table")
 REJECTS = _a("data/interim/rejects.csv", "csv", "ingest", "rejected rows with file, sheet, row, column, reason")
+CONFLICTS = _a("data/interim/conflicts.csv", "csv", "ingest", "snapshots revised between files: both values")
 INGEST_METRICS = _a("metrics/ingest.json", "json", "ingest", "rows read, kept, rejected by reason", False, "metrics")
 # daily_last
 DAILY = _a("data/interim/daily.parquet", "parquet", "daily_last", "one row per part per day")
@@ -126,8 +127,14 @@ STAGES: dict[str, StageSpec] = {
     spec.name: spec
     for spec in (
         StageSpec("make_sample", (), (PLAN_SAMPLE, SEED_A_SAMPLE), ("sample",)),
-        StageSpec("ingest", (), (SNAPSHOTS, REJECTS, INGEST_METRICS), ("ingest",), external=(INGEST_SOURCE,)),
-        StageSpec("daily_last", (SNAPSHOTS,), (DAILY, DAILY_PARTS, DAILY_METRICS), ()),
+        StageSpec(
+            "ingest",
+            (),
+            (SNAPSHOTS, REJECTS, CONFLICTS, INGEST_METRICS),
+            ("ingest", "daily"),
+            external=(INGEST_SOURCE,),
+        ),
+        StageSpec("daily_last", (SNAPSHOTS,), (DAILY, DAILY_PARTS, DAILY_METRICS), ("daily",)),
         StageSpec(
             "correlate", (DAILY,), (CORRELATION, HEATMAP, CORRELATION_PARTS, CORRELATION_METRICS), ("correlate",)
         ),

@@ -8,8 +8,10 @@ Two forecasts:
   fed back as the newest input; the loop runs inside the engine (XLA graph or ONNX Runtime), never
   one Keras ``predict`` per step.
 
-Future days continue the data's calendar: working days (Mon–Fri) if every day in the data is one,
-calendar days otherwise, integer steps for a step-indexed series.
+Future days are counted on the working-day calendar (``daily`` params: weekdays, holidays), integer
+steps for a step-indexed series. A part gets no forecast when its latest window touches a day without
+a snapshot, when it has fewer days than the lookback, or when the model never saw it in training; the
+forecast says which parts and why (:func:`forecast` returns them).
 """
 
 from __future__ import annotations
@@ -21,56 +23,58 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from plancast.data.calendar import Calendar
 from plancast.errors import ParamsError
 from plancast.models.networks import Manifest, TrainedModel
 
 COLUMNS = ["method", "part", "model", "step_ahead", "day", "forecast", "plan"]
 
 
-def is_working_week(days: pd.Series | np.ndarray) -> bool:
-    """Whether every day is a Monday to Friday (False for integer steps)."""
-    days = np.asarray(days)
-    if not np.issubdtype(days.dtype, np.datetime64):
-        return False
-    return bool(np.is_busday(days.astype("datetime64[D]")).all())
-
-
-def future_days(last_day: Any, ahead: np.ndarray, working_days: bool) -> np.ndarray:
-    """The day ``ahead`` (steps,) steps after ``last_day``: working days, calendar days or integer steps."""
+def future_days(last_day: Any, ahead: np.ndarray, calendar: Calendar) -> np.ndarray:
+    """The day ``ahead`` (steps,) working days after ``last_day`` on ``calendar``, or integer steps."""
     ahead = np.asarray(ahead, dtype=np.int64)
     last_day = np.asarray(last_day)
     if not np.issubdtype(last_day.dtype, np.datetime64):
         return last_day.astype(np.int64) + ahead
-    day = last_day.astype("datetime64[D]")
-    days = np.busday_offset(day, ahead, roll="forward") if working_days else day + ahead
-    return days.astype(last_day.dtype)
+    return calendar.shift(last_day, ahead).astype(last_day.dtype)
 
 
 @dataclass(frozen=True)
 class Latest:
-    """Each part's latest window: the input of every forecast.
+    """Each forecastable part's latest window: the input of every forecast.
 
     ``part`` (parts,); ``inputs`` raw (parts, lookback, features); ``last_day`` (parts,); ``last_row``
-    the parts' last daily rows (for the plan, ``h{k}``); ``working_days`` whether days are Mon–Fri.
+    the parts' last daily rows (for the plan, ``h{k}``); ``skipped``: part -> why it has no forecast.
     """
 
     part: np.ndarray
     inputs: np.ndarray
     last_day: np.ndarray
     last_row: pd.DataFrame
-    working_days: bool
+    skipped: dict[str, str]
 
 
 def latest_windows(daily: pd.DataFrame, manifest: Manifest) -> Latest:
-    """The last ``manifest.lookback`` rows of the manifest's input columns, for every part it knows.
+    """The last ``manifest.lookback`` calendar days of the manifest's input columns, for every part it can.
 
-    A part of the manifest with fewer rows than that in ``daily`` gets no forecast. A missing value
-    among a part's latest rows is kept: its forecasts come out NaN (written as empty).
+    A part of the daily table is skipped (with the reason) when the model was not trained on it, when
+    it has fewer days than the lookback, or when a day of its latest window had no snapshot (a gap is
+    never bridged, so the forecast would misread the horizons).
     """
     lookback, columns = manifest.lookback, manifest.columns
     ordered = daily.sort_values(["part", "day"], kind="stable")
     groups = {str(part): rows for part, rows in ordered.groupby("part", sort=True)}
-    parts = [p for p in manifest.parts if p in groups and p in columns and len(groups[p]) >= lookback]
+    parts, skipped = [], {}
+    for part, rows in groups.items():
+        if part not in columns:
+            skipped[part] = "no training windows (too short or too new before validation starts)"
+        elif len(rows) < lookback:
+            skipped[part] = f"{len(rows)} days, fewer than window.lookback = {lookback}"
+        elif "present" in rows and not rows["present"].iloc[-lookback:].all():
+            missing = rows.loc[~rows["present"], "day"].iloc[-lookback:]
+            skipped[part] = f"no snapshot on {_day_text(missing.iloc[-1])}, inside its latest {lookback} days"
+        else:
+            parts.append(part)
     if parts:
         raw = np.stack([groups[p][list(columns[p])].to_numpy(np.float64)[-lookback:] for p in parts])
     else:
@@ -81,15 +85,25 @@ def latest_windows(daily: pd.DataFrame, manifest: Manifest) -> Latest:
         inputs=raw,
         last_day=last_row["day"].to_numpy(),
         last_row=last_row.reset_index(drop=True),
-        working_days=is_working_week(daily["day"]),
+        skipped=skipped,
     )
 
 
+def _day_text(day: Any) -> str:
+    return pd.Timestamp(day).date().isoformat() if isinstance(day, pd.Timestamp | np.datetime64) else str(day)
+
+
 def _frame(
-    method: str, latest: Latest, model: str, ahead: np.ndarray, forecast: np.ndarray, plan: np.ndarray
+    method: str,
+    latest: Latest,
+    model: str,
+    ahead: np.ndarray,
+    forecast: np.ndarray,
+    plan: np.ndarray,
+    calendar: Calendar,
 ) -> pd.DataFrame:
     parts, steps = forecast.shape
-    days = [future_days(latest.last_day[i], ahead, latest.working_days) for i in range(parts)]
+    days = [future_days(latest.last_day[i], ahead, calendar) for i in range(parts)]
     return pd.DataFrame(
         {
             "method": method,
@@ -112,15 +126,17 @@ def plan_ahead(last_row: pd.DataFrame, ahead: np.ndarray) -> np.ndarray:
     return plan
 
 
-def direct_forecast(daily: pd.DataFrame, name: str, model: TrainedModel) -> pd.DataFrame:
+def direct_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, calendar: Calendar) -> pd.DataFrame:
     """One model's forecast of each part's ``end + delay`` days (its manifest's delays), in one call."""
     latest = latest_windows(daily, model.manifest)
     ahead = np.asarray(model.manifest.delays, dtype=np.int64)
     forecast = model.predict(latest.inputs, latest.part)
-    return _frame("direct", latest, name, ahead, forecast, plan_ahead(latest.last_row, ahead))
+    return _frame("direct", latest, name, ahead, forecast, plan_ahead(latest.last_row, ahead), calendar)
 
 
-def recursive_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, steps: int) -> pd.DataFrame:
+def recursive_forecast(
+    daily: pd.DataFrame, name: str, model: TrainedModel, steps: int, calendar: Calendar
+) -> pd.DataFrame:
     """One model's recursive ``steps``-step forecast of each part; needs inputs ``[target]`` only.
 
     One engine call per network runs the whole loop for all parts at once.
@@ -135,32 +151,48 @@ def recursive_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, step
     latest = latest_windows(daily, model.manifest)
     ahead = np.arange(1, steps + 1, dtype=np.int64)
     forecast = model.predict_recursive(latest.inputs, latest.part, steps)
-    return _frame("recursive", latest, name, ahead, forecast, np.full(forecast.shape, np.nan))
+    return _frame("recursive", latest, name, ahead, forecast, np.full(forecast.shape, np.nan), calendar)
 
 
-def forecast(daily: pd.DataFrame, models: Mapping[str, TrainedModel], recursive_steps: int = 0) -> pd.DataFrame:
+def forecast(
+    daily: pd.DataFrame, models: Mapping[str, TrainedModel], calendar: Calendar, recursive_steps: int = 0
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """The direct forecast, and the recursive one when ``recursive_steps`` > 0, of every model and part.
 
-    ``daily`` is the daily table; each model's manifest says what it takes (lookback, columns, scaling)
-    and which days it forecasts (delays). Columns: method, part, model, step_ahead, day, forecast, plan;
-    sorted by method, part, model, step_ahead.
+    ``daily`` is the daily table on ``calendar``; each model's manifest says what it takes (lookback,
+    columns, scaling) and which days it forecasts (delays). Returns the frame (columns: method, part,
+    model, step_ahead, day, forecast, plan; sorted by method, part, model, step_ahead) and the parts
+    without a forecast, each with why (the first model's reason).
     """
     # The recursive forecasts go first: a bad request fails before any other work is done.
-    frames = (
-        [recursive_forecast(daily, name, model, recursive_steps) for name, model in models.items()]
-        if (recursive_steps)
-        else []
-    )
-    frames += [direct_forecast(daily, name, model) for name, model in models.items()]
+    frames = []
+    if recursive_steps:
+        frames += [recursive_forecast(daily, name, m, recursive_steps, calendar) for name, m in models.items()]
+    frames += [direct_forecast(daily, name, model, calendar) for name, model in models.items()]
+    skipped: dict[str, str] = {}
+    for model in models.values():
+        for part, reason in latest_windows(daily, model.manifest).skipped.items():
+            skipped.setdefault(part, reason)
     if not frames:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=COLUMNS), skipped
     frame = pd.concat(frames, ignore_index=True)[COLUMNS]
-    return frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
+    return frame, skipped
 
 
-def forecast_summary(frame: pd.DataFrame) -> dict[str, Any]:
-    """metrics/forecast.json: parts, rows, and per method its steps, last day and each model's total."""
-    summary: dict[str, Any] = {"parts": int(frame["part"].nunique()), "rows": len(frame)}
+def forecast_summary(frame: pd.DataFrame, skipped: Mapping[str, str]) -> dict[str, Any]:
+    """metrics/forecast.json: parts with and without a forecast (how many per reason), rows, and per method
+    its steps, last day and each model's total."""
+    reasons: dict[str, int] = {}
+    for reason in skipped.values():
+        kind = reason.split(" on ")[0] if reason.startswith("no snapshot") else reason.split(",")[0]
+        reasons[kind] = reasons.get(kind, 0) + 1
+    summary: dict[str, Any] = {
+        "parts": int(frame["part"].nunique()),
+        "parts_without_forecast": len(skipped),
+        "without_forecast_because": reasons,
+        "rows": len(frame),
+    }
     for method, rows in frame.groupby("method", sort=True):
         last = rows["day"].max()
         summary[str(method)] = {

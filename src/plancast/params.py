@@ -8,6 +8,7 @@ dotted key, what is allowed and what was given, e.g.
 
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,8 @@ from plancast.errors import ParamsError
 
 PARAMS_FILE = "params.yaml"
 
-PositiveInt = Annotated[int, Field(ge=1)]
+StrictInt = Annotated[int, Field(strict=True)]  # `true` is not 1: a YAML boolean is refused where a number goes
+PositiveInt = Annotated[int, Field(strict=True, ge=1)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -31,12 +33,12 @@ class _Section(BaseModel):
 class SampleParams(_Section):
     """The bundled synthetic data: a plan-snapshot export (Seed B's schema) and Seed A's wave."""
 
-    seed: int = 2026
-    parts: Annotated[int, Field(ge=1, le=500)] = 24
-    days: Annotated[int, Field(ge=20, le=2000)] = 250
+    seed: StrictInt = 2026
+    parts: Annotated[int, Field(strict=True, ge=1, le=500)] = 24
+    days: Annotated[int, Field(strict=True, ge=20, le=2000)] = 250
     start: date = date(2025, 1, 6)
-    seed_a_seed: int = 2022
-    seed_a_points: Annotated[int, Field(ge=40)] = 361
+    seed_a_seed: StrictInt = 2022
+    seed_a_points: Annotated[int, Field(strict=True, ge=40)] = 361
 
 
 class IngestParams(_Section):
@@ -52,16 +54,47 @@ class IngestParams(_Section):
     time_format: str = "%Y%m%d%H%M"
     target_column: str = "D일 투입예정 수량(D일계획)"
     horizon_pattern: str = r"^D\+(\d+)일"
-    max_horizon: Annotated[int, Field(ge=0, le=60)] = 12
+    max_horizon: Annotated[int, Field(strict=True, ge=0, le=60)] = 12
     parts: list[str] = []
     allow_negative: bool = False  # quantities are >= 0; a signed series (Seed A's wave) sets true
     on_bad_rows: Literal["error", "quarantine"] = "error"
+    encoding: str = "auto"  # CSV text: auto = UTF-8 (BOM or not), else cp949; or a codec name
+    thousands: Literal["", ",", " ", "'", "_"] = ","  # '1,200' -> 1200; '' = no separator
+    header_row: Literal["auto"] | int = "auto"  # auto = the first row naming the part/time/target columns
+    on_conflict: Literal["latest_file", "error"] = "latest_file"
+    file_order: Literal["name", "last_snapshot"] = "name"
 
     @field_validator("source")
     @classmethod
     def _inside_project(cls, value: str) -> str:
         if Path(value).is_absolute() or ".." in Path(value).parts:
             raise ValueError("must be a path inside the project (relative, no '..')")
+        return value
+
+    @field_validator("pattern")
+    @classmethod
+    def _relative_glob(cls, value: str) -> str:
+        reason = pattern_problem(value)
+        if reason:
+            raise ValueError(reason)
+        return value
+
+    @field_validator("header_row", mode="before")
+    @classmethod
+    def _auto_or_row(cls, value: object) -> object:
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            return value
+        raise ValueError(f"must be auto or a row number >= 1, as the spreadsheet shows it (got {value!r})")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"must be auto or a codec Python knows, e.g. utf-8, cp949 (got {value!r})") from None
         return value
 
     @field_validator("horizon_pattern")
@@ -76,14 +109,49 @@ class IngestParams(_Section):
         return value
 
 
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``ingest.pattern`` could reach outside ``ingest.source`` (absolute, ``..``), or None."""
+    if not pattern:
+        return "must not be empty (use '*' for every file)"
+    posix = pattern.replace("\\", "/")
+    if posix.startswith("/") or re.match(r"^[A-Za-z]:", posix):
+        return f"must be a glob relative to ingest.source, not an absolute path (got {pattern!r})"
+    if ".." in posix.split("/"):
+        return f"must not contain '..': files are read only from inside ingest.source (got {pattern!r})"
+    return None
+
+
+class DailyParams(_Section):
+    """The working-day calendar that snapshot days are checked against (and, later, days counted on)."""
+
+    calendar: Literal["business", "every_day"] = "business"
+    holidays: list[date] = []
+    country: str | None = None
+    max_gap_days: PositiveInt = 60
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            import holidays
+        except ImportError:
+            raise ValueError("needs the Python package `holidays` (pip install holidays), or null") from None
+        known = holidays.list_supported_countries()
+        if value not in known:
+            raise ValueError(f"is not a country code the holidays package knows, e.g. KR, US, DE (got {value!r})")
+        return value
+
+
 class CorrelateParams(_Section):
-    min_pairs: Annotated[int, Field(ge=3)] = 10
+    min_pairs: Annotated[int, Field(strict=True, ge=3)] = 10
 
 
 class SelectFeaturesParams(_Section):
     method: Literal["top_k", "threshold", "explicit"] = "top_k"
     basis: Literal["pooled", "per_part"] = "pooled"
-    top_k: Annotated[int, Field(ge=0)] = 3
+    top_k: Annotated[int, Field(strict=True, ge=0)] = 3
     threshold: Fraction = 0.3
     horizons: list[PositiveInt] = [3, 4, 5]
 
@@ -103,7 +171,11 @@ class WindowParams(_Section):
 
 
 class SplitScaleParams(_Section):
+    """One calendar cut for all parts: validation and test start on these days (or at these fractions)."""
+
     fractions: list[Fraction] = [0.7, 0.1, 0.2]
+    validation_start: date | StrictInt | None = None  # a day (or a step of a step series); None: fractions
+    test_start: date | StrictInt | None = None
     scaler: Literal["standard", "minmax"] = "standard"
 
     @field_validator("fractions")
@@ -143,7 +215,7 @@ class ModelSpec(_Section):
     learning_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.001
     epochs: PositiveInt = 60
     batch_size: PositiveInt = 32
-    patience: Annotated[int, Field(ge=0)] = 8  # 0 = no early stopping (Seed B's plain run)
+    patience: Annotated[int, Field(strict=True, ge=0)] = 8  # 0 = no early stopping (Seed B's plain run)
 
     @model_validator(mode="after")
     def _sequences_feed_recurrent_layers(self) -> ModelSpec:
@@ -164,7 +236,7 @@ class ModelSpec(_Section):
 
 
 class TrainParams(_Section):
-    seed: int = 42
+    seed: StrictInt = 42
     scope: Literal["global", "per_part"] = "global"
     models: Annotated[list[str], Field(min_length=1)] = ["lstm"]
 
@@ -176,12 +248,13 @@ class EvaluateParams(_Section):
 
 class ForecastParams(_Section):
     engine: Literal["keras", "onnx"] = "keras"
-    recursive_steps: Annotated[int, Field(ge=0, le=10000)] = 0
+    recursive_steps: Annotated[int, Field(strict=True, ge=0, le=10000)] = 0
 
 
 class Params(_Section):
     sample: SampleParams = SampleParams()
     ingest: IngestParams = IngestParams()
+    daily: DailyParams = DailyParams()
     correlate: CorrelateParams = CorrelateParams()
     select_features: SelectFeaturesParams = SelectFeaturesParams()
     window: WindowParams = WindowParams()

@@ -1,8 +1,12 @@
-"""Daily-last: keep each part's latest snapshot of every calendar day, so that rows become days.
+"""Daily-last on a true calendar: each part's latest snapshot of every working day, one row per day.
 
 The planning system exports several snapshots a day; the last one of a day is the plan as it stood when
-the day closed (Seed B). After this step row t of a part is its t-th day with data, which is what
-"k days ahead = k rows ahead" in the correlation and window steps relies on.
+the day closed (Seed B). Each part's days are then laid on the working-day calendar
+(:mod:`plancast.data.calendar`) from its first day to the last day of the data: a working day without a
+snapshot is an explicit row with ``present`` False and no values, never bridged. So row t + k of a part
+is always the k-th working day after row t ("D+k"), which the alignment, the windows and the plan
+baseline rely on; ``position`` counts working days from the first day of all the data, the same for
+every part (one calendar, one cut).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from plancast.data.calendar import Calendar
 from plancast.errors import InputDataError
 
 REQUIRED_COLUMNS = ("part", "snapshot_time", "target")
@@ -60,6 +65,62 @@ def last_snapshot_per_day(snapshots: pd.DataFrame) -> pd.DataFrame:
     return daily.reset_index(drop=True)
 
 
+def _grid(first_position: np.ndarray, last_position: int) -> tuple[np.ndarray, np.ndarray]:
+    """For parts starting at ``first_position`` (parts,), their row index and position up to ``last_position``."""
+    lengths = last_position - first_position + 1
+    owner = np.repeat(np.arange(len(first_position)), lengths)
+    starts = np.cumsum(lengths) - lengths
+    position = np.arange(lengths.sum()) - np.repeat(starts, lengths) + np.repeat(first_position, lengths)
+    return owner, position.astype(np.int64)
+
+
+def lay_on_calendar(daily: pd.DataFrame, calendar: Calendar, source: str = "daily table") -> pd.DataFrame:
+    """Each part's daily rows on the working-day calendar, from its first day to the data's last day.
+
+    ``daily``: :func:`last_snapshot_per_day`'s table. Datetime days are counted on ``calendar``; integer
+    steps are their own calendar (every step). Returns one row per part and calendar day, sorted by
+    part, day: ``part, day, position, present, snapshot_time, snapshots, target, h1 .. hK``, where
+    ``position`` counts working days from the first day of all parts (0), ``present`` says whether the
+    day had a snapshot, and a missing day has ``snapshots`` 0 and NaN values. A row on a day the
+    calendar does not work raises InputDataError (ingest rejects those; this guards other inputs).
+    """
+    columns = ["part", "day", "position", "present", "snapshot_time", "snapshots", "target"]
+    horizons = [f"h{k}" for k in horizon_columns(daily)]
+    if daily.empty:
+        return daily.assign(position=np.int64(0), present=True)[[*columns, *horizons]]
+    steps = pd.api.types.is_integer_dtype(daily["day"])
+    if steps:
+        origin = int(daily["day"].min())
+        positions = daily["day"].to_numpy(np.int64) - origin
+    else:
+        days = daily["day"].to_numpy().astype("datetime64[D]")
+        off = ~calendar.is_working(days)
+        if off.any():
+            row = daily[off].iloc[0]
+            raise InputDataError(
+                f"{source}: part {row['part']!r} has a snapshot on {calendar.why_not_working(days[off][0])}, "
+                "not a working day of daily.calendar"
+            )
+        origin = days.min()
+        positions = calendar.position(days, origin)
+    daily = daily.assign(position=positions)
+    parts = np.array(sorted(daily["part"].unique()), dtype=object)
+    first = daily.groupby("part", sort=True)["position"].min().reindex(parts).to_numpy(np.int64)
+    owner, position = _grid(first, int(positions.max()))
+    if steps:
+        day = (position + origin).astype(daily["day"].dtype)
+    else:
+        calendar_days = calendar.working_days(origin, calendar.shift(origin, int(positions.max())))
+        day = pd.to_datetime(calendar_days[position]).astype(daily["day"].dtype)
+    laid = pd.DataFrame({"part": parts[owner], "position": position})
+    laid = laid.merge(daily.drop(columns=["day"]), on=["part", "position"], how="left", sort=False, validate="1:1")
+    laid["day"] = np.asarray(day)
+    laid["present"] = laid["snapshots"].notna()
+    laid["snapshots"] = laid["snapshots"].fillna(0).astype(np.int64)
+    laid["part"] = laid["part"].astype(daily["part"].dtype)
+    return laid[[*columns, *horizons]].reset_index(drop=True)
+
+
 def _day_label(value: Any) -> str | int:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
@@ -67,21 +128,34 @@ def _day_label(value: Any) -> str | int:
 
 
 def daily_summary(snapshots: pd.DataFrame, daily: pd.DataFrame) -> dict[str, Any]:
-    """Days and snapshots per part and in total, with the first and last day (metrics/daily_last.json)."""
+    """Days expected (on the calendar), present and missing per part and in total (metrics/daily_last.json).
+
+    ``daily``: :func:`lay_on_calendar`'s table. Per part also its first and last day with data and up
+    to five of its missing days, so a planner sees where the gaps are.
+    """
     parts: dict[str, dict[str, Any]] = {}
     for part, rows in daily.groupby("part", sort=True):
+        present = rows[rows["present"]]
+        missing = rows.loc[~rows["present"], "day"]
         parts[str(part)] = {
-            "days": len(rows),
+            "days_expected": len(rows),
+            "days_present": len(present),
+            "days_missing": len(missing),
+            "missing_days": [_day_label(day) for day in missing.iloc[:5]],
             "snapshots": int(rows["snapshots"].sum()),
-            "first_day": _day_label(rows["day"].min()),
-            "last_day": _day_label(rows["day"].max()),
+            "first_day": _day_label(present["day"].min()),
+            "last_day": _day_label(present["day"].max()),
         }
+    present = daily[daily["present"]] if len(daily) else daily
     return {
         "parts": parts,
         "part_count": len(parts),
-        "total_days": len(daily),
+        "days_expected": len(daily),
+        "days_present": len(present),
+        "days_missing": len(daily) - len(present),
+        "parts_with_missing_days": sum(1 for part in parts.values() if part["days_missing"]),
         "total_snapshots": len(snapshots),
-        "first_day": _day_label(daily["day"].min()) if len(daily) else None,
-        "last_day": _day_label(daily["day"].max()) if len(daily) else None,
+        "first_day": _day_label(present["day"].min()) if len(present) else None,
+        "last_day": _day_label(present["day"].max()) if len(present) else None,
         "horizons": len(horizon_columns(daily)),
     }

@@ -1,7 +1,10 @@
-"""Split windows in time order per part, and scale each part by what its training windows alone show.
+"""Split windows at one calendar cut for all parts, and scale each part by its training windows alone.
 
-Fitting on training windows only keeps validation and test values from leaking into the inputs (Seed B
-did the same). Each part gets its own scaler because parts differ by orders of magnitude (Seed B: Part 94
+The cut is two days on the one calendar of all parts (validation starts, test starts), so no part
+trains on days that are another part's test period. A window belongs to the split that holds every one
+of its target days; a window whose targets straddle a cut belongs to none (it is counted). Fitting on
+training windows only keeps validation and test values from leaking into the inputs (Seed B did the
+same). Each part gets its own scaler because parts differ by orders of magnitude (Seed B: Part 94
 around 40, Part 95 around 250); ``scaled = (raw - offset) / scale``.
 """
 
@@ -14,6 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from plancast.errors import ParamsError
 from plancast.features.windows import Windows
 
 SPLITS = ("train", "val", "test")  # the three time-ordered parts of the windows, in order
@@ -149,33 +153,85 @@ class Splits:
         )
 
 
+@dataclass(frozen=True)
+class Cut:
+    """One calendar cut for all parts, as positions on the calendar (daily ``position``).
+
+    Targets on positions ``< validation_start`` are training targets, ``validation_start ..
+    test_start - 1`` validation, ``>= test_start`` test. ``first_target``/``last_target``: the span of
+    all windows' target days the fractions were taken of.
+    """
+
+    validation_start: int
+    test_start: int
+    first_target: int
+    last_target: int
+
+
 def _split_point(fraction: float, count: int) -> int:
     # int(f * n), but (0.7 + 0.1) * 10 is 7.999999999999999 in floats; the 1e-9 keeps it at 8.
     return min(count, math.floor(fraction * count + 1e-9))
 
 
-def split_by_time(part_labels: np.ndarray, fractions: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Window indices of train, validation and test: per part, in the given (time) order.
+def _position_of(windows: Windows, day: object, key: str) -> int:
+    """The calendar position of a cut day given in params (the first working day on or after it)."""
+    days = windows.days
+    if np.issubdtype(days.dtype, np.datetime64):
+        value = np.datetime64(day, "D")
+    elif isinstance(day, int):
+        value = np.int64(day)
+    else:
+        raise ParamsError(f"split_scale.{key}: {day} is a date, but the data is indexed by integer steps")
+    return int(np.searchsorted(days, value, side="left"))
 
-    ``part_labels``: (windows,) part of each window, windows of a part in time order. With n windows a
-    part gives its first ``int(f_train * n)`` to train, those up to ``int((f_train + f_val) * n)`` to
-    validation and the rest to test (Seed B: 44 -> 30 / 5 / 9). Returns three sorted int64 arrays.
+
+def calendar_cut(
+    windows: Windows, fractions: Sequence[float], validation_start: object = None, test_start: object = None
+) -> Cut:
+    """Where validation and test start: the given days, else the fractions of all windows' target days.
+
+    With n target days from the earliest to the latest target of any window, validation starts
+    ``int(f_train * n)`` days in and test ``int((f_train + f_val) * n)`` days in (Seed B: 44 -> 30/5/9).
     """
-    f_train, f_val = float(fractions[0]), float(fractions[1])
-    picked: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
-    labels = np.asarray(part_labels)
-    for part in np.unique(labels):
-        index = np.flatnonzero(labels == part)
-        train_end = _split_point(f_train, index.size)
-        val_end = max(train_end, _split_point(f_train + f_val, index.size))
-        picked["train"].append(index[:train_end])
-        picked["val"].append(index[train_end:val_end])
-        picked["test"].append(index[val_end:])
-    train, val, test = (
-        np.sort(np.concatenate(picked[name])).astype(np.int64) if picked[name] else np.empty(0, np.int64)
-        for name in SPLITS
-    )
-    return train, val, test
+    delays = np.asarray(windows.delays, dtype=np.int64)
+    if not len(windows.position):
+        return Cut(0, 0, 0, -1)
+    first = int(windows.position.min() + delays.min())
+    last = int(windows.position.max() + delays.max())
+    span = last - first + 1
+    validation = first + _split_point(float(fractions[0]), span)
+    test = first + _split_point(float(fractions[0]) + float(fractions[1]), span)
+    if validation_start is not None:
+        validation = _position_of(windows, validation_start, "validation_start")
+    if test_start is not None:
+        test = _position_of(windows, test_start, "test_start")
+    if test < validation:
+        raise ParamsError(
+            f"split_scale.test_start: the test period must not start before validation "
+            f"({windows.day_at(np.array(test))} < {windows.day_at(np.array(validation))})"
+        )
+    return Cut(validation, test, first, last)
+
+
+def split_by_date(windows: Windows, cut: Cut) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """Window indices of train, validation and test at ``cut``, and how many straddle each cut.
+
+    A window is in a split when all its target days (``position + delay``) are; training windows
+    have every target before validation starts, so no training target lies in or after it.
+    """
+    delays = np.asarray(windows.delays, dtype=np.int64)
+    low = windows.position + (delays.min() if delays.size else 0)
+    high = windows.position + (delays.max() if delays.size else 0)
+    train = high < cut.validation_start
+    val = (low >= cut.validation_start) & (high < cut.test_start)
+    test = low >= cut.test_start
+    straddle = {
+        "train|validation": int(((low < cut.validation_start) & (high >= cut.validation_start)).sum()),
+        "validation|test": int(
+            ((low < cut.test_start) & (high >= cut.test_start) & (low >= cut.validation_start)).sum()
+        ),
+    }
+    return (*(np.flatnonzero(mask).astype(np.int64) for mask in (train, val, test)), straddle)
 
 
 def _offset_scale(values: np.ndarray, kind: Kind, axis: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -210,19 +266,28 @@ def fit_scalers(
     return Scalers(kind=kind, parts=parts)
 
 
-def split_and_scale(windows: Windows, fractions: Sequence[float], kind: Kind) -> tuple[Splits, Scalers, dict[str, Any]]:
+def split_and_scale(
+    windows: Windows,
+    fractions: Sequence[float],
+    kind: Kind,
+    validation_start: object = None,
+    test_start: object = None,
+) -> tuple[Splits, Scalers, dict[str, Any]]:
     """Splits (splits.npz), scalers (scalers.json) and the split report from the windows.
 
-    Splits each part in time order, fits the scalers on training windows, and drops (and reports) the
-    parts without a training window, whose other windows could not be scaled. Each split holds
-    ``inputs`` float32 (n, lookback, features), ``targets`` float32 (n, delays), ``window`` int64 (n,).
+    Splits every part at one calendar cut (:func:`calendar_cut`), fits the scalers on training
+    windows, and drops (and reports) the parts without a training window, whose other windows could
+    not be scaled. Each split holds ``inputs`` float32 (n, lookback, features), ``targets`` float32
+    (n, delays), ``window`` int64 (n,).
     """
     labels = np.asarray(windows.part)
-    indices = dict(zip(SPLITS, split_by_time(labels, fractions), strict=True))
+    cut = calendar_cut(windows, fractions, validation_start, test_start)
+    train, val, test, straddle = split_by_date(windows, cut)
+    indices = dict(zip(SPLITS, (train, val, test), strict=True))
     scalers = fit_scalers(windows.inputs, windows.targets, labels, indices["train"], kind)
     counts = {str(part): int((labels == part).sum()) for part in np.unique(labels)}
     skipped = {
-        part: f"{count} window(s), none of them in train (fraction {fractions[0]})"
+        part: f"{count} window(s), none of them with every target before validation starts"
         for part, count in counts.items()
         if part not in scalers.parts
     }
@@ -237,11 +302,26 @@ def split_and_scale(windows: Windows, fractions: Sequence[float], kind: Kind) ->
         )
         for part in per_part:
             per_part[part][split] = int((labels[index] == part).sum())
+    day = windows.day_at
     report = {
         "kind": kind,
         "fractions": [float(f) for f in fractions],
+        "cut": {
+            "validation_start": _label(day(np.array(cut.validation_start))),
+            "test_start": _label(day(np.array(cut.test_start))),
+            "first_target": _label(day(np.array(cut.first_target))),
+            "last_target": _label(day(np.array(cut.last_target))),
+        },
+        "straddling_a_cut": straddle,
         "parts": per_part,
         "totals": {split: len(splits[split].window) for split in SPLITS},
         "skipped": skipped,
     }
     return Splits(**splits), scalers, report
+
+
+def _label(day: np.ndarray) -> str | int | None:
+    value = day.item() if isinstance(day, np.ndarray) else day
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    return None if value is None else str(np.datetime64(value, "D"))

@@ -26,11 +26,15 @@ from plancast.errors import InputDataError, ParamsError
 class Windows:
     """Every part's lookback windows in raw units (windows.npz), ordered by part, then end_row.
 
-    Window i of a part covers its daily rows ``end_row - lookback + 1 .. end_row``.
+    Window i of a part covers its daily rows ``end_row - lookback + 1 .. end_row`` (rows are calendar
+    days, missing ones included, so no window spans a gap: a window touching a missing day is left out).
     ``inputs`` float64 (windows, lookback, features); ``targets`` float64 (windows, delays), the target
     at ``end_row + delay``; ``plan`` float64 (windows, delays), the planner's number for that day from
     the window's latest snapshot (``h{delay}`` at ``end_row``, NaN where absent); ``part`` str
-    (windows,); ``end_row`` int64 (windows,); ``delays`` int64 (delays,); ``feature_names`` str (features,).
+    (windows,); ``end_row`` int64 (windows,), the row in the part's daily table; ``position`` int64
+    (windows,), the window's last day counted on the one calendar of all parts (daily ``position``);
+    ``delays`` int64 (delays,); ``feature_names`` str (features,); ``days`` (positions,) the calendar
+    day of every position 0 .. last (datetime64[D], or int64 steps).
     """
 
     inputs: np.ndarray
@@ -38,8 +42,17 @@ class Windows:
     plan: np.ndarray
     part: np.ndarray
     end_row: np.ndarray
+    position: np.ndarray
     delays: np.ndarray
     feature_names: np.ndarray
+    days: np.ndarray
+
+    def day_at(self, position: np.ndarray) -> np.ndarray:
+        """The calendar day of global positions (any shape); beyond the data, NaT (or -1 for steps)."""
+        position = np.asarray(position, dtype=np.int64)
+        inside = (position >= 0) & (position < len(self.days))
+        missing = np.datetime64("NaT") if np.issubdtype(self.days.dtype, np.datetime64) else -1
+        return np.where(inside, self.days[np.clip(position, 0, max(len(self.days) - 1, 0))], missing)
 
     def save(self, path: str | Path) -> None:
         save_npz(path, **{field.name: getattr(self, field.name) for field in fields(self)})
@@ -79,10 +92,42 @@ def required_rows(lookback: int, delays: Sequence[int]) -> int:
     return lookback + max(delays)
 
 
-def _part_windows(
-    rows: pd.DataFrame, columns: list[str], lookback: int, delays: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One part's inputs (windows, lookback, features), targets and plan (windows, delays), end_row."""
+def on_calendar(daily: pd.DataFrame) -> pd.DataFrame:
+    """``daily`` with ``position`` and ``present``: as laid by daily-last, or, for a hand-made table
+    without them, every row present and positions counted over the sorted distinct days of all parts."""
+    if "position" in daily.columns and "present" in daily.columns:
+        return daily
+    distinct = np.unique(daily["day"].to_numpy())
+    return daily.assign(position=np.searchsorted(distinct, daily["day"].to_numpy()), present=True)
+
+
+def calendar_days(daily: pd.DataFrame) -> np.ndarray:
+    """The day of every position 0 .. last of a table :func:`on_calendar` gave: (positions,)."""
+    pairs = daily[["position", "day"]].drop_duplicates("position").sort_values("position")
+    days = np.empty(int(pairs["position"].max()) + 1 if len(pairs) else 0, dtype=pairs["day"].to_numpy().dtype)
+    days[pairs["position"].to_numpy()] = pairs["day"].to_numpy()
+    if np.issubdtype(days.dtype, np.datetime64):
+        return days.astype("datetime64[D]")
+    return days.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _PartWindows:
+    inputs: np.ndarray
+    targets: np.ndarray
+    plan: np.ndarray
+    end_row: np.ndarray
+    position: np.ndarray
+    lost_to_gaps: int
+    incomplete: int
+
+
+def _part_windows(rows: pd.DataFrame, columns: list[str], lookback: int, delays: np.ndarray) -> _PartWindows:
+    """One part's complete windows: inputs (windows, lookback, features), targets and plan (windows, delays).
+
+    A window whose rows (inputs or targets) include a missing calendar day is lost to the gap and
+    counted; one whose present rows hold a missing value is incomplete and counted.
+    """
     values = rows[columns].to_numpy(dtype=np.float64)
     count = len(rows) - lookback - int(delays.max()) + 1
     # sliding_window_view puts the window axis last: (n - lookback + 1, features, lookback).
@@ -94,17 +139,33 @@ def _part_windows(
     for j, delay in enumerate(delays):
         if f"h{delay}" in rows.columns:
             plan[:, j] = rows[f"h{delay}"].to_numpy(dtype=np.float64)[end_row]
-    return np.ascontiguousarray(inputs), targets, plan, end_row
+    present = rows["present"].to_numpy(bool)
+    input_days = sliding_window_view(present, lookback)[:count].all(axis=1)
+    gap_free = input_days & present[end_row[:, None] + delays[None, :]].all(axis=1)
+    complete = np.isfinite(inputs).all(axis=(1, 2)) & np.isfinite(targets).all(axis=1)
+    keep = gap_free & complete
+    position = rows["position"].to_numpy(np.int64)[end_row]
+    return _PartWindows(
+        np.ascontiguousarray(inputs[keep]), targets[keep], plan[keep], end_row[keep], position[keep],
+        lost_to_gaps=int((~gap_free).sum()), incomplete=int((gap_free & ~complete).sum()),
+    )  # fmt: skip
 
 
 def make_windows(daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int]) -> Windows:
     """All parts' windows (windows.npz), ordered by part then end_row.
 
-    ``daily``: the daily table; ``features``: features.json. Returns ``inputs`` (windows, lookback,
-    features), ``targets`` and ``plan`` (windows, delays), ``part`` and ``end_row`` (windows,), ``delays``
-    (delays,) and ``feature_names`` (features,). A part shorter than ``lookback + max(delays)`` rows gives
-    no windows; a window with a missing input or target value is left out (its end_row is absent).
+    ``daily``: the daily table laid on the calendar (daily-last); ``features``: features.json. A part
+    with fewer than ``lookback + max(delays)`` calendar days gives no windows; a window touching a
+    missing day, or with a missing input or target value, is left out (:func:`window_report` counts
+    them per part).
     """
+    return _windows(daily, features, lookback, delays)[0]
+
+
+def _windows(
+    daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int]
+) -> tuple[Windows, dict[str, _PartWindows]]:
+    daily = on_calendar(daily)
     delay_array = np.asarray(delays, dtype=np.int64)
     parts = sorted(str(part) for part in daily["part"].unique())
     columns = feature_columns(features, parts)
@@ -113,55 +174,55 @@ def make_windows(daily: pd.DataFrame, features: Mapping[str, Any], lookback: int
         if unknown:
             raise InputDataError(f"features.json: part {part!r} names column {unknown[0]!r}, which daily.parquet lacks")
     width = len(next(iter(columns.values()))) if columns else 1
-    chunks: list[tuple[np.ndarray, ...]] = []
+    made: dict[str, _PartWindows] = {}
     ordered = daily.sort_values(["part", "day"], kind="stable")
     for part, rows in ordered.groupby("part", sort=True):
-        if len(rows) < required_rows(lookback, delays):
-            continue
-        inputs, targets, plan, end_row = _part_windows(rows, columns[str(part)], lookback, delay_array)
-        complete = np.isfinite(inputs).all(axis=(1, 2)) & np.isfinite(targets).all(axis=1)
-        labels = np.full(int(complete.sum()), str(part))
-        chunks.append((inputs[complete], targets[complete], plan[complete], labels, end_row[complete]))
+        if len(rows) >= required_rows(lookback, delays):
+            made[str(part)] = _part_windows(rows, columns[str(part)], lookback, delay_array)
 
-    def joined(index: int, empty_shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        arrays = [chunk[index] for chunk in chunks]
+    def joined(field: str, empty_shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        arrays = [getattr(chunk, field) for chunk in made.values()]
         return np.concatenate(arrays).astype(dtype) if arrays else np.empty(empty_shape, dtype=dtype)
 
-    return Windows(
-        inputs=joined(0, (0, lookback, width), np.float64),
-        targets=joined(1, (0, delay_array.size), np.float64),
-        plan=joined(2, (0, delay_array.size), np.float64),
-        part=joined(3, (0,), str),
-        end_row=joined(4, (0,), np.int64),
+    labels = [np.full(len(chunk.end_row), part) for part, chunk in made.items()]
+    windows = Windows(
+        inputs=joined("inputs", (0, lookback, width), np.float64),
+        targets=joined("targets", (0, delay_array.size), np.float64),
+        plan=joined("plan", (0, delay_array.size), np.float64),
+        part=np.concatenate(labels).astype(str) if labels else np.empty(0, str),
+        end_row=joined("end_row", (0,), np.int64),
+        position=joined("position", (0,), np.int64),
         delays=delay_array,
         feature_names=np.asarray(_feature_names(columns), dtype=str),
+        days=calendar_days(daily),
     )
+    return windows, made
 
 
-def window_report(daily: pd.DataFrame, windows: Windows, lookback: int, delays: Sequence[int]) -> dict[str, Any]:
-    """metrics/window.json: windows per part, array shapes, parts skipped and windows dropped, with why."""
+def window_report(
+    daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int]
+) -> tuple[Windows, dict[str, Any]]:
+    """The windows and metrics/window.json: windows per part, shapes, parts skipped, windows lost, with why.
+
+    ``lost_to_gaps``: windows that would touch a missing calendar day (never bridged);
+    ``dropped_incomplete``: windows with a missing value on a day that has a snapshot.
+    """
+    windows, made = _windows(daily, features, lookback, delays)
     needed = required_rows(lookback, delays)
-    days = daily.groupby("part", sort=True).size()
-    made = pd.Series(windows.part).value_counts()
-    parts: dict[str, int] = {}
-    skipped: dict[str, str] = {}
-    incomplete: dict[str, int] = {}
-    for part, rows in days.items():
-        part = str(part)
-        if rows < needed:
-            skipped[part] = f"{rows} days, fewer than lookback + max(delays) = {needed}"
-            continue
-        parts[part] = int(made.get(part, 0))
-        dropped = rows - needed + 1 - parts[part]
-        if dropped:
-            incomplete[part] = int(dropped)
-    return {
+    days = on_calendar(daily).groupby("part", sort=True).size()
+    skipped = {
+        str(part): f"{rows} days, fewer than lookback + max(delays) = {needed}"
+        for part, rows in days.items()
+        if str(part) not in made
+    }
+    return windows, {
         "lookback": lookback,
         "delays": [int(d) for d in delays],
         "feature_names": [str(name) for name in windows.feature_names],
         "windows": len(windows.part),
         "shape": {"inputs": list(windows.inputs.shape), "targets": list(windows.targets.shape)},
-        "parts": parts,
+        "parts": {part: len(chunk.end_row) for part, chunk in made.items()},
         "skipped": skipped,
-        "dropped_incomplete": incomplete,
+        "lost_to_gaps": {part: chunk.lost_to_gaps for part, chunk in made.items() if chunk.lost_to_gaps},
+        "dropped_incomplete": {part: chunk.incomplete for part, chunk in made.items() if chunk.incomplete},
     }

@@ -1,0 +1,350 @@
+"""Ingest: read ``ingest.source``, validate it, merge overlapping exports into one canonical snapshot table.
+
+Daily exports overlap (each day's file repeats recent snapshots), so one snapshot — a part at a
+snapshot time — may come several times:
+
+- the same values again: one snapshot; the repeats are counted as ``rows_merged``;
+- different values (a revision): ``on_conflict: latest_file`` keeps the row from the later file
+  (``file_order: name`` = sorted path, ``last_snapshot`` = the file's latest snapshot time, ties by
+  name; within a file the later row), the others are ``rows_superseded`` and each is listed in
+  ``conflicts`` with both values; ``on_conflict: error`` stops naming both places.
+
+Accounting (tested): ``rows_read = rows_kept + rows_rejected + rows_merged + rows_superseded +
+rows_other_parts``, where ``rows_read`` counts the non-blank data rows of every sheet read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from plancast.data.reading import RawSheet, read_sheets, source_files
+from plancast.data.validation import (
+    REJECT_COLUMNS,
+    REJECT_KINDS,
+    Columns,
+    Reject,
+    SheetRows,
+    check_calendar,
+    missing_column,
+    required_columns,
+    resolve_columns,
+    validate_sheet,
+    where,
+)
+from plancast.errors import InputDataError, ParamsError
+from plancast.params import DailyParams, IngestParams
+
+CONFLICT_COLUMNS = [
+    "part",
+    "snapshot_time",
+    "kept_file",
+    "kept_sheet",
+    "kept_row",
+    "dropped_file",
+    "dropped_sheet",
+    "dropped_row",
+    "differences",
+]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The canonical snapshot table, rejected rows, superseded revisions and the counts for the metrics.
+
+    ``snapshots``: ``(snapshots, 3 + K + 3)`` — part, snapshot_time, target, h1..hK, source_file, sheet,
+    source_row; one row per part and snapshot_time, sorted by both. ``rejects``: REJECT_COLUMNS.
+    ``conflicts``: CONFLICT_COLUMNS, one row per superseded row.
+    """
+
+    snapshots: pd.DataFrame
+    rejects: pd.DataFrame
+    conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Merged:
+    keep: np.ndarray  # (n,) bool: the row that stands for its snapshot
+    merged: int
+    conflicts: pd.DataFrame
+    conflicting_snapshots: int
+
+
+def _format_value(value: float) -> str:
+    return f"{value:.15g}"
+
+
+def _show_time(value: Any) -> str:
+    return str(value) if isinstance(value, int | np.integer) else str(np.datetime64(value, "s")).replace("T", " ")
+
+
+def read_source(params: IngestParams, root: str | None = None) -> tuple[list[str], list[RawSheet]]:
+    """The files named by ``ingest.source`` / ``pattern`` and all their sheets with cells, in order."""
+    files = source_files(params.source, params.pattern, root)
+    required = required_columns(params)
+    sheets = [
+        sheet
+        for file in files
+        for sheet in read_sheets(
+            file,
+            params.sheets,
+            params.xls_engine,
+            encoding=params.encoding,
+            header_row=params.header_row,
+            required=required,
+        )
+    ]
+    return files, sheets
+
+
+def _usable_sheets(sheets: Sequence[RawSheet], params: IngestParams) -> tuple[list[RawSheet], list[str]]:
+    """Sheets with the required columns, and why each other one was skipped. A sheet named in
+    ``ingest.sheets`` must have them; so must at least one sheet."""
+    usable, skipped = [], []
+    for sheet in sheets:
+        problem = missing_column(sheet, params)
+        if problem is None:
+            usable.append(sheet)
+        elif params.sheets:
+            raise InputDataError(problem)
+        else:
+            skipped.append(problem)
+    if skipped and not usable:
+        raise InputDataError(skipped[0])
+    return usable, skipped
+
+
+def _resolve_all(sheets: Sequence[RawSheet], params: IngestParams) -> tuple[list[Columns], int]:
+    """Each sheet's columns and the one horizon count K they share."""
+    resolved = [resolve_columns(sheet, params) for sheet in sheets]
+    for sheet, columns in zip(sheets[1:], resolved[1:], strict=True):
+        if len(columns.horizons) != len(resolved[0].horizons):
+            raise InputDataError(
+                f"{where(sheet.file, sheet.sheet)}: has horizons 1..{len(columns.horizons)} but "
+                f"{where(sheets[0].file, sheets[0].sheet)} has 1..{len(resolved[0].horizons)}"
+            )
+    return resolved, len(resolved[0].horizons) if resolved else 0
+
+
+def _file_ranks(
+    files: list[str], sheet_file: np.ndarray, sheet_index: np.ndarray, times: np.ndarray, file_order: str
+) -> np.ndarray:
+    """``(files,)`` rank of each file: by name, or by its latest snapshot time then name."""
+    if file_order == "name":
+        return np.arange(len(files))
+    latest = pd.Series(times.view(np.int64)).groupby(sheet_file[sheet_index]).max()
+    floor = int(latest.min()) if len(latest) else 0
+    key = [(latest.get(i, floor), name) for i, name in enumerate(files)]
+    ranks = np.empty(len(files), dtype=np.int64)
+    ranks[sorted(range(len(files)), key=key.__getitem__)] = np.arange(len(files))
+    return ranks
+
+
+def merge_overlaps(
+    part: np.ndarray,
+    times: np.ndarray,
+    quantities: np.ndarray,
+    order: np.ndarray,
+    place: Any,
+    params: IngestParams,
+) -> _Merged:
+    """Collapse repeats of a snapshot (same part + time): identical values merge; a revision keeps the
+    row latest in ``order`` ``(n,)`` (file rank, then sheet, then row) under ``on_conflict: latest_file``.
+
+    ``place(i)`` gives ``(file, sheet, row, names)`` of row i, ``names`` its quantity column headers.
+    """
+    n = len(part)
+    keep = np.ones(n, dtype=bool)
+    if n == 0:
+        return _Merged(keep, 0, pd.DataFrame(columns=CONFLICT_COLUMNS), 0)
+    part_code, _ = pd.factorize(part)
+    sort = np.lexsort((order, times.view(np.int64), part_code))
+    key_part, key_time = part_code[sort], times.view(np.int64)[sort]
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = (key_part[1:] != key_part[:-1]) | (key_time[1:] != key_time[:-1])
+    group = np.cumsum(new_group) - 1
+    last = np.flatnonzero(np.append(new_group[1:], True))  # the last row of each group, in sorted order
+    winner = last[group]
+    values = quantities[sort]
+    same = (values == values[winner]).all(axis=1)
+    keep[sort] = np.arange(n) == winner
+    merged = int((same & (np.arange(n) != winner)).sum())
+    dropped = np.flatnonzero(~same)
+    rows = []
+    for i in dropped:
+        old, new = sort[i], sort[winner[i]]
+        old_file, old_sheet, old_row, _ = place(old)
+        new_file, new_sheet, new_row, names = place(new)
+        differs = np.flatnonzero(quantities[old] != quantities[new])
+        canonical = ["target", *(f"h{k}" for k in range(1, quantities.shape[1]))]
+        if params.on_conflict == "error":
+            j = int(differs[0])
+            raise InputDataError(
+                f"{where(old_file, old_sheet, old_row)} and {where(new_file, new_sheet, new_row)}: two different "
+                f"snapshots of part {part[old]!r} at {_show_time(times[old])}: column {names[j]!r} is "
+                f"{_format_value(quantities[old, j])} vs {_format_value(quantities[new, j])} (ingest.on_conflict: "
+                "error; set latest_file to keep the later file's)"
+            )
+        text = "; ".join(
+            f"{canonical[j]}: {_format_value(quantities[old, j])} -> {_format_value(quantities[new, j])}"
+            for j in differs
+        )
+        rows.append((part[old], times[old], new_file, new_sheet, new_row, old_file, old_sheet, old_row, text))
+        keep[old] = False
+    conflicts = pd.DataFrame(rows, columns=CONFLICT_COLUMNS)
+    if rows:
+        conflicts = conflicts.sort_values(["part", "snapshot_time", "dropped_file", "dropped_sheet", "dropped_row"])
+        conflicts = conflicts.reset_index(drop=True)
+    conflicts = conflicts.astype({"kept_row": np.int64, "dropped_row": np.int64})
+    return _Merged(keep, merged, conflicts, len(np.unique(group[dropped])))
+
+
+def _snapshot_frame(
+    part: np.ndarray,
+    times: np.ndarray,
+    quantities: np.ndarray,
+    file: np.ndarray,
+    sheet: np.ndarray,
+    row: np.ndarray,
+) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "part": pd.Series(part, dtype="str"),
+            "snapshot_time": times,
+            "target": quantities[:, 0],
+            **{f"h{k}": quantities[:, k] for k in range(1, quantities.shape[1])},
+            "source_file": pd.Series(file, dtype="str"),
+            "sheet": pd.Series(sheet, dtype="str"),
+            "source_row": row.astype(np.int64),
+        }
+    )
+    return frame.sort_values(["part", "snapshot_time"], kind="stable").reset_index(drop=True)
+
+
+def _raise_first(rejects: list[Reject]) -> None:
+    raise InputDataError(min(rejects, key=lambda reject: reject.order).message())
+
+
+def ingest(params: IngestParams, daily: DailyParams | None = None, root: str | None = None) -> IngestResult:
+    """Read ``ingest.source`` (files inside ``root``, default the working directory) and return its
+    canonical snapshot table, rejects, conflicts and metrics. See the module docstring for merging."""
+    files, sheets = read_source(params, root)
+    return canonical_snapshots(sheets, params, daily, files)
+
+
+def canonical_snapshots(
+    all_sheets: Sequence[RawSheet],
+    params: IngestParams,
+    daily: DailyParams | None = None,
+    files: Sequence[str] | None = None,
+) -> IngestResult:
+    """Validate, check and merge raw sheets into the canonical tables; ``files`` are all files read, in
+    name order (default: the sheets' files)."""
+    daily = daily if daily is not None else DailyParams()
+    files = list(files) if files is not None else list(dict.fromkeys(sheet.file for sheet in all_sheets))
+    sheets, skipped = _usable_sheets(all_sheets, params)
+    resolved, horizons = _resolve_all(sheets, params)
+
+    validated: list[SheetRows] = []
+    for index, (sheet, columns) in enumerate(zip(sheets, resolved, strict=True)):
+        rows = validate_sheet(sheet, columns, params, index)
+        if params.on_bad_rows == "error" and rows.rejects:
+            _raise_first(rows.rejects)
+        validated.append(rows)
+    found = set().union(*(rows.parts_found for rows in validated))
+    missing = [part for part in params.parts if part not in found]
+    if missing:
+        raise ParamsError(
+            f"ingest.parts: part {missing[0]!r} does not appear in {params.source} (column {params.part_column!r})"
+        )
+
+    step = params.time_format == "step"
+    part = np.concatenate([rows.part for rows in validated]).astype(object)
+    times = np.concatenate([rows.time for rows in validated]).astype(np.int64 if step else "datetime64[us]")
+    quantities = np.concatenate([rows.quantities for rows in validated]).reshape(len(part), horizons + 1)
+    sheet_index = np.concatenate([np.full(len(rows.part), rows.sheet_index) for rows in validated]).astype(np.int64)
+    source_row = np.concatenate([rows.source_row for rows in validated]).astype(np.int64)
+    file_of_sheet = np.array([files.index(sheet.file) for sheet in sheets], dtype=np.int64)
+    names_of_sheet = [
+        [sheet.header[j] for j in [columns.target, *columns.horizons]]
+        for sheet, columns in zip(sheets, resolved, strict=True)
+    ]
+
+    def place(i: int) -> tuple[str, str, int, list[str]]:
+        s = int(sheet_index[i])
+        return sheets[s].file, sheets[s].sheet, int(source_row[i]), names_of_sheet[s]
+
+    checked = check_calendar(times, sheet_index, source_row, sheets, params, daily)
+    if params.on_bad_rows == "error" and checked.rejects:
+        _raise_first(checked.rejects)
+    rejects = [reject for rows in validated for reject in rows.rejects] + checked.rejects
+    ok = checked.ok
+    part, times, quantities, sheet_index, source_row = (
+        part[ok],
+        times[ok],
+        quantities[ok],
+        sheet_index[ok],
+        source_row[ok],
+    )
+
+    ranks = _file_ranks(files, file_of_sheet, sheet_index, times, params.file_order)
+    order = ranks[file_of_sheet[sheet_index]] * (len(sheets) + 1) + sheet_index
+    order = np.lexsort((source_row, order))
+    rank_of_row = np.empty(len(order), dtype=np.int64)
+    rank_of_row[order] = np.arange(len(order))
+    merged = merge_overlaps(part, times, quantities, rank_of_row, place, params)
+    keep = merged.keep
+
+    if not keep.any():
+        first = min(rejects, key=lambda reject: reject.order) if rejects else None
+        detail = f"; first rejected: {first.message()}" if first else ""
+        read = sum(rows.rows_read for rows in validated)
+        raise InputDataError(f"{params.source}: no valid snapshots ({read} data rows, {len(rejects)} rejected){detail}")
+
+    kept_sheets = sheet_index[keep]
+    snapshots = _snapshot_frame(
+        part[keep],
+        times[keep],
+        quantities[keep],
+        np.array([sheets[s].file for s in kept_sheets], dtype=object),
+        np.array([sheets[s].sheet for s in kept_sheets], dtype=object),
+        source_row[keep],
+    )
+    rejects.sort(key=lambda reject: reject.order)
+    reject_frame = pd.DataFrame(
+        [(r.file, r.sheet, r.row, r.column, r.reason) for r in rejects], columns=REJECT_COLUMNS
+    ).astype({"source_row": np.int64})
+    renamed: dict[str, str] = {}
+    for rows in validated:
+        renamed.update(rows.renamed_parts)
+    superseded = len(merged.conflicts)
+    metrics = {
+        "files": len(files),
+        "sheets": len(sheets),
+        "sheets_read": [where(sheet.file, sheet.sheet) for sheet in sheets],
+        "sheets_skipped": skipped,
+        "encodings": {sheet.file: sheet.encoding for sheet in all_sheets if sheet.encoding},
+        "rows_read": sum(rows.rows_read for rows in validated),
+        "rows_blank": sum(rows.rows_blank for rows in validated),
+        "rows_other_parts": sum(rows.rows_other_parts for rows in validated),
+        "rows_kept": len(snapshots),
+        "rows_rejected": len(rejects),
+        "rejects_by_reason": {kind: sum(r.kind == kind for r in rejects) for kind in REJECT_KINDS},
+        "rows_merged": merged.merged,
+        "rows_superseded": superseded,
+        "conflicts": merged.conflicting_snapshots,
+        "part_ids_normalised": dict(sorted(renamed.items())),
+        "parts": int(snapshots["part"].nunique()),
+        "horizons": horizons,
+        "xls_engine": params.xls_engine,
+        "on_bad_rows": params.on_bad_rows,
+        "on_conflict": params.on_conflict,
+        "file_order": params.file_order,
+        "calendar": "step" if step else daily.calendar,
+    }
+    return IngestResult(snapshots=snapshots, rejects=reject_frame, conflicts=merged.conflicts, metrics=metrics)
