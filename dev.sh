@@ -2,6 +2,7 @@
 # One entry point for a fresh machine with Python 3.11:
 #   ./dev.sh pipeline   set up .venv from requirements.lock, then `dvc repro` on the bundled sample data
 #   ./dev.sh test       set up .venv, then run the test suite (what CI runs)
+#   ./dev.sh plots [REV ...]  `dvc plots show` (or `dvc plots diff REV ...`): the plots page, drawn offline
 #   ./dev.sh setup      only set up .venv
 #   ./dev.sh restore    after a failed or killed run: put the last committed results back
 # Afterwards `source .venv/bin/activate` gives you dvc, python and pytest from the same environment.
@@ -39,6 +40,10 @@ case "${1:-}" in
     setup; activate
     dvc repro
     echo "done. Next: source .venv/bin/activate, then dvc metrics show, dvc plots show (see README, Results)" ;;
+  plots)
+    setup; activate
+    shift
+    if [ $# -eq 0 ]; then dvc plots show; else dvc plots diff "$@"; fi ;;
   test)
     setup; activate
     shift

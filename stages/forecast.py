@@ -19,8 +19,6 @@ from plancast.reporting import plots
 from plancast.runtime import import_tensorflow
 from plancast.stage import StageIO, run_stage, unwrap
 
-SHOWN_PARTS = 4
-
 
 def main(params, io: StageIO) -> None:
     folders = {name: io.read(catalog.MODEL, name) for name in params.train.models}
@@ -34,9 +32,9 @@ def main(params, io: StageIO) -> None:
     frame, skipped = forecast(daily, models, calendar, steps)
 
     write_csv(io.write(catalog.FORECAST), frame)
-    parts = sorted(frame["part"].unique(), key=plots.natural_key)[:SHOWN_PARTS]
-    history_rows = max(40, 2 * steps)
-    plots.save_figure(plots.forecast_figure(daily, frame, parts, history_rows), io.write(catalog.FORECAST_PLOT))
+    # a long recursive forecast shows as much history as it forecasts
+    history_days = max(plots.FORECAST_HISTORY_DAYS, steps)
+    plots.save_figure(plots.forecast_figure(daily, frame, history_days=history_days), io.write(catalog.FORECAST_PLOT))
     summary = forecast_summary(frame, skipped)
     summary["engine"] = engine
     write_json(io.write(catalog.FORECAST_METRICS), summary)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -100,30 +102,147 @@ def test_error_by_model_sorts_lowest_error_to_the_top_and_marks_the_plan() -> No
     fig = error_by_model(table)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["last (baseline)", "plan (baseline)", "gru"]
-    assert "the planner's own number" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "the planner's own number" in [t.get_text() for t in fig.legends[0].get_texts()]
     assert ax.get_xlabel() == "test MAE (quantity)"
 
 
-def test_loss_curves_name_each_models_loss_and_forecast_figure_has_one_panel_per_part(tmp_path) -> None:
-    from plancast.reporting.plots import forecast_figure, loss_curves
+def _overlaps(fig, legend, artists) -> list:
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    return [artist for artist in artists if box.overlaps(artist.get_window_extent())]
+
+
+def test_error_by_model_legend_covers_no_bar_even_when_the_longest_is_last() -> None:
+    from plancast.reporting.plots import error_by_model
+
+    # the longest bar is drawn at the bottom: where the old legend (lower right) sat over it
+    table = pd.DataFrame({"model": [f"m{i}" for i in range(8)] + ["baseline_last"], "test_mae": [*range(1, 9), 50.0]})
+    fig = error_by_model(table)
+    bars = fig.axes[0].patches
+    assert len(bars) == 9
+    assert _overlaps(fig, fig.legends[0], bars) == []
+
+
+def test_loss_curves_name_each_models_loss_in_a_legend_beside_the_curves() -> None:
+    from plancast.reporting.plots import loss_curves
 
     history = pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.7, 0.6]})
     fig = loss_curves({"gru": history}, {"gru": "mse"})
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["gru train (MSE)", "gru validation (MSE)"]
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["gru train (MSE)", "gru validation (MSE)"]
+    assert _overlaps(fig, legend, [fig.axes[0]]) == []
 
-    daily = pd.DataFrame(
-        {"part": ["A"] * 5 + ["B"] * 5, "day": list(pd.bdate_range("2025-03-03", periods=5)) * 2, "target": range(10)}
-    )
-    forecasts = pd.DataFrame(
+
+def test_error_by_part_draws_at_most_forty_parts_the_largest_errors_and_says_so() -> None:
+    from plancast.reporting.plots import error_by_part
+
+    table = pd.DataFrame({"part": [f"P{i}" for i in range(1, 2001)], "test_mae": np.arange(1.0, 2001.0)})
+    table["plan_mae"] = 10.0
+    fig = error_by_part(table, "lstm")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "P2000" and labels[-1] == "P1961"  # natural order, top to bottom: P1961 .. P2000
+    assert len(labels) == 40
+    assert "40 of 2,000 parts: those with the largest test MAE" in ax.get_title()
+    assert fig.get_size_inches()[1] < 16
+
+
+def test_largest_parts_ranks_by_volume_of_the_recent_days_then_natural_order() -> None:
+    from plancast.reporting.plots import largest_parts
+
+    days = list(pd.bdate_range("2025-03-03", periods=4))
+    history = pd.DataFrame(
         {
-            "method": "direct", "part": ["A", "A", "B", "B"], "model": "gru", "step_ahead": [1, 2, 1, 2],
-            "day": ["2025-03-10", "2025-03-11"] * 2, "forecast": [4.0, 5.0, 9.0, 8.0], "plan": [4.0, None, 10.0, 7.0],
+            "part": ["A"] * 4 + ["B"] * 4 + ["Part 10"] * 4 + ["Part 2"] * 4,
+            "day": days * 4,
+            # last 2 days: A 2, B 10, Part 10 5, Part 2 5 (A's big early days are out of the window)
+            "target": [100, 100, 1, 1, 0, 0, 5, 5, 0, 0, 2, 3, 9, 9, 2, 3],
         }
-    )  # fmt: skip
-    fig = forecast_figure(daily, forecasts, ["A", "B"])
-    assert [ax.get_title() for ax in fig.axes] == [
-        "A: last 5 days and the forecast",
-        "B: last 5 days and the forecast",
+    )
+    assert largest_parts(history, ["A", "B", "Part 10", "Part 2", "C"], 4, recent_days=2) == [
+        "B", "Part 2", "Part 10", "A",
+    ]  # fmt: skip
+    assert largest_parts(history, ["C", "A"], 5, recent_days=2) == ["A", "C"]  # no history counts as 0
+
+
+def _forecast_inputs(parts: int, steps: int = 3, models: tuple[str, ...] = ("gru", "lstm", "hand_lstm")):
+    days = pd.bdate_range("2025-03-03", periods=30)
+    history = pd.DataFrame(
+        [(f"Part {p}", day, float(p * 10 + i % 3)) for p in range(1, parts + 1) for i, day in enumerate(days)],
+        columns=["part", "day", "target"],
+    )
+    ahead = pd.bdate_range(days[-1] + pd.Timedelta(days=1), periods=steps)
+    forecasts = pd.DataFrame(
+        [
+            ("direct", f"Part {p}", model, k + 1, ahead[k].date().isoformat(), p * 10.0, p * 10.0 + 1)
+            for p in range(1, parts + 1)
+            for model in models
+            for k in range(steps)
+        ],
+        columns=["method", "part", "model", "step_ahead", "day", "forecast", "plan"],
+    )
+    return history, forecasts
+
+
+def test_forecast_figure_shows_the_largest_parts_and_says_how_many_of_how_many() -> None:
+    from plancast.reporting.plots import forecast_figure
+
+    history, forecasts = _forecast_inputs(parts=30)
+    fig = forecast_figure(history, forecasts, max_parts=12, history_days=10)
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title() for ax in panels] == [f"Part {p}" for p in range(30, 18, -1)]  # volume grows with p
+    assert "the 12 of 30 parts with the largest volume over the last 10 days" in fig._suptitle.get_text()
+
+
+def test_forecast_days_get_their_share_of_the_axis_and_models_stay_apart_with_the_legend_outside() -> None:
+    from plancast.reporting.plots import forecast_figure
+
+    history, forecasts = _forecast_inputs(parts=2)  # every model forecasts the same number
+    fig = forecast_figure(history, forecasts, history_days=10)
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    assert (high - 0.5) / (high - low) >= 0.2  # 3 forecast days of 13: not squeezed into the edge
+    lines = [line for line in ax.get_lines() if len(line.get_xdata()) == 3]
+    assert len(lines) == 3
+    assert len({line.get_color() for line in lines}) == 3 and len({line.get_marker() for line in lines}) == 3
+    first_day = sorted(float(line.get_xdata()[0]) for line in lines)
+    assert first_day[0] < 1 < first_day[-1]  # equal forecasts nudged apart within the day
+    assert all(axes.get_legend() is None for axes in fig.axes)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "actual",
+        "gru",
+        "hand_lstm",
+        "lstm",
+        "plan (latest snapshot)",
     ]
-    save_figure(fig, tmp_path / "f.png")
+    assert _overlaps(fig, legend, [a for a in fig.axes if a.axison]) == []
+
+
+def test_forecast_figure_saves_and_says_when_there_is_nothing(tmp_path) -> None:
+    from plancast.reporting.plots import forecast_figure
+
+    history, forecasts = _forecast_inputs(parts=1)
+    save_figure(forecast_figure(history, forecasts), tmp_path / "f.png")
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert any("nothing to forecast" in t for t in texts(forecast_figure(history, forecasts.iloc[:0])))
+
+
+def test_hangul_part_names_draw_with_the_bundled_font_not_as_empty_boxes() -> None:
+    import warnings
+
+    from matplotlib import font_manager
+
+    from plancast.reporting import plots
+
+    assert plots.HANGUL_FONT == "NanumGothic", "koreanize-matplotlib (requirements.lock) bundles the font"
+    assert Path(font_manager.findfont(font_manager.FontProperties(family=plots.HANGUL_FONT))).name == "NanumGothic.ttf"
+    history, forecasts = _forecast_inputs(parts=2)
+    names = {"Part 1": "부품 1", "Part 2": "엔진 커버"}
+    history["part"], forecasts["part"] = history["part"].map(names), forecasts["part"].map(names)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = plots.forecast_figure(history, forecasts)
+        fig.canvas.draw()
+    assert [str(w.message) for w in caught if "missing from font" in str(w.message)] == []
+    assert {ax.get_title() for ax in fig.axes if ax.axison} == {"부품 1", "엔진 커버"}

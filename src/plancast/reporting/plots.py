@@ -7,6 +7,7 @@ inputs give the same bytes and every plot reads the same way.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -17,9 +18,11 @@ matplotlib.use("Agg")  # files only, no display: the same output on a headless C
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from plancast.artifacts import atomic_path
 from plancast.features.correlation import POOLED, label
@@ -28,6 +31,31 @@ DPI = 110
 CORRELATION_CMAP = "RdBu_r"
 MAX_ANNOTATED_PARTS = 30
 _PNG_METADATA = {"Software": None}
+
+# Part names in the planning system's exports are often Hangul, which DejaVu Sans (matplotlib's font)
+# lacks: they drew as empty boxes. NanumGothic comes from the koreanize-matplotlib wheel (a pinned
+# dependency: pip installs it on any machine, no system font needed). Its file is registered, never its
+# module: importing koreanize_matplotlib rewrites rcParams.
+HANGUL_FONT_PACKAGE = "koreanize_matplotlib"
+HANGUL_FONT_FILES = "fonts/NanumGothic*.ttf"  # regular and the weights of bold titles
+LATIN_FONT = "DejaVu Sans"
+
+
+def register_hangul_font() -> str | None:
+    """Register the bundled Hangul font with matplotlib; its family name, or None if it is not installed."""
+    spec = importlib.util.find_spec(HANGUL_FONT_PACKAGE)  # finds the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    files = sorted(Path(spec.submodule_search_locations[0]).glob(HANGUL_FONT_FILES))
+    for path in files:
+        font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=files[0]).get_name() if files else None
+
+
+HANGUL_FONT = register_hangul_font()
+# An explicit list, not the generic "sans-serif": matplotlib falls back glyph by glyph only along
+# font.family. Latin text keeps DejaVu Sans; a glyph it lacks comes from the Hangul font.
+matplotlib.rcParams["font.family"] = [LATIN_FONT, *([HANGUL_FONT] if HANGUL_FONT else [])]
 
 
 def style_axes(ax: Axes, title: str, xlabel: str, ylabel: str, legend: bool = False, grid: bool = False) -> None:
@@ -227,7 +255,7 @@ def error_by_model(summary_table: pd.DataFrame, metric: str = "mae", unit: str =
     table = summary_table.dropna(subset=[column]).sort_values(column, ascending=False)
     if table.empty:
         return message_figure("Test error by model", "no test windows")
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(table) + 1.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(table) + 1.7), layout="constrained")
     colours = [
         _PLAN_COLOUR
         if m == f"{BASELINE_PREFIX}plan"
@@ -244,7 +272,8 @@ def error_by_model(summary_table: pd.DataFrame, metric: str = "mae", unit: str =
         matplotlib.patches.Patch(color=_BASELINE_COLOUR, label="baseline"),
         matplotlib.patches.Patch(color=_PLAN_COLOUR, label="the planner's own number"),
     ]
-    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, framealpha=0.95)
+    # below the axes, never over a bar (the longest bar reaches the corner a legend would take)
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     style_axes(
         ax,
         f"Test {metric.upper()} by model, pooled over parts and delays (lower is better)",
@@ -254,28 +283,37 @@ def error_by_model(summary_table: pd.DataFrame, metric: str = "mae", unit: str =
     return fig
 
 
+MAX_PARTS_BY_ERROR = 40
+
+
 def error_by_part(part_table: pd.DataFrame, model: str, unit: str = "quantity") -> Figure:
     """Per-part test MAE of ``model`` beside the plan's, parts in natural order.
 
-    ``part_table`` has columns part, test_mae, plan_mae (error_by_part.csv).
+    ``part_table`` has columns part, test_mae, plan_mae (error_by_part.csv). Beyond 40 parts only the 40
+    with the largest test MAE are drawn (a bar per part of 2,000 would be a 70,000 px tall image), and
+    the title says how many of how many.
     """
     if part_table.empty:
         return message_figure("Test error by part", "no test windows")
-    table = part_table.iloc[sorted(range(len(part_table)), key=lambda i: natural_key(str(part_table["part"].iloc[i])))]
+    shown = part_table
+    if len(part_table) > MAX_PARTS_BY_ERROR:
+        shown = part_table.sort_values(["test_mae", "part"], ascending=[False, True]).head(MAX_PARTS_BY_ERROR)
+    table = shown.iloc[sorted(range(len(shown)), key=lambda i: natural_key(str(shown["part"].iloc[i])))]
     table = table.iloc[::-1]
     positions = np.arange(len(table))
-    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(table) + 1.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(table) + 1.9), layout="constrained")
     ax.barh(positions + 0.2, table["test_mae"], height=0.4, color=_NETWORK_COLOUR, label=_display_name(model))
     ax.barh(positions - 0.2, table["plan_mae"], height=0.4, color=_PLAN_COLOUR, label="plan (baseline)")
     ax.set_yticks(positions, table["part"].astype(str), fontsize=8)
-    style_axes(
-        ax,
-        f"Test MAE by part: {_display_name(model)} vs the plan",
-        f"test MAE ({unit})",
-        "part",
-        legend=True,
-        grid=True,
+    which = (
+        f"\n{len(table)} of {len(part_table):,} parts: those with the largest test MAE (all: error_by_part.csv)"
+        if len(table) < len(part_table)
+        else ""
     )
+    style_axes(
+        ax, f"Test MAE by part: {_display_name(model)} vs the plan{which}", f"test MAE ({unit})", "part", grid=True
+    )
+    fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     return fig
 
 
@@ -288,7 +326,7 @@ def loss_curves(histories: dict[str, pd.DataFrame], losses: dict[str, str] | Non
     losses = losses or {}
     if not histories:
         return message_figure("Loss curves", "no trained models")
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
     colours = plt.get_cmap("tab10")
     for index, (model, history) in enumerate(sorted(histories.items())):
         colour = colours(index % 10)
@@ -309,13 +347,10 @@ def loss_curves(histories: dict[str, pd.DataFrame], losses: dict[str, str] | Non
                 label=f"{model} validation{_loss_suffix(losses, model)}",
             )
     style_axes(
-        ax,
-        "Loss per epoch (solid: training, dashed: validation)",
-        "epoch",
-        "loss (scaled target units)",
-        legend=True,
-        grid=True,
+        ax, "Loss per epoch (solid: training, dashed: validation)", "epoch", "loss (scaled target units)", grid=True
     )
+    # beside the axes: ten curves leave no corner free to cover
+    fig.legend(loc="outside right upper", fontsize=8, frameon=False)
     return fig
 
 
@@ -323,52 +358,125 @@ def _loss_suffix(losses: dict[str, str], model: str) -> str:
     return f" ({losses[model].upper()})" if model in losses else ""
 
 
+FORECAST_PANELS = 12
+FORECAST_HISTORY_DAYS = 10  # with 3 forecast days they get a quarter of the axis
+_FORECAST_MARKERS = "osD^vP*Xph"
+
+
+def largest_parts(history: pd.DataFrame, parts: list[str], count: int, recent_days: int) -> list[str]:
+    """The ``count`` parts of ``parts`` with the largest total actual over their last ``recent_days`` days.
+
+    ``history`` is the daily table (part, day, target). Ties (and parts without history, as 0) go in
+    natural order, so the choice is stable from run to run.
+    """
+    recent = history[history["part"].isin(parts)].sort_values("day").groupby("part").tail(recent_days)
+    volume = recent.groupby("part")["target"].sum()
+    return sorted(parts, key=lambda part: (-float(volume.get(part, 0.0)), natural_key(str(part))))[:count]
+
+
+def _dodge(index: int, count: int, width: float = 0.5) -> float:
+    """Horizontal offset of model ``index`` of ``count`` inside one day, so that equal forecasts stay apart."""
+    return 0.0 if count == 1 else (index / (count - 1) - 0.5) * width
+
+
 def forecast_figure(
     history: pd.DataFrame,
     forecasts: pd.DataFrame,
-    parts: list[str],
-    history_rows: int = 40,
+    max_parts: int = FORECAST_PANELS,
+    history_days: int = FORECAST_HISTORY_DAYS,
     unit: str = "quantity",
 ) -> Figure:
-    """History of the actual plus every model's forecast (and the plan) for each of ``parts``.
+    """Small multiples: the last ``history_days`` of the actual and every model's forecast, for the largest parts.
 
     ``history`` is the daily table (part, day, target); ``forecasts`` has the columns of forecast.csv
-    (method, part, model, step_ahead, day, forecast, plan).
+    (method, part, model, step_ahead, day, forecast, plan). At most ``max_parts`` panels: the parts with
+    the largest actual over the shown history days, and the title says how many of how many. The x-axis
+    counts rows (days with data), not calendar days: the forecast days get as much room as history days
+    and weekends leave no gaps. Each model has its colour and marker and is nudged sideways within a day,
+    so equal forecasts stay visible; the legend sits below the panels.
     """
-    if forecasts.empty or not parts:
+    if forecasts.empty:
         return message_figure("Forecast", "nothing to forecast")
-    fig, axes = plt.subplots(len(parts), 1, figsize=(10, 3.2 * len(parts)), layout="constrained", squeeze=False)
-    colours = plt.get_cmap("tab10")
+    all_parts = sorted(forecasts["part"].astype(str).unique(), key=natural_key)
+    parts = largest_parts(history, all_parts, max_parts, history_days)
     models = sorted(forecasts["model"].unique())
-    for ax, part in zip(axes[:, 0], parts, strict=True):
-        past = history[history["part"] == part].sort_values("day").tail(history_rows)
-        ax.plot(past["day"], past["target"], color=_ACTUAL_COLOUR, linewidth=1.3, label="actual (history)")
+    methods = sorted(forecasts["method"].unique())
+    columns = 1 if len(parts) == 1 else 2 if len(parts) <= 4 else 3
+    rows = -(-len(parts) // columns)
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(9.0 if columns == 1 else 4.6 * columns, 2.7 * rows + 1.3),
+        layout="constrained",
+        squeeze=False,
+    )
+    colours = plt.get_cmap("tab10")
+    for ax, part in zip(axes.flat, parts, strict=False):
+        past = history[history["part"] == part].sort_values("day").tail(history_days)
         mine = forecasts[forecasts["part"] == part]
+        steps = int(mine["step_ahead"].max())
+        x_past = np.arange(1 - len(past), 1)
+        ax.plot(x_past, past["target"], color=_ACTUAL_COLOUR, linewidth=1.3, marker=".", markersize=4)
+        ax.axvspan(0.5, steps + 0.5, color="#f2f2f2", zorder=0)
         for index, model in enumerate(models):
-            for method, rows in mine[mine["model"] == model].groupby("method", sort=True):
-                rows = rows.sort_values("step_ahead")
-                days = pd.to_datetime(rows["day"]) if np.issubdtype(past["day"].dtype, np.datetime64) else rows["day"]
+            for method in methods:
+                rows_ = mine[(mine["model"] == model) & (mine["method"] == method)].sort_values("step_ahead")
+                if rows_.empty:
+                    continue
                 ax.plot(
-                    days,
-                    rows["forecast"],
+                    rows_["step_ahead"] + _dodge(index, len(models)),
+                    rows_["forecast"],
                     color=colours(index % 10),
-                    marker="o",
-                    markersize=3,
+                    marker=_FORECAST_MARKERS[index % len(_FORECAST_MARKERS)],
+                    markersize=4.5,
+                    linewidth=1.0,
                     linestyle="-" if method == "direct" else ":",
-                    label=f"{model} ({method})",
                 )
         plan = mine.drop_duplicates("step_ahead").dropna(subset=["plan"])
-        if not plan.empty:
-            days = pd.to_datetime(plan["day"]) if np.issubdtype(past["day"].dtype, np.datetime64) else plan["day"]
-            ax.scatter(
-                days,
-                plan["plan"],
-                color=_PLAN_COLOUR,
-                marker="x",
-                s=40,
-                zorder=5,
-                label="plan (latest snapshot)",
-            )
-        style_axes(ax, f"{part}: last {len(past)} days and the forecast", "day", unit, grid=True)
-        ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=2)
+        ax.scatter(plan["step_ahead"], plan["plan"], color=_PLAN_COLOUR, marker="x", s=45, linewidths=1.8, zorder=5)
+        is_date = pd.api.types.is_datetime64_any_dtype(past["day"])
+        days = [*(_day_label(d, is_date) for d in past["day"]), *_forecast_days(mine, steps, is_date)]
+        positions = np.arange(1 - len(past), steps + 1)
+        # about five labels each side of the cut: every forecast day while there are few, history counted
+        # back from its last day
+        every, every_ahead = max(1, -(-len(past) // 5)), max(1, -(-steps // 5))
+        shown = [p for p in positions if (p % every_ahead == 0 if p > 0 else (-p) % every == 0)]
+        ax.set_xticks(shown, [days[p - positions[0]] for p in shown], fontsize=7)
+        ax.set_xlim(positions[0] - 0.6, steps + 0.6)
+        ax.set_title(str(part), fontsize=10)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.grid(True, alpha=0.3, linewidth=0.6)
+    for ax in list(axes.flat)[len(parts) :]:
+        ax.set_axis_off()
+    for ax in axes[:, 0]:
+        ax.set_ylabel(unit)
+    which = (
+        f"the {len(parts)} of {len(all_parts):,} parts with the largest volume over the last {history_days} days"
+        if len(parts) < len(all_parts)
+        else f"all {len(parts)} parts"
+        if len(parts) > 1
+        else "one part"
+    )
+    fig.suptitle(f"Forecast of the next days (shaded) after the last {history_days} days: {which}", fontsize=11)
+    handles = [Line2D([], [], color=_ACTUAL_COLOUR, marker=".", label="actual")]
+    handles += [
+        Line2D([], [], color=colours(i % 10), marker=_FORECAST_MARKERS[i % len(_FORECAST_MARKERS)], label=model)
+        for i, model in enumerate(models)
+    ]
+    if forecasts["plan"].notna().any():
+        handles.append(Line2D([], [], color=_PLAN_COLOUR, marker="x", linestyle="", label="plan (latest snapshot)"))
+    if "recursive" in methods:
+        handles.append(Line2D([], [], color="grey", linestyle=":", label="recursive forecast (dotted)"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 8), fontsize=8, frameon=False)
     return fig
+
+
+def _day_label(day: object, is_date: bool) -> str:
+    # a plain series counts steps (ingest.time_format: step), not dates
+    return pd.Timestamp(day).strftime("%m-%d") if is_date else str(day)
+
+
+def _forecast_days(rows: pd.DataFrame, steps: int, is_date: bool) -> list[str]:
+    """Tick labels of forecast steps 1..steps: each step's day where forecast.csv has one, else +step."""
+    by_step = rows.drop_duplicates("step_ahead").set_index("step_ahead")["day"]
+    return [_day_label(by_step[step], is_date) if step in by_step.index else f"+{step}" for step in range(1, steps + 1)]
