@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine with Python 3.11:
-#   ./dev.sh pipeline   set up .venv from requirements.lock, then `dvc repro` on the bundled sample data
+#   ./dev.sh pipeline   set up .venv, pull what the DVC remote has, `dvc repro` the rest, push the results
 #   ./dev.sh test       set up .venv, then run the test suite (what CI runs)
 #   ./dev.sh plots [REV ...]  `dvc plots show` (or `dvc plots diff REV ...`): the plots page, drawn offline
 #   ./dev.sh setup      only set up .venv
 #   ./dev.sh restore    after a failed or killed run: put the last committed results back
+#   ./dev.sh pull       restore outputs and the run-cache from the default DVC remote, if it can be reached
+#   ./dev.sh push       send outputs and the run-cache to the default DVC remote (README: Sharing results)
 # Afterwards `source .venv/bin/activate` gives you dvc, python and pytest from the same environment.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,8 +28,38 @@ setup() {
 }
 
 activate() {
-  export PATH="$PWD/$VENV/bin:$PATH"
-  export VIRTUAL_ENV="$PWD/$VENV"
+  # pull and push also run where the environment is already on PATH (CI, a clone in a test)
+  if [ -x "$VENV/bin/dvc" ]; then
+    export PATH="$PWD/$VENV/bin:$PATH"
+    export VIRTUAL_ENV="$PWD/$VENV"
+  fi
+}
+
+# Prints why the default remote cannot be used here, or nothing. A folder remote that does not exist
+# (the default `machine` remote before this machine's first push, or on a CI runner) is skipped rather
+# than pulled from: `dvc pull` would list every missing file as a warning.
+remote_unusable() {
+  local name url
+  name=$(dvc remote default 2>/dev/null || true)
+  if [ -z "$name" ]; then echo "no default DVC remote"; return; fi
+  url=$(dvc config "remote.$name.url")
+  case "$url" in
+    *://*) ;;
+    *) [ -d "$url" ] || echo "remote '$name' ($url) does not exist yet: \`./dev.sh push\` on this machine creates it" ;;
+  esac
+}
+
+pull() {
+  local why
+  why=$(remote_unusable)
+  if [ -n "$why" ]; then echo "pull: skipped: $why"; return; fi
+  # --allow-missing: what the remote lacks is recomputed by `dvc repro` instead of failing the pull
+  dvc pull --run-cache --allow-missing
+}
+
+push() {
+  [ -n "$(dvc remote default 2>/dev/null || true)" ] || { echo "push: skipped: no default DVC remote"; return; }
+  dvc push --run-cache
 }
 
 case "${1:-}" in
@@ -38,7 +70,10 @@ case "${1:-}" in
     python -m plancast.recovery ;;
   pipeline)
     setup; activate
+    pull
     dvc repro
+    # sharing is a bonus: results computed here stand even when the remote refuses them
+    push || echo "warning: results not pushed to the DVC remote (see the error above); \`./dev.sh push\` retries"
     echo "done. Next: source .venv/bin/activate, then dvc metrics show, dvc plots show (see README, Results)" ;;
   plots)
     setup; activate
@@ -48,6 +83,10 @@ case "${1:-}" in
     setup; activate
     shift
     python -m pytest "$@" ;;
+  pull)
+    activate; pull ;;
+  push)
+    activate; push ;;
   *)
-    sed -n '2,7p' "$0"; exit 2 ;;
+    sed -n '2,10p' "$0"; exit 2 ;;
 esac

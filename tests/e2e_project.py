@@ -101,12 +101,13 @@ class Project:
         return yaml.safe_load((self.path / "params.yaml").read_text(encoding="utf-8"))
 
     def set_params(self, overrides: dict) -> None:
-        params = self.params()
-        for dotted, value in overrides.items():
-            set_dotted(params, dotted, value)
-        (self.path / "params.yaml").write_text(
-            yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8"
-        )
+        # DVC's own round-trip writer (the one `dvc exp run -S` uses) keeps the comments and the block
+        # style, so the copy's params.yaml diffs line by line as the real one does
+        from dvc.utils.serialize import modify_yaml
+
+        with modify_yaml(self.path / "params.yaml") as params:
+            for dotted, value in overrides.items():
+                set_dotted(params, dotted, value)
 
     @property
     def trace(self) -> Path:

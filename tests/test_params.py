@@ -129,3 +129,56 @@ def test_stage_prints_one_line_and_exits_2(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "error: params.yaml: window.lookback: Input should be greater than or equal to 1 (got -1)"
     ]
+
+
+def _as_dvc_writes(tmp_path: Path, overrides: list[str]) -> tuple[str, str]:
+    """params.yaml before and after `dvc exp run -S`'s own rewrite (``apply_overrides``) of a copy."""
+    from dvc.utils.hydra import apply_overrides
+
+    copy_ = tmp_path / "params.yaml"
+    before = (ROOT / "params.yaml").read_text(encoding="utf-8")
+    copy_.write_text(before, encoding="utf-8")
+    apply_overrides(str(copy_), overrides)
+    return before, copy_.read_text(encoding="utf-8")
+
+
+def _changed_lines(before: str, after: str) -> list[str]:
+    import difflib
+
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_params_file_is_exactly_what_dvc_writes(tmp_path):
+    # DVC rewrites the whole file on every -S, exp apply and exp branch; a file already in that form
+    # makes a pull request's params diff show only the values that changed
+    before, after = _as_dvc_writes(tmp_path, ["window.lookback=10"])
+    assert after == before
+
+
+def test_three_param_change_diffs_three_lines(tmp_path):
+    before, after = _as_dvc_writes(
+        tmp_path, ["window.lookback=20", "models.lstm.layers.0.units=64", "evaluate.ridge_alpha=0.5"]
+    )
+    assert _changed_lines(before, after) == [
+        "-  lookback: 10               # past days in each input window",
+        "+  lookback: 20               # past days in each input window",
+        "-      units: 30",
+        "+      units: 64",
+        "-  ridge_alpha: 1.0           # L2 strength of the Ridge baseline",
+        "+  ridge_alpha: 0.5           # L2 strength of the Ridge baseline",
+    ]
+    assert after.startswith("# plancast parameters")  # DVC keeps the comments
+
+
+def test_changing_a_list_touches_only_its_items(tmp_path):
+    # a list DVC rewrites loses whatever was attached to its items, so no list ends a section
+    # (the blank line after it would go) and no comment sits among list items
+    before, after = _as_dvc_writes(tmp_path, ["window.delays=[1,2]", "train.models=[gru]"])
+    assert _changed_lines(before, after) == [
+        "-  - 3",
+        "-  - lstm_sigmoid",
+        "-  - lstm",
+        "-  - lstm_gru",
+        "-  - hand_lstm",
+    ]

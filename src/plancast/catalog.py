@@ -89,6 +89,13 @@ SPLIT_PARTS = _a("data/reports/split_scale_parts.json", "json", "split_scale", "
 SPLIT_METRICS = _a("metrics/split_scale.json", "json", "split_scale", "windows per split", False, "metrics")
 # train@<model>
 MODEL = _a("models/{model}", "folder", "train", "manifest.json, network.json, weights, training record, curves")
+
+
+def model_artifact(model: str) -> str:
+    """The name dvc.yaml's ``artifacts:`` gives a network's folder (DVC's names allow no ``_``)."""
+    return "plancast-" + model.replace("_", "-")
+
+
 # evaluate
 PREDICTIONS = _a("data/reports/predictions.csv", "csv", "evaluate", "every validation/test prediction")
 EVALUATE_PARTS = _a("data/reports/evaluate_parts.csv", "csv", "evaluate", "metrics per model, part, delay")

@@ -3,10 +3,14 @@
 A config file is ``{"name": str, "set": {dotted.key: value}}``; every value is written in the
 Hydra override grammar DVC reads (strings quoted, lists and null as YAML flow), so a config replays
 exactly as a DVC experiment that ``dvc exp show`` lists beside the others.
+
+The run is ``dvc exp run --temp``: DVC applies the overrides in a temporary copy of the repository,
+never to the workspace's ``params.yaml``, so one config cannot carry its values into the next one.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +18,7 @@ from typing import Any
 import yaml
 
 from plancast.errors import ParamsError
+from plancast.params import parse_params
 
 
 def _override_value(value: Any) -> str:
@@ -46,10 +51,25 @@ def read_config(path: str | Path) -> tuple[str, dict[str, Any]]:
     return raw["name"], raw["set"]
 
 
+def check_config(path: str | Path, params: dict[str, Any]) -> None:
+    """Validate ``params`` with the config's overrides applied; errors name the config file and the key."""
+    merged = copy.deepcopy(params)
+    _, overrides = read_config(path)
+    for dotted, value in overrides.items():
+        node = merged
+        *parents, leaf = dotted.split(".")
+        for depth, key in enumerate(parents):
+            if not isinstance(node.get(key), dict):
+                raise ParamsError(f"{path}: {'.'.join(parents[: depth + 1])}: is not a section of params.yaml")
+            node = node[key]
+        node[leaf] = value
+    parse_params(merged, str(path))
+
+
 def exp_run_args(path: str | Path) -> list[str]:
     """The ``dvc exp run`` argument list that replays a config file as a named experiment."""
     name, overrides = read_config(path)
-    args = ["dvc", "exp", "run", "--name", name]
+    args = ["dvc", "exp", "run", "--temp", "--name", name]
     for key, value in overrides.items():
         args += ["-S", f"{key}={_override_value(value)}"]
     return args
