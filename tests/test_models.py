@@ -126,7 +126,7 @@ def test_part_slugs_are_lowercase_and_unique():
 
 
 @pytest.mark.tf
-@pytest.mark.parametrize(("layer_type", "class_name"), [("lstm", "LSTM"), ("gru", "GRU"), ("hand_lstm", "RNN")])
+@pytest.mark.parametrize(("layer_type", "class_name"), [("lstm", "LSTM"), ("gru", "GRU"), ("hand_lstm", "PlanLSTM")])
 def test_build_network_maps_each_layer_type(keras, layer_type, class_name):
     spec = _spec(
         {"type": layer_type, "units": 3, "activation": "relu", "dropout": 0.1, "return_sequences": True},
