@@ -78,3 +78,12 @@ def test_target_calendar_weekday_and_days_to_a_missing_weekday():
     np.testing.assert_array_equal(calendar.days_to_holiday[0], [6, 5])
     # window 1 targets pos 7 (Thu 01-11), 8 (Fri 01-12): no holiday ahead -> the cap.
     np.testing.assert_array_equal(calendar.days_to_holiday[1], [10, 10])
+
+
+def test_target_calendar_without_holidays_is_the_cap_everywhere():
+    days = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[D]")
+    windows = Windows(np.zeros((1, 1, 1)), np.zeros((1, 2)), np.zeros((1, 2)), np.array(["a"]), np.array([0]),
+                      np.array([0]), np.array([1, 3]), np.array(["target"]), days)
+    calendar = v.target_calendar(windows)
+    np.testing.assert_array_equal(calendar.weekday, [[1, np.nan]])  # position 3 is beyond the data
+    np.testing.assert_array_equal(calendar.days_to_holiday, [[10, 10]])

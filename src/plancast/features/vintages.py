@@ -141,11 +141,13 @@ def target_calendar(windows: Windows) -> TargetCalendar:
     every = np.arange(days[0], days[-1] + 1, dtype="datetime64[D]")
     weekdays = (every.astype(np.int64) + 3) % WEEK
     holidays = every[(weekdays < 5) & ~np.isin(every, days)]
+    if not len(holidays):
+        return TargetCalendar(weekday, cap)
     # Working days from a target to the next holiday = calendar positions between them.
     next_holiday = np.searchsorted(holidays, day[known], side="right")
     distance = cap.copy()
     has_next = next_holiday < len(holidays)
-    holiday_position = np.searchsorted(days, holidays[np.minimum(next_holiday, max(len(holidays) - 1, 0))])
+    holiday_position = np.searchsorted(days, holidays[np.minimum(next_holiday, len(holidays) - 1)])
     gap = holiday_position - target[known]
     distance[known] = np.where(has_next, np.minimum(gap, HOLIDAY_CAP), HOLIDAY_CAP)
     return TargetCalendar(weekday, distance)

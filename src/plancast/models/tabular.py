@@ -183,21 +183,26 @@ class Boosted:
             random_state=seed,
         )  # fmt: skip
         self.models: list[HistGradientBoostingRegressor] = []
+        self.columns: list[np.ndarray] = []
 
     def fit(self, train: TabularRows) -> Boosted:
         targets = train.scaled_targets()
-        self.models = []
+        self.models, self.columns = [], []
         for column in range(len(train.delays)):
             known = np.isfinite(targets[:, column])
+            design = boosted_design(train, column)[known]
+            # Vintages made after the origin (j < d) are NaN for every window: nothing to split on.
+            used = np.isfinite(design).any(axis=0)
             model = HistGradientBoostingRegressor(**self.params)
-            self.models.append(model.fit(boosted_design(train, column)[known], targets[known, column]))
+            self.models.append(model.fit(design[:, used], targets[known, column]))
+            self.columns.append(used)
         return self
 
     def predict(self, rows: TabularRows) -> np.ndarray:
         scaled = np.full((len(rows.part), len(rows.delays)), np.nan)
         if len(rows.part):
             for column, model in enumerate(self.models):
-                scaled[:, column] = model.predict(boosted_design(rows, column))
+                scaled[:, column] = model.predict(boosted_design(rows, column)[:, self.columns[column]])
         return _unscale(rows, scaled)
 
 
