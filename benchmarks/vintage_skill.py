@@ -8,8 +8,10 @@ Builds the sample export (``plancast.data.sample.plan_snapshots``), daily-last, 
 [target, h1, h2, h3] with lookback 10 and delays 1-3, one calendar cut 70/10/20 with standard
 scaling, then fits PlanLinear, Boosted (absolute and squared error) and the window Ridge on the
 training windows and prints MAE and skill against the plan (1 − MAE/MAE_plan) per delay and pooled on
-validation and test, the recommendation routed on validation, and the Diebold-Mariano test on the
-test windows of the candidate best on validation against the plan, per delay.
+validation and test, the recommendation routed on validation, the Diebold-Mariano test on the test
+windows of the candidate best on validation against the plan, per delay, the test coverage of the
+routed forecast's conformal intervals (calibrated on validation), and a digest of the test
+predictions (equal across runs: the models are deterministic).
 """
 
 from __future__ import annotations
@@ -21,9 +23,17 @@ import numpy as np
 import pandas as pd
 
 from plancast.data.daily import last_snapshot_per_day
-from plancast.data.sample import HORIZONS, PART_HEADER, TARGET_HEADER, TIME_FORMAT, TIME_HEADER, horizon_header
-from plancast.data.sample import plan_snapshots
+from plancast.data.sample import (
+    HORIZONS,
+    PART_HEADER,
+    TARGET_HEADER,
+    TIME_FORMAT,
+    TIME_HEADER,
+    horizon_header,
+    plan_snapshots,
+)
 from plancast.evaluation.baselines import PLAN_BASELINE
+from plancast.evaluation.intervals import LEVELS, calibrate, coverage, part_scales, window_scale
 from plancast.evaluation.metrics import mae
 from plancast.evaluation.recommendation import combination, route, routed
 from plancast.evaluation.significance import diebold_mariano
@@ -88,8 +98,9 @@ def main() -> None:
     for split in ("val", "test"):
         predictions[split]["routed"] = routed(predictions[split], chosen, DELAYS)
 
-    print(f"sample seed={params.seed} parts={params.parts} days={params.days}; windows train/val/test = "
-          f"{len(index['train'])}/{len(index['val'])}/{len(index['test'])}; lookback {LOOKBACK}, delays {DELAYS}")  # fmt: skip
+    counts = "/".join(str(len(index[split])) for split in ("train", "val", "test"))
+    print(f"sample seed={params.seed} parts={params.parts} days={params.days}; windows train/val/test = {counts}; "
+          f"lookback {LOOKBACK}, delays {DELAYS}")  # fmt: skip
     print(f"routed on validation: {chosen}")
     header = f"{'split':5} {'model':24}" + "".join(f" {'MAE d' + str(d):>9} {'skill':>7}" for d in DELAYS)
     print(header + f" {'MAE all':>9} {'skill':>7}")
@@ -101,7 +112,11 @@ def main() -> None:
                 y, p, b = actual[split][:, column], prediction[:, column], plan[:, column]
                 cells.append(f" {mae(y, p):9.3f} {1 - mae(y, p) / mae(y, b):+7.3f}")
             pooled = mae(actual[split], prediction)
-            print(f"{split:5} {name:24}" + "".join(cells) + f" {pooled:9.3f} {1 - pooled / mae(actual[split], plan):+7.3f}")
+            print(
+                f"{split:5} {name:24}"
+                + "".join(cells)
+                + f" {pooled:9.3f} {1 - pooled / mae(actual[split], plan):+7.3f}"
+            )
     print("Diebold-Mariano on test (absolute error, per-day panel, HLN), best-on-validation model vs the plan:")
     day = windows.position[index["test"]]
     val_scores = {n: [mae(actual["val"][:, c], p[:, c]) for c in range(len(DELAYS))]
@@ -113,6 +128,16 @@ def main() -> None:
         statistic, p_two = diebold_mariano(a, b, day + delay, horizon=delay)
         _, p_one = diebold_mariano(a, b, day + delay, horizon=delay, alternative="a_better")
         print(f"  delay {delay}: {best:24} DM {statistic:+7.3f}  p two-sided {p_two:.2e}  p better {p_one:.2e}")
+    fallback = {part: scaler.target_scale for part, scaler in scalers.parts.items()}
+    scales = part_scales(windows.part[index["train"]], windows.targets[index["train"]],
+                         windows.plan[index["train"]], fallback)  # fmt: skip
+    conformal = calibrate(actual["val"], predictions["val"]["routed"], window_scale(scales, windows.part[index["val"]]))
+    test_scale = window_scale(scales, windows.part[index["test"]])
+    for level in LEVELS:
+        lower, upper = conformal.interval(predictions["test"]["routed"], test_scale, level)
+        shares = [coverage(actual["test"][:, c], lower[:, c], upper[:, c]) for c in range(len(DELAYS))]
+        print(f"conformal {level:.0%} interval of routed (calibrated on val), test coverage per delay: "
+              + " ".join(f"{share:.3f}" for share in shares))  # fmt: skip
     digest = hashlib.sha256(b"".join(predictions["test"][n].tobytes() for n in models)).hexdigest()[:16]
     print(f"test predictions sha256: {digest}")
 

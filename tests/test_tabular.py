@@ -3,7 +3,7 @@ import pandas as pd
 
 from plancast.evaluation import baselines
 from plancast.features.scaling import PartScaler, Scalers, Split, Splits
-from plancast.features.windows import Windows, make_windows
+from plancast.features.windows import make_windows
 from plancast.models import tabular
 
 
@@ -68,14 +68,23 @@ def test_boosted_learns_the_placeholder_flag_and_is_deterministic():
 
 def test_window_ridge_matches_the_ridge_baseline():
     days = 40
-    daily = pd.DataFrame({"part": "a", "day": np.arange(days), "target": np.sin(np.arange(days)) * 5 + 20,
-                          "h1": np.cos(np.arange(days)) + 20})
+    daily = pd.DataFrame(
+        {
+            "part": "a",
+            "day": np.arange(days),
+            "target": np.sin(np.arange(days)) * 5 + 20,
+            "h1": np.cos(np.arange(days)) + 20,
+        }
+    )
     windows = make_windows(daily, {"columns": {"a": ["target", "h1"]}}, 3, [1, 2])
     train = np.arange(20)
     labels = windows.part
     scalers = Scalers("standard", {"a": PartScaler(np.array([20.0, 20.0]), np.array([3.0, 1.0]), 20.0, 4.0)})
-    split = Split(scalers.inputs(windows.inputs[train], labels[train]).astype(np.float32),
-                  scalers.targets(windows.targets[train], labels[train]).astype(np.float32), train)
+    split = Split(
+        scalers.inputs(windows.inputs[train], labels[train]).astype(np.float32),
+        scalers.targets(windows.targets[train], labels[train]).astype(np.float32),
+        train,
+    )
     history = baselines.History(windows, Splits(split, split, split), scalers, {}, 5, 1.0)
     rows = tabular.tabular_rows(windows, daily, scalers, max_horizon=1)
     expected = baselines.ridge(history, np.arange(len(labels)))

@@ -30,7 +30,9 @@ def candidate_order(names: Sequence[str]) -> list[str]:
     return sorted(names, key=lambda name: name != PLAN_BASELINE)
 
 
-def validation_mae(validation_errors: Mapping[str, np.ndarray], rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def validation_mae(
+    validation_errors: Mapping[str, np.ndarray], rows: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """MAE per candidate and delay: {name: (delays,)}, on the windows (``rows`` of them, if given) where
     every candidate has an error, so all are scored on the same windows; NaN where none has."""
     errors = {name: np.abs(np.asarray(e, np.float64)) for name, e in validation_errors.items()}
