@@ -1,0 +1,102 @@
+"""Which number to give the planner for each delay: the candidate that was best on validation.
+
+A candidate is any forecast in the one shape (windows, delays): a model, a baseline, or a
+:func:`combination`. :func:`route` picks per delay the lowest validation MAE, ties going to the first
+in order with the planner's own number first, so a model replaces the plan only when it did strictly
+better on data it was not fitted on. Optionally a part with enough validation windows gets its own
+choice per delay; others keep the pooled one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from plancast.evaluation.baselines import PLAN_BASELINE
+
+MIN_PART_WINDOWS = 0  # 0: routing per part is off; > 0: parts with this many validation windows route alone
+
+
+def combination(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Equal-weight combination: ŷ = (a + b) / 2, or the one that exists where the other is NaN."""
+    stacked = np.stack([np.asarray(a, np.float64), np.asarray(b, np.float64)])
+    both = np.isfinite(stacked).all(axis=0)
+    return np.where(both, stacked.mean(axis=0), np.where(np.isfinite(stacked[0]), stacked[0], stacked[1]))
+
+
+def candidate_order(names: Sequence[str]) -> list[str]:
+    """The candidates in tie-breaking order: the planner's number first, then as given."""
+    return sorted(names, key=lambda name: name != PLAN_BASELINE)
+
+
+def validation_mae(
+    validation_errors: Mapping[str, np.ndarray], rows: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """MAE per candidate and delay: {name: (delays,)}, on the windows (``rows`` of them, if given) where
+    every candidate has an error, so all are scored on the same windows; NaN where none has."""
+    errors = {name: np.abs(np.asarray(e, np.float64)) for name, e in validation_errors.items()}
+    if rows is not None:
+        errors = {name: e[rows] for name, e in errors.items()}
+    common = np.logical_and.reduce([np.isfinite(e) for e in errors.values()])
+    count = common.sum(axis=0)
+    return {
+        name: np.where(count > 0, np.where(common, e, 0.0).sum(axis=0) / np.maximum(count, 1), np.nan)
+        for name, e in errors.items()
+    }
+
+
+def _best(scores: Mapping[str, np.ndarray], column: int) -> str:
+    best_name, best = None, np.inf
+    for name in candidate_order(list(scores)):
+        value = scores[name][column]
+        if np.isfinite(value) and value < best:
+            best_name, best = name, value
+    return best_name if best_name is not None else candidate_order(list(scores))[0]
+
+
+def route(validation_errors: Mapping[str, np.ndarray], delays: Sequence[int]) -> dict[int, str]:
+    """{delay: the candidate with the lowest validation MAE}; ``validation_errors`` {name: (windows, delays)}
+    actual − prediction. Ties go to the first in :func:`candidate_order`."""
+    scores = validation_mae(validation_errors)
+    return {int(delay): _best(scores, column) for column, delay in enumerate(delays)}
+
+
+def route_per_part(
+    validation_errors: Mapping[str, np.ndarray], part: np.ndarray, delays: Sequence[int], min_windows: int
+) -> dict[tuple[str, int], str]:
+    """{(part, delay): candidate} for parts with at least ``min_windows`` validation windows; others
+    are left out (they follow :func:`route`). ``part`` (windows,) labels the validation windows."""
+    part = np.asarray(part).astype(str)
+    chosen: dict[tuple[str, int], str] = {}
+    if min_windows <= 0:
+        return chosen
+    for name in np.unique(part):
+        rows = np.flatnonzero(part == name)
+        if rows.size < min_windows:
+            continue
+        scores = validation_mae(validation_errors, rows)
+        for column, delay in enumerate(delays):
+            chosen[(str(name), int(delay))] = _best(scores, column)
+    return chosen
+
+
+def routed(
+    predictions: Mapping[str, np.ndarray],
+    route: Mapping[int, str],
+    delays: Sequence[int],
+    part: np.ndarray | None = None,
+    part_route: Mapping[tuple[str, int], str] | None = None,
+) -> np.ndarray:
+    """The recommended forecast: column d from ``predictions[route[d]]`` (or the part's own choice in
+    ``part_route``, with ``part`` (windows,)): (windows, delays)."""
+    first = next(iter(predictions.values()))
+    result = np.full(np.shape(first), np.nan)
+    labels = None if part is None else np.asarray(part).astype(str)
+    for column, delay in enumerate(delays):
+        result[:, column] = np.asarray(predictions[route[int(delay)]], np.float64)[:, column]
+        for (name, own_delay), candidate in (part_route or {}).items():
+            if own_delay == int(delay) and labels is not None:
+                rows = labels == name
+                result[rows, column] = np.asarray(predictions[candidate], np.float64)[rows, column]
+    return result

@@ -1,0 +1,93 @@
+import numpy as np
+import pandas as pd
+
+from plancast.evaluation import baselines
+from plancast.features.scaling import PartScaler, Scalers, Split, Splits
+from plancast.features.windows import make_windows
+from plancast.models import tabular
+
+
+def _scalers(**parts):
+    # part -> (target_offset, target_scale); features unscaled.
+    return Scalers("standard", {p: PartScaler(np.zeros(1), np.ones(1), o, s) for p, (o, s) in parts.items()})
+
+
+def _rows(part, vint, targets, scalers, lot=None, context=None, inputs=None):
+    n, delays, _ = vint.shape
+    return tabular.TabularRows(
+        inputs=np.zeros((n, 2, 1)) if inputs is None else inputs, part=np.asarray(part), vintages=vint,
+        lot=np.zeros(n) if lot is None else lot, context=np.zeros((n, delays, 0)) if context is None else context,
+        context_names=(), targets=targets, delays=np.arange(1, delays + 1), scalers=scalers,
+    )  # fmt: skip
+
+
+def test_plan_linear_recovers_each_parts_correction_and_pools_small_parts():
+    rng = np.random.default_rng(0)
+    n = 40
+    plan = rng.normal(size=(n, 1, 2))
+    part = np.array(["a"] * 30 + ["b"] * 10)
+    # a: y = 2·v1 + 1 in scaled units (a's scale: offset 10, scale 2); b too few windows for its own fit.
+    scalers = _scalers(a=(10.0, 2.0), b=(0.0, 1.0))
+    raw_plan = np.where(part[:, None, None] == "a", plan * 2 + 10, plan)
+    targets = np.where(part == "a", (2 * plan[:, 0, 0] + 1) * 2 + 10, plan[:, 0, 0])[:, None]
+    model = tabular.PlanLinear(alpha=1e-9).fit(_rows(part, raw_plan, targets, scalers))
+    assert set(model.per_part[0]) == {"a"}
+    np.testing.assert_allclose(model.per_part[0]["a"].coef_, [2.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(model.per_part[0]["a"].intercept_, 1.0, atol=1e-6)
+    test = _rows(["a", "b"], np.array([[[12.0, 0.0]], [[3.0, 3.0]]]), np.full((2, 1), np.nan), scalers)
+    prediction = model.predict(test)
+    # a: v1 = (12-10)/2 = 1 -> 2·1 + 1 = 3 scaled -> 3·2 + 10 = 16 raw; b: the pooled fit.
+    np.testing.assert_allclose(prediction[0, 0], 16.0, atol=1e-6)
+    np.testing.assert_allclose(prediction[1, 0], model.pooled[0].predict([[3.0, 3.0]])[0])
+
+
+def test_plan_linear_fills_unknown_vintages_with_the_newest():
+    scalers = _scalers(a=(0.0, 1.0))
+    vint = np.array([[[np.nan, 5.0, np.nan]]])  # delay 2: known vintages j = 2, 3; j = 3 missing -> v2
+    rows = _rows(["a"], np.repeat(vint, 1, axis=1), np.full((1, 1), np.nan), scalers)
+    rows = tabular.TabularRows(**{**rows.__dict__, "delays": np.array([2])})
+    np.testing.assert_array_equal(tabular._known_vintages(rows, 0), [[5.0, 5.0]])
+
+
+def test_boosted_learns_the_placeholder_flag_and_is_deterministic():
+    rng = np.random.default_rng(1)
+    n = 400
+    plan = rng.normal(size=n)
+    placeholder = rng.random(n) < 0.5
+    # A placeholder plan says nothing: then the truth is 0; otherwise the plan is right.
+    target = np.where(placeholder, 0.0, plan)
+    context = placeholder.astype(float)[:, None, None]
+    scalers = _scalers(a=(0.0, 1.0))
+    rows = _rows(np.full(n, "a"), plan[:, None, None], target[:, None], scalers, context=context)
+    train, test = rows.take(np.arange(300)), rows.take(np.arange(300, n))
+    first = tabular.Boosted(max_iter=100).fit(train).predict(test)
+    second = tabular.Boosted(max_iter=100).fit(train).predict(test)
+    np.testing.assert_array_equal(first, second)
+    assert np.mean(np.abs(first[:, 0] - target[300:])) < 0.5 * np.mean(np.abs(plan[300:] - target[300:]))
+
+
+def test_window_ridge_matches_the_ridge_baseline():
+    days = 40
+    daily = pd.DataFrame(
+        {
+            "part": "a",
+            "day": np.arange(days),
+            "target": np.sin(np.arange(days)) * 5 + 20,
+            "h1": np.cos(np.arange(days)) + 20,
+        }
+    )
+    windows = make_windows(daily, {"columns": {"a": ["target", "h1"]}}, 3, [1, 2])
+    train = np.arange(20)
+    labels = windows.part
+    scalers = Scalers("standard", {"a": PartScaler(np.array([20.0, 20.0]), np.array([3.0, 1.0]), 20.0, 4.0)})
+    split = Split(
+        scalers.inputs(windows.inputs[train], labels[train]).astype(np.float32),
+        scalers.targets(windows.targets[train], labels[train]).astype(np.float32),
+        train,
+    )
+    history = baselines.History(windows, Splits(split, split, split), scalers, {}, 5, 1.0)
+    rows = tabular.tabular_rows(windows, daily, scalers, max_horizon=1)
+    expected = baselines.ridge(history, np.arange(len(labels)))
+    got = tabular.WindowRidge(1.0).fit(rows.take(train)).predict(rows)
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+    assert rows.vintages.shape == (len(labels), 2, 1) and rows.context.shape[:2] == (len(labels), 2)
