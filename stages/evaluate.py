@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_csv, write_json
 from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, report_tables
+from plancast.data.daily import horizon_columns
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.networks import load_model
+from plancast.models.tabular import tabular_rows
 from plancast.reporting import plots
 from plancast.runtime import import_tensorflow
 from plancast.stage import StageIO, run_stage
@@ -59,14 +62,21 @@ def main(params, io: StageIO) -> None:
     models = {name: load_model(folder) for name, folder in folders.items()}
     daily = pd.read_parquet(io.read(catalog.DAILY))
     choice = params.evaluate
+    windows = Windows.load(io.read(catalog.WINDOWS))
+    scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
+    tabular = list(choice.tabular)
+    rows = tabular_rows(windows, daily, scalers, len(horizon_columns(daily))) if tabular else None
     result = evaluate(
         daily,
-        Windows.load(io.read(catalog.WINDOWS)),
+        windows,
         Splits.from_arrays(load_npz(io.read(catalog.SPLITS))),
-        Scalers.from_json(read_json(io.read(catalog.SCALERS))),
+        scalers,
         models,
         season_period=choice.season_period,
         ridge_alpha=choice.ridge_alpha,
+        rows=rows,
+        tabular=tabular,
+        folds=choice.folds,
     )
     tables = report_tables(result, names)
     records = {name: read_json(folder / RECORD) for name, folder in folders.items()}
@@ -77,6 +87,8 @@ def main(params, io: StageIO) -> None:
     write_csv(io.write(catalog.ERROR_BY_MODEL), tables.by_model)
     write_csv(io.write(catalog.ERROR_BY_PART), tables.by_part)
     write_csv(io.write(catalog.LOSS_CURVES), loss_table(histories))
+    write_csv(io.write(catalog.BACKTEST), result.folds)
+    write_json(io.write(catalog.RECOMMENDATION), result.recommendation, digits=17)
     columns = ["model", "scope", "loss", "networks", "parameters", "epochs_run", "kept_epoch", "best_val_loss"]
     write_csv(io.write(catalog.TRAINING), pd.DataFrame([{"model": n, **r} for n, r in records.items()])[columns])
 
@@ -92,17 +104,28 @@ def main(params, io: StageIO) -> None:
     plots.save_figure(plots.loss_curves(histories, losses), figures / "loss_curves.png")
 
     test = result.summary["test"]
-    skill = test[best]["skill"]
-    against_plan = (
-        f"skill vs plan {skill:+.3f}; the plan's test MAE {test['baseline_plan']['mae']:.4g}"
-        if skill == skill  # NaN when the data holds no plan (a plain series)
-        else "no plan in the data"
+    recommended = result.summary["recommended"]
+    skill = test[best]["skill"] if best else float("nan")
+    if not len(result.predictions[result.predictions["split"] == "test"]):
+        against_plan = "no test windows: split_scale leaves no target days to test"
+    elif not np.isfinite(windows.plan).any():
+        against_plan = "no plan in the data"
+    else:
+        against_plan = f"skill vs plan {skill:+.3f}; the plan's test MAE {test['baseline_plan']['mae']:.4g}"
+    print(
+        f"evaluate: {len(models)} network(s), {len(tabular)} tabular model(s) and the baselines on the same "
+        f"windows; best network {best} ({against_plan})"
     )
     print(
-        f"evaluate: {len(models)} network(s) + {len(test) - len(models)} baselines on the same windows; best "
-        f"network {best} (test MAE {test[best]['mae']:.4g}, {against_plan}); best overall by "
-        f"{result.summary['best_by']}: {result.summary['best_model']}"
+        f"evaluate: recommended forecast, route {recommended['route']}: test MAE {_number(recommended['test_mae'])}, "
+        f"skill vs plan {_number(recommended['test_skill'])}, 80%/95% interval coverage "
+        f"{_number(recommended['coverage_80'])}/{_number(recommended['coverage_95'])} over "
+        f"{recommended['folds']} test fold(s)"
     )
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None or value != value else f"{value:.4g}"
 
 
 if __name__ == "__main__":

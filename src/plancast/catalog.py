@@ -103,6 +103,10 @@ ERROR_BY_MODEL = _a("data/reports/error_by_model.csv", "csv", "evaluate", "poole
 ERROR_BY_PART = _a("data/reports/error_by_part.csv", "csv", "evaluate", "best network vs plan per part", False)
 LOSS_CURVES = _a("data/reports/loss_curves.csv", "csv", "evaluate", "loss per model, epoch and split", False)
 TRAINING = _a("data/reports/training.csv", "csv", "evaluate", "epochs, kept epoch, best loss per model", False)
+BACKTEST = _a("data/reports/backtest.csv", "csv", "evaluate", "MAE and skill per model and test fold", False)
+RECOMMENDATION = _a(
+    "data/reports/recommendation.json", "json", "evaluate", "route per delay, interval half-widths", False
+)
 EVALUATE_FIGURES = _a("plots/evaluate", "folder", "evaluate", "PNG figures of the evaluation", False)
 EVALUATE_METRICS = _a("metrics/evaluate.json", "json", "evaluate", "pooled metrics, best model", False, "metrics")
 # forecast
@@ -168,6 +172,8 @@ STAGES: dict[str, StageSpec] = {
                 ERROR_BY_PART,
                 LOSS_CURVES,
                 TRAINING,
+                BACKTEST,
+                RECOMMENDATION,
                 EVALUATE_FIGURES,
                 EVALUATE_METRICS,
             ),
@@ -175,9 +181,9 @@ STAGES: dict[str, StageSpec] = {
         ),
         StageSpec(
             "forecast",
-            (DAILY, MODEL),
+            (DAILY, WINDOWS, FEATURES, SCALERS, RECOMMENDATION, MODEL),
             (FORECAST, FORECAST_PLOT, FORECAST_METRICS),
-            ("daily", "train.models", "forecast"),
+            ("daily", "train.models", "evaluate.tabular", "forecast"),
         ),
     )
 }

@@ -268,6 +268,8 @@ class TrainParams(_Section):
 class EvaluateParams(_Section):
     season_period: PositiveInt = 5
     ridge_alpha: Annotated[float, Field(ge=0.0)] = 1.0
+    tabular: list[Literal["plan_linear", "boosted"]] = ["plan_linear", "boosted"]  # fed the plan vintages
+    folds: Annotated[int, Field(strict=True, ge=1, le=52)] = 3  # test origins, each refits the tabular models
 
 
 class ForecastParams(_Section):

@@ -7,7 +7,7 @@ network sees all its windows in one call (:class:`plancast.models.networks.Train
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,17 +16,23 @@ import pandas as pd
 
 from plancast.errors import ParamsError
 from plancast.evaluation.baselines import BASELINE_PREFIX, BASELINES, PLAN_BASELINE, History, part_series
-from plancast.evaluation.metrics import METRICS, naive_scale, score
+from plancast.evaluation.backtest import TABULAR_MODELS, fold_scores, tabular_backtest, test_folds
+from plancast.evaluation.intervals import LEVELS, calibrate, coverage, part_scales, window_scale
+from plancast.evaluation.metrics import METRICS, mae, naive_scale, score
+from plancast.evaluation.recommendation import combination, route, routed
+from plancast.evaluation.significance import diebold_mariano
 from plancast.features.correlation import POOLED
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 
 if TYPE_CHECKING:
     from plancast.models.networks import TrainedModel
+    from plancast.models.tabular import TabularRows
 
 SPLITS = ("val", "test")  # the splits every model is scored on
 ALL_DELAYS = "all"
 LOWER_IS_BETTER = ("mae", "rmse", "wape", "smape", "mase")
+SUMMARY_METRICS = ("mae", "rmse", "bias", "skill")  # per model in evaluate.json; all of METRICS in the CSV
 SUMMARY_DIGITS = 4  # significant digits in metrics/evaluate.json: enough to rank, short in `dvc exp show`
 
 
@@ -93,7 +99,7 @@ def evaluate_predictions(
                     )
                     rows.append({"split": split_name, "model": model, "part": label, "delay": delay_label, **metrics})
                     if name is None and delay_label == ALL_DELAYS:
-                        summary[split_name][model] = {key: metrics[key] for key in METRICS}
+                        summary[split_name][model] = {key: metrics[key] for key in SUMMARY_METRICS}
     return summary, pd.DataFrame(rows)
 
 
@@ -153,11 +159,28 @@ def predictions_frame(
 
 @dataclass(frozen=True)
 class Evaluation:
-    """What stage evaluate writes: ``summary`` (evaluate.json), ``parts`` and ``predictions`` (CSV)."""
+    """What stage evaluate writes: ``summary`` (evaluate.json), ``parts`` and ``predictions`` (CSV),
+    ``folds`` (per test fold, each model's MAE and skill), ``recommendation`` (what stage forecast needs
+    to give the recommended number and its interval: the route per delay, the models combined, the
+    conformal half-widths per delay and each part's interval scale)."""
 
     summary: dict[str, Any]
     parts: pd.DataFrame
     predictions: pd.DataFrame
+    folds: pd.DataFrame
+    recommendation: dict[str, Any]
+
+
+RECOMMENDED = "recommended"
+COMBINATION = "combination"
+
+
+def _best_by_validation(
+    actual: np.ndarray, predictions: Mapping[str, np.ndarray], names: list[str], in_val: np.ndarray
+) -> str | None:
+    scored = [(mae(actual[in_val], predictions[name][in_val]), name) for name in names]
+    scored = [(value, name) for value, name in scored if np.isfinite(value)]
+    return min(scored)[1] if scored else None
 
 
 def evaluate(
@@ -168,39 +191,116 @@ def evaluate(
     models: Mapping[str, TrainedModel],
     season_period: int,
     ridge_alpha: float,
+    rows: TabularRows | None = None,
+    tabular: Sequence[str] = (),
+    folds: int = 1,
+    seed: int = 0,
     best_by: str = "val.mae",
 ) -> Evaluation:
-    """Predict the validation and test windows with every model and baseline, and score them all.
+    """Predict the validation and test windows with every model and baseline, score them all, and recommend.
 
     ``daily`` is the daily table, ``windows``/``splits``/``scalers`` what stages window and split_scale
-    wrote, ``models`` each trained model by name. The best model is chosen on validation by default:
-    choosing on test would make the test score optimistic.
+    wrote, ``models`` each trained network by name, ``rows`` the windows with their plan vintages for
+    the ``tabular`` models (refitted at each of the ``folds`` test origins, :mod:`backtest`). Every
+    choice is made on validation: the best network and tabular model (their mean is the combination),
+    and per delay the recommended candidate among networks, tabular models, the combination and the
+    plan (the plan first on ties). The recommended forecast gets split-conformal intervals calibrated
+    on validation; test reports its coverage, its skill per fold and a Diebold-Mariano test against
+    the plan per delay.
     """
     for name in models:
-        if name.startswith(BASELINE_PREFIX):
-            raise ParamsError(f"train.models: {name!r}: names starting with {BASELINE_PREFIX!r} are reserved")
+        if name.startswith(BASELINE_PREFIX) or name in (RECOMMENDED, COMBINATION, *TABULAR_MODELS):
+            raise ParamsError(f"train.models: {name!r}: that name is reserved (baselines, tabular models)")
     window = np.concatenate([splits[name].window for name in SPLITS]).astype(np.int64)
     split = np.concatenate([np.full(len(splits[name].window), name) for name in SPLITS])
     inputs = np.concatenate([splits[name].inputs for name in SPLITS])
     part, end_row, delays = windows.part[window], windows.end_row[window], windows.delays
+    actual, plan = windows.targets[window], windows.plan[window]
+    in_val = split == "val"
     series = part_series(daily)
     predictions = {
         name: model.manifest.scalers.unscale_targets(model.predict_scaled(inputs, part), part)
         for name, model in models.items()
     }
+    cut = test_folds(windows, splits, folds)
+    if rows is not None and tabular:
+        backtest = tabular_backtest(rows, windows, splits, cut, list(tabular), seed)
+        predictions.update({name: values[window] for name, values in backtest.items()})
+    best_network = _best_by_validation(actual, predictions, list(models), in_val)
+    best_tabular = _best_by_validation(actual, predictions, list(tabular), in_val)
+    combined = [name for name in (best_network, best_tabular) if name is not None]
+    if len(combined) == 2:
+        predictions[COMBINATION] = combination(predictions[best_network], predictions[best_tabular])
     history = History(windows, splits, scalers, series, season_period, ridge_alpha)
     predictions.update(baseline_predictions(history, window))
+
+    candidates = [PLAN_BASELINE, *models, *tabular, *([COMBINATION] if COMBINATION in predictions else [])]
+    if not np.isfinite(plan).any():  # a plain series has no plan: the networks and tabular models compete
+        candidates = candidates[1:] or [f"{BASELINE_PREFIX}last"]
+    errors = {name: (actual - predictions[name])[in_val] for name in candidates}
+    chosen = route(errors, delays)
+    predictions[RECOMMENDED] = routed(predictions, chosen, delays)
+
     scales = naive_scales(series, windows.part, windows.end_row, splits.train.window, delays)
-    actual = windows.targets[window]
-    summary, parts = evaluate_predictions(actual, predictions, windows.plan[window], split, part, delays, scales)
+    summary, parts = evaluate_predictions(actual, predictions, plan, split, part, delays, scales)
     frame = predictions_frame(predictions, actual, split, part, window, end_row, delays, daily)
-    trained = {split_name: {m: v for m, v in table.items() if m in models} for split_name, table in summary.items()}
+
+    train = splits.train.window
+    fallback = {name: scaler.target_scale for name, scaler in scalers.parts.items()}
+    interval_scale = part_scales(windows.part[train], windows.targets[train], windows.plan[train], fallback)
+    scale = window_scale(interval_scale, part)
+    conformal = calibrate(actual[in_val], predictions[RECOMMENDED][in_val], scale[in_val])
+    in_test = split == "test"
+    coverage_by_level = {}
+    for level in LEVELS:
+        lower, upper = conformal.interval(predictions[RECOMMENDED][in_test], scale[in_test], level)
+        coverage_by_level[f"coverage_{round(level * 100)}"] = coverage(actual[in_test], lower, upper)
+
+    fold = cut.of_window[window]
+    per_fold = fold_scores(actual, predictions, plan, fold)
+    fold_table = pd.DataFrame(
+        [{"model": name, "fold": f + 1, "mae": s["mae"][f], "skill": s["skill"][f]}
+         for name, s in per_fold.items() for f in range(len(s["mae"]))]  # fmt: skip
+    )
+    day = windows.position[window][:, None] + np.asarray(delays)[None, :]
+    significance = {}
+    for column, delay in enumerate(delays):
+        errors_rec = (actual - predictions[RECOMMENDED])[in_test, column]
+        errors_plan = (actual - plan)[in_test, column]
+        if np.isfinite(errors_plan).any() and chosen[int(delay)] != PLAN_BASELINE:
+            _, p_value = diebold_mariano(errors_rec, errors_plan, day[in_test, column], int(delay), "a_better")
+        else:
+            p_value = float("nan")
+        significance[f"d{int(delay)}"] = p_value
+
+    skills = per_fold[RECOMMENDED]["skill"]
+    test = summary["test"].get(RECOMMENDED, {})
     head = {
         "best_by": best_by,
-        "best_model": best_model(summary, best_by),  # among networks and baselines
-        "best_network": best_model(trained, best_by),  # among the trained networks only
+        "best_model": best_model(summary, best_by),
+        "best_network": best_network,
+        "best_tabular": best_tabular,
+        RECOMMENDED: {
+            "route": {f"d{delay}": name for delay, name in chosen.items()},
+            "test_mae": test.get("mae"),
+            "test_skill": test.get("skill"),
+            "fold_skill_mean": float(np.nanmean(skills)) if np.isfinite(skills).any() else None,
+            "fold_skill_std": float(np.nanstd(skills)) if np.isfinite(skills).any() else None,
+            "folds": len(skills),
+            **coverage_by_level,
+            "p_better_than_plan": significance,
+        },
     }
-    return Evaluation({**head, **summary}, parts, frame)
+    recommendation = {
+        "route": {str(delay): name for delay, name in chosen.items()},
+        "best_network": best_network,
+        "best_tabular": best_tabular,
+        "levels": [float(level) for level in LEVELS],
+        "half_widths": {str(level): conformal.quantiles[level].tolist() for level in LEVELS},
+        "delays": [int(d) for d in delays],
+        "scales": interval_scale,
+    }
+    return Evaluation({**head, **summary}, parts, frame, fold_table, recommendation)
 
 
 @dataclass(frozen=True)
@@ -221,7 +321,10 @@ def report_tables(result: Evaluation, networks: list[str]) -> ReportTables:
     """The :class:`ReportTables` of an evaluation whose trained networks are ``networks``."""
     rows = []
     for model in result.summary["test"]:
-        row: dict[str, Any] = {"model": model, "kind": "network" if model in networks else "baseline"}
+        kind = "network" if model in networks else "tabular" if model in TABULAR_MODELS else "baseline"
+        if model in (RECOMMENDED, COMBINATION):
+            kind = model
+        row: dict[str, Any] = {"model": model, "kind": kind}
         for split_name in SPLITS:
             for metric in ("mae", "rmse", "skill"):
                 row[f"{split_name}_{metric}"] = result.summary[split_name].get(model, {}).get(metric, np.nan)
