@@ -15,8 +15,8 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_csv, write_json
-from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, report_tables
 from plancast.data.daily import horizon_columns
+from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, report_tables
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.networks import load_model

@@ -34,12 +34,14 @@ def test_pooled_metrics_match_hand_computed_values():
     summary, _ = _scored()
     val, test = summary["val"]["net"], summary["test"]["net"]
     assert (val["mae"], val["bias"]) == (0.75, -0.25)
-    assert val["mase"] == 0.5  # |e| / scale: 1/1, 0/1, 0/2, 2/2
+    _, table = _scored()
+    pooled = table.query("split == 'val' and model == 'net' and part == 'pooled' and delay == 'all'").iloc[0]
+    assert pooled["mase"] == 0.5  # |e| / scale: 1/1, 0/1, 0/2, 2/2 (the CSV keeps every metric)
     assert val["skill"] == pytest.approx(1 - 0.75 / 0.5)  # plan errors 0, 0, 2, 0
     assert test["mae"] == 1.0
     # skill on the three test positions that have a plan: model 0, 2, 2 vs plan 1, 0, 0
     assert test["skill"] == pytest.approx(1 - (4 / 3) / (1 / 3))
-    assert set(val) == set(evaluation.METRICS)
+    assert set(val) == set(evaluation.SUMMARY_METRICS)
     assert summary["test"]["baseline_plan"]["skill"] == 0.0
 
 
@@ -126,9 +128,18 @@ def test_evaluate_scores_networks_and_baselines_on_the_same_windows():
 
     evaluated = len(splits.val.window) + len(splits.test.window)
     assert zero.calls == [evaluated]
-    names = ["zero", "baseline_last", "baseline_seasonal", "baseline_mean", "baseline_plan", "baseline_ridge"]
+    names = ["zero", "baseline_last", "baseline_seasonal", "baseline_mean", "baseline_plan", "baseline_ridge",
+             "recommended"]  # fmt: skip
     assert list(result.summary["val"]) == names
-    assert set(result.summary) == {"best_model", "best_network", "best_by", "val", "test"}
+    assert set(result.summary) == {
+        "best_model",
+        "best_network",
+        "best_tabular",
+        "best_by",
+        "recommended",
+        "val",
+        "test",
+    }
     assert result.summary["best_by"] == "val.mae"
     # A standard-scaled 0 is the part's training target mean, which is the training-mean baseline.
     assert result.summary["test"]["zero"] == result.summary["test"]["baseline_mean"]
@@ -186,7 +197,8 @@ def test_report_tables_compare_each_network_with_the_plan_per_part():
     tables = evaluation.report_tables(result, ["zero"])
 
     kinds = dict(zip(tables.by_model["model"], tables.by_model["kind"], strict=True))
-    assert kinds["zero"] == "network" and kinds["baseline_plan"] == "baseline" and len(kinds) == 6
+    assert kinds["zero"] == "network" and kinds["baseline_plan"] == "baseline" and len(kinds) == 7
+    assert kinds["recommended"] == "recommended"
     zero_row = tables.by_model.set_index("model").loc["zero"]
     assert zero_row["test_mae"] == result.summary["test"]["zero"]["mae"]
     assert sorted(tables.by_part["part"]) == ["A", "B"]

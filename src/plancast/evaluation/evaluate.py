@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from plancast.errors import ParamsError
-from plancast.evaluation.baselines import BASELINE_PREFIX, BASELINES, PLAN_BASELINE, History, part_series
 from plancast.evaluation.backtest import TABULAR_MODELS, fold_scores, tabular_backtest, test_folds
+from plancast.evaluation.baselines import BASELINE_PREFIX, BASELINES, PLAN_BASELINE, History, part_series
 from plancast.evaluation.intervals import LEVELS, calibrate, coverage, part_scales, window_scale
-from plancast.evaluation.metrics import METRICS, mae, naive_scale, score
+from plancast.evaluation.metrics import mae, naive_scale, score
 from plancast.evaluation.recommendation import combination, route, routed
 from plancast.evaluation.significance import diebold_mariano
 from plancast.features.correlation import POOLED
@@ -259,8 +259,11 @@ def evaluate(
     fold = cut.of_window[window]
     per_fold = fold_scores(actual, predictions, plan, fold)
     fold_table = pd.DataFrame(
-        [{"model": name, "fold": f + 1, "mae": s["mae"][f], "skill": s["skill"][f]}
-         for name, s in per_fold.items() for f in range(len(s["mae"]))]  # fmt: skip
+        [
+            {"model": name, "fold": f + 1, "mae": s["mae"][f], "skill": s["skill"][f]}
+            for name, s in per_fold.items()
+            for f in range(len(s["mae"]))
+        ]  # fmt: skip
     )
     day = windows.position[window][:, None] + np.asarray(delays)[None, :]
     significance = {}
