@@ -11,9 +11,11 @@ from __future__ import annotations
 import pandas as pd
 
 from plancast import catalog
-from plancast.artifacts import write_csv, write_json
+from plancast.artifacts import read_json, write_csv, write_json
 from plancast.data.calendar import Calendar
-from plancast.forecasting import forecast, forecast_summary
+from plancast.features.scaling import Scalers
+from plancast.features.windows import Windows
+from plancast.forecasting import COLUMNS, INTERVAL_COLUMNS, forecast, forecast_summary, recommended_forecast
 from plancast.models.networks import load_model
 from plancast.reporting import plots
 from plancast.runtime import import_tensorflow
@@ -30,6 +32,16 @@ def main(params, io: StageIO) -> None:
     years = range(daily["day"].min().year, daily["day"].max().year + 2) if dated and len(daily) else []
     calendar = Calendar.from_params(unwrap(params.daily), years)
     frame, skipped = forecast(daily, models, calendar, steps)
+    recommendation = read_json(io.read(catalog.RECOMMENDATION))
+    if not steps:  # a recursive forecast is a plain series' own: no recommendation among delays
+        windows = Windows.load(io.read(catalog.WINDOWS))
+        scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
+        tabular = list(params.evaluate.tabular)
+        columns = read_json(io.read(catalog.FEATURES))["columns"]
+        extra = recommended_forecast(daily, windows, columns, scalers, models, tabular, recommendation, calendar)
+        frame = pd.concat([frame, extra], ignore_index=True)
+        frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
+    frame = frame.reindex(columns=[*COLUMNS, *INTERVAL_COLUMNS])
 
     write_csv(io.write(catalog.FORECAST), frame)
     # a long recursive forecast shows as much history as it forecasts

@@ -56,8 +56,13 @@ def test_metrics_name_the_best_model_and_compare_with_the_plan(project):
     evaluate = json.loads((project.path / "metrics/evaluate.json").read_text(encoding="utf-8"))
     assert evaluate["best_network"] in {"lstm", "hand_lstm"}
     for model in ("lstm", "hand_lstm", "baseline_plan", "baseline_last", "baseline_ridge"):
-        assert set(evaluate["test"][model]) >= {"mae", "rmse", "wape", "smape", "mase", "bias", "skill"}
+        assert set(evaluate["test"][model]) == {"mae", "rmse", "bias", "skill"}  # the rest: evaluate_parts.csv
     assert evaluate["test"]["baseline_plan"]["skill"] == 0.0
+    recommended = evaluate["recommended"]
+    assert set(recommended["route"]) == {"d1", "d2"} and recommended["folds"] >= 1
+    assert 0.0 <= recommended["coverage_80"] <= recommended["coverage_95"] <= 1.0
+    forecast = (project.path / "data/reports/forecast.csv").read_text(encoding="utf-8")
+    assert ",recommended," in forecast and "lower_95" in forecast.splitlines()[0]
     shown = project.dvc("metrics", "show", "--json").stdout
     assert "best_network" in shown and "seconds" not in shown and "_ms" not in shown
 

@@ -16,7 +16,7 @@ forecast says which parts and why (:func:`forecast` returns them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,13 @@ import numpy as np
 import pandas as pd
 
 from plancast.data.calendar import Calendar
-from plancast.errors import ParamsError
+from plancast.data.daily import horizon_columns
+from plancast.errors import InputDataError, ParamsError
+from plancast.features.scaling import Scalers
+from plancast.features.windows import Windows, on_calendar
 from plancast.models.networks import Manifest, TrainedModel
+from plancast.models.recommended import combination, routed
+from plancast.models.tabular import TABULAR_MODELS, tabular_rows
 
 COLUMNS = ["method", "part", "model", "step_ahead", "day", "forecast", "plan"]
 
@@ -202,3 +207,128 @@ def forecast_summary(frame: pd.DataFrame, skipped: Mapping[str, str]) -> dict[st
             "plan_total": float(rows.drop_duplicates(["part", "step_ahead"])["plan"].sum(min_count=1)),
         }
     return summary
+
+
+INTERVAL_COLUMNS = ["lower_80", "upper_80", "lower_95", "upper_95"]
+RECOMMENDED, COMBINATION = "recommended", "combination"
+
+
+def future_windows(
+    daily: pd.DataFrame, windows: Windows, calendar: Calendar, columns: Mapping[str, Sequence[str]]
+) -> Windows:
+    """Each part's latest window as of the last day of the data, its targets the days after it.
+
+    Like the windows of stage window (each part's input ``columns`` from features.json, the same
+    lookback and delays), with unknown (NaN) targets, and the calendar extended past the data so the
+    target days' weekday and holidays are known. Only parts in ``columns``; a part whose latest
+    ``lookback`` days are not all present gets no window.
+    """
+    lookback = windows.inputs.shape[1]
+    delays = np.asarray(windows.delays, np.int64)
+    ordered = on_calendar(daily).sort_values(["part", "day"], kind="stable")
+    width = len(windows.feature_names)
+    chosen, inputs, end_row, position, plan = [], [], [], [], []
+    for part, rows in ordered.groupby("part", sort=True):
+        if str(part) not in columns or len(rows) < lookback or not rows["present"].iloc[-lookback:].all():
+            continue
+        chosen.append(str(part))
+        inputs.append(rows[list(columns[str(part)])].to_numpy(np.float64)[-lookback:])
+        end_row.append(len(rows) - 1)
+        position.append(int(rows["position"].iloc[-1]))
+        last = rows.iloc[-1]
+        plan.append([float(last[f"h{d}"]) if f"h{d}" in rows.columns else np.nan for d in delays])
+    days = windows.days
+    if np.issubdtype(days.dtype, np.datetime64) and len(days):
+        ahead = calendar.shift(days[-1], np.arange(1, int(delays.max()) + 1)).astype(days.dtype)
+        days = np.concatenate([days, ahead])
+    elif len(days):
+        days = np.concatenate([days, days[-1] + np.arange(1, int(delays.max()) + 1)])
+    count = len(chosen)
+    return Windows(
+        inputs=np.asarray(inputs, np.float64).reshape(count, lookback, width),
+        targets=np.full((count, len(delays)), np.nan),
+        plan=np.asarray(plan, np.float64).reshape(count, len(delays)),
+        part=np.asarray(chosen, dtype=str),
+        end_row=np.asarray(end_row, np.int64),
+        position=np.asarray(position, np.int64),
+        delays=delays,
+        feature_names=windows.feature_names,
+        days=days,
+    )
+
+
+def recommended_forecast(
+    daily: pd.DataFrame,
+    windows: Windows,
+    columns: Mapping[str, Sequence[str]],
+    scalers: Scalers,
+    networks: Mapping[str, TrainedModel],
+    tabular: Sequence[str],
+    recommendation: Mapping[str, Any],
+    calendar: Calendar,
+) -> pd.DataFrame:
+    """The tabular models', the combination's and the recommended forecast of the days after the data.
+
+    The tabular models are refitted on every window with known targets and predict each part's
+    latest window (:func:`future_windows`); the combination and the route per delay are the ones
+    stage evaluate chose on validation (``recommendation``), and the recommended forecast gets its
+    conformal intervals: ŷ ± half_width[level, delay] · scale[part]. Rows as :func:`forecast`'s
+    (method ``direct``) plus the interval columns (empty for all but the recommended forecast).
+    """
+    future = future_windows(daily, windows, calendar, {p: c for p, c in columns.items() if p in scalers.parts})
+    max_horizon = len(horizon_columns(daily))
+    predictions: dict[str, np.ndarray] = {}
+    for name, model in networks.items():
+        known = np.isin(future.part, model.manifest.parts)
+        values = np.full(future.targets.shape, np.nan)
+        if known.any():
+            values[known] = model.predict(future.inputs[known], future.part[known])
+        predictions[name] = values
+    if tabular:
+        fitted = tabular_rows(windows, daily, scalers, max_horizon)
+        ahead = tabular_rows(future, daily, scalers, max_horizon)
+        for name in tabular:
+            predictions[name] = TABULAR_MODELS[name](0).fit(fitted).predict(ahead)
+    best = [recommendation.get("best_network"), recommendation.get("best_tabular")]
+    if all(name in predictions for name in best):
+        predictions[COMBINATION] = combination(predictions[best[0]], predictions[best[1]])
+    predictions[recommendation["plan"]] = future.plan  # the planner's number, named as evaluate names it
+    route = {int(delay): name for delay, name in recommendation["route"].items()}
+    missing = sorted({name for name in route.values() if name not in predictions})
+    if missing:
+        raise InputDataError(
+            f"data/reports/recommendation.json: routes to {missing[0]!r}, which this forecast does not have "
+            "(rerun stage evaluate)"
+        )
+    delays = [int(d) for d in future.delays]
+    recommended = routed(predictions, route, delays)
+    scale = np.asarray([recommendation["scales"].get(part, np.nan) for part in future.part], np.float64)
+    frames = []
+    for name in [*tabular, *([COMBINATION] if COMBINATION in predictions else []), RECOMMENDED]:
+        values = recommended if name == RECOMMENDED else predictions[name]
+        frame = _future_frame(future, name, values, calendar)
+        if name == RECOMMENDED:
+            for level in (0.8, 0.95):
+                half = np.asarray(recommendation["half_widths"][str(level)], np.float64)[None, :] * scale[:, None]
+                frame[f"lower_{round(level * 100)}"] = (values - half).ravel()
+                frame[f"upper_{round(level * 100)}"] = (values + half).ravel()
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*COLUMNS, *INTERVAL_COLUMNS])
+
+
+def _future_frame(future: Windows, model: str, values: np.ndarray, calendar: Calendar) -> pd.DataFrame:
+    ahead = np.asarray(future.delays, np.int64)
+    last_day = future.days[future.position] if len(future.position) else np.empty(0, future.days.dtype)
+    days = [future_days(day, ahead, calendar) for day in last_day]
+    parts, steps = values.shape
+    return pd.DataFrame(
+        {
+            "method": "direct",
+            "part": np.repeat(future.part, steps),
+            "model": model,
+            "step_ahead": np.tile(ahead, parts),
+            "day": np.concatenate(days) if days else np.empty(0, future.days.dtype),
+            "forecast": np.asarray(values, np.float64).ravel(),
+            "plan": future.plan.ravel(),
+        }
+    )

@@ -10,19 +10,14 @@ refreshed per fold (retraining a network per fold costs minutes each on two core
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from plancast.features.scaling import Splits
 from plancast.features.windows import Windows
-from plancast.models.tabular import Boosted, PlanLinear, TabularModel, TabularRows
-
-TABULAR_MODELS: dict[str, Callable[[int], TabularModel]] = {
-    "plan_linear": lambda seed: PlanLinear(),
-    "boosted": lambda seed: Boosted(seed=seed),
-}
+from plancast.models.tabular import TABULAR_MODELS, TabularRows
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from plancast.errors import ParamsError
-from plancast.evaluation.backtest import TABULAR_MODELS, fold_scores, tabular_backtest, test_folds
+from plancast.evaluation.backtest import fold_scores, tabular_backtest, test_folds
 from plancast.evaluation.baselines import BASELINE_PREFIX, BASELINES, PLAN_BASELINE, History, part_series
 from plancast.evaluation.intervals import LEVELS, calibrate, coverage, part_scales, window_scale
 from plancast.evaluation.metrics import mae, naive_scale, score
@@ -24,6 +24,7 @@ from plancast.evaluation.significance import diebold_mariano
 from plancast.features.correlation import POOLED
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
+from plancast.models.tabular import TABULAR_MODELS
 
 if TYPE_CHECKING:
     from plancast.models.networks import TrainedModel
@@ -263,7 +264,7 @@ def evaluate(
             {"model": name, "fold": f + 1, "mae": s["mae"][f], "skill": s["skill"][f]}
             for name, s in per_fold.items()
             for f in range(len(s["mae"]))
-        ]  # fmt: skip
+        ]
     )
     day = windows.position[window][:, None] + np.asarray(delays)[None, :]
     significance = {}
@@ -296,6 +297,7 @@ def evaluate(
     }
     recommendation = {
         "route": {str(delay): name for delay, name in chosen.items()},
+        "plan": PLAN_BASELINE,
         "best_network": best_network,
         "best_tabular": best_tabular,
         "levels": [float(level) for level in LEVELS],

@@ -10,7 +10,7 @@ are. Networks see only the past window; these models also see every plan made fo
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -238,3 +238,9 @@ class WindowRidge:
             return np.empty((0, len(rows.delays)))
         scaled = self.model.predict(self._design(rows)).reshape(len(rows.part), -1)
         return _unscale(rows, scaled)
+
+
+TABULAR_MODELS: dict[str, Callable[[int], TabularModel]] = {
+    "plan_linear": lambda seed: PlanLinear(),
+    "boosted": lambda seed: Boosted(seed=seed),
+}  # the tabular models params may name (evaluate.tabular), each made from a seed
