@@ -97,7 +97,7 @@ def test_branch_report_shows_param_change_metric_deltas_and_plots(project):
     assert (out / pair[1]).read_bytes() == (project.path / image).read_bytes()
     for link in links:
         assert (out / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", link
-    assert "Validation loss by model (scaled units)" in text.split("Data series that changed")[1].split("\n")[0]
+    assert "Loss per epoch, every model and split" in text.split("Data series that changed")[1].split("\n")[0]
     assert (out / "plots" / "index.html").is_file()  # DVC's rendering of every plot
     assert "`plots/correlation_heatmap.png`" in text.split("Unchanged: ")[1]  # the data did not change
 
