@@ -107,6 +107,8 @@ def main(argv: list[str]) -> int:
         return 2
     config = argv[1]
     try:
+        if not Path("dvc.yaml").is_file():  # the paths below, and dvc, are relative to the project's root
+            raise PlancastError("no dvc.yaml here: run it from the project's root")
         name, _ = read_config(config)
         check_params_committed()
         check_config(config, yaml.safe_load(Path(PARAMS_FILE).read_text(encoding="utf-8")))

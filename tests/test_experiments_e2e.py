@@ -5,7 +5,9 @@ param, reruns, commits, and `scripts/pr_report.py --base main` writes a report t
 change, the metric deltas and embeds plot images that exist (with PLANCAST_SAMPLE_REPORT=1 in the
 environment it also rewrites docs/sample-report.md and docs/sample-report/ from that run); (b) a
 two-point sweep queued with `dvc exp run --queue -S` runs to the end under `dvc queue start -j 2`, and
-`dvc exp show` lists it.
+`dvc exp show` lists it; (c) `dvc exp apply` of a three-param experiment changes three lines of
+params.yaml; (d) `scripts/run_config.py` refuses uncommitted params, and stopped with SIGTERM mid-training
+leaves no changed file, ref or temporary copy, then runs again under the same name.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 import pytest
+import yaml
 from e2e_project import BIN, ROOT, Project
 
 from plancast.reporting.pr_report import format_delta, format_value
@@ -239,3 +243,110 @@ def test_exp_run_set_reaches_any_param(project):
     assert params["select_features"]["horizons"] == [1, 2]
     assert params["train"]["scope"] == "per_part"
     assert "overrides" not in queue_tasks(project)[0]
+
+
+def on_clean_main(project: Project) -> None:
+    project.run("git", "checkout", "-q", "-f", "main")
+    project.dvc("checkout", "--force")
+    assert not project.run("git", "status", "--porcelain").stdout
+
+
+def test_exp_apply_of_three_params_diffs_three_lines(project):
+    on_clean_main(project)
+    project.dvc(
+        "exp", "run", "--temp", "--name", "three-params",
+        "-S", "evaluate.ridge_alpha=0.5", "-S", "evaluate.season_period=3", "-S", "models.lstm.patience=2",
+    )  # fmt: skip
+    project.dvc("exp", "apply", "three-params")
+    try:
+        # DVC rewrote the whole params.yaml in the experiment; it was already in that form
+        assert project.run("git", "diff", "--numstat", "params.yaml").stdout.split() == ["3", "3", "params.yaml"]
+    finally:
+        on_clean_main(project)
+
+
+KILL_CONFIG = {
+    "name": "stopped",
+    # enough epochs to be stopped in the middle of training; lookback 4 is not the committed 5
+    "set": {"models.lstm.epochs": 30, "models.lstm.patience": 0, "window.lookback": 4},
+}
+
+
+def run_config(project: Project, config, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "scripts/run_config.py", str(config)],
+        cwd=project.path, env=project.env, text=True, **kwargs,
+    )  # fmt: skip
+
+
+def residue(project: Project) -> dict:
+    """What a config run can leave behind: changed files, exec/temp refs, DVC's temporary copies."""
+    refs = project.run("git", "for-each-ref", "--format=%(refname)", "refs/exps").stdout.split()
+    standalone = project.path / ".dvc" / "tmp" / "exps" / "standalone"
+    return {
+        "changed": project.run("git", "status", "--porcelain").stdout.split("\n")[:-1],
+        "refs": [ref for ref in refs if ref.startswith(("refs/exps/exec", "refs/exps/temp", "refs/exps/stash"))],
+        "copies": sorted(path.name for path in standalone.glob("tmp*")),
+    }
+
+
+def processes_in(folder) -> list[str]:
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["cwd", "cmdline"]):
+        if (process.info["cwd"] or "").startswith(str(folder)):
+            found.append(" ".join(process.info["cmdline"] or []))
+    return found
+
+
+def test_config_run_refuses_uncommitted_params(project, tmp_path):
+    on_clean_main(project)
+    config = tmp_path / "stopped.yaml"
+    config.write_text(yaml.safe_dump(KILL_CONFIG), encoding="utf-8")
+    params = project.path / "params.yaml"
+    text = params.read_text(encoding="utf-8")
+    params.write_text(text.replace("ridge_alpha: 1.0", "ridge_alpha: 2.0"), encoding="utf-8")
+    try:
+        process = run_config(project, config, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = process.communicate(timeout=60)
+    finally:
+        params.write_text(text, encoding="utf-8")
+    assert process.returncode == 1 and out == ""
+    assert err.splitlines() == [
+        "error: params.yaml: has uncommitted changes, and a config starts from the committed one: "
+        "commit them, or `git checkout params.yaml` to drop them"
+    ]
+
+
+def test_killed_config_run_leaves_nothing_and_runs_again(project, tmp_path):
+    on_clean_main(project)
+    config = tmp_path / "stopped.yaml"
+    config.write_text(yaml.safe_dump(KILL_CONFIG), encoding="utf-8")
+    before = residue(project)
+
+    process = run_config(project, config, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    seen = []
+    for line in process.stdout:  # wait until training is under way, then stop it as `kill` does
+        seen.append(line)
+        if re.search(r"epoch +1/30 ", line):
+            process.send_signal(signal.SIGTERM)
+            break
+    seen.append(process.communicate(timeout=120)[0])
+    output = "".join(seen)
+    assert process.returncode == 128 + signal.SIGTERM, output
+    assert "epoch 30/30" not in output
+    assert residue(project) == before
+    assert before["changed"] == [] and before["copies"] == []
+    assert "stopped" not in experiments(project)  # no result, and no ghost "running" row in `dvc exp show`
+    assert not processes_in(project.path / ".dvc"), "a stage is still running in DVC's temporary copy"
+
+    again = run_config(project, config, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = again.communicate(timeout=QUEUE_TIMEOUT_S)[0]
+    assert again.returncode == 0, output
+    result = experiments(project)["stopped"]
+    assert result["params"]["window"]["lookback"] == 4
+    assert result["params"]["models"]["lstm"]["epochs"] == 30
+    # everything else is the committed params.yaml, and the workspace is untouched
+    assert result["params"]["evaluate"] == project.params()["evaluate"]
+    assert residue(project) == before
