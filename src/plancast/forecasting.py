@@ -285,7 +285,8 @@ def recommended_forecast(
             values[known] = model.predict(future.inputs[known], future.part[known])
         predictions[name] = values
     if tabular:
-        fitted = tabular_rows(windows, daily, scalers, max_horizon)
+        scaled = np.flatnonzero(np.isin(windows.part, list(scalers.parts)))  # parts with training windows
+        fitted = tabular_rows(windows, daily, scalers, max_horizon).take(scaled)
         ahead = tabular_rows(future, daily, scalers, max_horizon)
         for name in tabular:
             predictions[name] = TABULAR_MODELS[name](0).fit(fitted).predict(ahead)

@@ -55,8 +55,9 @@ def tabular_backtest(
     last_target = windows.position + int(delays.max())
     result = {name: np.full(windows.targets.shape, np.nan) for name in names}
     origins = [(splits.train.window, splits.val.window)]
+    scaled = np.isin(windows.part, list(rows.scalers.parts))  # a part without a scaler had no training window
     for fold, start in enumerate(folds.start):
-        train = np.flatnonzero(last_target < start)
+        train = np.flatnonzero((last_target < start) & scaled)
         origins.append((train, np.flatnonzero(folds.of_window == fold)))
     for train, predict in origins:
         if not len(train) or not len(predict):
