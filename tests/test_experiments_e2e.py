@@ -109,6 +109,7 @@ def test_branch_report_shows_param_change_metric_deltas_and_plots(project):
     build_report(project, "--head", "HEAD", "--out", "report_rev")
     again = (project.path / "report_rev" / "report.md").read_text(encoding="utf-8")
     assert section(again, "Test MAE and skill vs the plan") == scores
+    shutil.rmtree(project.path / "report_rev")  # the tests after this one expect a clean work tree
 
     if os.environ.get("PLANCAST_SAMPLE_REPORT"):  # docs/sample-report.md and the images it links, from this run
         build_report(project, "--out", "docs/sample-report", "--markdown", "docs/sample-report.md")
