@@ -25,9 +25,12 @@ from export_files import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from plancast.data.calendar import Calendar
+from plancast.data.daily import last_snapshot_per_day, lay_on_calendar
 from plancast.data.ingest import CONFLICT_COLUMNS, ingest
 from plancast.data.sample import plan_snapshots, write_plan_xls
 from plancast.errors import InputDataError, ParamsError, PlancastError
+from plancast.features.windows import make_windows
 from plancast.params import DailyParams, Params, SampleParams
 from plancast.stage import invoke
 
@@ -293,6 +296,14 @@ def test_messy_exports_end_in_a_clean_error_or_an_exact_account(tmp_path, monkey
     assert m["rows_superseded"] == len(result.conflicts)
     assert not result.snapshots.duplicated(["part", "snapshot_time"]).any()
     assert mode == "quarantine" or result.rejects.empty
+    # on to the calendar and the windows: a day without a snapshot is a row, and no window spans it
+    daily = lay_on_calendar(last_snapshot_per_day(result.snapshots), Calendar(weekmask="1111111"))
+    columns = {str(part): ["target"] for part in daily["part"].unique()}
+    windows = make_windows(daily, {"columns": columns}, 2, [1])
+    days = daily[daily["present"]]
+    present = {(str(part), int(position)) for part, position in zip(days["part"], days["position"], strict=True)}
+    for part, position in zip(windows.part, windows.position, strict=True):
+        assert all((str(part), int(position) + step) in present for step in (-1, 0, 1))
 
 
 # ------------------------------------------------------------------------------------------------ stage

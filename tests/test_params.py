@@ -98,6 +98,11 @@ def _error_for(raw: dict, mutate) -> str:
         ),
         (lambda r: r["forecast"].update(recursive_steps=5), "forecast.recursive_steps: "),
         (lambda r: r["forecast"].update(engine="tflite"), "forecast.engine: "),
+        (lambda r: r["window"].update(lookback=True), "window.lookback: Input should be a valid integer"),
+        (lambda r: r["train"].update(seed=True), "train.seed: "),
+        (lambda r: r["evaluate"].update(folds=False), "evaluate.folds: "),
+        (lambda r: r["evaluate"].update(tabular=["xgboost"]), "evaluate.tabular.0: "),
+        (lambda r: r["split_scale"].update(test_start="someday"), "split_scale.test_start: "),
     ],
 )
 def test_bad_values_name_their_key(raw, mutate, expected):
@@ -182,3 +187,17 @@ def test_changing_a_list_touches_only_its_items(tmp_path):
         "-  - lstm_gru",
         "-  - hand_lstm",
     ]
+
+
+def test_checking_a_params_file_names_that_file(tmp_path):
+    import subprocess
+    import sys
+
+    good = tmp_path / "mine.yaml"
+    good.write_text("window: {lookback: 4}\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "plancast.params", str(good)], capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, f"{good} is valid")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("window: {lookback: true}\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "plancast.params", str(bad)], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.startswith(f"error: {bad}: window.lookback: ")

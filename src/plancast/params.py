@@ -317,10 +317,15 @@ class _KeyedError(ValueError):
         self.relative = relative  # key continues the location pydantic reports
 
 
+_TYPE_NAMES = {"date", "datetime", "int", "str", "float", "bool"}
+
+
 def _format_validation_error(source: str, error: ValidationError) -> str:
     first = error.errors()[0]
     ctx_error = first.get("ctx", {}).get("error")
-    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    # a union (a date or a step) adds the tried type to the location: the key is the part before it
+    loc = [part for part in first["loc"] if part not in _TYPE_NAMES]
+    key = ".".join(str(part) for part in loc) or "(top level)"
     if isinstance(ctx_error, _KeyedError):
         full_key = f"{key}.{ctx_error.key}" if ctx_error.relative and first["loc"] else ctx_error.key
         return f"{source}: {full_key}: {ctx_error.message}"
