@@ -311,7 +311,9 @@ def recommended_forecast(
         if name == RECOMMENDED:
             for level in (0.8, 0.95):
                 half = np.asarray(recommendation["half_widths"][str(level)], np.float64)[None, :] * scale[:, None]
-                frame[f"lower_{round(level * 100)}"] = (values - half).ravel()
+                # quantities that were never negative cannot go below 0: the bound says so (coverage is unchanged)
+                floor = 0.0 if (daily["target"].dropna() >= 0).all() else -np.inf
+                frame[f"lower_{round(level * 100)}"] = np.maximum(values - half, floor).ravel()
                 frame[f"upper_{round(level * 100)}"] = (values + half).ravel()
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*COLUMNS, *INTERVAL_COLUMNS])

@@ -22,6 +22,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.lines import Line2D
 
 from plancast.artifacts import atomic_path
@@ -399,6 +400,11 @@ def forecast_figure(
         return message_figure("Forecast", "nothing to forecast")
     all_parts = sorted(forecasts["part"].astype(str).unique(), key=natural_key)
     parts = largest_parts(history, all_parts, max_parts, history_days)
+    # With a recommended forecast the planner sees it, its intervals and the plan; every model's own
+    # number stays in forecast.csv (nine lines per panel hid the one that matters).
+    recommended = "recommended" in set(forecasts["model"])
+    if recommended:
+        forecasts = forecasts[forecasts["model"] == "recommended"]
     models = sorted(forecasts["model"].unique())
     methods = sorted(forecasts["method"].unique())
     columns = 1 if len(parts) == 1 else 2 if len(parts) <= 4 else 3
@@ -418,6 +424,11 @@ def forecast_figure(
         x_past = np.arange(1 - len(past), 1)
         ax.plot(x_past, past["target"], color=_ACTUAL_COLOUR, linewidth=1.3, marker=".", markersize=4)
         ax.axvspan(0.5, steps + 0.5, color="#f2f2f2", zorder=0)
+        if recommended and "lower_95" in mine:
+            band = mine.sort_values("step_ahead")
+            for level, alpha in (("95", 0.18), ("80", 0.32)):
+                ax.fill_between(band["step_ahead"], band[f"lower_{level}"], band[f"upper_{level}"],
+                                color=colours(0), alpha=alpha, linewidth=0, zorder=1)  # fmt: skip
         for index, model in enumerate(models):
             for method in methods:
                 rows_ = mine[(mine["model"] == model) & (mine["method"] == method)].sort_values("step_ahead")
@@ -467,6 +478,12 @@ def forecast_figure(
         handles.append(Line2D([], [], color=_PLAN_COLOUR, marker="x", linestyle="", label="plan (latest snapshot)"))
     if "recursive" in methods:
         handles.append(Line2D([], [], color="grey", linestyle=":", label="recursive forecast (dotted)"))
+    if recommended:
+        handles += [
+            Patch(color=colours(0), alpha=0.32, label="80% interval"),
+            Patch(color=colours(0), alpha=0.18, label="95% interval"),
+            Line2D([], [], linestyle="", label="each model's own number: data/reports/forecast.csv"),
+        ]
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 8), fontsize=8, frameon=False)
     return fig
 
