@@ -16,7 +16,7 @@ import pandas as pd
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_csv, write_json
 from plancast.data.daily import horizon_columns
-from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, report_tables
+from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, people_summary, report_tables
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.networks import load_model
@@ -82,6 +82,7 @@ def main(params, io: StageIO) -> None:
     records = {name: read_json(folder / RECORD) for name, folder in folders.items()}
     histories = {name: read_history(folder / LIVE) for name, folder in folders.items()}
     write_json(io.write(catalog.EVALUATE_METRICS), result.summary, digits=SUMMARY_DIGITS)
+    write_json(io.write(catalog.SUMMARY_METRICS), people_summary(result.summary), digits=3)
     write_csv(io.write(catalog.EVALUATE_PARTS), result.parts)
     write_csv(io.write(catalog.PREDICTIONS), result.predictions)
     write_csv(io.write(catalog.ERROR_BY_MODEL), tables.by_model)

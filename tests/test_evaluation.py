@@ -206,3 +206,18 @@ def test_report_tables_compare_each_network_with_the_plan_per_part():
     plan_a = per_part[(per_part["model"] == "baseline_plan") & (per_part["part"] == "A")]["mae"].item()
     assert tables.by_part.set_index("part").loc["A", "plan_mae"] == plan_a
     assert tables.showcase_part in {"A", "B"}
+
+
+def test_people_summary_keeps_the_few_figures_under_short_names():
+    summary = {
+        "best_network": "gru",
+        "test": {"gru": {"skill": 0.2}},
+        "recommended": {
+            "route": {"d2": "gru", "d1": "boosted"}, "test_skill": 0.3, "test_mae": 20.0, "fold_skill_std": 0.01,
+            "coverage_80": 0.81, "coverage_95": 0.95,
+        },
+    }  # fmt: skip
+    assert evaluation.people_summary(summary) == {
+        "skill": 0.3, "mae": 20.0, "skill_sd": 0.01, "cover80": 0.81, "cover95": 0.95,
+        "route": "boosted/gru", "network": "gru", "network_skill": 0.2,
+    }  # fmt: skip

@@ -109,6 +109,14 @@ RECOMMENDATION = _a(
 )
 EVALUATE_FIGURES = _a("plots/evaluate", "folder", "evaluate", "PNG figures of the evaluation", False)
 EVALUATE_METRICS = _a("metrics/evaluate.json", "json", "evaluate", "pooled metrics, best model", False, "metrics")
+SUMMARY_METRICS = _a(
+    "metrics/summary.json",
+    "json",
+    "evaluate",
+    "the few figures for `dvc exp show`: recommended skill",
+    False,
+    "metrics",
+)
 # forecast
 FORECAST = _a("data/reports/forecast.csv", "csv", "forecast", "every model's forecast beside the plan", False)
 FORECAST_PLOT = _a("plots/forecast.png", "png", "forecast", "history and forecasts", False)
@@ -176,6 +184,7 @@ STAGES: dict[str, StageSpec] = {
                 RECOMMENDATION,
                 EVALUATE_FIGURES,
                 EVALUATE_METRICS,
+                SUMMARY_METRICS,
             ),
             ("train.models", "evaluate"),
         ),

@@ -308,6 +308,27 @@ def evaluate(
     return Evaluation({**head, **summary}, parts, frame, fold_table, recommendation)
 
 
+def people_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """metrics/summary.json: the few figures `dvc exp show` should show, under short names.
+
+    ``skill``/``mae``: the recommended forecast on test (skill vs the plan); ``skill_sd``: its spread
+    over the test folds; ``cover80``/``cover95``: its interval coverage on test; ``route``: the candidate
+    per delay; ``network``/``network_skill``: the best network on validation and its test skill.
+    """
+    recommended = summary[RECOMMENDED]
+    network = summary.get("best_network")
+    return {
+        "skill": recommended["test_skill"],
+        "mae": recommended["test_mae"],
+        "skill_sd": recommended["fold_skill_std"],
+        "cover80": recommended.get("coverage_80"),
+        "cover95": recommended.get("coverage_95"),
+        "route": "/".join(recommended["route"][key] for key in sorted(recommended["route"])),
+        "network": network,
+        "network_skill": summary["test"].get(network, {}).get("skill") if network else None,
+    }
+
+
 @dataclass(frozen=True)
 class ReportTables:
     """Small tables behind the `dvc plots` bar charts and the PNG figures of stage evaluate.
