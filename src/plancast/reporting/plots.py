@@ -247,32 +247,49 @@ def prediction_panels(
     return fig
 
 
+_KIND_COLOURS = {
+    "recommended": "#000000",
+    "combination": "#9467bd",
+    "tabular": "#2ca02c",
+    "network": "#1f77b4",
+    "baseline": "#9e9e9e",
+    "plan": "#d62728",
+}
+_KIND_LABELS = {
+    "recommended": "recommended (routed per delay on validation)",
+    "combination": "combination (best network + best tabular)",
+    "tabular": "tabular model on the plan vintages",
+    "network": "network",
+    "baseline": "baseline",
+    "plan": "the planner's own number",
+}
+
+
 def error_by_model(summary_table: pd.DataFrame, metric: str = "mae", unit: str = "quantity") -> Figure:
     """Horizontal bars of the test error of every network and baseline, lowest at the top.
 
-    ``summary_table`` has columns model, test_<metric>, val_<metric> (error_by_model.csv).
+    ``summary_table`` has columns model, kind (network, tabular, combination, recommended, baseline),
+    test_<metric>, val_<metric> (error_by_model.csv); colours by kind, the plan in red.
     """
     column = f"test_{metric}"
     table = summary_table.dropna(subset=[column]).sort_values(column, ascending=False)
     if table.empty:
         return message_figure("Test error by model", "no test windows")
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(table) + 1.7), layout="constrained")
-    colours = [
-        _PLAN_COLOUR
-        if m == f"{BASELINE_PREFIX}plan"
-        else _BASELINE_COLOUR
-        if m.startswith(BASELINE_PREFIX)
-        else _NETWORK_COLOUR
-        for m in table["model"]
-    ]
+    kinds = (
+        table["kind"]
+        if "kind" in table
+        else pd.Series(
+            ["baseline" if m.startswith(BASELINE_PREFIX) else "network" for m in table["model"]], index=table.index
+        )
+    )
+    kinds = kinds.where(table["model"] != f"{BASELINE_PREFIX}plan", "plan")
+    colours = [_KIND_COLOURS.get(kind, _NETWORK_COLOUR) for kind in kinds]
     bars = ax.barh([_display_name(m) for m in table["model"]], table[column], color=colours)
     ax.bar_label(bars, fmt="%.3g", padding=3, fontsize=8)
     ax.margins(x=0.15)
-    handles = [
-        matplotlib.patches.Patch(color=_NETWORK_COLOUR, label="network"),
-        matplotlib.patches.Patch(color=_BASELINE_COLOUR, label="baseline"),
-        matplotlib.patches.Patch(color=_PLAN_COLOUR, label="the planner's own number"),
-    ]
+    shown = [kind for kind in _KIND_COLOURS if kind in set(kinds)]
+    handles = [matplotlib.patches.Patch(color=_KIND_COLOURS[kind], label=_KIND_LABELS[kind]) for kind in shown]
     # below the axes, never over a bar (the longest bar reaches the corner a legend would take)
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     style_axes(
