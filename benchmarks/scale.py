@@ -1,0 +1,150 @@
+"""A factory's scale: the data stages on N parts x a year of daily exports, time and peak memory per stage.
+
+Run from the repository root (heavy at 2,000 parts: ~1.1 M snapshot rows; be nice to a shared machine)::
+
+    nice -n 10 python benchmarks/scale.py [--parts 24 200 2000] [--days 260] [--workdir /tmp/plancast_scale]
+
+For each N it builds a project folder ``<workdir>/parts_<N>/``: the bundled sample's params with
+``sample.parts = N``, ``sample.days = 260`` and ``layout: daily_files`` (CSV), the export written by
+``plancast.data.sample`` as one file per working day under ``data/raw/plan_exports/`` (each day's file
+repeats part of the previous day's last snapshots, some revised), and ``ingest.source`` pointed at that
+folder. The files are reused when their marker is there (generation is not what is timed). Then it runs
+ingest, daily_last, correlate, select_features, window and split_scale each as DVC would: a fresh
+``python stages/<stage>.py`` in that folder. Wall time is the child's; peak memory is the child's own
+maximum resident set (``os.wait4``'s rusage of that one process, not the maximum over all children).
+
+It prints one table: seconds and peak MiB per stage and N, each stage's growth exponent (slope of log
+time against log N over the N given), and a paper estimate for ``--estimate`` parts (10,000): the time
+at the largest N scaled by (estimate / N) ** exponent, the memory above the interpreter's baseline
+scaled linearly (a stage that holds its tables in memory grows with the rows it holds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("ingest", "daily_last", "correlate", "select_features", "window", "split_scale")
+EXPORTS = "data/raw/plan_exports"
+# Targets of the issue at 2,000 parts x 260 days on this machine.
+INGEST_TARGET_S = 60.0
+DOWNSTREAM_TARGET_S = 60.0  # daily_last + correlate + window + split_scale
+DOWNSTREAM = ("daily_last", "correlate", "window", "split_scale")
+MEMORY_TARGET_MIB = 4096.0
+
+
+@dataclass(frozen=True)
+class StageRun:
+    stage: str
+    parts: int
+    seconds: float
+    peak_mib: float
+
+
+def project_params(parts: int, days: int) -> dict:
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["sample"].update(parts=parts, days=days, layout="daily_files", daily_format="csv")
+    params["ingest"].update(source=EXPORTS, pattern="*.csv")
+    return params
+
+
+def prepare(folder: Path, parts: int, days: int) -> int:
+    """Write params.yaml and the daily export files into ``folder`` (files reused); the rows written."""
+    from plancast.data.sample import daily_exports, plan_snapshots, write_daily_exports
+    from plancast.params import SampleParams
+
+    params = project_params(parts, days)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
+    marker = folder / EXPORTS / ".complete"
+    if marker.is_file():
+        return int(marker.read_text())
+    sample = SampleParams(**params["sample"])
+    files = daily_exports(plan_snapshots(sample), sample)
+    write_daily_exports(files, folder / EXPORTS, "csv")
+    rows = sum(len(frame) for _, frame in files)
+    marker.write_text(str(rows))
+    return rows
+
+
+def run_stage(folder: Path, stage: str, parts: int) -> StageRun:
+    """Run ``stages/<stage>.py`` in ``folder`` as a fresh process: its wall time and its own peak RSS."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("PLANCAST_TRACE", None)
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, str(ROOT / "stages" / f"{stage}.py")],
+        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    # communicate() would reap the child through waitpid and lose its rusage: read the pipes, then wait4.
+    stdout, stderr = child.stdout.read(), child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - start
+    if child.returncode != 0:
+        sys.exit(f"{stage} at {parts} parts failed ({child.returncode}):\n{stdout.decode()}\n{stderr.decode()}")
+    return StageRun(stage, parts, seconds, usage.ru_maxrss / 1024)  # ru_maxrss is KiB on Linux
+
+
+def exponent(parts: list[int], values: list[float]) -> float:
+    """Slope of log value against log parts (least squares): 1 = linear growth."""
+    return float(np.polyfit(np.log(parts), np.log(values), 1)[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", type=int, nargs="+", default=[24, 200, 2000])
+    parser.add_argument("--days", type=int, default=260)
+    parser.add_argument("--workdir", default="/tmp/plancast_scale")
+    parser.add_argument("--estimate", type=int, default=10_000)
+    args = parser.parse_args()
+
+    runs: dict[tuple[str, int], StageRun] = {}
+    for parts in args.parts:
+        folder = Path(args.workdir) / f"parts_{parts}"
+        started = time.perf_counter()
+        rows = prepare(folder, parts, args.days)
+        print(f"{parts} parts x {args.days} days: {rows:,} export rows in {args.days} files "
+              f"({time.perf_counter() - started:.0f} s to prepare)", flush=True)  # fmt: skip
+        for stage in STAGES:
+            run = run_stage(folder, stage, parts)
+            runs[stage, parts] = run
+            print(f"  {stage:<16} {run.seconds:7.1f} s {run.peak_mib:8.0f} MiB", flush=True)
+
+    sizes = args.parts
+    largest = max(sizes)
+    header = " ".join(f"{f'{n} s':>8} {f'{n} MiB':>9}" for n in sizes)
+    print(f"\n{'stage':<16} {header} {'exp':>5} | {f'~{args.estimate} s':>9} {f'~{args.estimate} MiB':>10}")
+    baseline = min(run.peak_mib for run in runs.values())  # the interpreter and its imports
+    for stage in STAGES:
+        cells = " ".join(f"{runs[stage, n].seconds:8.1f} {runs[stage, n].peak_mib:9.0f}" for n in sizes)
+        slope = exponent(sizes, [runs[stage, n].seconds for n in sizes]) if len(sizes) > 1 else float("nan")
+        top = runs[stage, largest]
+        factor = args.estimate / largest
+        seconds = top.seconds * factor**slope
+        mib = baseline + (top.peak_mib - baseline) * factor
+        print(f"{stage:<16} {cells} {slope:5.2f} | {seconds:9.0f} {mib:10.0f}")
+
+    ingest = runs["ingest", largest]
+    downstream = sum(runs[stage, largest].seconds for stage in DOWNSTREAM)
+    peak = max(runs[stage, largest].peak_mib for stage in STAGES)
+    verdict = {True: "met", False: "MISSED"}
+    print(
+        f"\nat {largest} parts: ingest {ingest.seconds:.1f} s (target <= {INGEST_TARGET_S:.0f}: "
+        f"{verdict[ingest.seconds <= INGEST_TARGET_S]}); daily_last + correlate + window + split_scale "
+        f"{downstream:.1f} s (target <= {DOWNSTREAM_TARGET_S:.0f}: {verdict[downstream <= DOWNSTREAM_TARGET_S]}); "
+        f"peak memory {peak:.0f} MiB (target <= {MEMORY_TARGET_MIB:.0f}: {verdict[peak <= MEMORY_TARGET_MIB]})"
+    )
+
+
+if __name__ == "__main__":
+    main()
