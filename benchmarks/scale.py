@@ -10,13 +10,18 @@ For each N it builds a project folder ``<workdir>/parts_<N>/``: the bundled samp
 repeats part of the previous day's last snapshots, some revised), and ``ingest.source`` pointed at that
 folder. The files are reused when their marker is there (generation is not what is timed). Then it runs
 ingest, daily_last, correlate, select_features, window and split_scale each as DVC would: a fresh
-``python stages/<stage>.py`` in that folder. Wall time is the child's; peak memory is the child's own
-maximum resident set (``os.wait4``'s rusage of that one process, not the maximum over all children).
+``python stages/<stage>.py`` in that folder. Wall time is the child's; peak memory is the stage process's
+own maximum resident set, taken by a small launcher (``python -S``, ~8 MiB) that forks and execs the stage
+and reads ``os.wait4``'s rusage: Linux carries the resident set of the process that execs into the new
+program's ``ru_maxrss``, so spawning straight from this process (which holds the generated export)
+would report this process's size for every stage.
 
-It prints one table: seconds and peak MiB per stage and N, each stage's growth exponent (slope of log
-time against log N over the N given), and a paper estimate for ``--estimate`` parts (10,000): the time
-at the largest N scaled by (estimate / N) ** exponent, the memory above the interpreter's baseline
-scaled linearly (a stage that holds its tables in memory grows with the rows it holds).
+It prints one table: seconds and peak MiB per stage and N, each stage's growth exponent (``exp``: slope
+of log time against log N fitted over every N given; ``last``: the slope between the two largest N,
+where the fixed cost of starting Python and importing pandas no longer hides the growth), and a paper
+estimate for ``--estimate`` parts (10,000): the time at the largest N scaled by
+(estimate / N) ** max(exp, last, 1), the memory above the smallest stage's (the interpreter's
+baseline) scaled linearly (a stage that holds its tables in memory grows with the rows it holds).
 """
 
 from __future__ import annotations
@@ -76,23 +81,32 @@ def prepare(folder: Path, parts: int, days: int) -> int:
     return rows
 
 
+# Forks, execs the stage, and writes the stage process's own peak RSS (KiB) as the last line of stderr.
+LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write(f"\\npeak_kib {usage.ru_maxrss}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_stage(folder: Path, stage: str, parts: int) -> StageRun:
     """Run ``stages/<stage>.py`` in ``folder`` as a fresh process: its wall time and its own peak RSS."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     env.pop("PLANCAST_TRACE", None)
     start = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, str(ROOT / "stages" / f"{stage}.py")],
-        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, str(ROOT / "stages" / f"{stage}.py")],
+        cwd=folder, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    # communicate() would reap the child through waitpid and lose its rusage: read the pipes, then wait4.
-    stdout, stderr = child.stdout.read(), child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
-    if child.returncode != 0:
-        sys.exit(f"{stage} at {parts} parts failed ({child.returncode}):\n{stdout.decode()}\n{stderr.decode()}")
-    return StageRun(stage, parts, seconds, usage.ru_maxrss / 1024)  # ru_maxrss is KiB on Linux
+    if result.returncode != 0:
+        sys.exit(f"{stage} at {parts} parts failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    peak_kib = int(result.stderr.rsplit("peak_kib ", 1)[1])
+    return StageRun(stage, parts, seconds, peak_kib / 1024)
 
 
 def exponent(parts: list[int], values: list[float]) -> float:
@@ -109,7 +123,7 @@ def main() -> None:
     args = parser.parse_args()
 
     runs: dict[tuple[str, int], StageRun] = {}
-    for parts in args.parts:
+    for parts in sorted(args.parts):
         folder = Path(args.workdir) / f"parts_{parts}"
         started = time.perf_counter()
         rows = prepare(folder, parts, args.days)
@@ -120,19 +134,22 @@ def main() -> None:
             runs[stage, parts] = run
             print(f"  {stage:<16} {run.seconds:7.1f} s {run.peak_mib:8.0f} MiB", flush=True)
 
-    sizes = args.parts
+    sizes = sorted(args.parts)
     largest = max(sizes)
     header = " ".join(f"{f'{n} s':>8} {f'{n} MiB':>9}" for n in sizes)
-    print(f"\n{'stage':<16} {header} {'exp':>5} | {f'~{args.estimate} s':>9} {f'~{args.estimate} MiB':>10}")
+    print(f"\n{'stage':<16} {header} {'exp':>5} {'last':>5} | {f'~{args.estimate} s':>9} {f'~{args.estimate} MiB':>10}")
     baseline = min(run.peak_mib for run in runs.values())  # the interpreter and its imports
     for stage in STAGES:
         cells = " ".join(f"{runs[stage, n].seconds:8.1f} {runs[stage, n].peak_mib:9.0f}" for n in sizes)
-        slope = exponent(sizes, [runs[stage, n].seconds for n in sizes]) if len(sizes) > 1 else float("nan")
+        times = [runs[stage, n].seconds for n in sizes]
+        slope = exponent(sizes, times) if len(sizes) > 1 else float("nan")
+        last = exponent(sizes[-2:], times[-2:]) if len(sizes) > 1 else float("nan")
         top = runs[stage, largest]
         factor = args.estimate / largest
-        seconds = top.seconds * factor**slope
+        # At least linear on paper: a stage whose time is still mostly start-up grows linearly past it.
+        seconds = top.seconds * factor ** max(slope, last, 1.0)
         mib = baseline + (top.peak_mib - baseline) * factor
-        print(f"{stage:<16} {cells} {slope:5.2f} | {seconds:9.0f} {mib:10.0f}")
+        print(f"{stage:<16} {cells} {slope:5.2f} {last:5.2f} | {seconds:9.0f} {mib:10.0f}")
 
     ingest = runs["ingest", largest]
     downstream = sum(runs[stage, largest].seconds for stage in DOWNSTREAM)
