@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from plancast.artifacts import write_json
+from plancast.artifacts import save_npz, write_json
 from plancast.data.reading import RawSheet
 from plancast.data.validation import Columns, Reject, SheetRows, validate_sheet
 from plancast.params import IngestParams
@@ -148,9 +148,9 @@ def _write_entry(folder: Path, key: str, sheets: list[tuple[RawSheet, SheetRows 
                 "rejects": [[r.row, r.column, r.kind, r.reason] for r in rows.rejects],
             }
         entries.append(entry)
-    # The arrays first: an entry counts as cached only once its JSON is there.
-    with open(folder / f"{key}.npz", "wb") as handle:
-        np.savez(handle, **arrays)
+    # The arrays first: an entry counts as cached only once its JSON is there. Byte-stable, so a rerun
+    # that parses a file again leaves DVC's hash of the folder as it was.
+    save_npz(folder / f"{key}.npz", **arrays)
     write_json(folder / f"{key}.json", {"sheets": entries})
 
 
