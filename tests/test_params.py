@@ -97,6 +97,9 @@ def _error_for(raw: dict, mutate) -> str:
             "train.models: names 'nope', which is not under models",
         ),
         (lambda r: r["forecast"].update(recursive_steps=5), "forecast.recursive_steps: "),
+        (lambda r: r["train"].update(backend="spark"), "train.backend: "),
+        (lambda r: r["train"].update(backend="ray"), "train.backend: ray runs one task per part's network"),
+        (lambda r: r["train"].update(ray_address="my head"), "train.ray_address: must be empty"),
         (lambda r: r["forecast"].update(engine="tflite"), "forecast.engine: "),
     ],
 )
