@@ -4,7 +4,7 @@ Usage: python scripts/write_dvc_stages.py   (after changing src/plancast/catalog
 
 Each stage's deps are its script, every plancast module it imports (directly or through other plancast
 modules, package __init__ files included) and the artifacts it reads; outs and metrics are what it
-writes, with the catalog's cache flag; params are the catalog's keys. tests/test_pipeline_definition.py
+writes, with the catalog's cache and persist flags; params are the catalog's keys. tests/test_pipeline_definition.py
 fails until dvc.yaml and the catalog agree. Everything after `stages:` up to the next top-level key is
 replaced; the rest of dvc.yaml (plots, artifacts) is kept as written.
 """
@@ -42,9 +42,9 @@ def stage_lines() -> list[str]:
             if written:
                 lines.append(f"{ind}{key}:")
                 for a in written:
-                    lines.append(f"{ind}  - {a.dvc_path()}" + ("" if a.cache else ":"))
-                    if not a.cache:
-                        lines.append(f"{ind}      cache: false")
+                    options = ([] if a.cache else ["cache: false"]) + (["persist: true"] if a.persist else [])
+                    lines.append(f"{ind}  - {a.dvc_path()}" + (":" if options else ""))
+                    lines += [f"{ind}      {option}" for option in options]
         lines.append("")
     return lines
 

@@ -9,7 +9,7 @@ from plancast.stage import StageIO, run_stage, unwrap
 
 
 def main(params, io: StageIO) -> None:
-    result = ingest(unwrap(params.ingest), unwrap(params.daily))
+    result = ingest(unwrap(params.ingest), unwrap(params.daily), cache_dir=io.write(catalog.INGEST_CACHE))
     write_parquet(io.write(catalog.SNAPSHOTS), result.snapshots)
     write_csv(io.write(catalog.REJECTS), result.rejects)
     write_csv(io.write(catalog.CONFLICTS), result.conflicts)
@@ -18,7 +18,8 @@ def main(params, io: StageIO) -> None:
     print(
         f"ingest: {m['rows_kept']:,} snapshots of {m['parts']} parts ({m['horizons']} horizons) "
         f"from {m['files']} file(s); {m['rows_rejected']:,} rejected, {m['rows_merged']:,} repeats merged, "
-        f"{m['rows_superseded']:,} superseded by a later file"
+        f"{m['rows_superseded']:,} superseded by a later file; "
+        f"{result.cache.parsed} file(s) parsed, {result.cache.cached} from the cache"
     )
 
 

@@ -39,7 +39,7 @@ def main(params, io: StageIO, name: str) -> None:
     scope = params.train.scope
     result = train_model(
         name, unwrap(params.models[name]), splits, windows.part, scope=scope, seed=params.train.seed,
-        progress=print_line,
+        progress=print_line, backend=params.train.backend, ray_address=params.train.ray_address,
     )  # fmt: skip
     parts = sorted(result.networks)
     columns = feature_columns(read_json(io.read(catalog.FEATURES)), parts)

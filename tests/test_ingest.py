@@ -328,10 +328,12 @@ def test_stage_outputs_are_byte_identical_across_runs(tmp_path, monkeypatch, cap
     first = [Path(p).read_bytes() for p in outputs]
     invoke("ingest", stage.main, params)
     assert [Path(p).read_bytes() for p in outputs] == first
-    assert capsys.readouterr().out.splitlines()[0] == (
+    # The second run reads both files from the parsed-file cache: same bytes, rejects included.
+    assert capsys.readouterr().out.splitlines() == [
         "ingest: 3 snapshots of 2 parts (2 horizons) from 2 file(s); 1 rejected, 0 repeats merged, "
-        "1 superseded by a later file"
-    )
+        f"1 superseded by a later file; {parsed} file(s) parsed, {2 - parsed} from the cache"
+        for parsed in (2, 0)
+    ]
     assert Path("data/interim/rejects.csv").read_text(encoding="utf-8").splitlines() == [
         "source_file,sheet,source_row,column,reason",
         "data/raw/in.xls,Sheet1,5,D일 투입예정 수량(D일계획),'?' is not a number",

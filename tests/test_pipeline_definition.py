@@ -58,15 +58,15 @@ def _dvc_stages() -> dict[str, dict]:
     return yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
 
 
-def _entries(body: dict, key: str) -> dict[str, bool]:
-    """Paths under ``key`` (deps, outs, metrics) -> their cache flag."""
+def _entries(body: dict, key: str, flag: str = "cache", default: bool = True) -> dict[str, bool]:
+    """Paths under ``key`` (deps, outs, metrics) -> their ``flag`` (cache, persist)."""
     found = {}
     for entry in body.get(key, []):
         if isinstance(entry, str):
-            found[entry] = True
+            found[entry] = default
         else:
             ((path, options),) = entry.items()
-            found[path] = (options or {}).get("cache", True)
+            found[path] = (options or {}).get(flag, default)
     return found
 
 
@@ -94,6 +94,16 @@ def test_every_stage_declares_what_it_writes_with_the_catalog_cache_flag():
         for role, key in (("out", "outs"), ("metrics", "metrics")):
             expected = {a.dvc_path(): a.cache for a in spec.writes if a.role == role}
             assert _entries(body, key) == expected, f"dvc.yaml stage {name} {key}"
+
+
+def test_every_stage_declares_the_catalog_persist_flag():
+    persisted = set()
+    for name, stage in _dvc_stages().items():
+        body = stage.get("do", stage)
+        expected = {a.dvc_path(): a.persist for a in STAGES[name].writes if a.role == "out"}
+        assert _entries(body, "outs", "persist", False) == expected, f"dvc.yaml stage {name} outs persist"
+        persisted |= {path for path, persist in expected.items() if persist}
+    assert persisted == {"data/interim/ingest_cache"}  # the check above compares something
 
 
 def test_every_stage_declares_the_catalog_params_and_foreach():

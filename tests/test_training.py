@@ -200,3 +200,46 @@ def test_two_processes_write_byte_identical_models(tmp_path):
     first, second = contents(runs[0]), contents(runs[1])
     assert {"model/a.weights.h5", "model/b.weights.h5", "live/plots/metrics/val/loss.tsv"} <= set(first)
     assert first == second
+
+
+_BACKEND_SCRIPT = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from test_training import _spec, _splits
+from plancast.features.scaling import Scalers
+from plancast.models.networks import Manifest, save_model
+from plancast.models.training import train_model
+
+out, backend = Path(sys.argv[1]), sys.argv[2]
+if backend == "ray":
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+splits, parts = _splits({"A": (12, 4), "B": (8, 4), "C": (10, 4)}, seed=7)
+spec = _spec(layers=[{"type": "lstm", "units": 3, "dropout": 0.2}], epochs=3, patience=1, batch_size=4)
+result = train_model("m", spec, splits, parts, "per_part", 11, progress=None, backend=backend)
+save_model(out / "model", Manifest("m", "per_part", 3, (1, 2), {}, Scalers("standard", {}), {}), result.networks)
+(out / "metrics.json").write_text(json.dumps(result.metrics(), sort_keys=True))
+"""
+
+
+@pytest.mark.tf
+@pytest.mark.ray
+def test_ray_backend_writes_the_same_weights_as_local(tmp_path):
+    pytest.importorskip("ray")
+    outs = {backend: tmp_path / backend for backend in ("local", "ray")}
+    for backend, out in outs.items():
+        done = subprocess.run(
+            [sys.executable, "-c", _BACKEND_SCRIPT, str(out), backend, str(ROOT / "tests")],
+            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr.strip().splitlines()[-3:]
+
+    def contents(out: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    local, ray = contents(outs["local"]), contents(outs["ray"])
+    assert {"model/a.weights.h5", "model/b.weights.h5", "model/c.weights.h5", "metrics.json"} <= set(local)
+    assert ray == local
+    assert json.loads(local["metrics.json"])["networks"] == 3

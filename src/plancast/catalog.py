@@ -29,6 +29,8 @@ class Artifact:
     ``cache``: False for small results committed to git (metrics, reports, figures) so that
     ``dvc metrics diff``/``plots diff`` and pull requests read them without a remote; True for data
     and models, which live in DVC's cache. ``role``: how dvc.yaml declares it (``outs``, ``metrics``).
+    ``persist``: DVC keeps it when the stage reruns (``persist: true``) instead of deleting it first: a
+    stage's own cache of work it need not redo.
     """
 
     path: str
@@ -37,6 +39,7 @@ class Artifact:
     description: str
     cache: bool = True
     role: Role = "out"
+    persist: bool = False
 
     def at(self, model: str | None = None) -> Path:
         return Path(self.path.format(model=model) if "{model}" in self.path else self.path)
@@ -52,8 +55,10 @@ class Artifact:
         return self.path.replace("{model}", "${item}") if foreach else self.path.split("/{model}")[0]
 
 
-def _a(path: str, fmt: str, stage: str, description: str, cache: bool = True, role: Role = "out") -> Artifact:
-    return Artifact(path, fmt, stage, description, cache, role)
+def _a(
+    path: str, fmt: str, stage: str, description: str, cache: bool = True, role: Role = "out", persist: bool = False
+) -> Artifact:
+    return Artifact(path, fmt, stage, description, cache, role, persist)
 
 
 # make_sample
@@ -67,6 +72,9 @@ SNAPSHOTS = _a("data/interim/snapshots.parquet", "parquet", "ingest", "canonical
 REJECTS = _a("data/interim/rejects.csv", "csv", "ingest", "rejected rows with file, sheet, row, column, reason")
 CONFLICTS = _a("data/interim/conflicts.csv", "csv", "ingest", "snapshots revised between files: both values")
 INGEST_METRICS = _a("metrics/ingest.json", "json", "ingest", "rows read, kept, rejected by reason", False, "metrics")
+INGEST_CACHE = _a(
+    "data/interim/ingest_cache", "folder", "ingest", "each export file's validated rows, by file hash", persist=True
+)
 # daily_last
 DAILY = _a("data/interim/daily.parquet", "parquet", "daily_last", "one row per part per day")
 DAILY_PARTS = _a("data/reports/daily_last_parts.json", "json", "daily_last", "days and snapshots per part", False)
@@ -152,7 +160,7 @@ STAGES: dict[str, StageSpec] = {
         StageSpec(
             "ingest",
             (),
-            (SNAPSHOTS, REJECTS, CONFLICTS, INGEST_METRICS),
+            (SNAPSHOTS, REJECTS, CONFLICTS, INGEST_METRICS, INGEST_CACHE),
             ("ingest", "daily"),
             external=(INGEST_SOURCE,),
         ),
@@ -167,7 +175,7 @@ STAGES: dict[str, StageSpec] = {
             "train",
             (WINDOWS, SPLITS, SCALERS, FEATURES),
             (MODEL,),
-            ("train.seed", "train.scope", "models.${item}"),
+            ("train.seed", "train.scope", "train.backend", "train.ray_address", "models.${item}"),
             foreach="train.models",
         ),
         StageSpec(

@@ -259,10 +259,36 @@ class ModelSpec(_Section):
         return self
 
 
+# host:port or ray://host:port of a running Ray cluster's head
+_RAY_ADDRESS = re.compile(r"(ray://)?[A-Za-z0-9_.-]+:\d{1,5}")
+
+
 class TrainParams(_Section):
+    """``backend: ray`` fits each part's network as a Ray task (scope ``per_part``); ``ray_address``
+    ``""`` starts Ray on this machine with its CPUs, ``auto`` or ``host:port`` joins a running cluster."""
+
     seed: StrictInt = 42
     scope: Literal["global", "per_part"] = "global"
     models: Annotated[list[str], Field(min_length=1)] = ["lstm"]
+    backend: Literal["local", "ray"] = "local"
+    ray_address: str = ""
+
+    @field_validator("ray_address")
+    @classmethod
+    def _ray_address(cls, value: str) -> str:
+        if value not in ("", "auto") and not _RAY_ADDRESS.fullmatch(value):
+            raise ValueError(f"must be empty (Ray on this machine), auto or host:port of a Ray head (got {value!r})")
+        return value
+
+    @model_validator(mode="after")
+    def _ray_trains_parts(self) -> TrainParams:
+        if self.backend == "ray" and self.scope != "per_part":
+            raise _KeyedError(
+                "backend",
+                "ray runs one task per part's network and needs train.scope: per_part (global is one network)",
+                relative=True,
+            )
+        return self
 
 
 class EvaluateParams(_Section):

@@ -15,9 +15,10 @@ rows_other_parts``, where ``rows_read`` counts the non-blank data rows of every 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,9 @@ from plancast.data.validation import (
 )
 from plancast.errors import InputDataError, ParamsError
 from plancast.params import DailyParams, IngestParams
+
+if TYPE_CHECKING:
+    from plancast.data.file_cache import CacheStats, FileCache
 
 CONFLICT_COLUMNS = [
     "part",
@@ -65,6 +69,7 @@ class IngestResult:
     rejects: pd.DataFrame
     conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
     metrics: dict[str, Any] = field(default_factory=dict)
+    cache: CacheStats | None = None  # files from the parsed-file cache; not in metrics (same result)
 
 
 @dataclass(frozen=True)
@@ -83,22 +88,31 @@ def _show_time(value: Any) -> str:
     return str(value) if isinstance(value, int | np.integer) else str(np.datetime64(value, "s")).replace("T", " ")
 
 
-def read_source(params: IngestParams, root: str | None = None) -> tuple[list[str], list[RawSheet]]:
-    """The files named by ``ingest.source`` / ``pattern`` and all their sheets with cells, in order."""
+def read_source(
+    params: IngestParams, root: str | None = None, cache: FileCache | None = None
+) -> tuple[list[str], list[RawSheet]]:
+    """The files named by ``ingest.source`` / ``pattern`` and all their sheets with cells, in order.
+
+    With ``cache``, a file cached under its current bytes gives its sheets' headers only (no cells):
+    its rows come from the cache when validated.
+    """
     files = source_files(params.source, params.pattern, root)
     required = required_columns(params)
-    sheets = [
-        sheet
-        for file in files
-        for sheet in read_sheets(
-            file,
-            params.sheets,
-            params.xls_engine,
-            encoding=params.encoding,
-            header_row=params.header_row,
-            required=required,
-        )
-    ]
+    sheets = []
+    for file in files:
+        cached = cache.sheets(file) if cache is not None else None
+        if cached is None:
+            cached = read_sheets(
+                file,
+                params.sheets,
+                params.xls_engine,
+                encoding=params.encoding,
+                header_row=params.header_row,
+                required=required,
+            )
+            if cache is not None:
+                cache.remember(file, cached)
+        sheets.extend(cached)
     return files, sheets
 
 
@@ -230,11 +244,27 @@ def _raise_first(rejects: list[Reject]) -> None:
     raise InputDataError(min(rejects, key=lambda reject: reject.order).message())
 
 
-def ingest(params: IngestParams, daily: DailyParams | None = None, root: str | None = None) -> IngestResult:
+def ingest(
+    params: IngestParams,
+    daily: DailyParams | None = None,
+    root: str | None = None,
+    cache_dir: str | Path | None = None,
+) -> IngestResult:
     """Read ``ingest.source`` (files inside ``root``, default the working directory) and return its
-    canonical snapshot table, rejects, conflicts and metrics. See the module docstring for merging."""
-    files, sheets = read_source(params, root)
-    return canonical_snapshots(sheets, params, daily, files)
+    canonical snapshot table, rejects, conflicts and metrics. See the module docstring for merging.
+
+    ``cache_dir``: a :class:`plancast.data.file_cache.FileCache` folder; only files new or changed since
+    the last run are read and validated (the result is the same). It is updated only when ingest succeeds.
+    """
+    if cache_dir is None:
+        files, sheets = read_source(params, root)
+        return canonical_snapshots(sheets, params, daily, files)
+    from plancast.data.file_cache import FileCache
+
+    cache = FileCache(cache_dir, params)
+    files, sheets = read_source(params, root, cache)
+    result = canonical_snapshots(sheets, params, daily, files, validate=cache.validate)
+    return IngestResult(result.snapshots, result.rejects, result.conflicts, result.metrics, cache.save())
 
 
 def canonical_snapshots(
@@ -242,9 +272,10 @@ def canonical_snapshots(
     params: IngestParams,
     daily: DailyParams | None = None,
     files: Sequence[str] | None = None,
+    validate: Callable[[RawSheet, Columns, IngestParams, int], SheetRows] = validate_sheet,
 ) -> IngestResult:
     """Validate, check and merge raw sheets into the canonical tables; ``files`` are all files read, in
-    name order (default: the sheets' files)."""
+    name order (default: the sheets' files). ``validate``: how a sheet becomes rows (a cache's lookup)."""
     daily = daily if daily is not None else DailyParams()
     files = list(files) if files is not None else list(dict.fromkeys(sheet.file for sheet in all_sheets))
     sheets, skipped = _usable_sheets(all_sheets, params)
@@ -252,7 +283,7 @@ def canonical_snapshots(
 
     validated: list[SheetRows] = []
     for index, (sheet, columns) in enumerate(zip(sheets, resolved, strict=True)):
-        rows = validate_sheet(sheet, columns, params, index)
+        rows = validate(sheet, columns, params, index)
         if params.on_bad_rows == "error" and rows.rejects:
             _raise_first(rows.rejects)
         validated.append(rows)

@@ -7,6 +7,10 @@ depends on its own windows and index only. With validation windows and ``patienc
 stops when the validation loss has not improved for ``patience`` epochs and the best epoch's weights
 are kept; otherwise it runs all ``epochs`` and keeps the last.
 
+Backend ``ray`` (scope ``per_part``) fits each part's network as a Ray task with the same seed and
+windows; the task seeds TensorFlow inside its worker (:func:`plancast.runtime.import_tensorflow`), so
+the weights are the same bits as ``local``'s, and the driver only rebuilds each network from its weights.
+
 Importing this module imports no TensorFlow; :func:`train_model` does.
 """
 
@@ -112,6 +116,8 @@ def train_model(
     scope: str,
     seed: int,
     progress: Callable[[str], None] | None = None,
+    backend: str = "local",
+    ray_address: str = "",
 ) -> TrainResult:
     """Fit the networks of model ``name`` on ``splits`` and return them with their training record.
 
@@ -120,6 +126,9 @@ def train_model(
     names each window's part (windows.npz ``part``). The parts are those with training windows.
     ``progress`` (e.g. :func:`print_line`) gets one line per epoch: model, part or ``global``, epoch,
     loss, val_loss. The curves go to DVCLive through :func:`log_curves` of :func:`epoch_curves`.
+    ``backend``: ``local`` or ``ray`` (per-part networks as Ray tasks on ``ray_address``: "" = a Ray
+    started here for this call, ``auto`` or ``host:port`` = a running cluster); with ``ray`` the
+    progress is one line per part, when its network is done.
     """
     window_parts = np.asarray(window_parts).astype(str)
     train_parts = window_parts[splits.train.window]
@@ -135,17 +144,28 @@ def train_model(
     networks: dict[str, keras.Model] = {}
     runs: list[NetworkRun] = []
     started = time.perf_counter()
-    for label, in_train, in_val, group_seed in groups:
-        network, run = fit_network(
-            spec,
+    jobs = [
+        (
+            label,
             splits.train.inputs[in_train],
             splits.train.targets[in_train],
             splits.val.inputs[in_val],
             splits.val.targets[in_val],
-            seed=group_seed,
-            label=label,
-            progress=None if progress is None else _prefixed(progress, f"{name} {label}"),
+            group_seed,
         )
+        for label, in_train, in_val, group_seed in groups
+    ]
+    if backend == "ray" and scope != GLOBAL:
+        fitted = _fit_on_ray(spec, jobs, ray_address, None if progress is None else _prefixed(progress, name))
+    else:
+        fitted = (
+            fit_network(
+                spec, *arrays, seed=job_seed, label=label,
+                progress=None if progress is None else _prefixed(progress, f"{name} {label}"),
+            )
+            for label, *arrays, job_seed in jobs
+        )  # fmt: skip
+    for (label, *_), (network, run) in zip(jobs, fitted, strict=True):
         runs.append(run)
         for part in parts if scope == GLOBAL else [label]:
             networks[part] = network
@@ -227,6 +247,58 @@ def fit_network(
         stopping=stopping,
     )
     return network, run
+
+
+def _fit_weights(spec: ModelSpec, *arrays: np.ndarray, seed: int, label: str) -> tuple[list[np.ndarray], NetworkRun]:
+    """A Ray task: :func:`fit_network` in the worker (which seeds TensorFlow there), weights back."""
+    network, run = fit_network(spec, *arrays, seed=seed, label=label)
+    return network.get_weights(), run
+
+
+def _fit_on_ray(
+    spec: ModelSpec, jobs: list[tuple], address: str, progress: Callable[[str], None] | None
+) -> list[tuple[keras.Model, NetworkRun]]:
+    """Each job ``(label, inputs/targets train, inputs/targets val, seed)`` fitted as a Ray task, in order."""
+    try:
+        import ray
+    except ImportError as exc:
+        from plancast.errors import ParamsError
+
+        raise ParamsError("train.backend: ray needs the ray package (pip install ray)") from exc
+    from plancast.models.networks import build_network
+    from plancast.runtime import import_tensorflow
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        # "" starts a Ray on this machine with its CPUs; auto or host:port joins a running cluster.
+        ray.init(address=address or None, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    try:
+        task = ray.remote(num_cpus=1)(_fit_weights)
+        shared = ray.put(spec)
+        pending = {
+            task.remote(shared, *arrays, seed=seed, label=label): index
+            for index, (label, *arrays, seed) in enumerate(jobs)
+        }
+        results: list[Any] = [None] * len(jobs)
+        waiting = list(pending)
+        while waiting:
+            done, waiting = ray.wait(waiting, num_returns=1)
+            index = pending[done[0]]
+            results[index] = ray.get(done[0])
+            if progress is not None:
+                run = results[index][1]
+                progress(f"{run.label} done: {len(run.loss)} epochs, kept {run.kept_epoch}")
+    finally:
+        if started_here:
+            ray.shutdown()
+    import_tensorflow()
+    fitted = []
+    for (_, inputs_train, targets_train, *_), (weights, run) in zip(jobs, results, strict=True):
+        # Built in part order as local builds them; the layers' names are fixed, so the config is too.
+        network = build_network(spec, inputs_train.shape[1], inputs_train.shape[2], targets_train.shape[1])
+        network.set_weights(weights)
+        fitted.append((network, run))
+    return fitted
 
 
 def epoch_curves(runs: list[NetworkRun]) -> dict[str, list[float]]:

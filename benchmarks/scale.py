@@ -1,0 +1,197 @@
+"""A factory's scale: the data stages on N parts x a year of daily exports, time and peak memory per stage.
+
+Run from the repository root (heavy at 2,000 parts: ~1.1 M snapshot rows; be nice to a shared machine)::
+
+    nice -n 10 python benchmarks/scale.py [--parts 24 200 2000] [--days 260] [--workdir /tmp/plancast_scale]
+
+For each N it builds a project folder ``<workdir>/parts_<N>/``: the bundled sample's params with
+``sample.parts = N``, ``sample.days = 260`` and ``layout: daily_files`` (CSV), the export written by
+``plancast.data.sample`` as one file per working day under ``data/raw/plan_exports/`` (each day's file
+repeats part of the previous day's last snapshots, some revised), and ``ingest.source`` pointed at that
+folder. The files are reused when their marker is there (generation is not what is timed). Then it runs
+ingest, daily_last, correlate, select_features, window and split_scale each as DVC would: a fresh
+``python stages/<stage>.py`` in that folder. Wall time is the child's; peak memory is the stage process's
+own maximum resident set, taken by a small launcher (``python -S``, ~8 MiB) that forks and execs the stage
+and reads ``os.wait4``'s rusage: Linux carries the resident set of the process that execs into the new
+program's ``ru_maxrss``, so spawning straight from this process (which holds the generated export)
+would report this process's size for every stage.
+
+It prints one table: seconds and peak MiB per stage and N, each stage's growth exponent (``exp``: slope
+of log time against log N fitted over every N given; ``last``: the slope between the two largest N,
+where the fixed cost of starting Python and importing pandas no longer hides the growth), and a paper
+estimate for ``--estimate`` parts (10,000): the time at the largest N scaled by
+(estimate / N) ** max(exp, last, 1), the memory above the smallest stage's (the interpreter's
+baseline) scaled linearly (a stage that holds its tables in memory grows with the rows it holds).
+
+Then "a new day's file" at the largest N, in ``<workdir>/parts_<N>_new_day/``: ingest runs on the
+year less its last day (which fills ingest's parsed-file cache, ``data/interim/ingest_cache``), the last
+day's file arrives, and ingest + daily_last run again as ``dvc repro`` would run them: the time a
+planner waits for the new day's daily table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("ingest", "daily_last", "correlate", "select_features", "window", "split_scale")
+EXPORTS = "data/raw/plan_exports"
+# Targets of the issue at 2,000 parts x 260 days on this machine.
+INGEST_TARGET_S = 60.0
+DOWNSTREAM_TARGET_S = 60.0  # daily_last + correlate + window + split_scale
+DOWNSTREAM = ("daily_last", "correlate", "window", "split_scale")
+MEMORY_TARGET_MIB = 4096.0
+NEW_DAY_TARGET_S = 5.0  # ingest + daily_last after one new daily file
+
+
+@dataclass(frozen=True)
+class StageRun:
+    stage: str
+    parts: int
+    seconds: float
+    peak_mib: float
+
+
+def project_params(parts: int, days: int) -> dict:
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["sample"].update(parts=parts, days=days, layout="daily_files", daily_format="csv")
+    params["ingest"].update(source=EXPORTS, pattern="*.csv")
+    return params
+
+
+def prepare(folder: Path, parts: int, days: int) -> int:
+    """Write params.yaml and the daily export files into ``folder`` (files reused); the rows written."""
+    from plancast.data.sample import daily_exports, plan_snapshots, write_daily_exports
+    from plancast.params import SampleParams
+
+    params = project_params(parts, days)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
+    marker = folder / EXPORTS / ".complete"
+    if marker.is_file():
+        return int(marker.read_text())
+    sample = SampleParams(**params["sample"])
+    files = daily_exports(plan_snapshots(sample), sample)
+    write_daily_exports(files, folder / EXPORTS, "csv")
+    rows = sum(len(frame) for _, frame in files)
+    marker.write_text(str(rows))
+    return rows
+
+
+# Forks, execs the stage, and writes the stage process's own peak RSS (KiB) as the last line of stderr.
+LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write(f"\\npeak_kib {usage.ru_maxrss}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def run_stage(folder: Path, stage: str, parts: int) -> StageRun:
+    """Run ``stages/<stage>.py`` in ``folder`` as a fresh process: its wall time and its own peak RSS."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("PLANCAST_TRACE", None)
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, str(ROOT / "stages" / f"{stage}.py")],
+        cwd=folder, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"{stage} at {parts} parts failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    peak_kib = int(result.stderr.rsplit("peak_kib ", 1)[1])
+    return StageRun(stage, parts, seconds, peak_kib / 1024)
+
+
+def new_day(source: Path, folder: Path, parts: int) -> list[StageRun]:
+    """Ingest the year less its last file, then time ingest + daily_last once the last file arrives."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    files = sorted((source / EXPORTS).glob("*.csv"))
+    (folder / EXPORTS).mkdir(parents=True)
+    shutil.copy2(source / "params.yaml", folder / "params.yaml")
+    for file in files[:-1]:
+        os.link(file, folder / EXPORTS / file.name)
+    run_stage(folder, "ingest", parts)  # the days before: parsed once, cached
+    os.link(files[-1], folder / EXPORTS / files[-1].name)
+    return [run_stage(folder, stage, parts) for stage in ("ingest", "daily_last")]
+
+
+def exponent(parts: list[int], values: list[float]) -> float:
+    """Slope of log value against log parts (least squares): 1 = linear growth."""
+    return float(np.polyfit(np.log(parts), np.log(values), 1)[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", type=int, nargs="+", default=[24, 200, 2000])
+    parser.add_argument("--days", type=int, default=260)
+    parser.add_argument("--workdir", default="/tmp/plancast_scale")
+    parser.add_argument("--estimate", type=int, default=10_000)
+    args = parser.parse_args()
+
+    runs: dict[tuple[str, int], StageRun] = {}
+    for parts in sorted(args.parts):
+        folder = Path(args.workdir) / f"parts_{parts}"
+        started = time.perf_counter()
+        rows = prepare(folder, parts, args.days)
+        print(f"{parts} parts x {args.days} days: {rows:,} export rows in {args.days} files "
+              f"({time.perf_counter() - started:.0f} s to prepare)", flush=True)  # fmt: skip
+        # A year's ingest from scratch: no parsed-file cache left from an earlier run of this benchmark.
+        shutil.rmtree(folder / "data/interim/ingest_cache", ignore_errors=True)
+        for stage in STAGES:
+            run = run_stage(folder, stage, parts)
+            runs[stage, parts] = run
+            print(f"  {stage:<16} {run.seconds:7.1f} s {run.peak_mib:8.0f} MiB", flush=True)
+
+    sizes = sorted(args.parts)
+    largest = max(sizes)
+    header = " ".join(f"{f'{n} s':>8} {f'{n} MiB':>9}" for n in sizes)
+    print(f"\n{'stage':<16} {header} {'exp':>5} {'last':>5} | {f'~{args.estimate} s':>9} {f'~{args.estimate} MiB':>10}")
+    baseline = min(run.peak_mib for run in runs.values())  # the interpreter and its imports
+    for stage in STAGES:
+        cells = " ".join(f"{runs[stage, n].seconds:8.1f} {runs[stage, n].peak_mib:9.0f}" for n in sizes)
+        times = [runs[stage, n].seconds for n in sizes]
+        slope = exponent(sizes, times) if len(sizes) > 1 else float("nan")
+        last = exponent(sizes[-2:], times[-2:]) if len(sizes) > 1 else float("nan")
+        top = runs[stage, largest]
+        factor = args.estimate / largest
+        # At least linear on paper: a stage whose time is still mostly start-up grows linearly past it.
+        seconds = top.seconds * factor ** max(slope, last, 1.0)
+        mib = baseline + (top.peak_mib - baseline) * factor
+        print(f"{stage:<16} {cells} {slope:5.2f} {last:5.2f} | {seconds:9.0f} {mib:10.0f}")
+
+    ingest = runs["ingest", largest]
+    downstream = sum(runs[stage, largest].seconds for stage in DOWNSTREAM)
+    peak = max(runs[stage, largest].peak_mib for stage in STAGES)
+    verdict = {True: "met", False: "MISSED"}
+    day = new_day(Path(args.workdir) / f"parts_{largest}", Path(args.workdir) / f"parts_{largest}_new_day", largest)
+    day_seconds = sum(run.seconds for run in day)
+    print(
+        f"\nat {largest} parts: ingest {ingest.seconds:.1f} s (target <= {INGEST_TARGET_S:.0f}: "
+        f"{verdict[ingest.seconds <= INGEST_TARGET_S]}); daily_last + correlate + window + split_scale "
+        f"{downstream:.1f} s (target <= {DOWNSTREAM_TARGET_S:.0f}: {verdict[downstream <= DOWNSTREAM_TARGET_S]}); "
+        f"peak memory {peak:.0f} MiB (target <= {MEMORY_TARGET_MIB:.0f}: {verdict[peak <= MEMORY_TARGET_MIB]})"
+    )
+    print(
+        f"a new day's file at {largest} parts: "
+        + " + ".join(f"{run.stage} {run.seconds:.1f} s ({run.peak_mib:.0f} MiB)" for run in day)
+        + f" = {day_seconds:.1f} s (target <= {NEW_DAY_TARGET_S:.0f}: {verdict[day_seconds <= NEW_DAY_TARGET_S]})"
+    )
+
+
+if __name__ == "__main__":
+    main()
