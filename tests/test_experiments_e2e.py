@@ -225,10 +225,25 @@ def test_queued_sweep_runs_to_the_end_and_exp_show_lists_it(project):
     maes = [float(row["test.lstm.mae"]) for row in rows]
     assert len(rows) == 2 and maes == sorted(maes)
     assert {row["lookback"] for row in rows} == {str(lookback) for lookback in SWEEP}
+    wait_for_idle_workers(project)  # a worker still tidying up would take the next test's queued run
+
+
+def wait_for_idle_workers(project: Project, timeout: float = 120.0) -> None:
+    """Wait until `dvc queue status` reports no active worker (they exit once the queue is empty)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, workers = queue_tasks(project)
+        if workers.startswith("Worker status: 0 active"):
+            return
+        time.sleep(1.0)
+    raise AssertionError(f"queue workers still active after {timeout:.0f} s: {workers}")
 
 
 def test_exp_run_set_reaches_any_param(project):
     """Units inside a model's layer list, the feature method and its horizons, the training scope."""
+    wait_for_idle_workers(project)
     project.dvc(
         "exp", "run", "--queue", "--name", "overrides",
         "-S", "models.lstm.layers.0.units=6",
