@@ -89,6 +89,7 @@ def main(params, io: StageIO) -> None:
     write_csv(io.write(catalog.ERROR_BY_PART), tables.by_part)
     write_csv(io.write(catalog.LOSS_CURVES), loss_table(histories))
     write_csv(io.write(catalog.BACKTEST), result.folds)
+    write_csv(io.write(catalog.HORIZON_TRUST), result.horizon_trust)
     write_json(io.write(catalog.RECOMMENDATION), result.recommendation, digits=17)
     columns = ["model", "scope", "loss", "networks", "parameters", "epochs_run", "kept_epoch", "best_val_loss"]
     write_csv(io.write(catalog.TRAINING), pd.DataFrame([{"model": n, **r} for n, r in records.items()])[columns])
@@ -103,6 +104,7 @@ def main(params, io: StageIO) -> None:
     )
     losses = {name: record["loss"] for name, record in records.items()}
     plots.save_figure(plots.loss_curves(histories, losses), figures / "loss_curves.png")
+    plots.save_figure(plots.horizon_trust_figure(result.horizon_trust), figures / "horizon_trust.png")
 
     test = result.summary["test"]
     recommended = result.summary["recommended"]

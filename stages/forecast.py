@@ -18,6 +18,7 @@ from plancast.features.windows import Windows
 from plancast.forecasting import COLUMNS, INTERVAL_COLUMNS, forecast, forecast_summary, recommended_forecast
 from plancast.models.networks import load_model
 from plancast.reporting import plots
+from plancast.reporting.workbook import write_workbook
 from plancast.runtime import import_tensorflow
 from plancast.stage import StageIO, run_stage, unwrap
 
@@ -44,6 +45,8 @@ def main(params, io: StageIO) -> None:
     frame = frame.reindex(columns=[*COLUMNS, *INTERVAL_COLUMNS])
 
     write_csv(io.write(catalog.FORECAST), frame)
+    trust = pd.read_csv(io.read(catalog.HORIZON_TRUST), dtype={"part": str})
+    write_workbook(io.write(catalog.WORKBOOK), frame, trust, skipped, recommendation["route"])
     # a long recursive forecast shows as much history as it forecasts
     history_days = max(plots.FORECAST_HISTORY_DAYS, steps)
     plots.save_figure(plots.forecast_figure(daily, frame, history_days=history_days), io.write(catalog.FORECAST_PLOT))

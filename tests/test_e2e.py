@@ -63,6 +63,8 @@ def test_metrics_name_the_best_model_and_compare_with_the_plan(project):
     assert 0.0 <= recommended["coverage_80"] <= recommended["coverage_95"] <= 1.0
     forecast = (project.path / "data/reports/forecast.csv").read_text(encoding="utf-8")
     assert ",recommended," in forecast and "lower_95" in forecast.splitlines()[0]
+    assert (project.path / "data/reports/forecast.xlsx").read_bytes()[:2] == b"PK"  # the planner's workbook
+    assert "D+1" in (project.path / "data/reports/horizon_trust.csv").read_text(encoding="utf-8")
     shown = project.dvc("metrics", "show", "--json").stdout
     assert "best_network" in shown and "seconds" not in shown and "_ms" not in shown
 

@@ -111,6 +111,13 @@ ERROR_BY_MODEL = _a("data/reports/error_by_model.csv", "csv", "evaluate", "poole
 ERROR_BY_PART = _a("data/reports/error_by_part.csv", "csv", "evaluate", "best network vs plan per part", False)
 LOSS_CURVES = _a("data/reports/loss_curves.csv", "csv", "evaluate", "loss per model, epoch and split", False)
 TRAINING = _a("data/reports/training.csv", "csv", "evaluate", "epochs, kept epoch, best loss per model", False)
+HORIZON_TRUST = _a(
+    "data/reports/horizon_trust.csv",
+    "csv",
+    "evaluate",
+    "the plan's error per part and horizon; where we beat it",
+    False,
+)
 BACKTEST = _a("data/reports/backtest.csv", "csv", "evaluate", "MAE and skill per model and test fold", False)
 RECOMMENDATION = _a(
     "data/reports/recommendation.json", "json", "evaluate", "route per delay, interval half-widths", False
@@ -128,6 +135,7 @@ SUMMARY_METRICS = _a(
 # forecast
 FORECAST = _a("data/reports/forecast.csv", "csv", "forecast", "every model's forecast beside the plan", False)
 FORECAST_PLOT = _a("plots/forecast.png", "png", "forecast", "history and forecasts", False)
+WORKBOOK = _a("data/reports/forecast.xlsx", "xlsx", "forecast", "the planner's workbook: next days, trust", False)
 FORECAST_METRICS = _a("metrics/forecast.json", "json", "forecast", "forecast totals per model", False, "metrics")
 
 INGEST_SOURCE = "${ingest.source}"  # the user's export: a dep of stage ingest named by a param
@@ -189,6 +197,7 @@ STAGES: dict[str, StageSpec] = {
                 LOSS_CURVES,
                 TRAINING,
                 BACKTEST,
+                HORIZON_TRUST,
                 RECOMMENDATION,
                 EVALUATE_FIGURES,
                 EVALUATE_METRICS,
@@ -198,8 +207,8 @@ STAGES: dict[str, StageSpec] = {
         ),
         StageSpec(
             "forecast",
-            (DAILY, WINDOWS, FEATURES, SCALERS, RECOMMENDATION, MODEL),
-            (FORECAST, FORECAST_PLOT, FORECAST_METRICS),
+            (DAILY, WINDOWS, FEATURES, SCALERS, RECOMMENDATION, HORIZON_TRUST, MODEL),
+            (FORECAST, FORECAST_PLOT, WORKBOOK, FORECAST_METRICS),
             ("daily", "train.models", "evaluate.tabular", "forecast"),
         ),
     )

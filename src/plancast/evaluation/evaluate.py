@@ -17,6 +17,7 @@ import pandas as pd
 from plancast.errors import ParamsError
 from plancast.evaluation.backtest import fold_scores, tabular_backtest, test_folds
 from plancast.evaluation.baselines import BASELINE_PREFIX, BASELINES, PLAN_BASELINE, History, part_series
+from plancast.evaluation.horizon_trust import horizon_trust
 from plancast.evaluation.intervals import LEVELS, calibrate, coverage, part_scales, window_scale
 from plancast.evaluation.metrics import mae, naive_scale, score
 from plancast.evaluation.recommendation import combination, route, routed
@@ -170,6 +171,7 @@ class Evaluation:
     predictions: pd.DataFrame
     folds: pd.DataFrame
     recommendation: dict[str, Any]
+    horizon_trust: pd.DataFrame
 
 
 RECOMMENDED = "recommended"
@@ -305,7 +307,10 @@ def evaluate(
         "delays": [int(d) for d in delays],
         "scales": interval_scale,
     }
-    return Evaluation({**head, **summary}, parts, frame, fold_table, recommendation)
+    test_windows = splits.test.window
+    first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0
+    trust = horizon_trust(daily, first_test_day, parts, [int(d) for d in delays], RECOMMENDED)
+    return Evaluation({**head, **summary}, parts, frame, fold_table, recommendation, trust)
 
 
 def people_summary(summary: Mapping[str, Any]) -> dict[str, Any]:

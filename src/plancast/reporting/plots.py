@@ -514,3 +514,54 @@ def _forecast_days(rows: pd.DataFrame, steps: int, is_date: bool) -> list[str]:
     """Tick labels of forecast steps 1..steps: each step's day where forecast.csv has one, else +step."""
     by_step = rows.drop_duplicates("step_ahead").set_index("step_ahead")["day"]
     return [_day_label(by_step[step], is_date) if step in by_step.index else f"+{step}" for step in range(1, steps + 1)]
+
+
+MAX_TRUST_PARTS = 40
+
+
+def horizon_trust_figure(table: pd.DataFrame) -> Figure:
+    """Parts x horizons: the plan's error relative to the part's volume (colour, MAE in the cell), with
+    the pooled row, and a frame where the recommended forecast beats the plan (horizon_trust.csv).
+
+    At most :data:`MAX_TRUST_PARTS` parts (the largest plan errors first), the title says how many.
+    """
+    title = "Which plan horizons to trust (test period)"
+    if table.empty:
+        return message_figure(title, "no plan horizons")
+    horizons = sorted(int(k) for k in table["horizon"].unique())
+    own = table[table["part"] != POOLED]
+    ranked = own.groupby("part")["plan_mae"].mean().sort_values(ascending=False)
+    parts = sorted(ranked.index[:MAX_TRUST_PARTS].astype(str), key=natural_key)
+    rows = [*parts, POOLED]
+    wide = table.pivot(index="part", columns="horizon", values="relative_plan_mae").reindex(
+        index=rows, columns=horizons
+    )
+    mae = table.pivot(index="part", columns="horizon", values="plan_mae").reindex(index=rows, columns=horizons)
+    beats = table.pivot(index="part", columns="horizon", values="beats_plan").reindex(index=rows, columns=horizons)
+    height = float(np.clip(0.3 * len(rows) + 2.2, 3.5, 16.0))
+    fig, ax = plt.subplots(figsize=(float(np.clip(0.7 * len(horizons) + 3.0, 6.0, 14.0)), height), layout="constrained")
+    values = wide.to_numpy(np.float64)
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=plt.get_cmap("Reds").with_extremes(bad="#d9d9d9"),
+                      vmin=0.0, vmax=max(1.0, float(np.nanmax(values)) if np.isfinite(values).any() else 1.0),
+                      aspect="auto", interpolation="nearest")  # fmt: skip
+    for (r, c), value in np.ndenumerate(mae.to_numpy(np.float64)):
+        if np.isfinite(value):
+            dark = np.isfinite(values[r, c]) and values[r, c] > 0.6
+            ax.text(c, r, f"{value:.0f}", ha="center", va="center", fontsize=7, color="white" if dark else "black")
+        if beats.iat[r, c] is True or beats.iat[r, c] == "True":
+            ax.add_patch(matplotlib.patches.Rectangle((c - 0.46, r - 0.46), 0.92, 0.92, fill=False,
+                                                      edgecolor="#1f77b4", linewidth=2.0))  # fmt: skip
+    ax.set_xticks(range(len(horizons)), [label(k) for k in horizons], fontsize=8)
+    ax.set_yticks(range(len(rows)), [*parts, "pooled (all parts)"], fontsize=8)
+    ax.get_yticklabels()[-1].set_fontweight("bold")
+    ax.axhline(len(parts) - 0.5, color="black", linewidth=1.5)
+    shown = (
+        f"{len(parts)} of {own['part'].nunique()} parts (largest plan errors)"
+        if len(parts) < own["part"].nunique()
+        else f"{len(parts)} parts"
+    )
+    heading = f"{title}: {shown} + pooled\ncell: the plan's MAE (quantity); blue frame: our forecast beats it"
+    style_axes(ax, heading, "plan horizon (made k working days before the day)", "part")
+    colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
+    colorbar.set_label("plan MAE / the part's mean quantity", fontsize=9)
+    return fig
