@@ -11,12 +11,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_json
 from plancast.errors import InputDataError, ParamsError
-from plancast.features.scaling import Scalers, Splits
+from plancast.features.scaling import Scalers, Split, Splits
 from plancast.features.windows import Windows, feature_columns
-from plancast.models.networks import Manifest, save_model
+from plancast.models.networks import Manifest, reference_forecast, save_model
 from plancast.models.training import epoch_curves, log_curves, print_line, train_model
 from plancast.stage import StageIO, run_stage, unwrap
 
@@ -37,6 +39,9 @@ def main(params, io: StageIO, name: str) -> None:
             "(every part has fewer than window.lookback + max(delays) rows?)"
         )
     scope = params.train.scope
+    target = params.train.target
+    if target == "residual":
+        splits = residual_splits(splits, windows, scalers)
     result = train_model(
         name, unwrap(params.models[name]), splits, windows.part, scope=scope, seed=params.train.seed,
         progress=print_line, backend=params.train.backend, ray_address=params.train.ray_address,
@@ -51,6 +56,7 @@ def main(params, io: StageIO, name: str) -> None:
         columns=columns,
         scalers=Scalers(scalers.kind, {part: scalers.parts[part] for part in parts}),
         weights={},
+        target=target,
     )
     record = result.metrics()
 
@@ -71,3 +77,16 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: python stages/train.py <model name from params.yaml `models`>")
     run_stage("train", lambda params, io: main(params, io, sys.argv[1]), item=sys.argv[1])
+
+
+def residual_splits(splits: Splits, windows: Windows, scalers: Scalers) -> Splits:
+    """The splits with targets turned into corrections of the reference (the latest plan, else the last
+    value), in the same scaled units: target_s - reference_s."""
+
+    def corrected(split: Split) -> Split:
+        index = split.window
+        reference = reference_forecast(windows.plan[index], windows.inputs[index])
+        scaled = scalers.targets(reference, windows.part[index]).astype(np.float32)
+        return Split(split.inputs, (split.targets - scaled).astype(np.float32), index)
+
+    return Splits(corrected(splits.train), corrected(splits.val), corrected(splits.test))

@@ -183,7 +183,7 @@ STAGES: dict[str, StageSpec] = {
             "train",
             (WINDOWS, SPLITS, SCALERS, FEATURES),
             (MODEL,),
-            ("train.seed", "train.scope", "train.backend", "train.ray_address", "models.${item}"),
+            ("train.seed", "train.scope", "train.target", "train.backend", "train.ray_address", "models.${item}"),
             foreach="train.models",
         ),
         StageSpec(

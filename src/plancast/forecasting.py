@@ -28,7 +28,7 @@ from plancast.data.daily import horizon_columns
 from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows, on_calendar
-from plancast.models.networks import Manifest, TrainedModel
+from plancast.models.networks import Manifest, TrainedModel, reference_forecast
 from plancast.models.recommended import combination, routed
 from plancast.models.tabular import TABULAR_MODELS, tabular_rows
 
@@ -135,8 +135,9 @@ def direct_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, calenda
     """One model's forecast of each part's ``end + delay`` days (its manifest's delays), in one call."""
     latest = latest_windows(daily, model.manifest)
     ahead = np.asarray(model.manifest.delays, dtype=np.int64)
-    forecast = model.predict(latest.inputs, latest.part)
-    return _frame("direct", latest, name, ahead, forecast, plan_ahead(latest.last_row, ahead), calendar)
+    plan = plan_ahead(latest.last_row, ahead)
+    forecast = model.predict(latest.inputs, latest.part, reference_forecast(plan, latest.inputs))
+    return _frame("direct", latest, name, ahead, forecast, plan, calendar)
 
 
 def recursive_forecast(
@@ -282,7 +283,8 @@ def recommended_forecast(
         known = np.isin(future.part, model.manifest.parts)
         values = np.full(future.targets.shape, np.nan)
         if known.any():
-            values[known] = model.predict(future.inputs[known], future.part[known])
+            reference = reference_forecast(future.plan[known], future.inputs[known])
+            values[known] = model.predict(future.inputs[known], future.part[known], reference)
         predictions[name] = values
     if tabular:
         scaled = np.flatnonzero(np.isin(windows.part, list(scalers.parts)))  # parts with training windows

@@ -272,6 +272,7 @@ class TrainParams(_Section):
     models: Annotated[list[str], Field(min_length=1)] = ["lstm"]
     backend: Literal["local", "ray"] = "local"
     ray_address: str = ""
+    target: Literal["level", "residual"] = "level"  # residual: learn the correction to the latest plan
 
     @field_validator("ray_address")
     @classmethod
@@ -325,6 +326,12 @@ class Params(_Section):
         for name in self.models:
             if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
                 raise _KeyedError(f"models.{name}", "model names may use letters, digits, '_' and '-' only")
+        if self.forecast.recursive_steps and self.train.target == "residual":
+            raise _KeyedError(
+                "train.target",
+                "residual networks add their output to the latest plan, which a recursive forecast does not "
+                "have for its later steps; use train.target: level with forecast.recursive_steps",
+            )
         if self.forecast.recursive_steps and self.window.delays != [1]:
             raise _KeyedError(
                 "forecast.recursive_steps",

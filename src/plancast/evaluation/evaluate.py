@@ -25,6 +25,7 @@ from plancast.evaluation.significance import diebold_mariano
 from plancast.features.correlation import POOLED
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
+from plancast.models.networks import reference_forecast
 from plancast.models.tabular import TABULAR_MODELS
 
 if TYPE_CHECKING:
@@ -221,9 +222,9 @@ def evaluate(
     actual, plan = windows.targets[window], windows.plan[window]
     in_val = split == "val"
     series = part_series(daily)
+    reference = reference_forecast(windows.plan[window], windows.inputs[window])  # what residual networks correct
     predictions = {
-        name: model.manifest.scalers.unscale_targets(model.predict_scaled(inputs, part), part)
-        for name, model in models.items()
+        name: model.to_raw(model.predict_scaled(inputs, part), part, reference) for name, model in models.items()
     }
     cut = test_folds(windows, splits, folds)
     if rows is not None and tabular:

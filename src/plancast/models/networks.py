@@ -158,9 +158,11 @@ class Manifest:
     columns: dict[str, list[str]]
     scalers: Scalers
     weights: dict[str, str]
+    target: Literal["level", "residual"] = "level"
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "target": self.target,
             "model": self.model,
             "scope": self.scope,
             "lookback": self.lookback,
@@ -180,6 +182,7 @@ class Manifest:
             columns={str(part): [str(c) for c in names] for part, names in data["columns"].items()},
             scalers=Scalers.from_json(data["scalers"]),
             weights={str(part): str(file) for part, file in data["weights"].items()},
+            target=data.get("target", "level"),
         )
 
     @property
@@ -313,11 +316,20 @@ class TrainedModel:
         """Scaled predictions (windows, delays) for scaled inputs (windows, lookback, features)."""
         return self._by_network(part, lambda network, rows: network.predict_batch(inputs[rows]))
 
-    def predict(self, inputs: np.ndarray, part: np.ndarray) -> np.ndarray:
-        """Predictions (windows, delays) in raw units for raw inputs (windows, lookback, features)."""
+    def to_raw(self, scaled: np.ndarray, part: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+        """Network outputs (windows, delays) in raw units; a residual network's output is added to the
+        scaled ``reference`` (windows, delays, raw: :func:`reference_forecast`) first."""
         scalers = self.manifest.scalers
-        scaled = scalers.inputs(inputs, part).astype(np.float32)
-        return scalers.unscale_targets(self.predict_scaled(scaled, part), part)
+        if self.manifest.target == "residual":
+            if reference is None:
+                raise ValueError(f"model {self.manifest.model} is residual: its forecast needs the reference")
+            scaled = np.asarray(scaled, np.float64) + scalers.targets(reference, part)
+        return scalers.unscale_targets(scaled, part)
+
+    def predict(self, inputs: np.ndarray, part: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+        """Predictions (windows, delays) in raw units for raw inputs (windows, lookback, features)."""
+        scaled = self.manifest.scalers.inputs(inputs, part).astype(np.float32)
+        return self.to_raw(self.predict_scaled(scaled, part), part, reference)
 
     def predict_recursive(self, inputs: np.ndarray, part: np.ndarray, steps: int) -> np.ndarray:
         """Recursive ``steps``-step forecast (parts, steps) in raw units from raw (parts, lookback, 1) windows."""
@@ -328,6 +340,17 @@ class TrainedModel:
             part, lambda network, rows: network.predict_recursive(scaled[rows], gain[rows], shift[rows], steps)
         )
         return scalers.unscale_targets(predicted, part)
+
+
+def reference_forecast(plan: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+    """What a residual network corrects: the latest plan for each target day, else the last value.
+
+    ``plan`` (windows, delays) raw, NaN where the data has no such horizon; ``inputs`` raw (windows,
+    lookback, features) with the target as feature 0. Returns (windows, delays).
+    """
+    plan = np.asarray(plan, np.float64)
+    last = np.asarray(inputs, np.float64)[:, -1, :1]
+    return np.where(np.isfinite(plan), plan, last)
 
 
 def save_model(
