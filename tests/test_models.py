@@ -248,3 +248,28 @@ def test_part_slugs_are_bounded_and_collision_free_for_long_names():
     slugs = part_slugs([long_a, long_b, "Part 1"])
     assert all(len(slug) <= 48 for slug in slugs.values())
     assert len(set(slugs.values())) == 3 and slugs["Part 1"] == "part_1"
+
+
+def test_reference_is_the_latest_plan_else_the_last_value():
+    from plancast.models.networks import reference_forecast
+
+    plan = np.array([[5.0, np.nan], [7.0, 8.0]])
+    inputs = np.array([[[1.0], [2.0]], [[3.0], [4.0]]])
+    np.testing.assert_array_equal(reference_forecast(plan, inputs), [[5.0, 2.0], [7.0, 8.0]])
+
+
+def test_a_residual_model_adds_its_output_to_the_scaled_reference():
+    from plancast.models.networks import TrainedModel
+
+    class Zero:
+        def predict_batch(self, inputs):
+            return np.zeros((len(inputs), 1))
+
+    manifest = _manifest("global", ["P"])
+    level = TrainedModel.of(manifest, {"P": Zero()})
+    residual = TrainedModel.of(type(manifest)(**{**manifest.__dict__, "target": "residual"}), {"P": Zero()})
+    inputs, part, reference = np.zeros((2, 3, 2)), np.array(["P", "P"]), np.array([[10.0], [20.0]])
+    np.testing.assert_array_equal(level.predict(inputs, part, reference), [[0.0], [0.0]])
+    np.testing.assert_array_equal(residual.predict(inputs, part, reference), [[10.0], [20.0]])
+    with pytest.raises(ValueError, match="residual"):
+        residual.predict(inputs, part)

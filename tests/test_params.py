@@ -106,6 +106,14 @@ def _error_for(raw: dict, mutate) -> str:
         (lambda r: r["evaluate"].update(folds=False), "evaluate.folds: "),
         (lambda r: r["evaluate"].update(tabular=["xgboost"]), "evaluate.tabular.0: "),
         (lambda r: r["split_scale"].update(test_start="someday"), "split_scale.test_start: "),
+        (
+            lambda r: (
+                r["train"].update(target="residual"),
+                r["window"].update(delays=[1]),
+                r["forecast"].update(recursive_steps=5),
+            ),
+            "train.target: residual networks add their output to the latest plan",
+        ),
     ],
 )
 def test_bad_values_name_their_key(raw, mutate, expected):
