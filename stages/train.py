@@ -73,12 +73,6 @@ def main(params, io: StageIO, name: str) -> None:
     )
 
 
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python stages/train.py <model name from params.yaml `models`>")
-    run_stage("train", lambda params, io: main(params, io, sys.argv[1]), item=sys.argv[1])
-
-
 def residual_splits(splits: Splits, windows: Windows, scalers: Scalers) -> Splits:
     """The splits with targets turned into corrections of the reference (the latest plan, else the last
     value), in the same scaled units: target_s - reference_s."""
@@ -90,3 +84,9 @@ def residual_splits(splits: Splits, windows: Windows, scalers: Scalers) -> Split
         return Split(split.inputs, (split.targets - scaled).astype(np.float32), index)
 
     return Splits(corrected(splits.train), corrected(splits.val), corrected(splits.test))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python stages/train.py <model name from params.yaml `models`>")
+    run_stage("train", lambda params, io: main(params, io, sys.argv[1]), item=sys.argv[1])
