@@ -306,6 +306,8 @@ def recommended_forecast(
     delays = [int(d) for d in future.delays]
     recommended = routed(predictions, route, delays)
     scale = np.asarray([recommendation["scales"].get(part, np.nan) for part in future.part], np.float64)
+    # quantities that were never negative cannot go below 0: the bound says so (coverage is unchanged)
+    floor = 0.0 if (daily["target"].dropna() >= 0).all() else -np.inf
     frames = []
     for name in [*tabular, *([COMBINATION] if COMBINATION in predictions else []), RECOMMENDED]:
         values = recommended if name == RECOMMENDED else predictions[name]
@@ -313,8 +315,6 @@ def recommended_forecast(
         if name == RECOMMENDED:
             for level in (0.8, 0.95):
                 half = np.asarray(recommendation["half_widths"][str(level)], np.float64)[None, :] * scale[:, None]
-                # quantities that were never negative cannot go below 0: the bound says so (coverage is unchanged)
-                floor = 0.0 if (daily["target"].dropna() >= 0).all() else -np.inf
                 frame[f"lower_{round(level * 100)}"] = np.maximum(values - half, floor).ravel()
                 frame[f"upper_{round(level * 100)}"] = (values + half).ravel()
         frames.append(frame)

@@ -312,11 +312,7 @@ def parse_times(cells: np.ndarray, time_format: str) -> Parsed:
         texts[at] = _arrow_text(cells[at]).to_numpy(zero_copy_only=False)
     if is_number.any():
         at = np.flatnonzero(is_number)
-        try:
-            numbers = np.asarray(cells[at], dtype=np.float64)
-        except (OverflowError, TypeError, ValueError):
-            numbers = np.full(len(at), np.nan)
-        whole = np.isfinite(numbers) & (np.abs(numbers) < _EXACT_FLOAT) & (numbers == np.floor(numbers))
+        numbers, whole = _whole_numbers(cells[at])
         texts[at[whole]] = numbers[whole].astype(np.int64).astype(str).astype(object)
     has_text = np.flatnonzero(pd.notna(texts))
     if len(has_text):
@@ -334,6 +330,16 @@ def parse_times(cells: np.ndarray, time_format: str) -> Parsed:
             values[has_text] = parsed[codes]
             ok[has_text] = good[codes]
     return _finish(values, ok, cells, lambda v: _as_us(parse_time(v, time_format)))
+
+
+def _whole_numbers(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric cells as float64 (NaN where unreadable) and which of them are whole numbers a float holds
+    exactly (times and steps are read through their digits)."""
+    try:
+        numbers = np.asarray(cells, dtype=np.float64)
+    except (OverflowError, TypeError, ValueError):
+        numbers = np.full(len(cells), np.nan)
+    return numbers, np.isfinite(numbers) & (np.abs(numbers) < _EXACT_FLOAT) & (numbers == np.floor(numbers))
 
 
 def _as_us(value: Any) -> Any:
@@ -358,11 +364,7 @@ def _parse_steps(cells: np.ndarray) -> Parsed:
             pass  # e.g. '+5' on an Arrow that refuses the sign: the scalar parser reads them
     if is_number.any():
         at = np.flatnonzero(is_number)
-        try:
-            numbers = np.asarray(cells[at], dtype=np.float64)
-        except (OverflowError, TypeError, ValueError):
-            numbers = np.full(len(at), np.nan)
-        whole = np.isfinite(numbers) & (np.abs(numbers) < _EXACT_FLOAT) & (numbers == np.floor(numbers))
+        numbers, whole = _whole_numbers(cells[at])
         values[at[whole]] = numbers[whole].astype(np.int64)
         ok[at[whole]] = True
     return _finish(values, ok, cells, lambda value: parse_time(value, "step"))

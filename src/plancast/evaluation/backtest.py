@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from plancast.evaluation.metrics import mae, skill
 from plancast.features.scaling import Splits
 from plancast.features.windows import Windows
 from plancast.models.tabular import TABULAR_MODELS, TabularRows
@@ -73,8 +74,6 @@ def fold_scores(
     actual: np.ndarray, predictions: Mapping[str, np.ndarray], plan: np.ndarray, fold: np.ndarray
 ) -> dict[str, dict[str, list[float]]]:
     """Per test fold, each model's MAE and skill vs the plan: {model: {"mae": [F], "skill": [F]}}."""
-    from plancast.evaluation.metrics import mae, skill
-
     folds = sorted(int(f) for f in np.unique(fold) if f >= 0)
     scores: dict[str, dict[str, list[float]]] = {}
     for name, prediction in predictions.items():
