@@ -57,7 +57,7 @@ def run(regime: str, seed: int, networks: bool) -> dict:
     rows = tabular_rows(windows, daily, scalers, len(horizon_columns(daily)))
     models = {}
     if networks:
-        models = _train_networks(params, windows, splits, scalers, features)
+        models = _train_networks(params, windows, splits, scalers, features, daily, rows)
     evaluation = evaluate(
         daily, windows, splits, scalers, models, params.evaluate.season_period, params.evaluate.ridge_alpha,
         rows=rows, tabular=list(params.evaluate.tabular), folds=params.evaluate.folds,
@@ -68,17 +68,23 @@ def run(regime: str, seed: int, networks: bool) -> dict:
     return evaluation.summary, worst
 
 
-def _train_networks(params, windows, splits, scalers, features) -> dict:
+def _train_networks(params, windows, splits, scalers, features, daily, rows) -> dict:
+    """The params' networks as stage train fits them: the window, and the plan context of train.context."""
     from plancast.features.windows import feature_columns
     from plancast.models.networks import Manifest, TrainedModel
+    from plancast.models.tabular import network_context_sets
     from plancast.models.training import train_model
 
+    sets, max_horizon = network_context_sets(windows, daily, params.train.context)
+    context = {split: rows.take(splits[split].window).network_context(sets) for split in ("train", "val")}
     trained = {}
     for name in params.train.models:
-        result = train_model(name, params.models[name], splits, windows.part, params.train.scope, params.train.seed)
+        result = train_model(name, params.models[name], splits, windows.part, params.train.scope, params.train.seed,
+                             context=context if sets else None)  # fmt: skip
         parts = sorted(result.networks)
         manifest = Manifest(name, params.train.scope, windows.inputs.shape[1], tuple(int(d) for d in windows.delays),
-                            feature_columns(features, parts), scalers, {})  # fmt: skip
+                            feature_columns(features, parts), scalers, {}, context=sets,
+                            max_horizon=max_horizon if sets else 0)  # fmt: skip
         trained[name] = TrainedModel.of(manifest, result.networks)
     return trained
 
@@ -107,6 +113,15 @@ def main() -> None:
                 f"  {time.perf_counter() - start:6.1f}",
                 flush=True,
             )
+            network, tabular = summary.get("best_network"), summary.get("best_tabular")
+            if network and tabular:
+                mine, theirs = summary["test"][network]["mae"], summary["test"][tabular]["mae"]
+                print(
+                    f"        best network on validation {network}: test MAE {mine:.2f}, skill "
+                    f"{summary['test'][network]['skill']:+.3f}; best tabular {tabular}: {theirs:.2f}; "
+                    f"network vs tabular {mine / theirs - 1:+.1%}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

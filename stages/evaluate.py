@@ -65,7 +65,8 @@ def main(params, io: StageIO) -> None:
     windows = Windows.load(io.read(catalog.WINDOWS))
     scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
     tabular = list(choice.tabular)
-    rows = tabular_rows(windows, daily, scalers, len(horizon_columns(daily))) if tabular else None
+    needs_rows = tabular or any(model.manifest.context for model in models.values())
+    rows = tabular_rows(windows, daily, scalers, len(horizon_columns(daily))) if needs_rows else None
     result = evaluate(
         daily,
         windows,

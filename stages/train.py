@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_json
@@ -19,6 +20,7 @@ from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers, Split, Splits
 from plancast.features.windows import Windows, feature_columns
 from plancast.models.networks import Manifest, reference_forecast, save_model
+from plancast.models.tabular import network_context_sets, tabular_rows
 from plancast.models.training import epoch_curves, log_curves, print_line, train_model
 from plancast.stage import StageIO, run_stage, unwrap
 
@@ -42,9 +44,15 @@ def main(params, io: StageIO, name: str) -> None:
     target = params.train.target
     if target == "residual":
         splits = residual_splits(splits, windows, scalers)
+    daily = pd.read_parquet(io.read(catalog.DAILY))
+    sets, max_horizon = network_context_sets(windows, daily, params.train.context)
+    context = None
+    if sets:
+        rows = tabular_rows(windows, daily, scalers, max_horizon)
+        context = {split: rows.take(splits[split].window).network_context(sets) for split in ("train", "val")}
     result = train_model(
         name, unwrap(params.models[name]), splits, windows.part, scope=scope, seed=params.train.seed,
-        progress=print_line, backend=params.train.backend, ray_address=params.train.ray_address,
+        progress=print_line, backend=params.train.backend, ray_address=params.train.ray_address, context=context,
     )  # fmt: skip
     parts = sorted(result.networks)
     columns = feature_columns(read_json(io.read(catalog.FEATURES)), parts)
@@ -57,6 +65,8 @@ def main(params, io: StageIO, name: str) -> None:
         scalers=Scalers(scalers.kind, {part: scalers.parts[part] for part in parts}),
         weights={},
         target=target,
+        context=sets,
+        max_horizon=max_horizon if sets else 0,
     )
     record = result.metrics()
 

@@ -211,3 +211,24 @@ def test_parts_without_a_forecast_are_named_with_the_reason():
         "C": "1 days, fewer than window.lookback = 3",
         "D": "no training windows (too short or too new before validation starts)",
     }
+
+
+class Recording(Constant):
+    """A network with a second input: records the context it was given."""
+
+    def predict_batch(self, inputs: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
+        self.context = context
+        return super().predict_batch(inputs)
+
+
+def test_a_network_with_a_context_gets_the_latest_plans_of_each_target_day():
+    network = Recording([0.0, 1.0])
+    manifest = Manifest(
+        "net", "global", 3, (1, 2), COLUMNS, SCALERS, {"A": "w", "B": "w"}, context=("vintages",), max_horizon=1
+    )
+    frame, _ = forecasting.forecast(_daily(), {"net": TrainedModel.of(manifest, {"A": network, "B": network})}, BUSINESS)
+    assert network.calls == 1 and len(frame) == 4
+    # delay 1: h1 of the last row (A 104, B 109) by the target scaler; delay 2: no vintage (K = 1) -> 0, unknown
+    np.testing.assert_allclose(network.context, [[(104 - 0.5) / 3, 0, 1, 0], [109.0, 0, 1, 0]], rtol=1e-6)
+    with pytest.raises(ValueError, match="takes the context vintages"):
+        TrainedModel.of(manifest, {"A": network, "B": network}).predict_scaled(np.zeros((1, 3, 2)), np.array(["A"]))

@@ -273,3 +273,23 @@ def test_a_residual_model_adds_its_output_to_the_scaled_reference():
     np.testing.assert_array_equal(residual.predict(inputs, part, reference), [[10.0], [20.0]])
     with pytest.raises(ValueError, match="residual"):
         residual.predict(inputs, part)
+
+
+@pytest.mark.tf
+def test_a_model_with_a_context_input_round_trips_in_safe_mode(keras, tmp_path):
+    from plancast.models.networks import Manifest, build_network, load_model, save_model
+
+    keras.utils.set_random_seed(4)
+    network = build_network(_spec({"type": "lstm", "units": 3}), lookback=3, features=2, outputs=2, context=5)
+    base = _manifest("global", ["A", "B"])
+    manifest = Manifest(**{**base.__dict__, "context": ("vintages", "flags"), "max_horizon": 12})
+    save_model(tmp_path / "m", manifest, {"A": network, "B": network})
+    loaded = load_model(tmp_path / "m")
+    assert loaded.manifest.context == ("vintages", "flags") and loaded.manifest.max_horizon == 12
+    rng = np.random.default_rng(2)
+    windows, context = rng.normal(size=(4, 3, 2)).astype("float32"), rng.normal(size=(4, 5)).astype("float32")
+    part = np.array(["A", "B", "A", "B"])
+    want = network.predict([windows, context], verbose=0)
+    np.testing.assert_allclose(loaded.predict_scaled(windows, part, context), want, atol=1e-6)
+    with pytest.raises(ValueError, match="recursive"):
+        loaded.predict_recursive(windows[:, :, :1], part, 2)

@@ -95,3 +95,22 @@ def test_onnx_networks_exports_every_network_of_a_model(tmp_path):
         )
     in_memory = onnx_networks({"global": models["Part 1"]})  # no folder: files removed, sessions kept
     np.testing.assert_allclose(in_memory["global"].predict_batch(inputs), opened["Part 1"].predict_batch(inputs))
+
+
+def test_a_network_with_a_context_input_agrees_between_engines(tmp_path):
+    from plancast.models.networks import build_network
+    from plancast.params import ModelSpec
+    from plancast.runtime import import_tensorflow
+
+    import_tensorflow(5)
+    spec = ModelSpec.model_validate({"layers": [{"type": "gru", "units": 4}]})
+    model = build_network(spec, LOOKBACK, FEATURES, outputs=2, context=7)
+    assert [tuple(shape) for shape in model.input_shape] == [(None, LOOKBACK, FEATURES), (None, 7)]
+    export_onnx(model, tmp_path / "model.onnx")
+    rng = np.random.default_rng(3)
+    inputs, context = rng.normal(size=(5, LOOKBACK, FEATURES)), rng.normal(size=(5, 7))
+    got = OnnxNetwork(tmp_path / "model.onnx").predict_batch(inputs, context)
+    want = KerasNetwork(model).predict_batch(inputs, context)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    # the context matters: other plans, other forecasts
+    assert not np.allclose(KerasNetwork(model).predict_batch(inputs, context + 1.0), want)

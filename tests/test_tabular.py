@@ -91,3 +91,33 @@ def test_window_ridge_matches_the_ridge_baseline():
     got = tabular.WindowRidge(1.0).fit(rows.take(train)).predict(rows)
     np.testing.assert_allclose(got, expected, rtol=1e-9)
     assert rows.vintages.shape == (len(labels), 2, 1) and rows.context.shape[:2] == (len(labels), 2)
+
+
+def test_network_context_is_finite_scaled_and_masks_unknown_vintages():
+    scalers = _scalers(A=(10.0, 2.0))
+    vint = np.array([[[14.0, np.nan], [np.nan, 12.0]]])  # one window, 2 delays, K = 2
+    names = ("zero_1", "zero_2", "lot_1", "lot_2", "revised_1", "weekday_sin", "weekday_cos", "days_to_holiday")
+    context = np.full((1, 2, len(names)), np.nan)
+    context[0, :, 0] = [0.0, 1.0]
+    context[0, :, 5] = [0.5, -0.5]
+    rows = tabular.TabularRows(
+        inputs=np.zeros((1, 2, 1)), part=np.array(["A"]), vintages=vint, lot=np.array([16.0]), context=context,
+        context_names=names, targets=np.zeros((1, 2)), delays=np.array([1, 2]), scalers=scalers,
+    )  # fmt: skip
+    both = rows.network_context(["vintages", "flags", "calendar"])
+    assert both.dtype == np.float32 and np.isfinite(both).all()
+    # vintages (14 - 10) / 2 = 2 and (12 - 10) / 2 = 1, unknown -> 0, then the known mask
+    np.testing.assert_array_equal(rows.network_context(["vintages"])[0], [2, 0, 0, 1, 1, 0, 0, 1])
+    flags = rows.network_context(["flags"])[0]
+    assert len(flags) == 2 * 5 + 2 and flags[0] == 0.0 and flags[5] == 1.0  # zero_1 of each delay
+    np.testing.assert_array_equal(flags[-2:], [3.0, 1.0])  # the lot scaled, and known
+    calendar = rows.network_context(["calendar"])[0]
+    np.testing.assert_array_equal(calendar, [0.5, 0, 0, -0.5, 0, 0])  # unknown calendar values -> 0
+    assert both.shape == (1, 8 + 12 + 6)
+    assert rows.network_context([]).shape == (1, 0)
+
+
+def test_usable_context_follows_the_data():
+    assert tabular.usable_context(["calendar", "vintages", "flags"], 12, True) == ("vintages", "flags", "calendar")
+    assert tabular.usable_context(["vintages", "flags", "calendar"], 0, False) == ()  # a plain step series
+    assert tabular.usable_context(["vintages", "calendar"], 0, True) == ("calendar",)

@@ -181,9 +181,12 @@ STAGES: dict[str, StageSpec] = {
         StageSpec("split_scale", (WINDOWS,), (SPLITS, SCALERS, SPLIT_PARTS, SPLIT_METRICS), ("split_scale",)),
         StageSpec(
             "train",
-            (WINDOWS, SPLITS, SCALERS, FEATURES),
+            (DAILY, WINDOWS, SPLITS, SCALERS, FEATURES),
             (MODEL,),
-            ("train.seed", "train.scope", "train.target", "train.backend", "train.ray_address", "models.${item}"),
+            (
+                "train.seed", "train.scope", "train.target", "train.context", "train.backend", "train.ray_address",
+                "models.${item}",
+            ),  # fmt: skip
             foreach="train.models",
         ),
         StageSpec(

@@ -27,7 +27,7 @@ from plancast.data.calendar import Calendar
 from plancast.data.daily import horizon_columns
 from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers
-from plancast.features.windows import Windows, on_calendar
+from plancast.features.windows import Windows, calendar_days, on_calendar
 from plancast.models.networks import Manifest, TrainedModel, reference_forecast
 from plancast.models.recommended import combination, routed
 from plancast.models.tabular import TABULAR_MODELS, tabular_rows
@@ -136,8 +136,49 @@ def direct_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, calenda
     latest = latest_windows(daily, model.manifest)
     ahead = np.asarray(model.manifest.delays, dtype=np.int64)
     plan = plan_ahead(latest.last_row, ahead)
-    forecast = model.predict(latest.inputs, latest.part, reference_forecast(plan, latest.inputs))
+    context = latest_context(daily, latest, model.manifest, plan, calendar) if model.manifest.context else None
+    forecast = model.predict(latest.inputs, latest.part, reference_forecast(plan, latest.inputs), context)
     return _frame("direct", latest, name, ahead, forecast, plan, calendar)
+
+
+def days_ahead(days: np.ndarray, count: int, calendar: Calendar) -> np.ndarray:
+    """The calendar ``days`` (positions,) followed by the ``count`` working days (or steps) after the last."""
+    if not len(days) or not count:
+        return days
+    if np.issubdtype(days.dtype, np.datetime64):
+        return np.concatenate([days, calendar.shift(days[-1], np.arange(1, count + 1)).astype(days.dtype)])
+    return np.concatenate([days, days[-1] + np.arange(1, count + 1)])
+
+
+def latest_context(
+    daily: pd.DataFrame, latest: Latest, manifest: Manifest, plan: np.ndarray, calendar: Calendar
+) -> np.ndarray:
+    """The second input of a network with a context, for each part's latest window: (parts, width).
+
+    The same features as in training (:meth:`plancast.models.tabular.TabularRows.network_context`):
+    the vintages of the days after the data as the last snapshots hold them, their flags, and the
+    target days' calendar, counted past the data on ``calendar``.
+    """
+    placed = on_calendar(daily).sort_values(["part", "day"], kind="stable")
+    parts = placed["part"].astype(str)
+    count = parts.value_counts()
+    last_position = placed.groupby(parts, sort=True)["position"].max()
+    end_row = np.asarray([int(count[part]) - 1 for part in latest.part], np.int64)
+    position = np.asarray([int(last_position[part]) for part in latest.part], np.int64)
+    delays = np.asarray(manifest.delays, np.int64)
+    windows = Windows(
+        inputs=latest.inputs,
+        targets=np.full((len(latest.part), len(delays)), np.nan),
+        plan=plan,
+        part=latest.part,
+        end_row=end_row,
+        position=position,
+        delays=delays,
+        feature_names=np.asarray([], dtype=str),
+        days=days_ahead(calendar_days(placed), int(delays.max()), calendar),
+    )
+    rows = tabular_rows(windows, daily, manifest.scalers, manifest.max_horizon)
+    return rows.network_context(manifest.context)
 
 
 def recursive_forecast(
@@ -238,12 +279,7 @@ def future_windows(
         position.append(int(rows["position"].iloc[-1]))
         last = rows.iloc[-1]
         plan.append([float(last[f"h{d}"]) if f"h{d}" in rows.columns else np.nan for d in delays])
-    days = windows.days
-    if np.issubdtype(days.dtype, np.datetime64) and len(days):
-        ahead = calendar.shift(days[-1], np.arange(1, int(delays.max()) + 1)).astype(days.dtype)
-        days = np.concatenate([days, ahead])
-    elif len(days):
-        days = np.concatenate([days, days[-1] + np.arange(1, int(delays.max()) + 1)])
+    days = days_ahead(windows.days, int(delays.max()), calendar)
     count = len(chosen)
     return Windows(
         inputs=np.asarray(inputs, np.float64).reshape(count, lookback, width),
@@ -280,11 +316,15 @@ def recommended_forecast(
     max_horizon = len(horizon_columns(daily))
     predictions: dict[str, np.ndarray] = {}
     for name, model in networks.items():
-        known = np.isin(future.part, model.manifest.parts)
+        known = np.flatnonzero(np.isin(future.part, model.manifest.parts))
         values = np.full(future.targets.shape, np.nan)
-        if known.any():
+        if len(known):
             reference = reference_forecast(future.plan[known], future.inputs[known])
-            values[known] = model.predict(future.inputs[known], future.part[known], reference)
+            context = None
+            if model.manifest.context:
+                rows = tabular_rows(future, daily, model.manifest.scalers, model.manifest.max_horizon)
+                context = rows.take(known).network_context(model.manifest.context)
+            values[known] = model.predict(future.inputs[known], future.part[known], reference, context)
         predictions[name] = values
     if tabular:
         scaled = np.flatnonzero(np.isin(windows.part, list(scalers.parts)))  # parts with training windows

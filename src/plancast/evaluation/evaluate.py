@@ -205,7 +205,8 @@ def evaluate(
 
     ``daily`` is the daily table, ``windows``/``splits``/``scalers`` what stages window and split_scale
     wrote, ``models`` each trained network by name, ``rows`` the windows with their plan vintages for
-    the ``tabular`` models (refitted at each of the ``folds`` test origins, :mod:`backtest`). Every
+    the ``tabular`` models (refitted at each of the ``folds`` test origins, :mod:`backtest`) and the
+    networks' context. Every
     choice is made on validation: the best network and tabular model (their mean is the combination),
     and per delay the recommended candidate among networks, tabular models, the combination and the
     plan (the plan first on ties). The recommended forecast gets split-conformal intervals calibrated
@@ -223,9 +224,14 @@ def evaluate(
     in_val = split == "val"
     series = part_series(daily)
     reference = reference_forecast(windows.plan[window], windows.inputs[window])  # what residual networks correct
-    predictions = {
-        name: model.to_raw(model.predict_scaled(inputs, part), part, reference) for name, model in models.items()
-    }
+    predictions = {}
+    for name, model in models.items():
+        context = None
+        if model.manifest.context:
+            if rows is None:
+                raise ValueError(f"model {name} takes the plan vintages as context: evaluate needs their rows")
+            context = rows.take(window).network_context(model.manifest.context)
+        predictions[name] = model.to_raw(model.predict_scaled(inputs, part, context), part, reference)
     cut = test_folds(windows, splits, folds)
     if rows is not None and tabular:
         backtest = tabular_backtest(rows, windows, splits, cut, list(tabular), seed)

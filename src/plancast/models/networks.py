@@ -45,13 +45,19 @@ SLUG_LENGTH = 48  # file names from part names stay short: a long name is cut an
 _EXACT_DIGITS = 17  # round-trips every float64, so configs are written exactly
 
 
-def build_network(spec: ModelSpec, lookback: int, features: int, outputs: int, name: str = "network") -> keras.Model:
+def build_network(
+    spec: ModelSpec, lookback: int, features: int, outputs: int, name: str = "network", context: int = 0
+) -> keras.Model:
     """Compile ``Input (lookback, features) -> spec.layers -> Dense(outputs)`` into a network.
 
     Maps a batch ``(windows, lookback, features)`` to ``(windows, outputs)``, one output per delay.
-    Layers are named ``<type>_<index>`` and the head ``head``, so the saved config is the same however
-    many networks the process built before. Weights are drawn from Keras' global seed: seed first
-    (``plancast.runtime.import_tensorflow(seed)``) for reproducible initial weights.
+    With ``context`` > 0 a second input ``context`` (windows, context), the plan vintages of each target
+    day with their flags and calendar (:meth:`plancast.models.tabular.TabularRows.network_context`), is
+    concatenated to the last recurrent layer's output before the head: the head reads both the
+    window's summary and every plan made for the target days. Layers are named ``<type>_<index>`` and
+    the head ``head``, so the saved config is the same however many networks the process built before.
+    Weights are drawn from Keras' global seed: seed first (``plancast.runtime.import_tensorflow(seed)``)
+    for reproducible initial weights.
     """
     from plancast.runtime import import_tensorflow
 
@@ -60,8 +66,13 @@ def build_network(spec: ModelSpec, lookback: int, features: int, outputs: int, n
     hidden = windows
     for index, layer in enumerate(spec.layers):
         hidden = _recurrent_layer(layer, f"{layer.type}_{index}")(hidden)
+    inputs: Any = windows
+    if context:
+        plans = keras.Input(shape=(context,), name="context")
+        hidden = keras.layers.Concatenate(name="with_context")([hidden, plans])
+        inputs = [windows, plans]
     forecast = keras.layers.Dense(outputs, activation="linear", name="head")(hidden)
-    network = keras.Model(windows, forecast, name=name)
+    network = keras.Model(inputs, forecast, name=name)
     optimizers = {
         "adam": keras.optimizers.Adam,
         "rmsprop": keras.optimizers.RMSprop,
@@ -159,10 +170,14 @@ class Manifest:
     scalers: Scalers
     weights: dict[str, str]
     target: Literal["level", "residual"] = "level"
+    context: tuple[str, ...] = ()  # the second input's feature sets (TabularRows.network_context); () = none
+    max_horizon: int = 0  # plan horizons the context's vintages reach (h1 .. h{max_horizon})
 
     def to_json(self) -> dict[str, Any]:
         return {
             "target": self.target,
+            "context": list(self.context),
+            "max_horizon": self.max_horizon,
             "model": self.model,
             "scope": self.scope,
             "lookback": self.lookback,
@@ -183,6 +198,8 @@ class Manifest:
             scalers=Scalers.from_json(data["scalers"]),
             weights={str(part): str(file) for part, file in data["weights"].items()},
             target=data.get("target", "level"),
+            context=tuple(str(name) for name in data.get("context", ())),
+            max_horizon=int(data.get("max_horizon", 0)),
         )
 
     @property
@@ -193,8 +210,9 @@ class Manifest:
 class Network(Protocol):
     """An engine that runs one trained network on scaled windows (Keras, or ONNX Runtime)."""
 
-    def predict_batch(self, inputs: np.ndarray) -> np.ndarray:
-        """Scaled predictions (windows, outputs) for scaled inputs (windows, lookback, features)."""
+    def predict_batch(self, inputs: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
+        """Scaled predictions (windows, outputs) for scaled inputs (windows, lookback, features) and,
+        for a network with a second input, its context (windows, width)."""
         ...
 
     def predict_recursive(self, window: np.ndarray, gain: np.ndarray, shift: np.ndarray, steps: int) -> np.ndarray:
@@ -209,9 +227,13 @@ class KerasNetwork:
         self.model = model
         self._loop: Any = None
 
-    def predict_batch(self, inputs: np.ndarray) -> np.ndarray:
-        """Scaled predictions (windows, outputs) for scaled inputs (windows, lookback, features), one call."""
-        return np.asarray(self.model.predict_on_batch(np.asarray(inputs, dtype=np.float32)), dtype=np.float64)
+    def predict_batch(self, inputs: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
+        """Scaled predictions (windows, outputs) for scaled inputs (windows, lookback, features) and the
+        context (windows, width) of a network with a second input, one call."""
+        batch: Any = np.asarray(inputs, dtype=np.float32)
+        if context is not None:
+            batch = [batch, np.asarray(context, dtype=np.float32)]
+        return np.asarray(self.model.predict_on_batch(batch), dtype=np.float64)
 
     def predict_recursive(self, window: np.ndarray, gain: np.ndarray, shift: np.ndarray, steps: int) -> np.ndarray:
         """Recursive forecast of (parts, lookback, 1) scaled windows -> (parts, steps) scaled targets.
@@ -312,9 +334,15 @@ class TrainedModel:
             stacked[rows] = values
         return stacked
 
-    def predict_scaled(self, inputs: np.ndarray, part: np.ndarray) -> np.ndarray:
-        """Scaled predictions (windows, delays) for scaled inputs (windows, lookback, features)."""
-        return self._by_network(part, lambda network, rows: network.predict_batch(inputs[rows]))
+    def predict_scaled(self, inputs: np.ndarray, part: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
+        """Scaled predictions (windows, delays) for scaled inputs (windows, lookback, features) and, when
+        the manifest names a context, its (windows, width) second input."""
+        if bool(self.manifest.context) != (context is not None):
+            need = f"the context {', '.join(self.manifest.context)}" if self.manifest.context else "no context"
+            raise ValueError(f"model {self.manifest.model} takes {need} beside the windows")
+        if context is None:
+            return self._by_network(part, lambda network, rows: network.predict_batch(inputs[rows]))
+        return self._by_network(part, lambda network, rows: network.predict_batch(inputs[rows], context[rows]))
 
     def to_raw(self, scaled: np.ndarray, part: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
         """Network outputs (windows, delays) in raw units; a residual network's output is added to the
@@ -326,13 +354,25 @@ class TrainedModel:
             scaled = np.asarray(scaled, np.float64) + scalers.targets(reference, part)
         return scalers.unscale_targets(scaled, part)
 
-    def predict(self, inputs: np.ndarray, part: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
-        """Predictions (windows, delays) in raw units for raw inputs (windows, lookback, features)."""
+    def predict(
+        self,
+        inputs: np.ndarray,
+        part: np.ndarray,
+        reference: np.ndarray | None = None,
+        context: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Predictions (windows, delays) in raw units for raw inputs (windows, lookback, features) and, for
+        a model with a context, :meth:`~plancast.models.tabular.TabularRows.network_context`'s array."""
         scaled = self.manifest.scalers.inputs(inputs, part).astype(np.float32)
-        return self.to_raw(self.predict_scaled(scaled, part), part, reference)
+        return self.to_raw(self.predict_scaled(scaled, part, context), part, reference)
 
     def predict_recursive(self, inputs: np.ndarray, part: np.ndarray, steps: int) -> np.ndarray:
         """Recursive ``steps``-step forecast (parts, steps) in raw units from raw (parts, lookback, 1) windows."""
+        if self.manifest.context:
+            raise ValueError(
+                f"model {self.manifest.model} reads the plans of each target day (context), which a recursive "
+                "forecast does not have for its later steps"
+            )
         scalers = self.manifest.scalers
         scaled = scalers.inputs(inputs, part).astype(np.float32)
         gain, shift = scalers.feedback(part)

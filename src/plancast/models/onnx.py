@@ -24,7 +24,8 @@ def export_onnx(model: Any, path: str | Path) -> None:
     """Write ``model`` (a built Keras model) as an ONNX file at ``path``, atomically and byte-stable.
 
     The input, named ``windows``, keeps a free batch size: the file takes any number of windows
-    (windows, lookback, features) and returns (windows, outputs). tf2onnx names tensors with
+    (windows, lookback, features) and returns (windows, outputs); a network with a second input gets
+    it as ``context`` (windows, width). tf2onnx names tensors with
     process-wide counters and dedups equal constants in no fixed order, so two exports of one model
     differ in names only; :func:`canonical_names` renames them by position to give identical bytes.
     """
@@ -35,7 +36,10 @@ def export_onnx(model: Any, path: str | Path) -> None:
     tf, _ = import_tensorflow()
     # An explicit signature: Keras refuses to infer one for a model that was built but never called
     # (a freshly loaded one), and it names the input the same for every model.
-    signature = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name="windows")]
+    shapes = model.input_shape if isinstance(model.input_shape, list) else [model.input_shape]
+    names = ["windows", "context"][: len(shapes)]
+    specs = [tf.TensorSpec((None, *shape[1:]), tf.float32, name=n) for shape, n in zip(shapes, names, strict=True)]
+    signature = specs if len(specs) == 1 else [specs]  # a two-input model is called with one list
     with tempfile.TemporaryDirectory(prefix="plancast-onnx-") as folder:
         raw = Path(folder) / "model.onnx"
         with warnings.catch_warnings():
@@ -135,14 +139,18 @@ class OnnxNetwork:
         options.inter_op_num_threads = 1
         self.path = Path(path)
         self.session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
-        self._input = self.session.get_inputs()[0].name
+        self._inputs = [item.name for item in self.session.get_inputs()]
 
-    def _run(self, inputs: np.ndarray) -> np.ndarray:
-        return self.session.run(None, {self._input: inputs})[0]
+    def _run(self, inputs: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
+        feed = {self._inputs[0]: inputs}
+        if context is not None:
+            feed[self._inputs[1]] = np.ascontiguousarray(context, dtype=np.float32)
+        return self.session.run(None, feed)[0]
 
-    def predict_batch(self, inputs: np.ndarray) -> np.ndarray:
-        """Scaled predictions (windows, outputs) for scaled inputs (windows, lookback, features), one call."""
-        return np.asarray(self._run(np.ascontiguousarray(inputs, dtype=np.float32)), dtype=np.float64)
+    def predict_batch(self, inputs: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
+        """Scaled predictions (windows, outputs) for scaled inputs (windows, lookback, features) and the
+        context (windows, width) of a network with a second input, one call."""
+        return np.asarray(self._run(np.ascontiguousarray(inputs, dtype=np.float32), context), dtype=np.float64)
 
     def predict_recursive(self, window: np.ndarray, gain: np.ndarray, shift: np.ndarray, steps: int) -> np.ndarray:
         """Recursive forecast of (parts, lookback, 1) scaled windows -> (parts, steps) scaled targets.

@@ -20,6 +20,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import Ridge
 from threadpoolctl import threadpool_limits
 
+from plancast.data.daily import horizon_columns
 from plancast.features import vintages as vintage_features
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows
@@ -66,6 +67,43 @@ class TabularRows:
     def scaled_targets(self) -> np.ndarray:
         return self.scalers.targets(self.targets, self.part)
 
+    def network_context(self, sets: Collection[str]) -> np.ndarray:
+        """A network's second input: each window's context over all delays, flat: float32 (windows, width).
+
+        ``sets`` among ``vintages`` (scaled by the part's target scaler, unknown = 0, beside a 0/1 known
+        mask), ``flags`` (is-zero, is-lot, revised; unknown = 0; and the scaled lot with its known flag)
+        and ``calendar`` (weekday, days to the next holiday; unknown = 0): every value finite, so the
+        network needs no missing-value handling. Width: :func:`context_width`.
+        """
+        count = len(self.part)
+        blocks: list[np.ndarray] = []
+        if "vintages" in sets:
+            scaled = self.scaled_vintages()
+            known = np.isfinite(scaled)
+            blocks += [np.where(known, scaled, 0.0).reshape(count, -1), known.reshape(count, -1)]
+        for name in ("flags", "calendar"):
+            if name in sets:
+                columns = [i for i, c in enumerate(self.context_names) if _context_set(c) == name]
+                blocks.append(np.nan_to_num(self.context[:, :, columns], nan=0.0).reshape(count, -1))
+        if "flags" in sets:
+            lot = self.scalers.targets(self.lot, self.part)
+            blocks += [np.nan_to_num(lot, nan=0.0)[:, None], np.isfinite(lot)[:, None]]
+        if not blocks:
+            return np.empty((count, 0), np.float32)
+        return np.concatenate([block.astype(np.float64) for block in blocks], axis=1).astype(np.float32)
+
+
+def _context_set(column: str) -> str:
+    """The feature set a context column belongs to (``zero_3`` -> flags, ``weekday_sin`` -> calendar)."""
+    return "calendar" if column in ("weekday_sin", "weekday_cos", "days_to_holiday") else "flags"
+
+
+def usable_context(sets: Collection[str], max_horizon: int, dated: bool) -> tuple[str, ...]:
+    """The context sets a network can use on this data, in :data:`vintage_features.FEATURE_SETS` order:
+    vintages and flags need plan horizons (``max_horizon`` > 0), calendar needs calendar days (``dated``)."""
+    usable = {"vintages": max_horizon > 0, "flags": max_horizon > 0, "calendar": dated}
+    return tuple(name for name in vintage_features.FEATURE_SETS if name in sets and usable[name])
+
 
 def tabular_rows(
     windows: Windows,
@@ -88,6 +126,14 @@ def tabular_rows(
         np.asarray(windows.inputs, np.float64), np.asarray(windows.part).astype(str), vint, lot, context,
         tuple(names), np.asarray(windows.targets, np.float64), np.asarray(windows.delays, np.int64), scalers,
     )  # fmt: skip
+
+
+def network_context_sets(windows: Windows, daily: pd.DataFrame, sets: Collection[str]) -> tuple[tuple[str, ...], int]:
+    """The context sets a network can use on these windows (:func:`usable_context`) and the plan
+    horizons the data holds (the vintages' reach)."""
+    max_horizon = len(horizon_columns(daily))
+    dated = np.issubdtype(np.asarray(windows.days).dtype, np.datetime64)
+    return usable_context(sets, max_horizon, dated), max_horizon
 
 
 class TabularModel(Protocol):

@@ -118,6 +118,7 @@ def train_model(
     progress: Callable[[str], None] | None = None,
     backend: str = "local",
     ray_address: str = "",
+    context: Mapping[str, np.ndarray] | None = None,
 ) -> TrainResult:
     """Fit the networks of model ``name`` on ``splits`` and return them with their training record.
 
@@ -128,7 +129,8 @@ def train_model(
     loss, val_loss. The curves go to DVCLive through :func:`log_curves` of :func:`epoch_curves`.
     ``backend``: ``local`` or ``ray`` (per-part networks as Ray tasks on ``ray_address``: "" = a Ray
     started here for this call, ``auto`` or ``host:port`` = a running cluster); with ``ray`` the
-    progress is one line per part, when its network is done.
+    progress is one line per part, when its network is done. ``context`` ({"train": (n, width), "val":
+    ...}, rows as in ``splits``) is the networks' second input (:func:`plancast.models.networks.build_network`).
     """
     window_parts = np.asarray(window_parts).astype(str)
     train_parts = window_parts[splits.train.window]
@@ -151,6 +153,8 @@ def train_model(
             splits.train.targets[in_train],
             splits.val.inputs[in_val],
             splits.val.targets[in_val],
+            None if context is None else context["train"][in_train],
+            None if context is None else context["val"][in_val],
             group_seed,
         )
         for label, in_train, in_val, group_seed in groups
@@ -189,11 +193,15 @@ def fit_network(
     targets_train: np.ndarray,
     inputs_val: np.ndarray,
     targets_val: np.ndarray,
+    context_train: np.ndarray | None = None,
+    context_val: np.ndarray | None = None,
+    *,
     seed: int,
     label: str = GLOBAL,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[keras.Model, NetworkRun]:
-    """Build a network from ``spec`` seeded with ``seed`` and fit it on ``(windows, lookback, features)``.
+    """Build a network from ``spec`` seeded with ``seed`` and fit it on ``(windows, lookback, features)``
+    and, when given, each window's context ``(windows, width)`` as a second input.
 
     Batches of ``spec.batch_size`` windows, all windows reshuffled every epoch (seeded with ``seed``).
     Early stopping on the validation loss (best weights restored) when there are validation windows
@@ -204,16 +212,19 @@ def fit_network(
 
     tf, keras = import_tensorflow(seed)
     _, lookback, features = inputs_train.shape
-    network = build_network(spec, lookback, features, targets_train.shape[1])
+    width = 0 if context_train is None else int(context_train.shape[1])
+    network = build_network(spec, lookback, features, targets_train.shape[1], context=width)
+    x_train: Any = inputs_train if context_train is None else (inputs_train, context_train)
+    x_val: Any = inputs_val if context_val is None else (inputs_val, context_val)
     has_val = len(inputs_val) > 0
     # A tf.data pipeline rather than arrays: Keras' array adapter adds a parallel map whose op
     # attribute this TensorFlow build logs as an error line on every fit; this one is also seeded here.
     batches = (
-        tf.data.Dataset.from_tensor_slices((inputs_train, targets_train))
+        tf.data.Dataset.from_tensor_slices((x_train, targets_train))
         .shuffle(len(inputs_train), seed=seed, reshuffle_each_iteration=True)
         .batch(spec.batch_size)
     )
-    val_batches = tf.data.Dataset.from_tensor_slices((inputs_val, targets_val)).batch(spec.batch_size)
+    val_batches = tf.data.Dataset.from_tensor_slices((x_val, targets_val)).batch(spec.batch_size)
     callbacks: list[Any] = []
     stopper = None
     if has_val and spec.patience > 0:
@@ -249,7 +260,7 @@ def fit_network(
     return network, run
 
 
-def _fit_weights(spec: ModelSpec, *arrays: np.ndarray, seed: int, label: str) -> tuple[list[np.ndarray], NetworkRun]:
+def _fit_weights(spec: ModelSpec, *arrays: np.ndarray | None, seed: int, label: str) -> tuple[list[np.ndarray], NetworkRun]:
     """A Ray task: :func:`fit_network` in the worker (which seeds TensorFlow there), weights back."""
     network, run = fit_network(spec, *arrays, seed=seed, label=label)
     return network.get_weights(), run
@@ -258,7 +269,8 @@ def _fit_weights(spec: ModelSpec, *arrays: np.ndarray, seed: int, label: str) ->
 def _fit_on_ray(
     spec: ModelSpec, jobs: list[tuple], address: str, progress: Callable[[str], None] | None
 ) -> list[tuple[keras.Model, NetworkRun]]:
-    """Each job ``(label, inputs/targets train, inputs/targets val, seed)`` fitted as a Ray task, in order."""
+    """Each job ``(label, inputs/targets train, inputs/targets val, context train/val, seed)`` fitted as a
+    Ray task, in order."""
     try:
         import ray
     except ImportError as exc:
@@ -293,9 +305,12 @@ def _fit_on_ray(
             ray.shutdown()
     import_tensorflow()
     fitted = []
-    for (_, inputs_train, targets_train, *_), (weights, run) in zip(jobs, results, strict=True):
+    for (_, inputs_train, targets_train, _, _, context_train, *_), (weights, run) in zip(jobs, results, strict=True):
         # Built in part order as local builds them; the layers' names are fixed, so the config is too.
-        network = build_network(spec, inputs_train.shape[1], inputs_train.shape[2], targets_train.shape[1])
+        width = 0 if context_train is None else int(context_train.shape[1])
+        network = build_network(
+            spec, inputs_train.shape[1], inputs_train.shape[2], targets_train.shape[1], context=width
+        )
         network.set_weights(weights)
         fitted.append((network, run))
     return fitted
