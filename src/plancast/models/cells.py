@@ -190,9 +190,10 @@ class PlanLSTM(keras.layers.Layer):
 
     Input ``(windows, lookback, features)`` with a fixed lookback; output ``(windows, lookback, units)``
     with ``return_sequences``, else the last step's ``(windows, units)``. The states start at zero
-    (the first step skips the terms that multiply them). In training the dropout masks are drawn once per call, so a window loses the same input features
-    (and the same entries of ``h``) at every step. ``x_t @ kernel + bias`` is one matmul over all
-    steps before the loop; each step then adds ``h_{t-1} @ recurrent_kernel``.
+    (the first step skips the terms that multiply them). In training the dropout masks are drawn once
+    per call, so a window loses the same input features (and the same entries of ``h``) at every step.
+    ``x_t @ kernel + bias`` is one matmul over all steps before the loop; each step then adds
+    ``h_{t-1} @ recurrent_kernel``.
 
     Args:
         units, activation, recurrent_activation, dropout, recurrent_dropout, kernel_initializer,
