@@ -52,6 +52,8 @@ DOWNSTREAM_TARGET_S = 60.0  # daily_last + correlate + window + split_scale
 DOWNSTREAM = ("daily_last", "correlate", "window", "split_scale")
 MEMORY_TARGET_MIB = 4096.0
 NEW_DAY_TARGET_S = 5.0  # ingest + daily_last after one new daily file
+SAMPLE_PARTS_MAX = 5000  # params.py's bound on sample.parts
+EVALUATE_MODEL = "lstm"  # --evaluate: trained for one epoch by train@lstm, then stage evaluate
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,14 @@ class StageRun:
 
 
 def project_params(parts: int, days: int) -> dict:
+    """The folder's params.yaml. ``sample.parts`` is capped at what params.yaml accepts (5,000): the stages
+    validate the whole file, and none of them reads ``sample``; the generator is given the real N."""
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
-    params["sample"].update(parts=parts, days=days, layout="daily_files", daily_format="csv")
+    params["sample"].update(parts=min(parts, SAMPLE_PARTS_MAX), days=days, layout="daily_files", daily_format="csv")
     params["ingest"].update(source=EXPORTS, pattern="*.csv")
+    # --evaluate: one small network, one epoch (what evaluate costs, not how good the network is).
+    params["train"]["models"] = [EVALUATE_MODEL]
+    params["models"][EVALUATE_MODEL]["epochs"] = 1
     return params
 
 
@@ -80,7 +87,7 @@ def prepare(folder: Path, parts: int, days: int) -> int:
     marker = folder / EXPORTS / ".complete"
     if marker.is_file():
         return int(marker.read_text())
-    sample = SampleParams(**params["sample"])
+    sample = SampleParams(**params["sample"]).model_copy(update={"parts": parts})
     files = daily_exports(plan_snapshots(sample), sample)
     write_daily_exports(files, folder / EXPORTS, "csv")
     rows = sum(len(frame) for _, frame in files)
@@ -100,20 +107,21 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_stage(folder: Path, stage: str, parts: int) -> StageRun:
-    """Run ``stages/<stage>.py`` in ``folder`` as a fresh process: its wall time and its own peak RSS."""
+def run_stage(folder: Path, stage: str, parts: int, *args: str) -> StageRun:
+    """Run ``stages/<stage>.py [args]`` in ``folder`` as a fresh process: its wall time and its own peak RSS."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     env.pop("PLANCAST_TRACE", None)
+    env.pop("PLANCAST_PARAMS", None)
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-S", "-c", LAUNCHER, str(ROOT / "stages" / f"{stage}.py")],
+        [sys.executable, "-S", "-c", LAUNCHER, str(ROOT / "stages" / f"{stage}.py"), *args],
         cwd=folder, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"{stage} at {parts} parts failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     peak_kib = int(result.stderr.rsplit("peak_kib ", 1)[1])
-    return StageRun(stage, parts, seconds, peak_kib / 1024)
+    return StageRun(" ".join((stage, *args)), parts, seconds, peak_kib / 1024)
 
 
 def new_day(source: Path, folder: Path, parts: int) -> list[StageRun]:
@@ -141,7 +149,14 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=260)
     parser.add_argument("--workdir", default="/tmp/plancast_scale")
     parser.add_argument("--estimate", type=int, default=10_000)
+    parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES), help="a prefix of the data stages")
+    parser.add_argument(
+        "--evaluate", action="store_true", help=f"then train@{EVALUATE_MODEL} (one epoch) and evaluate at the largest N"
+    )
     args = parser.parse_args()
+    stages = [stage for stage in STAGES if stage in args.stages]
+    if stages != list(STAGES[: len(stages)]) or (args.evaluate and len(stages) < len(STAGES)):
+        parser.error("--stages: each stage needs the ones before it (and --evaluate needs them all)")
 
     runs: dict[tuple[str, int], StageRun] = {}
     for parts in sorted(args.parts):
@@ -152,7 +167,7 @@ def main() -> None:
               f"({time.perf_counter() - started:.0f} s to prepare)", flush=True)  # fmt: skip
         # A year's ingest from scratch: no parsed-file cache left from an earlier run of this benchmark.
         shutil.rmtree(folder / "data/interim/ingest_cache", ignore_errors=True)
-        for stage in STAGES:
+        for stage in stages:
             run = run_stage(folder, stage, parts)
             runs[stage, parts] = run
             print(f"  {stage:<16} {run.seconds:7.1f} s {run.peak_mib:8.0f} MiB", flush=True)
@@ -162,7 +177,7 @@ def main() -> None:
     header = " ".join(f"{f'{n} s':>8} {f'{n} MiB':>9}" for n in sizes)
     print(f"\n{'stage':<16} {header} {'exp':>5} {'last':>5} | {f'~{args.estimate} s':>9} {f'~{args.estimate} MiB':>10}")
     baseline = min(run.peak_mib for run in runs.values())  # the interpreter and its imports
-    for stage in STAGES:
+    for stage in stages:
         cells = " ".join(f"{runs[stage, n].seconds:8.1f} {runs[stage, n].peak_mib:9.0f}" for n in sizes)
         times = [runs[stage, n].seconds for n in sizes]
         slope = exponent(sizes, times) if len(sizes) > 1 else float("nan")
@@ -174,23 +189,33 @@ def main() -> None:
         mib = baseline + (top.peak_mib - baseline) * factor
         print(f"{stage:<16} {cells} {slope:5.2f} {last:5.2f} | {seconds:9.0f} {mib:10.0f}")
 
-    ingest = runs["ingest", largest]
-    downstream = sum(runs[stage, largest].seconds for stage in DOWNSTREAM)
-    peak = max(runs[stage, largest].peak_mib for stage in STAGES)
     verdict = {True: "met", False: "MISSED"}
-    day = new_day(Path(args.workdir) / f"parts_{largest}", Path(args.workdir) / f"parts_{largest}_new_day", largest)
-    day_seconds = sum(run.seconds for run in day)
-    print(
-        f"\nat {largest} parts: ingest {ingest.seconds:.1f} s (target <= {INGEST_TARGET_S:.0f}: "
-        f"{verdict[ingest.seconds <= INGEST_TARGET_S]}); daily_last + correlate + window + split_scale "
-        f"{downstream:.1f} s (target <= {DOWNSTREAM_TARGET_S:.0f}: {verdict[downstream <= DOWNSTREAM_TARGET_S]}); "
-        f"peak memory {peak:.0f} MiB (target <= {MEMORY_TARGET_MIB:.0f}: {verdict[peak <= MEMORY_TARGET_MIB]})"
-    )
-    print(
-        f"a new day's file at {largest} parts: "
-        + " + ".join(f"{run.stage} {run.seconds:.1f} s ({run.peak_mib:.0f} MiB)" for run in day)
-        + f" = {day_seconds:.1f} s (target <= {NEW_DAY_TARGET_S:.0f}: {verdict[day_seconds <= NEW_DAY_TARGET_S]})"
-    )
+    peak = max(runs[stage, largest].peak_mib for stage in stages)
+    lines = [f"peak memory {peak:.0f} MiB (target <= {MEMORY_TARGET_MIB:.0f}: {verdict[peak <= MEMORY_TARGET_MIB]})"]
+    ingest = runs["ingest", largest]
+    lines.insert(0, f"ingest {ingest.seconds:.1f} s (target <= {INGEST_TARGET_S:.0f}: "
+                    f"{verdict[ingest.seconds <= INGEST_TARGET_S]})")  # fmt: skip
+    if all(stage in stages for stage in DOWNSTREAM):
+        downstream = sum(runs[stage, largest].seconds for stage in DOWNSTREAM)
+        lines.insert(1, f"daily_last + correlate + window + split_scale {downstream:.1f} s (target <= "
+                        f"{DOWNSTREAM_TARGET_S:.0f}: {verdict[downstream <= DOWNSTREAM_TARGET_S]})")  # fmt: skip
+    print(f"\nat {largest} parts: " + "; ".join(lines))
+    if "daily_last" in stages:
+        last_day = Path(args.workdir) / f"parts_{largest}_new_day"
+        day = new_day(Path(args.workdir) / f"parts_{largest}", last_day, largest)
+        day_seconds = sum(run.seconds for run in day)
+        print(
+            f"a new day's file at {largest} parts: "
+            + " + ".join(f"{run.stage} {run.seconds:.1f} s ({run.peak_mib:.0f} MiB)" for run in day)
+            + f" = {day_seconds:.1f} s (target <= {NEW_DAY_TARGET_S:.0f}: {verdict[day_seconds <= NEW_DAY_TARGET_S]})"
+        )
+    if args.evaluate:
+        folder = Path(args.workdir) / f"parts_{largest}"
+        print(f"\none small network and stage evaluate at {largest} parts, as DVC runs them:")
+        for stage, extra in (("train", (EVALUATE_MODEL,)), ("evaluate", ())):
+            run = run_stage(folder, stage, largest, *extra)
+            fits = verdict[run.peak_mib <= MEMORY_TARGET_MIB]
+            print(f"  {run.stage:<16} {run.seconds:7.1f} s {run.peak_mib:8.0f} MiB (memory: {fits})", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -27,11 +28,13 @@ from hypothesis import strategies as st
 
 from plancast.data.calendar import Calendar
 from plancast.data.daily import last_snapshot_per_day, lay_on_calendar
-from plancast.data.ingest import CONFLICT_COLUMNS, ingest
+from plancast.data.ingest import CONFLICT_COLUMNS, IngestResult, canonical_snapshots, ingest
+from plancast.data.reading import read_sheets, source_files
 from plancast.data.sample import plan_snapshots, write_plan_xls
+from plancast.data.validation import required_columns
 from plancast.errors import InputDataError, ParamsError, PlancastError
 from plancast.features.windows import make_windows
-from plancast.params import DailyParams, Params, SampleParams
+from plancast.params import DailyParams, IngestParams, Params, SampleParams
 from plancast.stage import invoke
 
 REPO = Path(__file__).resolve().parents[1]
@@ -289,7 +292,10 @@ def test_messy_exports_end_in_a_clean_error_or_an_exact_account(tmp_path, monkey
         result = ingest(params)
     except PlancastError as exc:
         assert "\n" not in str(exc)
+        with pytest.raises(PlancastError, match=f"^{re.escape(str(exc))}$"):
+            every_cell_first(params)  # the same error, whichever file is read first
         return
+    same_result(result, every_cell_first(params))
     m = result.metrics
     assert accounted(m)
     assert m["rows_rejected"] == len(result.rejects) == sum(m["rejects_by_reason"].values())
@@ -304,6 +310,37 @@ def test_messy_exports_end_in_a_clean_error_or_an_exact_account(tmp_path, monkey
     present = {(str(part), int(position)) for part, position in zip(days["part"], days["position"], strict=True)}
     for part, position in zip(windows.part, windows.position, strict=True):
         assert all((str(part), int(position) + step) in present for step in (-1, 0, 1))
+
+
+def every_cell_first(params: IngestParams) -> IngestResult:
+    """Ingest as it was before it validated each file as it read it: every file's cells, then validation."""
+    files = source_files(params.source, params.pattern)
+    required = required_columns(params)
+    sheets = [sheet for file in files for sheet in read_sheets(file, encoding=params.encoding, required=required)]
+    return canonical_snapshots(sheets, params, files=files)
+
+
+def same_result(result: IngestResult, expected: IngestResult) -> None:
+    pd.testing.assert_frame_equal(result.snapshots, expected.snapshots)
+    pd.testing.assert_frame_equal(result.rejects, expected.rejects)
+    pd.testing.assert_frame_equal(result.conflicts, expected.conflicts)
+    assert result.metrics == expected.metrics
+
+
+def test_errors_keep_their_order_though_each_file_is_validated_as_it_is_read(tmp_path, monkeypatch) -> None:
+    """A bad row in the first file, a header error in the second: the header error comes first, as when
+    every file was read before any row was judged (the column checks run over all sheets first)."""
+    monkeypatch.chdir(tmp_path)
+    write_export(Path("exports/a.csv"), HEADER, [*ROWS, ["P100", "Part 94", "x", 1, 1, "EA", 202109130900]])
+    twice = [*HEADER[:4], HEADER[3], *HEADER[5:]]  # D+1 twice instead of D+1, D+2
+    write_export(Path("exports/b.csv"), twice, ROWS)
+    with pytest.raises(InputDataError, match=r"exports/b\.csv: columns .* are both horizon 1"):
+        ingest(ingest_params("exports"))
+    Path("exports/b.csv").unlink()
+    with pytest.raises(InputDataError, match=r"exports/a\.csv, row 5, column .*: 'x' is not a number"):
+        ingest(ingest_params("exports"))
+    params = ingest_params("exports", on_bad_rows="quarantine")
+    same_result(ingest(params), every_cell_first(params))
 
 
 # ------------------------------------------------------------------------------------------------ stage

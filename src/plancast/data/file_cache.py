@@ -8,6 +8,10 @@ which only choose files). A file whose key is there is not read; a new or change
 validated as without a cache; entries of files no longer read are dropped. Merging overlaps and the
 calendar checks always run over every file, so the result is the same with or without the cache.
 
+A new or changed file's entry is written as soon as the file is validated, so its rows need not stay in
+memory until ingest ends (a year of exports at 10,000 parts is 5 M rows); a run that fails removes the
+entries it wrote, so the folder is as it was, and drops nothing.
+
 Files: ``<key>.json`` (sheets, headers, counts, rejects) and ``<key>.npz`` (rows of every sheet, no
 pickle) in the cache folder, a DVC output marked ``persist: true`` so DVC keeps it between runs.
 """
@@ -24,7 +28,7 @@ import numpy as np
 
 from plancast.artifacts import save_npz, write_json
 from plancast.data.reading import RawSheet
-from plancast.data.validation import Columns, Reject, SheetRows, validate_sheet
+from plancast.data.validation import Reject, SheetRows
 from plancast.params import IngestParams
 
 FORMAT_VERSION = 1  # bump when what an entry holds, or how validation reads a cell, changes
@@ -61,14 +65,13 @@ class FileCache:
         self.params = params
         self._keys: dict[str, str] = {}
         self._hits: dict[tuple[str, str], SheetRows] = {}
-        self._fresh: dict[str, list[tuple[RawSheet, SheetRows | None]]] = {}
+        self._written: set[str] = set()  # keys of the entries written this run
 
     def sheets(self, file: str) -> list[RawSheet] | None:
         """The sheets of ``file`` with headers only (no cells) when cached, else None (read it)."""
         key = self._keys.setdefault(file, file_key(file, self.params))
         meta_path = self.folder / f"{key}.json"
         if not meta_path.is_file():
-            self._fresh[file] = []
             return None
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         with np.load(self.folder / f"{key}.npz", allow_pickle=False) as arrays:
@@ -88,39 +91,36 @@ class FileCache:
                     self._hits[file, sheet.sheet] = _rows_from(entry["rows"], arrays, i, file, sheet.sheet)
         return sheets
 
-    def remember(self, file: str, sheets: list[RawSheet]) -> None:
-        """The sheets of ``file`` just read (it was not cached); their rows are kept once validated."""
-        self._fresh[file] = [(sheet, None) for sheet in sheets]
+    def take(self, sheet: RawSheet) -> SheetRows | None:
+        """The cached rows of ``sheet`` (as validated with sheet index -1), once; None when not cached."""
+        return self._hits.pop((sheet.file, sheet.sheet), None)
 
-    def validate(self, sheet: RawSheet, columns: Columns, params: IngestParams, sheet_index: int) -> SheetRows:
-        """:func:`validate_sheet`, or the cached rows of ``sheet`` (renumbered to ``sheet_index``)."""
-        cached = self._hits.get((sheet.file, sheet.sheet))
-        if cached is not None:
-            rejects = [
-                Reject((sheet_index, r.row), r.file, r.sheet, r.row, r.column, r.kind, r.reason) for r in cached.rejects
-            ]
-            return SheetRows(
-                sheet_index, cached.part, cached.time, cached.quantities, cached.source_row, rejects,
-                cached.rows_read, cached.rows_blank, cached.rows_other_parts, cached.parts_found,
-                cached.renamed_parts,
-            )  # fmt: skip
-        rows = validate_sheet(sheet, columns, params, sheet_index)
-        fresh = self._fresh.get(sheet.file, [])
-        self._fresh[sheet.file] = [(s, rows if s is sheet else r) for s, r in fresh]
-        return rows
+    def remember(self, file: str, sheets: list[tuple[RawSheet, SheetRows | None]]) -> None:
+        """Write the entry of ``file`` (not cached): each sheet just read with its validated rows, None for
+        a sheet not validated (skipped for missing columns)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        key = self._keys[file]
+        self._written.add(key)
+        _write_entry(self.folder, key, sheets)
+
+    def discard(self) -> None:
+        """Ingest failed: remove the entries written this run (none of them was there before)."""
+        for key in self._written:
+            for suffix in (".json", ".npz"):  # the JSON first: without it an entry does not count
+                (self.folder / f"{key}{suffix}").unlink(missing_ok=True)
+        self._written.clear()
 
     def save(self) -> CacheStats:
-        """Write the entries of the files parsed this run; drop those of files not read."""
+        """Ingest succeeded: drop the entries of files not read this run."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        for file, sheets in self._fresh.items():
-            _write_entry(self.folder, self._keys[file], sheets)
         wanted = set(self._keys.values())
         dropped = set()
         for path in self.folder.iterdir():
             if path.suffix in (".json", ".npz") and path.stem not in wanted:
                 path.unlink()
                 dropped.add(path.stem)
-        return CacheStats(cached=len(self._keys) - len(self._fresh), parsed=len(self._fresh), dropped=len(dropped))
+        parsed = len(self._written)
+        return CacheStats(cached=len(self._keys) - parsed, parsed=parsed, dropped=len(dropped))
 
 
 def _write_entry(folder: Path, key: str, sheets: list[tuple[RawSheet, SheetRows | None]]) -> None:
@@ -154,10 +154,19 @@ def _write_entry(folder: Path, key: str, sheets: list[tuple[RawSheet, SheetRows 
     write_json(folder / f"{key}.json", {"sheets": entries})
 
 
+def _shared_strings(texts: np.ndarray) -> np.ndarray:
+    """``texts`` (a NumPy str array) as an object array holding one str per distinct value: a file's
+    rows repeat each part's id, and one Python str per row would cost ~60 bytes a row."""
+    if not len(texts):
+        return texts.astype(object)
+    distinct, inverse = np.unique(texts, return_inverse=True)
+    return distinct.astype(object)[inverse.reshape(-1)]
+
+
 def _rows_from(meta: dict[str, Any], arrays: Any, i: int, file: str, sheet: str) -> SheetRows:
     return SheetRows(
         sheet_index=-1,
-        part=arrays[f"part_{i}"].astype(object),
+        part=_shared_strings(arrays[f"part_{i}"]),
         time=arrays[f"time_{i}"],
         quantities=arrays[f"quantities_{i}"],
         source_row=arrays[f"source_row_{i}"],

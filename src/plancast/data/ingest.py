@@ -15,8 +15,9 @@ rows_other_parts``, where ``rows_read`` counts the non-blank data rows of every 
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from plancast.data.validation import (
     SheetRows,
     check_calendar,
     missing_column,
+    renumbered,
     required_columns,
     resolve_columns,
     validate_sheet,
@@ -88,32 +90,81 @@ def _show_time(value: Any) -> str:
     return str(value) if isinstance(value, int | np.integer) else str(np.datetime64(value, "s")).replace("T", " ")
 
 
+class _ReadRows:
+    """The rows of sheets validated as their file was read (or taken from the cache), by (file, sheet).
+
+    Validating each file as soon as it is read keeps one file's raw cells in memory at a time rather than
+    the whole year's (an object per cell: ~5 GB at 10,000 parts x 260 daily files).
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], SheetRows] = {}
+
+    def validate(self, sheet: RawSheet, columns: Columns, params: IngestParams, sheet_index: int) -> SheetRows:
+        """The rows of ``sheet`` validated when read, renumbered to ``sheet_index``; else validated now."""
+        rows = self.rows.pop((sheet.file, sheet.sheet), None)
+        if rows is None:
+            return validate_sheet(sheet, columns, params, sheet_index)
+        return renumbered(rows, sheet_index)
+
+
+def _without_cells(sheet: RawSheet) -> RawSheet:
+    return replace(sheet, cells=np.empty((0, sheet.cells.shape[1]), dtype=object), lengths=np.empty(0, np.int64))
+
+
+def _validate_read(sheet: RawSheet, params: IngestParams) -> tuple[RawSheet, SheetRows | None]:
+    """A sheet just read: its rows as :func:`canonical_snapshots` validates them (sheet index -1) and the
+    sheet without its cells; or, for a sheet it does not validate, None: one lacking a required column
+    (skipped, or an error there; its cells are not needed) or whose columns do not resolve (an error
+    raised there in its turn, after the errors of every sheet before it; its cells are kept)."""
+    if missing_column(sheet, params) is not None:
+        return _without_cells(sheet), None
+    try:
+        columns = resolve_columns(sheet, params)
+    except (InputDataError, ParamsError):
+        return sheet, None
+    return _without_cells(sheet), validate_sheet(sheet, columns, params, -1)
+
+
 def read_source(
     params: IngestParams, root: str | None = None, cache: FileCache | None = None
-) -> tuple[list[str], list[RawSheet]]:
-    """The files named by ``ingest.source`` / ``pattern`` and all their sheets with cells, in order.
+) -> tuple[list[str], list[RawSheet], _ReadRows]:
+    """The files named by ``ingest.source`` / ``pattern``, all their sheets in order (headers; cells only
+    where a sheet was not validated) and the validated rows of the others.
 
-    With ``cache``, a file cached under its current bytes gives its sheets' headers only (no cells):
-    its rows come from the cache when validated.
+    With ``cache``, a file cached under its current bytes is not read: its sheets' headers and rows come
+    from the cache; a file read is written to the cache once validated.
     """
     files = source_files(params.source, params.pattern, root)
     required = required_columns(params)
-    sheets = []
+    sheets: list[RawSheet] = []
+    read = _ReadRows()
     for file in files:
         cached = cache.sheets(file) if cache is not None else None
-        if cached is None:
-            cached = read_sheets(
-                file,
-                params.sheets,
-                params.xls_engine,
-                encoding=params.encoding,
-                header_row=params.header_row,
-                required=required,
-            )
-            if cache is not None:
-                cache.remember(file, cached)
-        sheets.extend(cached)
-    return files, sheets
+        if cached is not None:
+            for sheet in cached:
+                rows = cache.take(sheet)
+                if rows is not None:
+                    read.rows[file, sheet.sheet] = rows
+            sheets.extend(cached)
+            continue
+        raw = read_sheets(
+            file,
+            params.sheets,
+            params.xls_engine,
+            encoding=params.encoding,
+            header_row=params.header_row,
+            required=required,
+        )
+        validated = [_validate_read(sheet, params) for sheet in raw]
+        del raw  # the cells: only those of sheets not validated are kept
+        for sheet, rows in validated:
+            if rows is not None:
+                read.rows[file, sheet.sheet] = rows
+        if cache is not None:
+            cache.remember(file, validated)
+        sheets.extend(sheet for sheet, _ in validated)
+    return files, sheets, read
 
 
 def _usable_sheets(sheets: Sequence[RawSheet], params: IngestParams) -> tuple[list[RawSheet], list[str]]:
@@ -184,8 +235,10 @@ def merge_overlaps(
     group = np.cumsum(new_group) - 1
     last = np.flatnonzero(np.append(new_group[1:], True))  # the last row of each group, in sorted order
     winner = last[group]
-    values = quantities[sort]
-    same = (values == values[winner]).all(axis=1)
+    # A row's values against its group's winner; only repeats need the comparison (a winner is itself).
+    repeat = np.flatnonzero(np.arange(n) != winner)
+    same = np.ones(n, dtype=bool)
+    same[repeat] = (quantities[sort[repeat]] == quantities[sort[winner[repeat]]]).all(axis=1)
     keep[sort] = np.arange(n) == winner
     merged = int((same & (np.arange(n) != winner)).sum())
     dropped = np.flatnonzero(~same)
@@ -222,22 +275,75 @@ def _snapshot_frame(
     part: np.ndarray,
     times: np.ndarray,
     quantities: np.ndarray,
-    file: np.ndarray,
-    sheet: np.ndarray,
+    sheet_index: np.ndarray,
     row: np.ndarray,
+    sheets: Sequence[RawSheet],
+    keep: np.ndarray,
 ) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "part": pd.Series(part, dtype="str"),
-            "snapshot_time": times,
-            "target": quantities[:, 0],
-            **{f"h{k}": quantities[:, k] for k in range(1, quantities.shape[1])},
-            "source_file": pd.Series(file, dtype="str"),
-            "sheet": pd.Series(sheet, dtype="str"),
-            "source_row": row.astype(np.int64),
-        }
-    )
-    return frame.sort_values(["part", "snapshot_time"], kind="stable").reset_index(drop=True)
+    """The kept rows (``keep`` ``(n,)``) as the snapshot table, sorted by part and snapshot time.
+
+    Sorted before the frame is built (a part and time is one row after merging, so the order is the one
+    a sort of the frame gives): each column is copied once, in order, the quantities straight into the
+    frame's block, rather than a frame built and then copied again by ``sort_values``.
+    """
+    rows = np.flatnonzero(keep)
+    codes, names = pd.factorize(part[rows])
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))  # str order, as pandas sorts
+    rows = rows[np.lexsort((times[rows].view(np.int64), rank[codes]))]
+    del codes
+    canonical = ["target", *(f"h{k}" for k in range(1, quantities.shape[1]))]
+    # (columns, rows) C-ordered: the frame's one float block as it is, each column contiguous for Arrow.
+    block = np.take(quantities.T, rows, axis=1)
+    frame = pd.DataFrame(block.T, columns=canonical, copy=False)
+    frame.insert(0, "part", pd.Series(part[rows], dtype="str"))
+    frame.insert(1, "snapshot_time", times[rows])
+    of_sheet = sheet_index[rows]
+    frame["source_file"] = pd.array([sheet.file for sheet in sheets], dtype="str").take(of_sheet)
+    frame["sheet"] = pd.array([sheet.sheet for sheet in sheets], dtype="str").take(of_sheet)
+    frame["source_row"] = row[rows].astype(np.int64)
+    return frame
+
+
+def _gather(
+    validated: list[SheetRows], horizons: int, step: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every sheet's rows in one set of arrays: part (object, one str per distinct id), time, quantities
+    ``(n, 1 + horizons)``, sheet index, source row. Each sheet's arrays are let go once copied
+    (``validated`` keeps its counts and rejects), so the rows are not held twice."""
+    n = sum(len(rows.part) for rows in validated)
+    part = np.empty(n, dtype=object)
+    times = np.empty(n, dtype=np.int64 if step else "datetime64[us]")
+    quantities = np.empty((n, horizons + 1), dtype=np.float64)
+    sheet_index = np.empty(n, dtype=np.int64)
+    source_row = np.empty(n, dtype=np.int64)
+    ids: dict[str, str] = {}
+    at = 0
+    for index, rows in enumerate(validated):
+        m = len(rows.part)
+        codes, distinct = pd.factorize(rows.part)
+        part[at : at + m] = np.array([ids.setdefault(name, name) for name in distinct], dtype=object)[codes]
+        times[at : at + m] = rows.time
+        quantities[at : at + m] = rows.quantities.reshape(m, horizons + 1)
+        sheet_index[at : at + m] = rows.sheet_index
+        source_row[at : at + m] = rows.source_row
+        at += m
+        empty = {name: getattr(rows, name)[:0].copy() for name in ("part", "time", "quantities", "source_row")}
+        validated[index] = replace(rows, **empty)  # copies: a view would keep the whole array alive
+    return part, times, quantities, sheet_index, source_row
+
+
+def _return_freed_memory() -> None:
+    """Give the heap pages freed so far back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    The sheets' rows are many arrays of a few MB, which glibc serves from its heap, and freed heap pages
+    stay in the process while anything above them lives: ~0.7 GB of the peak at 10,000 parts x 260 files.
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim(0)
 
 
 def _raise_first(rejects: list[Reject]) -> None:
@@ -254,16 +360,20 @@ def ingest(
     canonical snapshot table, rejects, conflicts and metrics. See the module docstring for merging.
 
     ``cache_dir``: a :class:`plancast.data.file_cache.FileCache` folder; only files new or changed since
-    the last run are read and validated (the result is the same). It is updated only when ingest succeeds.
+    the last run are read and validated (the result is the same). A failed run leaves it as it was.
     """
     if cache_dir is None:
-        files, sheets = read_source(params, root)
-        return canonical_snapshots(sheets, params, daily, files)
+        files, sheets, read = read_source(params, root)
+        return canonical_snapshots(sheets, params, daily, files, validate=read.validate)
     from plancast.data.file_cache import FileCache
 
     cache = FileCache(cache_dir, params)
-    files, sheets = read_source(params, root, cache)
-    result = canonical_snapshots(sheets, params, daily, files, validate=cache.validate)
+    try:
+        files, sheets, read = read_source(params, root, cache)
+        result = canonical_snapshots(sheets, params, daily, files, validate=read.validate)
+    except BaseException:
+        cache.discard()
+        raise
     return IngestResult(result.snapshots, result.rejects, result.conflicts, result.metrics, cache.save())
 
 
@@ -295,11 +405,8 @@ def canonical_snapshots(
         )
 
     step = params.time_format == "step"
-    part = np.concatenate([rows.part for rows in validated]).astype(object)
-    times = np.concatenate([rows.time for rows in validated]).astype(np.int64 if step else "datetime64[us]")
-    quantities = np.concatenate([rows.quantities for rows in validated]).reshape(len(part), horizons + 1)
-    sheet_index = np.concatenate([np.full(len(rows.part), rows.sheet_index) for rows in validated]).astype(np.int64)
-    source_row = np.concatenate([rows.source_row for rows in validated]).astype(np.int64)
+    part, times, quantities, sheet_index, source_row = _gather(validated, horizons, step)
+    _return_freed_memory()
     file_of_sheet = np.array([files.index(sheet.file) for sheet in sheets], dtype=np.int64)
     names_of_sheet = [
         [sheet.header[j] for j in [columns.target, *columns.horizons]]
@@ -315,13 +422,14 @@ def canonical_snapshots(
         _raise_first(checked.rejects)
     rejects = [reject for rows in validated for reject in rows.rejects] + checked.rejects
     ok = checked.ok
-    part, times, quantities, sheet_index, source_row = (
-        part[ok],
-        times[ok],
-        quantities[ok],
-        sheet_index[ok],
-        source_row[ok],
-    )
+    if not ok.all():  # usually every row passes: no copies then
+        part, times, quantities, sheet_index, source_row = (
+            part[ok],
+            times[ok],
+            quantities[ok],
+            sheet_index[ok],
+            source_row[ok],
+        )
 
     ranks = _file_ranks(files, file_of_sheet, sheet_index, times, params.file_order)
     order = ranks[file_of_sheet[sheet_index]] * (len(sheets) + 1) + sheet_index
@@ -337,15 +445,7 @@ def canonical_snapshots(
         read = sum(rows.rows_read for rows in validated)
         raise InputDataError(f"{params.source}: no valid snapshots ({read} data rows, {len(rejects)} rejected){detail}")
 
-    kept_sheets = sheet_index[keep]
-    snapshots = _snapshot_frame(
-        part[keep],
-        times[keep],
-        quantities[keep],
-        np.array([sheets[s].file for s in kept_sheets], dtype=object),
-        np.array([sheets[s].sheet for s in kept_sheets], dtype=object),
-        source_row[keep],
-    )
+    snapshots = _snapshot_frame(part, times, quantities, sheet_index, source_row, sheets, keep)
     rejects.sort(key=lambda reject: reject.order)
     reject_frame = pd.DataFrame(
         [(r.file, r.sheet, r.row, r.column, r.reason) for r in rejects], columns=REJECT_COLUMNS

@@ -16,7 +16,7 @@ import contextlib
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -491,6 +491,13 @@ class SheetRows:
     rows_other_parts: int = 0
     parts_found: set[str] = field(default_factory=set)
     renamed_parts: dict[str, str] = field(default_factory=dict)
+
+
+def renumbered(rows: SheetRows, sheet_index: int) -> SheetRows:
+    """``rows`` of a sheet validated under another index (e.g. -1, before the sheets were counted), as
+    :func:`validate_sheet` gives them for ``sheet_index``: the same arrays, rejects ordered by the new one."""
+    rejects = [Reject((sheet_index, r.row), r.file, r.sheet, r.row, r.column, r.kind, r.reason) for r in rows.rejects]
+    return replace(rows, sheet_index=sheet_index, rejects=rejects)
 
 
 def validate_sheet(sheet: RawSheet, columns: Columns, params: IngestParams, sheet_index: int = 0) -> SheetRows:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,11 +67,13 @@ def seasonal_naive(history: History, window: np.ndarray) -> np.ndarray:
     lag = period * -(-delays // period)
     source = end_row[:, None] + delays[None, :] - lag[None, :]
     prediction = np.full(source.shape, np.nan)
-    for name in np.unique(part):
-        rows = part == name
-        values = np.asarray(history.series[str(name)], dtype=np.float64)
-        known = rows[:, None] & (source >= 0)
-        prediction[known] = values[source[known]]
+    # Every part's series end to end, each window's rows offset to its part's: one gather for all parts.
+    names, code = np.unique(part, return_inverse=True)
+    series = [np.asarray(history.series[str(name)], dtype=np.float64) for name in names]
+    start = np.cumsum([0, *(len(values) for values in series)])[:-1].astype(np.int64)
+    known = source >= 0
+    if known.any():
+        prediction[known] = np.concatenate(series)[(start[code.reshape(-1)][:, None] + source)[known]]
     return prediction
 
 
@@ -79,12 +82,20 @@ def training_mean(history: History, window: np.ndarray) -> np.ndarray:
     targets, part = history.windows.targets, history.windows.part
     train = history.splits.train.window
     prediction = np.full((len(window), targets.shape[1]), np.nan)
-    train_part = part[train]
-    for name in np.unique(part[window]):
-        own = targets[train][train_part == name]
+    own_rows, wanted = _rows_by_part(part[train]), _rows_by_part(part[window])
+    train_targets = targets[train]
+    for name, rows in wanted.items():
+        own = train_targets[own_rows.get(name, rows[:0])]  # the part's training rows, in order
         if own.size:
-            prediction[part[window] == name] = own.mean()
+            prediction[rows] = own.mean()
     return prediction
+
+
+def _rows_by_part(part: np.ndarray) -> dict[Any, np.ndarray]:
+    """Each part's positions in ``part`` ``(n,)``, increasing (what ``part == name`` selects), from one sort."""
+    order = np.argsort(part, kind="stable")
+    names, first = np.unique(part[order], return_index=True)
+    return {name: order[a:b] for name, a, b in zip(names.tolist(), first, [*first[1:], len(order)], strict=True)}
 
 
 def planner(history: History, window: np.ndarray) -> np.ndarray:
