@@ -96,7 +96,7 @@ def rows_by_part(part: np.ndarray) -> dict[str, np.ndarray]:
     labels = np.asarray(part).astype(str)
     order = np.argsort(labels, kind="stable")
     names, first = np.unique(labels[order], return_index=True)
-    ends = [*first[1:], len(order)]
+    ends = [*first[1:], len(order)] if len(first) else []
     return {str(name): order[a:b] for name, a, b in zip(names.tolist(), first, ends, strict=True)}
 
 
