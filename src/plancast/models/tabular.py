@@ -10,7 +10,7 @@ are. Networks see only the past window; these models also see every plan made fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -286,6 +286,15 @@ class WindowRidge:
             return np.empty((0, len(rows.delays)))
         scaled = self.model.predict(self._design(rows)).reshape(len(rows.part), -1)
         return _unscale(rows, scaled)
+
+
+PLAN_MODELS = ("plan_linear",)  # tabular models made of the plan vintages alone: none without plan horizons
+
+
+def runnable_tabular(names: Sequence[str], max_horizon: int) -> list[str]:
+    """The tabular models of ``names`` this data can feed: a series without plan horizons (``max_horizon``
+    0, Seed A's wave) has no vintages, so the models made of them alone (:data:`PLAN_MODELS`) drop out."""
+    return [name for name in names if max_horizon > 0 or name not in PLAN_MODELS]
 
 
 TABULAR_MODELS: dict[str, Callable[[int], TabularModel]] = {
