@@ -221,3 +221,20 @@ def test_people_summary_keeps_the_few_figures_under_short_names():
         "skill": 0.3, "mae": 20.0, "skill_sd": 0.01, "cover80": 0.81, "cover95": 0.95,
         "route": "boosted/gru", "network": "gru", "network_skill": 0.2,
     }  # fmt: skip
+
+
+def test_a_series_without_plan_drops_the_models_made_of_plans_alone():
+    from plancast.models.tabular import runnable_tabular, tabular_rows
+
+    assert runnable_tabular(["plan_linear", "boosted"], 12) == ["plan_linear", "boosted"]
+    assert runnable_tabular(["plan_linear", "boosted"], 0) == ["boosted"]
+    days = pd.bdate_range("2025-01-06", periods=40)
+    daily = pd.DataFrame({"part": "S", "day": days, "target": np.sin(np.arange(40.0)) * 10 + 20})  # no h columns
+    windows = make_windows(daily, {"columns": {"S": ["target"]}}, 3, [1])
+    splits, scalers, _ = split_and_scale(windows, [0.6, 0.2, 0.2], "standard")
+    rows = tabular_rows(windows, daily, scalers, 0)
+    result = evaluation.evaluate(
+        daily, windows, splits, scalers, {}, season_period=5, ridge_alpha=1.0, rows=rows,
+        tabular=["plan_linear", "boosted"],
+    )  # fmt: skip
+    assert "boosted" in result.summary["test"] and "plan_linear" not in result.summary["test"]

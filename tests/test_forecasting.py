@@ -226,7 +226,8 @@ def test_a_network_with_a_context_gets_the_latest_plans_of_each_target_day():
     manifest = Manifest(
         "net", "global", 3, (1, 2), COLUMNS, SCALERS, {"A": "w", "B": "w"}, context=("vintages",), max_horizon=1
     )
-    frame, _ = forecasting.forecast(_daily(), {"net": TrainedModel.of(manifest, {"A": network, "B": network})}, BUSINESS)
+    model = TrainedModel.of(manifest, {"A": network, "B": network})
+    frame, _ = forecasting.forecast(_daily(), {"net": model}, BUSINESS)
     assert network.calls == 1 and len(frame) == 4
     # delay 1: h1 of the last row (A 104, B 109) by the target scaler; delay 2: no vintage (K = 1) -> 0, unknown
     np.testing.assert_allclose(network.context, [[(104 - 0.5) / 3, 0, 1, 0], [109.0, 0, 1, 0]], rtol=1e-6)

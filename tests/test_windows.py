@@ -246,3 +246,14 @@ def test_stage_chain_on_a_single_series_without_horizons(tmp_path, monkeypatch) 
     assert json.loads(outputs["data/features/features.json"])["columns"] == {"series": ["target"]}
     assert json.loads(outputs["metrics/window.json"])["shape"]["inputs"] == [331, 30, 1]
     assert json.loads(outputs["metrics/split_scale.json"])["totals"] == {"train": 231, "val": 33, "test": 67}
+
+
+def test_rows_by_part_is_what_comparing_each_part_selects():
+    from plancast.features.windows import rows_by_part
+
+    part = np.array(["b", "a", "b", "c", "a", "b"])
+    groups = rows_by_part(part)
+    assert list(groups) == ["a", "b", "c"]
+    for name, rows in groups.items():
+        np.testing.assert_array_equal(rows, np.flatnonzero(part == name))
+    assert rows_by_part(np.array([], dtype=str)) == {}

@@ -161,6 +161,11 @@ class StageSpec:
         return f"stages/{self.name}.py"
 
 
+TRAIN_PARAMS = (
+    *("train.seed", "train.scope", "train.target", "train.context", "train.backend", "train.ray_address"),
+    "models.${item}",
+)  # train@<model>: the train keys every model shares, and the model's own entry
+
 STAGES: dict[str, StageSpec] = {
     spec.name: spec
     for spec in (
@@ -183,10 +188,7 @@ STAGES: dict[str, StageSpec] = {
             "train",
             (DAILY, WINDOWS, SPLITS, SCALERS, FEATURES),
             (MODEL,),
-            (
-                "train.seed", "train.scope", "train.target", "train.context", "train.backend", "train.ray_address",
-                "models.${item}",
-            ),  # fmt: skip
+            TRAIN_PARAMS,
             foreach="train.models",
         ),
         StageSpec(

@@ -30,7 +30,7 @@ from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows, calendar_days, on_calendar
 from plancast.models.networks import Manifest, TrainedModel, reference_forecast
 from plancast.models.recommended import combination, routed
-from plancast.models.tabular import TABULAR_MODELS, tabular_rows
+from plancast.models.tabular import TABULAR_MODELS, runnable_tabular, tabular_rows
 
 COLUMNS = ["method", "part", "model", "step_ahead", "day", "forecast", "plan"]
 
@@ -314,6 +314,7 @@ def recommended_forecast(
     """
     future = future_windows(daily, windows, calendar, {p: c for p, c in columns.items() if p in scalers.parts})
     max_horizon = len(horizon_columns(daily))
+    tabular = runnable_tabular(tabular, max_horizon)
     predictions: dict[str, np.ndarray] = {}
     for name, model in networks.items():
         known = np.flatnonzero(np.isin(future.part, model.manifest.parts))

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import Ridge
 
 from plancast.features.scaling import Scalers, Splits
-from plancast.features.windows import Windows
+from plancast.features.windows import Windows, rows_by_part
 
 BASELINE_PREFIX = "baseline_"  # a model named so is a baseline; trained models may not use it
 PLAN_BASELINE = f"{BASELINE_PREFIX}plan"
@@ -82,20 +81,13 @@ def training_mean(history: History, window: np.ndarray) -> np.ndarray:
     targets, part = history.windows.targets, history.windows.part
     train = history.splits.train.window
     prediction = np.full((len(window), targets.shape[1]), np.nan)
-    own_rows, wanted = _rows_by_part(part[train]), _rows_by_part(part[window])
+    own_rows, wanted = rows_by_part(part[train]), rows_by_part(part[window])
     train_targets = targets[train]
     for name, rows in wanted.items():
         own = train_targets[own_rows.get(name, rows[:0])]  # the part's training rows, in order
         if own.size:
             prediction[rows] = own.mean()
     return prediction
-
-
-def _rows_by_part(part: np.ndarray) -> dict[Any, np.ndarray]:
-    """Each part's positions in ``part`` ``(n,)``, increasing (what ``part == name`` selects), from one sort."""
-    order = np.argsort(part, kind="stable")
-    names, first = np.unique(part[order], return_index=True)
-    return {name: order[a:b] for name, a, b in zip(names.tolist(), first, [*first[1:], len(order)], strict=True)}
 
 
 def planner(history: History, window: np.ndarray) -> np.ndarray:

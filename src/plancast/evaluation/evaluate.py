@@ -26,7 +26,7 @@ from plancast.features.correlation import POOLED
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.networks import reference_forecast
-from plancast.models.tabular import TABULAR_MODELS
+from plancast.models.tabular import TABULAR_MODELS, runnable_tabular
 
 if TYPE_CHECKING:
     from plancast.models.networks import TrainedModel
@@ -227,6 +227,7 @@ def evaluate(
     for name in models:
         if name.startswith(BASELINE_PREFIX) or name in (RECOMMENDED, COMBINATION, *TABULAR_MODELS):
             raise ParamsError(f"train.models: {name!r}: that name is reserved (baselines, tabular models)")
+    tabular = runnable_tabular(tabular, 0 if rows is None else rows.vintages.shape[-1])
     window = np.concatenate([splits[name].window for name in SPLITS]).astype(np.int64)
     split = np.concatenate([np.full(len(splits[name].window), name) for name in SPLITS])
     inputs = np.concatenate([splits[name].inputs for name in SPLITS])

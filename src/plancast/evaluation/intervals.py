@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from plancast.features.windows import rows_by_part
+
 LEVELS = (0.8, 0.95)
 
 
@@ -28,8 +30,9 @@ def part_scales(
     part = np.asarray(part).astype(str)
     error = np.abs(np.asarray(plan, np.float64) - np.asarray(actual, np.float64))
     scales = {}
-    for name in sorted(set(part) | set(fallback)):
-        own = error[part == name]
+    by_part = rows_by_part(part)
+    for name in sorted(set(by_part) | set(fallback)):
+        own = error[by_part.get(name, np.empty(0, np.int64))]
         own = own[np.isfinite(own)]
         value = float(own.mean()) if own.size else math.nan
         scales[name] = value if np.isfinite(value) and value > 0 else float(fallback.get(name, 1.0))

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from plancast.evaluation.baselines import PLAN_BASELINE
+from plancast.features.windows import rows_by_part
 from plancast.models.recommended import combination, routed  # noqa: F401  (one home: models.recommended)
 
 MIN_PART_WINDOWS = 0  # 0: routing per part is off; > 0: parts with this many validation windows route alone
@@ -65,8 +66,7 @@ def route_per_part(
     chosen: dict[tuple[str, int], str] = {}
     if min_windows <= 0:
         return chosen
-    for name in np.unique(part):
-        rows = np.flatnonzero(part == name)
+    for name, rows in rows_by_part(part).items():
         if rows.size < min_windows:
             continue
         scores = validation_mae(validation_errors, rows)

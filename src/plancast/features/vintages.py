@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from plancast.data.daily import horizon_columns
-from plancast.features.windows import Windows, on_calendar
+from plancast.features.windows import Windows, on_calendar, rows_by_part
 
 FEATURE_SETS = ("vintages", "flags", "calendar")
 FAR_HORIZONS = 2  # the lot is read off the two farthest horizons, where placeholders dominate
@@ -49,9 +49,8 @@ def vintages(
         return result
     by_part = _part_rows(daily)
     available = set(horizon_columns(daily))
-    for name in np.unique(part):
-        rows = by_part[str(name)]
-        chosen = np.flatnonzero(part == name)
+    for name, chosen in rows_by_part(part).items():
+        rows = by_part[name]
         present = rows["present"].to_numpy(bool)
         plans = np.full((len(rows), max_horizon), np.nan)
         for j in range(1, max_horizon + 1):
@@ -105,9 +104,8 @@ def window_lots(part_lots: Mapping[str, np.ndarray], part: np.ndarray, end_row: 
     part = np.asarray(part).astype(str)
     end_row = np.asarray(end_row, dtype=np.int64)
     result = np.full(len(part), np.nan)
-    for name in np.unique(part):
-        chosen = part == name
-        result[chosen] = np.asarray(part_lots[str(name)], np.float64)[end_row[chosen]]
+    for name, chosen in rows_by_part(part).items():
+        result[chosen] = np.asarray(part_lots[name], np.float64)[end_row[chosen]]
     return result
 
 

@@ -87,6 +87,19 @@ def _feature_names(columns: Mapping[str, list[str]]) -> list[str]:
     return ["|".join(sorted(set(names), key=names.index)) for names in zip(*lists, strict=True)]
 
 
+def rows_by_part(part: np.ndarray) -> dict[str, np.ndarray]:
+    """Each part's positions in ``part`` (n,), increasing (what ``part == name`` selects), from one sort.
+
+    One stable sort for all parts instead of one comparison of every row per part: at 2,000 parts and
+    half a million windows that is the difference between a second and minutes.
+    """
+    labels = np.asarray(part).astype(str)
+    order = np.argsort(labels, kind="stable")
+    names, first = np.unique(labels[order], return_index=True)
+    ends = [*first[1:], len(order)] if len(first) else []
+    return {str(name): order[a:b] for name, a, b in zip(names.tolist(), first, ends, strict=True)}
+
+
 def required_rows(lookback: int, delays: Sequence[int]) -> int:
     """The fewest rows a part needs for one window."""
     return lookback + max(delays)

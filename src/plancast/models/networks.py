@@ -31,6 +31,7 @@ import numpy as np
 from plancast.artifacts import read_json, write_json
 from plancast.errors import InputDataError
 from plancast.features.scaling import Scalers
+from plancast.features.windows import rows_by_part
 
 if TYPE_CHECKING:
     import keras
@@ -323,11 +324,10 @@ class TrainedModel:
                 raise ValueError(f"a global model has one network, got {len(distinct)}")
             return run(next(iter(distinct.values())), np.arange(len(part)))
         chunks = []
-        for name in np.unique(part):
-            if str(name) not in self.networks:
-                raise KeyError(f"no network for part {str(name)!r} in a per_part model")
-            rows = np.flatnonzero(part == name)
-            chunks.append((rows, run(self.networks[str(name)], rows)))
+        for name, rows in rows_by_part(part).items():
+            if name not in self.networks:
+                raise KeyError(f"no network for part {name!r} in a per_part model")
+            chunks.append((rows, run(self.networks[name], rows)))
         width = chunks[0][1].shape[1] if chunks else 0
         stacked = np.full((len(part), width), np.nan)
         for rows, values in chunks:

@@ -10,7 +10,7 @@ are. Networks see only the past window; these models also see every plan made fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 from plancast.data.daily import horizon_columns
 from plancast.features import vintages as vintage_features
 from plancast.features.scaling import Scalers
-from plancast.features.windows import Windows
+from plancast.features.windows import Windows, rows_by_part
 
 CONTEXT_SETS = ("flags", "calendar")  # the context beside the (scaled) vintages
 MIN_PART_WINDOWS = 20  # fewer training windows than this: a part uses the pooled fit
@@ -173,28 +173,30 @@ class PlanLinear:
     def fit(self, train: TabularRows) -> PlanLinear:
         targets = train.scaled_targets()
         self.pooled, self.per_part = [], []
+        by_part = rows_by_part(train.part)
         for column in range(len(train.delays)):
             design = _known_vintages(train, column)
             known = np.isfinite(targets[:, column])
             self.pooled.append(Ridge(alpha=self.alpha).fit(design[known], targets[known, column]))
             fits: dict[str, Ridge] = {}
-            for part in np.unique(train.part):
-                own = known & (train.part == part)
-                if own.sum() >= self.min_windows:
-                    fits[str(part)] = Ridge(alpha=self.alpha).fit(design[own], targets[own, column])
+            for part, rows in by_part.items():
+                own = rows[known[rows]]
+                if len(own) >= self.min_windows:
+                    fits[part] = Ridge(alpha=self.alpha).fit(design[own], targets[own, column])
             self.per_part.append(fits)
         return self
 
     def predict(self, rows: TabularRows) -> np.ndarray:
         scaled = np.full((len(rows.part), len(rows.delays)), np.nan)
+        by_part = rows_by_part(rows.part)
         for column in range(len(rows.delays)):
             design = _known_vintages(rows, column)
             if not len(design):
                 continue
             scaled[:, column] = self.pooled[column].predict(design)
             for part, fit in self.per_part[column].items():
-                own = rows.part == part
-                if own.any():
+                own = by_part.get(part)
+                if own is not None:
                     scaled[own, column] = fit.predict(design[own])
         return _unscale(rows, scaled)
 
@@ -284,6 +286,15 @@ class WindowRidge:
             return np.empty((0, len(rows.delays)))
         scaled = self.model.predict(self._design(rows)).reshape(len(rows.part), -1)
         return _unscale(rows, scaled)
+
+
+PLAN_MODELS = ("plan_linear",)  # tabular models made of the plan vintages alone: none without plan horizons
+
+
+def runnable_tabular(names: Sequence[str], max_horizon: int) -> list[str]:
+    """The tabular models of ``names`` this data can feed: a series without plan horizons (``max_horizon``
+    0, Seed A's wave) has no vintages, so the models made of them alone (:data:`PLAN_MODELS`) drop out."""
+    return [name for name in names if max_horizon > 0 or name not in PLAN_MODELS]
 
 
 TABULAR_MODELS: dict[str, Callable[[int], TabularModel]] = {

@@ -260,7 +260,9 @@ def fit_network(
     return network, run
 
 
-def _fit_weights(spec: ModelSpec, *arrays: np.ndarray | None, seed: int, label: str) -> tuple[list[np.ndarray], NetworkRun]:
+def _fit_weights(
+    spec: ModelSpec, *arrays: np.ndarray | None, seed: int, label: str
+) -> tuple[list[np.ndarray], NetworkRun]:
     """A Ray task: :func:`fit_network` in the worker (which seeds TensorFlow there), weights back."""
     network, run = fit_network(spec, *arrays, seed=seed, label=label)
     return network.get_weights(), run
