@@ -23,28 +23,74 @@ from plancast.artifacts import atomic_path
 def export_onnx(model: Any, path: str | Path) -> None:
     """Write ``model`` (a built Keras model) as an ONNX file at ``path``, atomically and byte-stable.
 
-    The input, named ``windows``, keeps a free batch size: the file takes any number of windows
-    (windows, lookback, features) and returns (windows, outputs). tf2onnx names tensors with
-    process-wide counters and dedups equal constants in no fixed order, so two exports of one model
-    differ in names only; :func:`canonical_names` renames them by position to give identical bytes.
+    The file takes whatever inputs the Keras model has, each with a free batch size: a model with one
+    input names it ``windows`` ((windows, lookback, features) -> (windows, outputs)); a model with
+    several (a list or dict of ``keras.Input``) keeps each input's Keras name, so name them
+    (``keras.Input(..., name="context")``). tf2onnx names tensors with process-wide counters and
+    dedups equal constants in no fixed order, so two exports of one model differ in names only;
+    :func:`canonical_names` renames them by position to give identical bytes.
     """
     import onnx
 
-    from plancast.runtime import import_tensorflow
-
-    tf, _ = import_tensorflow()
-    # An explicit signature: Keras refuses to infer one for a model that was built but never called
-    # (a freshly loaded one), and it names the input the same for every model.
-    signature = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name="windows")]
     with tempfile.TemporaryDirectory(prefix="plancast-onnx-") as folder:
         raw = Path(folder) / "model.onnx"
         with warnings.catch_warnings():
             # Keras' own numpy-2 patch for tf2onnx probes np.object, which numpy 2 answers with a warning.
             warnings.filterwarnings("ignore", category=FutureWarning, message=".*np.object.*")
-            model.export(str(raw), format="onnx", verbose=False, input_signature=signature)
+            model.export(str(raw), format="onnx", verbose=False, input_signature=input_signature(model))
         proto = canonical_names(onnx.load(str(raw)))
     with atomic_path(path) as tmp:
         tmp.write_bytes(proto.SerializeToString(deterministic=True))
+
+
+def input_signature(model: Any) -> list[Any]:
+    """The export signature of ``model``'s own inputs: one ``tf.TensorSpec`` per Keras input, batch free.
+
+    Explicit because Keras refuses to infer one for a model that was built but never called (a freshly
+    loaded one). The structure is the model's (one tensor, a list or a dict of inputs), as one
+    positional argument; a single input is named ``windows`` for every model, several keep their names.
+    """
+    from plancast.runtime import import_tensorflow
+
+    tf, keras = import_tensorflow()
+    try:
+        structure = model.input  # a functional model: its inputs' structure
+    except AttributeError:  # a Sequential model that was never called
+        structure = model.inputs[0] if len(model.inputs) == 1 else list(model.inputs)
+    single = len(model.inputs) == 1
+
+    def spec(tensor: Any) -> Any:
+        return tf.TensorSpec((None, *tensor.shape[1:]), tensor.dtype, name="windows" if single else tensor.name)
+
+    return [keras.tree.map_structure(spec, structure)]
+
+
+def onnx_file(weights_file: str) -> str:
+    """The ONNX file of a weights file in a model folder: ``global.weights.h5`` -> ``global.onnx``."""
+    return f"{weights_file.removesuffix('.weights.h5')}.onnx"
+
+
+def write_onnx(model_dir: str | Path) -> list[Path]:
+    """Export every network of a saved model folder to ONNX beside its weights: one ``<name>.onnx`` per
+    distinct weights file ``<name>.weights.h5`` (``global.onnx`` for scope global).
+
+    The networks are read back from the folder (``network.json`` + weights, Keras safe mode), so the
+    files are the saved model's; they run with ONNX Runtime alone (:class:`OnnxNetwork`), no
+    TensorFlow. Byte-identical for identical weights. About 1.5 s per network (tf2onnx). Returns the
+    paths written.
+    """
+    from plancast.models.networks import load_keras_networks, read_manifest
+
+    model_dir = Path(model_dir)
+    manifest = read_manifest(model_dir)
+    networks = load_keras_networks(model_dir, manifest)
+    written = []
+    for part, file in sorted(manifest.weights.items()):
+        path = model_dir / onnx_file(file)
+        if path not in written:
+            export_onnx(networks[part], path)
+            written.append(path)
+    return written
 
 
 def canonical_names(proto: Any) -> Any:
