@@ -8,6 +8,7 @@ exporting needs both (imported lazily, through :mod:`plancast.runtime`).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import tempfile
 import warnings
@@ -99,10 +100,96 @@ def canonical_names(proto: Any) -> Any:
     Inner tensors become ``t<i>``, nodes ``n<i>``, subgraphs ``g<i>`` and free dimensions ``d<i>``,
     numbered in graph order (a subgraph, e.g. a loop body, where its node stands); graph inputs and
     outputs keep their names. Initializers and value infos are sorted by name, doc strings cleared.
+    The graph order is made structural first (:func:`structural_order`): tf2onnx emits independent
+    nodes in an order that varies from process to process (the hand-written cell's graph does).
     """
     keep = [value.name for value in [*proto.graph.input, *proto.graph.output]]
+    structural_order(proto.graph, {})
     _Canonical(keep).walk(proto.graph, top=True)
     return proto
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _free_names(graph: Any) -> set[str]:
+    """Tensors a (sub)graph's nodes read that it neither takes as input nor makes: the outer scope's."""
+    made = {value.name for value in graph.input} | {init.name for init in graph.initializer} | {""}
+    used: set[str] = set()
+    for node in graph.node:
+        used.update(node.input)
+        for attribute in node.attribute:
+            for subgraph in [*([attribute.g] if attribute.HasField("g") else []), *attribute.graphs]:
+                used |= _free_names(subgraph)
+        made.update(node.output)
+    return used - made
+
+
+def structural_order(graph: Any, outer: dict[str, str]) -> str:
+    """Reorder ``graph.node`` (and every subgraph's) in place into a topological order that depends only
+    on structure; returns the graph's structural signature.
+
+    Each tensor gets a signature from what makes it (a graph input's position, an initializer's
+    content, a node's op, attributes and input signatures; ``outer``: the enclosing graph's tensors);
+    among the nodes whose inputs are ready, the one with the smallest signature goes first. Nodes with
+    equal signatures compute the same thing, so their order does not change the bytes.
+    """
+    import onnx
+
+    signatures = dict(outer) | {"": ""}
+    for position, value in enumerate(graph.input):
+        signatures[value.name] = f"input:{position}"
+    for init in graph.initializer:
+        unnamed = onnx.TensorProto()
+        unnamed.CopyFrom(init)
+        unnamed.name = ""
+        signatures[init.name] = "init:" + hashlib.sha256(unnamed.SerializeToString(deterministic=True)).hexdigest()
+    nodes = list(graph.node)
+    needs = [[*node.input, *sorted(_free_names_of_node(node))] for node in nodes]
+    pending, ordered, chosen = list(range(len(nodes))), [], []
+    while pending:
+        ready = [i for i in pending if all(name in signatures for name in needs[i])]
+        if not ready:  # not a DAG as seen here: keep the rest as it came
+            ordered += [nodes[i] for i in pending]
+            break
+        signature, index = min((_node_signature(nodes[i], signatures, needs[i]), i) for i in ready)
+        for position, name in enumerate(nodes[index].output):
+            signatures[name] = f"{signature}:{position}"
+        pending.remove(index)
+        ordered.append(nodes[index])
+        chosen.append(signature)
+    copies = []
+    for node in ordered:
+        copy = onnx.NodeProto()
+        copy.CopyFrom(node)
+        copies.append(copy)
+    del graph.node[:]
+    graph.node.extend(copies)
+    return _digest(chosen, [signatures.get(value.name, value.name) for value in graph.output])
+
+
+def _free_names_of_node(node: Any) -> set[str]:
+    names: set[str] = set()
+    for attribute in node.attribute:
+        for subgraph in [*([attribute.g] if attribute.HasField("g") else []), *attribute.graphs]:
+            names |= _free_names(subgraph)
+    return names
+
+
+def _node_signature(node: Any, signatures: dict[str, str], needs: list[str]) -> str:
+    attributes = []
+    for attribute in sorted(node.attribute, key=lambda item: item.name):
+        subgraphs = [*([attribute.g] if attribute.HasField("g") else []), *attribute.graphs]
+        if subgraphs:
+            attributes.append((attribute.name, [structural_order(g, signatures) for g in subgraphs]))
+        else:
+            plain = type(attribute)()
+            plain.CopyFrom(attribute)
+            if plain.HasField("t"):
+                plain.t.name = ""
+            attributes.append((attribute.name, plain.SerializeToString(deterministic=True)))
+    return _digest(node.op_type, node.domain, attributes, [signatures[name] for name in needs])
 
 
 class _Canonical:
