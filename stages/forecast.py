@@ -3,7 +3,9 @@
 Reads the daily table and ``models/<name>/`` (each model's manifest says what it takes and how it is
 scaled); runs on ``forecast.engine`` (keras, or onnx: each network exported with Keras' own ONNX export
 and run by ONNX Runtime); writes ``data/reports/forecast.csv``, ``plots/forecast.png`` and
-``metrics/forecast.json``. Timings live in ``benchmarks/forecast_speed.py``, not in outputs.
+``metrics/forecast.json``, and the recommended forecast as a servable folder ``serving/recommended/``
+(:mod:`plancast.serving`: route, design, the tabular models as ONNX/JSON, routed networks). Timings
+live in ``benchmarks/forecast_speed.py``, not in outputs.
 """
 
 from __future__ import annotations
@@ -13,13 +15,22 @@ import pandas as pd
 from plancast import catalog
 from plancast.artifacts import read_json, write_csv, write_json
 from plancast.data.calendar import Calendar
+from plancast.data.daily import horizon_columns
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows
-from plancast.forecasting import COLUMNS, INTERVAL_COLUMNS, forecast, forecast_summary, recommended_forecast
+from plancast.forecasting import (
+    COLUMNS,
+    INTERVAL_COLUMNS,
+    fit_tabular,
+    forecast,
+    forecast_summary,
+    recommended_forecast,
+)
 from plancast.models.networks import load_model
 from plancast.reporting import plots
 from plancast.reporting.workbook import write_workbook
 from plancast.runtime import import_tensorflow
+from plancast.serving import save_no_recommendation, save_recommended
 from plancast.stage import StageIO, run_stage, unwrap
 
 
@@ -37,11 +48,19 @@ def main(params, io: StageIO) -> None:
     if not steps:  # a recursive forecast is a plain series' own: no recommendation among delays
         windows = Windows.load(io.read(catalog.WINDOWS))
         scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
-        tabular = list(params.evaluate.tabular)
+        tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular))
         columns = read_json(io.read(catalog.FEATURES))["columns"]
         extra = recommended_forecast(daily, windows, columns, scalers, models, tabular, recommendation, calendar)
         frame = pd.concat([frame, extra], ignore_index=True)
         frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
+        save_recommended(
+            io.write(catalog.RECOMMENDED_MODEL), recommendation, windows, columns, scalers,
+            len(horizon_columns(daily)), unwrap(params.daily), tabular, folders,
+        )  # fmt: skip
+    else:
+        save_no_recommendation(
+            io.write(catalog.RECOMMENDED_MODEL), "forecast.recursive_steps > 0: no route among delays"
+        )
     frame = frame.reindex(columns=[*COLUMNS, *INTERVAL_COLUMNS])
 
     write_csv(io.write(catalog.FORECAST), frame)

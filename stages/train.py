@@ -20,6 +20,7 @@ from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers, Split, Splits
 from plancast.features.windows import Windows, feature_columns
 from plancast.models.networks import Manifest, reference_forecast, save_model
+from plancast.models.onnx import write_onnx
 from plancast.models.tabular import network_context_sets, tabular_rows
 from plancast.models.training import epoch_curves, log_curves, print_line, train_model
 from plancast.stage import StageIO, run_stage, unwrap
@@ -75,6 +76,7 @@ def main(params, io: StageIO, name: str) -> None:
         log_curves(folder / LIVE, epoch_curves(result.runs))
 
     save_model(io.write(catalog.MODEL, name), manifest, result.networks, extra=extra)
+    write_onnx(io.write(catalog.MODEL, name))  # <weights>.onnx: servable without TensorFlow
     best = record["best_val_loss"]
     print(
         f"train {name}: {result.scope}, {record['networks']} network(s) of {result.parameters} parameters, "

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from e2e_project import Project
 
@@ -41,6 +42,8 @@ def test_first_run_leaves_pipeline_up_to_date(project):
         "data/windows/windows.npz",
         "models/lstm/manifest.json",
         "models/hand_lstm/manifest.json",
+        "models/lstm/global.onnx",
+        "serving/recommended/recommended.json",
         "metrics/evaluate.json",
         "models/lstm/training.json",
         "data/reports/loss_curves.csv",
@@ -50,6 +53,46 @@ def test_first_run_leaves_pipeline_up_to_date(project):
         "plots/correlation_heatmap.png",
     ]:
         assert (project.path / path).is_file(), path
+
+
+SERVE = """
+import sys
+import pandas as pd
+from plancast.serving import load_recommended
+rows = load_recommended(sys.argv[1]).forecast(pd.read_parquet(sys.argv[2]))
+rows.to_csv(sys.argv[3], index=False)
+print("tensorflow imported" if "tensorflow" in sys.modules else "no tensorflow")
+"""
+
+
+def test_dvc_artifacts_get_fetches_the_recommended_model_which_forecasts_as_the_stage_did(project, tmp_path):
+    # a registered version (the tag `gto register` writes), fetched the way a server would fetch it
+    tag = "plancast-recommended@v0.1.0"
+    project.run("git", "tag", "-a", tag, "-m", "Registering artifact plancast-recommended version v0.1.0")
+    try:
+        served = tmp_path / "served"
+        project.dvc("artifacts", "get", str(project.path), "plancast-recommended", "-o", str(served))
+    finally:
+        project.run("git", "tag", "-d", tag)
+    folder = project.path / "serving/recommended"
+    listed = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert sorted(p.relative_to(served).as_posix() for p in served.rglob("*") if p.is_file()) == listed
+    # the tiny sample's route may be the plan itself (then no model file beside these two)
+    assert {"recommended.json", "scalers.json"} <= set(listed)
+
+    rows = tmp_path / "rows.csv"
+    ran = project.run(sys.executable, "-c", SERVE, str(served), "data/interim/daily.parquet", str(rows))
+    assert ran.stdout.strip() == "no tensorflow"
+    import pandas as pd
+
+    got = pd.read_csv(rows, dtype={"part": str})
+    stage = pd.read_csv(project.path / "data/reports/forecast.csv", dtype={"part": str})
+    expected = stage[stage["model"] == "recommended"].reset_index(drop=True)
+    assert len(got) == len(expected) > 0
+    assert got[["part", "step_ahead", "day"]].equals(expected[["part", "step_ahead", "day"]])
+    for column in ("forecast", "plan", "lower_80", "upper_80", "lower_95", "upper_95"):
+        # forecast.csv keeps 6 significant digits; ONNX's float32 trees agree with scikit-learn to ~1e-7
+        np.testing.assert_allclose(got[column].to_numpy(float), expected[column].to_numpy(float), 2e-5, 1e-4)
 
 
 def test_metrics_name_the_best_model_and_compare_with_the_plan(project):

@@ -114,3 +114,54 @@ def test_a_network_with_a_context_input_agrees_between_engines(tmp_path):
     np.testing.assert_allclose(got, want, atol=1e-5)
     # the context matters: other plans, other forecasts
     assert not np.allclose(KerasNetwork(model).predict_batch(inputs, context + 1.0), want)
+
+
+def test_an_export_takes_every_input_the_keras_model_has(tmp_path):
+    # networks may take a second input beside the window (plan-vintage context): the file keeps both
+    import onnxruntime
+
+    from plancast.runtime import import_tensorflow
+
+    _, keras = import_tensorflow(3)
+    windows, context = keras.Input((LOOKBACK, FEATURES), name="windows"), keras.Input((2, 3), name="context")
+    hidden = keras.layers.Concatenate()([keras.layers.LSTM(4)(windows), keras.layers.Flatten()(context)])
+    model = keras.Model([windows, context], keras.layers.Dense(2)(hidden))
+    export_onnx(model, tmp_path / "model.onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    assert [value.name for value in session.get_inputs()] == ["windows", "context"]
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(5, LOOKBACK, FEATURES)).astype(np.float32), rng.normal(size=(5, 2, 3)).astype(np.float32)
+    got = session.run(None, {"windows": a, "context": b})[0]
+    np.testing.assert_allclose(got, model.predict_on_batch([a, b]), atol=1e-5)
+
+
+def test_write_onnx_exports_each_weights_file_of_a_model_folder_byte_stably(tmp_path):
+    from plancast.features.scaling import PartScaler, Scalers
+    from plancast.models.networks import Manifest, save_model
+    from plancast.models.onnx import write_onnx
+    from plancast.runtime import import_tensorflow
+
+    _, keras = import_tensorflow(6)
+
+    def network():
+        windows = keras.Input((LOOKBACK, FEATURES), name="windows")
+        return keras.Model(windows, keras.layers.Dense(2)(keras.layers.GRU(3)(windows)))
+
+    parts = {"P1": network(), "P 2": network()}
+    scaler = PartScaler(np.zeros(FEATURES), np.ones(FEATURES), 0.0, 1.0)
+    columns = {part: ["target", "h1"] for part in parts}
+    manifest = Manifest(
+        "m", "per_part", LOOKBACK, (1, 2), columns, Scalers("standard", dict.fromkeys(parts, scaler)), {}
+    )
+    save_model(tmp_path / "m", manifest, parts)
+    written = write_onnx(tmp_path / "m")
+    assert sorted(path.name for path in written) == ["p1.onnx", "p_2.onnx"]  # beside p1.weights.h5, p_2.weights.h5
+    first = {path.name: path.read_bytes() for path in written}
+    assert {path.name: path.read_bytes() for path in write_onnx(tmp_path / "m")} == first
+    inputs = np.random.default_rng(1).normal(size=(3, LOOKBACK, FEATURES))
+    for part, file in (("P1", "p1.onnx"), ("P 2", "p_2.onnx")):
+        np.testing.assert_allclose(
+            OnnxNetwork(tmp_path / "m" / file).predict_batch(inputs),
+            KerasNetwork(parts[part]).predict_batch(inputs),
+            atol=1e-5,
+        )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from plancast.catalog import MODEL, STAGES, model_artifact
+from plancast.catalog import MODEL, RECOMMENDED_ARTIFACT, RECOMMENDED_MODEL, STAGES, model_artifact
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -121,10 +121,12 @@ def test_architecture_doc_shows_the_catalog_table():
     assert markdown_table() in doc, "docs/architecture.md: paste the output of `python -m plancast.catalog`"
 
 
-def test_every_network_is_a_model_artifact_at_its_catalog_folder():
-    # `dvc artifacts get <repo> plancast-<name>` serves any network evaluate may pick as best_network
+def test_every_network_and_the_recommended_forecast_are_model_artifacts_at_their_catalog_folders():
+    # `dvc artifacts get <repo> plancast-<name>` serves any network evaluate may pick as best_network,
+    # and plancast-recommended the recommended forecast
     networks = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))["models"]
     artifacts = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["artifacts"]
     assert {name: (entry["path"], entry["type"]) for name, entry in artifacts.items()} == {
-        model_artifact(network): (MODEL.at(network).as_posix(), "model") for network in networks
+        RECOMMENDED_ARTIFACT: (RECOMMENDED_MODEL.path, "model"),
+        **{model_artifact(network): (MODEL.at(network).as_posix(), "model") for network in networks},
     }

@@ -3,8 +3,8 @@
 - JSON: sorted keys, floats rounded to ``digits`` significant digits, NaN/inf written as null.
 - ``.npz``: NumPy's format, but zip entries carry a fixed timestamp (``np.savez`` stamps the current
   time, so two identical runs would give different bytes); loaded with ``allow_pickle=False``.
-- Every write goes to a temporary file in the same folder and is renamed into place, so a failed run
-  never leaves a half-written output behind.
+- Every write goes to a temporary file (or folder) in the same folder and is renamed into place, so a
+  failed run never leaves a half-written output behind.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -40,6 +41,28 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+@contextmanager
+def atomic_folder(path: str | Path) -> Iterator[Path]:
+    """Yield an empty folder beside ``path``; it replaces ``path`` (a folder) only if the block succeeds,
+    so a failed run leaves the old folder whole and no stale file of an earlier run survives."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        staging.chmod(0o755)  # mkdtemp creates 0700
+        yield staging
+        if path.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, retired / path.name)
+            os.replace(staging, path)
+            shutil.rmtree(retired)
+        else:
+            os.replace(staging, path)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
 
 
 def round_floats(value: Any, digits: int = 6) -> Any:

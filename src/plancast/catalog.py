@@ -137,6 +137,12 @@ FORECAST = _a("data/reports/forecast.csv", "csv", "forecast", "every model's for
 FORECAST_PLOT = _a("plots/forecast.png", "png", "forecast", "history and forecasts", False)
 WORKBOOK = _a("data/reports/forecast.xlsx", "xlsx", "forecast", "the planner's workbook: next days, trust", False)
 FORECAST_METRICS = _a("metrics/forecast.json", "json", "forecast", "forecast totals per model", False, "metrics")
+# Outside models/: evaluate and forecast depend on the whole models/ folder (one train@ stage per network),
+# and DVC refuses an output inside a stage's own dependency.
+RECOMMENDED_MODEL = _a(
+    "serving/recommended", "folder", "forecast", "the recommended forecast, servable: route, design, ONNX, JSON"
+)
+RECOMMENDED_ARTIFACT = "plancast-recommended"  # its name in dvc.yaml's `artifacts:` (`dvc artifacts get`)
 
 INGEST_SOURCE = "${ingest.source}"  # the user's export: a dep of stage ingest named by a param
 
@@ -213,7 +219,7 @@ STAGES: dict[str, StageSpec] = {
         StageSpec(
             "forecast",
             (DAILY, WINDOWS, FEATURES, SCALERS, RECOMMENDATION, HORIZON_TRUST, MODEL),
-            (FORECAST, FORECAST_PLOT, WORKBOOK, FORECAST_METRICS),
+            (FORECAST, FORECAST_PLOT, WORKBOOK, FORECAST_METRICS, RECOMMENDED_MODEL),
             ("daily", "train.models", "evaluate.tabular", "forecast"),
         ),
     )

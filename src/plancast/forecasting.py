@@ -30,7 +30,7 @@ from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows, calendar_days, on_calendar
 from plancast.models.networks import Manifest, TrainedModel, reference_forecast
 from plancast.models.recommended import combination, routed
-from plancast.models.tabular import TABULAR_MODELS, runnable_tabular, tabular_rows
+from plancast.models.tabular import TABULAR_MODELS, TabularModel, runnable_tabular, tabular_rows
 
 COLUMNS = ["method", "part", "model", "step_ahead", "day", "forecast", "plan"]
 
@@ -294,27 +294,41 @@ def future_windows(
     )
 
 
+def fit_tabular(
+    daily: pd.DataFrame, windows: Windows, scalers: Scalers, tabular: Sequence[str]
+) -> dict[str, TabularModel]:
+    """The tabular models ``tabular`` (names of :data:`TABULAR_MODELS`) refitted on every window with
+    known targets of the parts that have scalers (training windows), for the days after the data."""
+    tabular = runnable_tabular(tabular, len(horizon_columns(daily)))
+    if not tabular:
+        return {}
+    scaled = np.flatnonzero(np.isin(windows.part, list(scalers.parts)))  # parts with training windows
+    fitted = tabular_rows(windows, daily, scalers, len(horizon_columns(daily))).take(scaled)
+    return {name: TABULAR_MODELS[name](0).fit(fitted) for name in tabular}
+
+
 def recommended_forecast(
     daily: pd.DataFrame,
     windows: Windows,
     columns: Mapping[str, Sequence[str]],
     scalers: Scalers,
     networks: Mapping[str, TrainedModel],
-    tabular: Sequence[str],
+    tabular: Mapping[str, TabularModel],
     recommendation: Mapping[str, Any],
     calendar: Calendar,
+    max_horizon: int | None = None,
 ) -> pd.DataFrame:
     """The tabular models', the combination's and the recommended forecast of the days after the data.
 
-    The tabular models are refitted on every window with known targets and predict each part's
-    latest window (:func:`future_windows`); the combination and the route per delay are the ones
-    stage evaluate chose on validation (``recommendation``), and the recommended forecast gets its
-    conformal intervals: ŷ ± half_width[level, delay] · scale[part]. Rows as :func:`forecast`'s
+    The fitted tabular models (:func:`fit_tabular`) predict each part's latest window
+    (:func:`future_windows`; ``windows`` gives its lookback, delays and calendar, ``max_horizon`` the
+    vintages, default the daily table's horizons); the combination and the route per delay are the
+    ones stage evaluate chose on validation (``recommendation``), and the recommended forecast gets
+    its conformal intervals: ŷ ± half_width[level, delay] · scale[part]. Rows as :func:`forecast`'s
     (method ``direct``) plus the interval columns (empty for all but the recommended forecast).
     """
     future = future_windows(daily, windows, calendar, {p: c for p, c in columns.items() if p in scalers.parts})
-    max_horizon = len(horizon_columns(daily))
-    tabular = runnable_tabular(tabular, max_horizon)
+    max_horizon = len(horizon_columns(daily)) if max_horizon is None else max_horizon
     predictions: dict[str, np.ndarray] = {}
     for name, model in networks.items():
         known = np.flatnonzero(np.isin(future.part, model.manifest.parts))
@@ -328,11 +342,9 @@ def recommended_forecast(
             values[known] = model.predict(future.inputs[known], future.part[known], reference, context)
         predictions[name] = values
     if tabular:
-        scaled = np.flatnonzero(np.isin(windows.part, list(scalers.parts)))  # parts with training windows
-        fitted = tabular_rows(windows, daily, scalers, max_horizon).take(scaled)
         ahead = tabular_rows(future, daily, scalers, max_horizon)
-        for name in tabular:
-            predictions[name] = TABULAR_MODELS[name](0).fit(fitted).predict(ahead)
+        for name, model in tabular.items():
+            predictions[name] = model.predict(ahead)
     best = [recommendation.get("best_network"), recommendation.get("best_tabular")]
     if all(name in predictions for name in best):
         predictions[COMBINATION] = combination(predictions[best[0]], predictions[best[1]])
