@@ -195,3 +195,26 @@ def test_page_draws_every_plot_offline_in_chromium(plots_diff_page: Path, tmp_pa
     ]  # fmt: skip
     plots_page.screenshot(chromium, plots_diff_page, tmp_path / "page.png", height=2400)
     assert plots_page.blank_fraction(tmp_path / "page.png") < 0.97
+
+
+def test_the_error_by_model_template_colours_every_kind_of_model():
+    # a kind missing from the colour scale draws its bars in no colour at all (seen: tabular models)
+    import json
+    from pathlib import Path
+
+    from plancast.evaluation.evaluate import MODEL_KINDS
+
+    template = json.loads((Path(__file__).parents[1] / ".dvc/plots/error_by_model.json").read_text())
+
+    def domains(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("scale"), dict) and "domain" in node["scale"]:
+                yield node["scale"]["domain"]
+            for value in node.values():
+                yield from domains(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from domains(value)
+
+    colour = [domain for domain in domains(template) if "network" in domain]
+    assert len(colour) == 1 and set(MODEL_KINDS) <= set(colour[0])

@@ -367,6 +367,9 @@ class ReportTables:
     showcase_part: str
 
 
+MODEL_KINDS = (RECOMMENDED, COMBINATION, "tabular", "network", "baseline")  # error_by_model.csv's kind column
+
+
 def report_tables(result: Evaluation, networks: list[str]) -> ReportTables:
     """The :class:`ReportTables` of an evaluation whose trained networks are ``networks``."""
     rows = []
