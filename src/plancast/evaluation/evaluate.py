@@ -24,7 +24,7 @@ from plancast.evaluation.recommendation import combination, route, routed
 from plancast.evaluation.significance import diebold_mariano
 from plancast.features.correlation import POOLED
 from plancast.features.scaling import Scalers, Splits
-from plancast.features.windows import Windows
+from plancast.features.windows import Windows, rows_by_part
 from plancast.models.networks import reference_forecast
 from plancast.models.tabular import TABULAR_MODELS, runnable_tabular
 
@@ -92,11 +92,9 @@ def evaluate_predictions(
         # Each part's windows of the split, in window order (what a mask per part selects), found by one
         # stable sort rather than a comparison of every window with every part (2,000 parts).
         in_split = np.flatnonzero(split == split_name)
-        ordered = in_split[np.argsort(part[in_split], kind="stable")]
-        found, first = np.unique(part[ordered], return_index=True)
-        bounds = dict(zip(found.tolist(), zip(first, [*first[1:], len(ordered)], strict=True), strict=True))
+        own = rows_by_part(part[in_split])
         groups = [(POOLED, in_split)] + [
-            (str(name), ordered[slice(*bounds[name])] if name in bounds else in_split[:0]) for name in names.tolist()
+            (str(name), in_split[own[str(name)]] if str(name) in own else in_split[:0]) for name in names.tolist()
         ]
         # Per group, the arrays every model is scored against, sliced once.
         fixed = [(actual[at], plan[at], element_scale[at]) for _, at in groups]
