@@ -81,6 +81,18 @@ class Project:
         project.commit("initial")
         return project
 
+    def copy_to(self, path: Path) -> Project:
+        """An independent copy at ``path``: work tree, git history, DVC cache and what the stages traced.
+
+        The e2e modules start from one shared first run (tests/conftest.py) instead of each paying
+        for its own; git and DVC keep no absolute path of the project, so the copy works on its own.
+        """
+        shutil.copytree(self.path, path, symlinks=True)
+        copy = Project(path)
+        if self.trace.is_dir():
+            shutil.copytree(self.trace, copy.trace)
+        return copy
+
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(args, cwd=self.path, env=self.env, capture_output=True, text=True, check=False)
         if check and result.returncode != 0:

@@ -1,6 +1,6 @@
 """End to end: sharing results through DVC remotes, with the real git, dvc and an S3-compatible server.
 
-A tiny project is reproduced once, committed, given one experiment (`dvc exp run --temp`) and a git
+The session's tiny first run (a copy, committed) is given one experiment (`dvc exp run --temp`) and a git
 remote (a bare repository, as GitHub would be). HOME points into the test's folder, so the committed
 default remote `~/.local/share/plancast/dvc-remote` resolves there, in the project and in every clone.
 
@@ -47,12 +47,10 @@ def origin(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, origin) -> Project:
+def project(first_run, tmp_path_factory, origin) -> Project:
     root = tmp_path_factory.mktemp("plancast_remote")
-    project = Project.create(root / "project", {"train.models": ["lstm"], "models.lstm.epochs": 2})
+    project = first_run[0].copy_to(root / "project")  # the session's tiny first run, committed
     project.env = isolated_env(project.env, root / "home")
-    project.repro()
-    project.commit("baseline")
     project.dvc("exp", "run", "--temp", "--name", EXPERIMENT, "-S", "evaluate.ridge_alpha=0.5")
     project.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
     project.run("git", "remote", "add", "origin", str(origin))

@@ -1,0 +1,18 @@
+"""Fixtures shared by the end-to-end modules."""
+
+from __future__ import annotations
+
+import pytest
+from e2e_project import Project
+
+
+@pytest.fixture(scope="session")
+def first_run(tmp_path_factory) -> tuple[Project, set[str]]:
+    """The tiny project after its first `dvc repro`, committed, and the stages that run ran.
+
+    Made once per session; every e2e module works on its own copy (``Project.copy_to``), never on this one.
+    """
+    project = Project.create(tmp_path_factory.mktemp("plancast_first_run") / "project")
+    ran = project.repro()
+    project.commit("first run")
+    return project, ran
