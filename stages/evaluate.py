@@ -1,6 +1,7 @@
 """Stage evaluate: score every trained model and every baseline on the same validation and test windows.
 
-Reads the daily table, windows, splits, scalers and ``models/<name>/`` of each ``train.models`` entry;
+Reads the daily table, windows, splits, scalers and ``models/<name>/`` of each ``train.models`` entry,
+run on ``forecast.engine`` (onnx by default: the networks are scored as they are served);
 writes ``metrics/evaluate.json`` (pooled, model -> metric), per-part and per-delay detail and every
 prediction as CSV, the tables behind the `dvc plots` charts (errors by model and part, loss curves with
 the model as a column, the training record), and the PNG figures under ``plots/evaluate/``.
@@ -58,8 +59,10 @@ def loss_table(histories: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def main(params, io: StageIO) -> None:
     names = list(params.train.models)
     folders = {name: io.read(catalog.MODEL, name) for name in names}
-    import_tensorflow()
-    models = {name: load_model(folder) for name, folder in folders.items()}
+    engine = params.forecast.engine
+    if engine == "keras":
+        import_tensorflow()  # deterministic ops before Keras loads; ONNX Runtime needs no TensorFlow
+    models = {name: load_model(folder, engine) for name, folder in folders.items()}
     daily = pd.read_parquet(io.read(catalog.DAILY))
     choice = params.evaluate
     windows = Windows.load(io.read(catalog.WINDOWS))

@@ -1,8 +1,8 @@
 """Stage forecast: every trained model forecasts the days after the data ends, beside the plan.
 
 Reads the daily table and ``models/<name>/`` (each model's manifest says what it takes and how it is
-scaled); runs on ``forecast.engine`` (keras, or onnx: each network exported with Keras' own ONNX export
-and run by ONNX Runtime); writes ``data/reports/forecast.csv``, ``plots/forecast.png`` and
+scaled); runs the networks on ``forecast.engine`` (onnx: the ONNX files stage train exported beside the
+weights, run by ONNX Runtime without TensorFlow, as the served model runs them; or keras); writes ``data/reports/forecast.csv``, ``plots/forecast.png`` and
 ``metrics/forecast.json``, and the recommended forecast as a servable folder ``serving/recommended/``
 (:mod:`plancast.serving`: route, design, the tabular models as ONNX/JSON, routed networks). Timings
 live in ``benchmarks/forecast_speed.py``, not in outputs.
@@ -37,7 +37,8 @@ from plancast.stage import StageIO, run_stage, unwrap
 def main(params, io: StageIO) -> None:
     folders = {name: io.read(catalog.MODEL, name) for name in params.train.models}
     engine, steps = params.forecast.engine, params.forecast.recursive_steps
-    import_tensorflow()
+    if engine == "keras":
+        import_tensorflow()  # deterministic ops before Keras loads; ONNX Runtime needs no TensorFlow
     models = {name: load_model(folder, engine) for name, folder in folders.items()}
     daily = pd.read_parquet(io.read(catalog.DAILY))
     dated = pd.api.types.is_datetime64_any_dtype(daily["day"])

@@ -165,3 +165,43 @@ def test_write_onnx_exports_each_weights_file_of_a_model_folder_byte_stably(tmp_
             KerasNetwork(parts[part]).predict_batch(inputs),
             atol=1e-5,
         )
+
+
+def test_load_model_on_onnx_runs_trains_files_without_tensorflow_and_names_a_missing_one(tmp_path):
+    import subprocess
+    import sys
+
+    from plancast.errors import InputDataError
+    from plancast.features.scaling import PartScaler, Scalers
+    from plancast.models.networks import Manifest, load_model, save_model
+    from plancast.models.onnx import write_onnx
+    from plancast.runtime import import_tensorflow
+
+    _, keras = import_tensorflow(8)
+    windows = keras.Input((LOOKBACK, FEATURES), name="windows")
+    network = keras.Model(windows, keras.layers.Dense(2)(keras.layers.LSTM(3)(windows)))
+    scaler = PartScaler(np.zeros(FEATURES), np.ones(FEATURES), 0.0, 1.0)
+    manifest = Manifest(
+        "m", "global", LOOKBACK, (1, 2), {"P1": ["target", "h1"]}, Scalers("standard", {"P1": scaler}), {}
+    )
+    save_model(tmp_path / "m", manifest, {"global": network})
+    write_onnx(tmp_path / "m")
+    inputs = np.random.default_rng(2).normal(size=(4, LOOKBACK, FEATURES))
+    np.save(tmp_path / "inputs.npy", inputs)
+    want = load_model(tmp_path / "m", "keras").predict_scaled(inputs, np.array(["P1"] * 4))
+    script = f"""
+import sys
+import numpy as np
+from plancast.models.networks import load_model
+model = load_model({str(tmp_path / "m")!r}, "onnx")
+got = model.predict_scaled(np.load({str(tmp_path / "inputs.npy")!r}), np.array(["P1"] * 4))
+assert not {{"tensorflow", "keras"}} & set(sys.modules), "TensorFlow imported"
+np.save({str(tmp_path / "got.npy")!r}, got)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    np.testing.assert_allclose(np.load(tmp_path / "got.npy"), want, atol=1e-5)
+
+    (tmp_path / "m" / "global.onnx").unlink()
+    with pytest.raises(InputDataError, match=r"global\.onnx: not found \(rerun `dvc repro train@m`\)"):
+        load_model(tmp_path / "m", "onnx")

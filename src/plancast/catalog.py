@@ -214,7 +214,7 @@ STAGES: dict[str, StageSpec] = {
                 EVALUATE_METRICS,
                 SUMMARY_METRICS,
             ),
-            ("train.models", "evaluate"),
+            ("train.models", "evaluate", "forecast.engine"),
         ),
         StageSpec(
             "forecast",

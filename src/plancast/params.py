@@ -303,7 +303,7 @@ class EvaluateParams(_Section):
 
 
 class ForecastParams(_Section):
-    engine: Literal["keras", "onnx"] = "keras"
+    engine: Literal["keras", "onnx"] = "onnx"  # what runs the trained networks in evaluate and forecast
     recursive_steps: Annotated[int, Field(strict=True, ge=0, le=10000)] = 0
 
 

@@ -43,8 +43,8 @@ from plancast.errors import InputDataError
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows, calendar_days, on_calendar
 from plancast.forecasting import COLUMNS, COMBINATION, INTERVAL_COLUMNS, RECOMMENDED, recommended_forecast
-from plancast.models.networks import MANIFEST_FILE, NETWORK_FILE, TrainedModel, read_manifest
-from plancast.models.onnx import OnnxNetwork, onnx_file
+from plancast.models.networks import MANIFEST_FILE, NETWORK_FILE, TrainedModel, load_onnx_model, read_manifest
+from plancast.models.onnx import onnx_file
 from plancast.models.tabular import TabularModel
 from plancast.models.tabular_export import load_tabular, save_tabular
 from plancast.params import DailyParams
@@ -228,21 +228,7 @@ def load_recommended(folder: str | Path) -> RecommendedModel:
                 raise InputDataError(f"{file}: changed since stage forecast wrote it (SHA-256 differs from {MANIFEST})")
         scalers = Scalers.from_json(read_json(folder / SCALERS))
         tabular = {name: load_tabular(entry, folder) for name, entry in manifest["tabular"].items()}
-        networks = {name: _load_network(folder / sub) for name, sub in manifest["networks"].items()}
+        networks = {name: load_onnx_model(folder / sub) for name, sub in manifest["networks"].items()}
         return RecommendedModel(folder, manifest["recommendation"], manifest["design"], scalers, tabular, networks)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputDataError(f"{path}: not a plancast recommended model ({type(exc).__name__}: {exc})") from None
-
-
-def _load_network(model_dir: Path) -> TrainedModel:
-    """A network's folder run by ONNX Runtime from its ``<weights>.onnx`` files (no TensorFlow)."""
-    manifest = read_manifest(model_dir)
-    opened: dict[str, OnnxNetwork] = {}
-    for file in sorted(set(manifest.weights.values())):
-        path = model_dir / onnx_file(file)
-        try:
-            opened[file] = OnnxNetwork(path)
-        except Exception as exc:
-            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            raise InputDataError(f"{path}: not a readable ONNX model ({reason})") from None
-    return TrainedModel.of(manifest, {part: opened[file] for part, file in manifest.weights.items()})

@@ -488,16 +488,32 @@ Engine = Literal["keras", "onnx"]
 def load_model(model_dir: str | Path, engine: Engine = "keras") -> TrainedModel:
     """A saved model folder as a :class:`TrainedModel` run by Keras or, ``engine="onnx"``, ONNX Runtime.
 
-    ONNX: each distinct network is exported with Keras' own exporter and opened with ONNX Runtime
-    (:mod:`plancast.models.onnx`); the two engines agree to ~1e-5.
+    ONNX runs the ``<weights>.onnx`` files stage train wrote beside each weights file (Keras' own
+    export, :mod:`plancast.models.onnx`), the files the served model holds: no TensorFlow is imported.
+    The two engines agree to ~1e-5.
     """
-    manifest = read_manifest(model_dir)
-    networks: Mapping[str, Any] = load_keras_networks(model_dir, manifest)
     if engine == "onnx":
-        from plancast.models.onnx import onnx_networks
+        return load_onnx_model(Path(model_dir))
+    manifest = read_manifest(model_dir)
+    return TrainedModel.of(manifest, load_keras_networks(model_dir, manifest))
 
-        networks = onnx_networks(networks)
-    return TrainedModel.of(manifest, networks)
+
+def load_onnx_model(model_dir: Path) -> TrainedModel:
+    """A network's folder run by ONNX Runtime from its ``<weights>.onnx`` files (no TensorFlow)."""
+    from plancast.models.onnx import OnnxNetwork, onnx_file
+
+    manifest = read_manifest(model_dir)
+    opened: dict[str, Any] = {}
+    for file in sorted(set(manifest.weights.values())):
+        path = model_dir / onnx_file(file)
+        if not path.is_file():
+            raise InputDataError(f"{path}: not found (rerun `dvc repro train@{manifest.model}`)")
+        try:
+            opened[file] = OnnxNetwork(path)
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise InputDataError(f"{path}: not a readable ONNX model ({reason})") from None
+    return TrainedModel.of(manifest, {part: opened[file] for part, file in manifest.weights.items()})
 
 
 def _read_model_json(path: Path) -> dict[str, Any]:

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import Ridge
 from threadpoolctl import threadpool_limits
 
 from plancast.data.daily import horizon_columns
 from plancast.features import vintages as vintage_features
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows, rows_by_part
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted: stage train builds rows without it (~2 s)
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import Ridge
 
 CONTEXT_SETS = ("flags", "calendar")  # the context beside the (scaled) vintages
 MIN_PART_WINDOWS = 20  # fewer training windows than this: a part uses the pooled fit
@@ -171,6 +173,8 @@ class PlanLinear:
         self.per_part: list[dict[str, Ridge]] = []
 
     def fit(self, train: TabularRows) -> PlanLinear:
+        from sklearn.linear_model import Ridge
+
         targets = train.scaled_targets()
         self.pooled, self.per_part = [], []
         by_part = rows_by_part(train.part)
@@ -239,6 +243,8 @@ class Boosted:
         self.columns: list[np.ndarray] = []
 
     def fit(self, train: TabularRows) -> Boosted:
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
         targets = train.scaled_targets()
         self.models, self.columns = [], []
         for column in range(len(train.delays)):
@@ -270,13 +276,15 @@ class WindowRidge:
 
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = alpha
-        self.model = Ridge(alpha=alpha)
+        self.model: Ridge | None = None
 
     def _design(self, rows: TabularRows) -> np.ndarray:
         scaled = rows.scalers.inputs(rows.inputs, rows.part).astype(np.float32)
         return np.asarray(scaled, np.float64).reshape(len(rows.part), -1)
 
     def fit(self, train: TabularRows) -> WindowRidge:
+        from sklearn.linear_model import Ridge
+
         targets = train.scaled_targets().astype(np.float32).astype(np.float64)
         self.model = Ridge(alpha=self.alpha).fit(self._design(train), targets)
         return self
