@@ -1,0 +1,135 @@
+"""Level or residual networks (``train.target``): which form does validation pick, and how far does each
+carry to the test period when the series' level leaves the training range?
+
+For each sample and seed this makes a fresh sample with the library (``plan_snapshots``; params.yaml's
+``sample`` knobs: gaps, holidays, trends, late parts, lot changes), prepares it as the stages do
+(``plan_skill.prepare``: ingest .. split_scale), trains the params' network(s) twice as stage train does
+(``plan_skill.train_networks``: the window and the plan context of ``train.context``, the params'
+epochs and early stopping), once on the level and once on the correction to the reference
+(``residual_splits``: the latest plan, else the last value, in scaled units), and scores both with
+evaluate beside the plan, the Ridge baseline and the tabular models (refitted per test fold). Samples:
+
+- ``default``: the bundled sample's knobs, planner ``noisy`` (25% of parts drift by x1.4 or /1.4);
+- ``sharp``: the same, planner ``sharp``;
+- ``trend``: every part drifts (``trend_parts: 1.0``) by ``--trend`` (1.5: the last quarter's level is
+  2.5 or 1/2.5 times the first's), planner ``noisy``: the test period leaves the training range.
+
+    python benchmarks/target_form.py [--samples default sharp trend] [--seeds 2026 7] [--models lstm_gru]
+
+The pick is on validation MAE only (test is printed, never used to choose).
+
+Measured: see the table at the end of this docstring once it is filled in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from plan_skill import Prepared, prepare, train_networks
+
+from plancast.evaluation.baselines import BASELINE_PREFIX, PLAN_BASELINE
+from plancast.evaluation.evaluate import evaluate
+from plancast.params import Params, SampleParams, load_params
+
+FORMS = ("level", "residual")
+RIDGE = f"{BASELINE_PREFIX}ridge"
+
+
+def sample_params(params: Params, sample: str, seed: int, trend: float) -> SampleParams:
+    """The sample ``sample`` (default | sharp | trend) of seed ``seed``, from params.yaml's ``sample``."""
+    update: dict = {"seed": seed, "planner": "sharp" if sample == "sharp" else "noisy"}
+    if sample == "trend":
+        update.update(trend_parts=1.0, trend=trend)
+    return SampleParams.model_validate({**params.sample.model_dump(), **update})
+
+
+def drift(data: Prepared) -> tuple[float, float]:
+    """How far the test period left the training range: the median over parts of the test targets' mean
+    over the training targets' mean (a part drifting down counts by the inverse), and the share of test
+    targets outside their part's training min..max."""
+    windows, train, test = data.windows, data.splits.train.window, data.splits.test.window
+    factors, outside = [], []
+    for part in np.unique(windows.part[test]):
+        seen = windows.targets[train][windows.part[train] == part]
+        later = windows.targets[test][windows.part[test] == part]
+        if seen.size and np.nanmean(seen) > 0 and np.nanmean(later) > 0:
+            factors.append(np.exp(abs(np.log(np.nanmean(later) / np.nanmean(seen)))))
+            outside.append((later < np.nanmin(seen)) | (later > np.nanmax(seen)))
+    if not factors:
+        return float("nan"), float("nan")
+    return float(np.median(factors)), float(np.concatenate(outside).mean())
+
+
+def run(params: Params, sample: str, seed: int, names: list[str], trend: float) -> dict:
+    """Validation and test MAE of every network in both forms, and of the plan, Ridge and tabular models."""
+    started = time.perf_counter()
+    data = prepare(params, sample_params(params, sample, seed, trend))
+    factor, outside = drift(data)
+    print(f"{sample} {seed}: prepared {len(data.windows.part)} windows in {time.perf_counter() - started:.1f} s; "
+          f"test level vs training level x{factor:.2f} (median part), {outside:.1%} of test targets outside "
+          "their part's training range", flush=True)  # fmt: skip
+    models = {}
+    for form in FORMS:
+        for name in names:
+            began = time.perf_counter()
+            models[f"{name}_{form}"] = train_networks(params, data, [name], target=form)[name]
+            print(f"{sample} {seed}: trained {name} {form} in {time.perf_counter() - began:.1f} s", flush=True)
+    evaluation = evaluate(
+        data.daily, data.windows, data.splits, data.scalers, models, params.evaluate.season_period,
+        params.evaluate.ridge_alpha, rows=data.rows, tabular=list(params.evaluate.tabular),
+        folds=params.evaluate.folds,
+    )  # fmt: skip
+    summary = evaluation.summary
+    mae = {split: {model: figures["mae"] for model, figures in summary[split].items()} for split in ("val", "test")}
+    return {"mae": mae, "seconds": time.perf_counter() - started}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", nargs="+", default=["default", "sharp", "trend"],
+                        choices=["default", "sharp", "trend"])  # fmt: skip
+    parser.add_argument("--seeds", type=int, nargs="+", default=[2026, 7])
+    parser.add_argument("--models", nargs="+", default=["lstm_gru"])
+    parser.add_argument("--trend", type=float, default=1.5, help="sample trend: 1.5 = x2.5 first to last quarter")
+    args = parser.parse_args()
+    params = load_params("params.yaml")
+    tabular = list(params.evaluate.tabular)
+    lines, picks, ratios = [], [], {name: [] for name in args.models}
+    for sample in args.samples:
+        for seed in args.seeds:
+            result = run(params, sample, seed, args.models, args.trend)
+            val, test = result["mae"]["val"], result["mae"]["test"]
+            others = "  ".join(f"{test[name]:>7.2f}" for name in [PLAN_BASELINE, RIDGE, *tabular])
+            for name in args.models:
+                for form in FORMS:
+                    model = f"{name}_{form}"
+                    lines.append(
+                        f"{sample:<8} {seed:>5}  {name:<9} {form:<9} {val[model]:>8.2f} {test[model]:>8.2f} "
+                        f"{test[model] / val[model]:>8.2f}   {others}"
+                    )
+                level, residual = val[f"{name}_level"], val[f"{name}_residual"]
+                pick = "residual" if residual < level else "level"
+                picks.append((sample, seed, name, pick, residual / level - 1))
+                ratios[name].append(residual / level)
+            print(f"{sample} {seed}: done in {result['seconds']:.1f} s", flush=True)
+    print()
+    print(f"sample    seed  network   form       val MAE test MAE test/val   test MAE: plan    ridge  "
+          f"{'  '.join(f'{name:>7}' for name in tabular)}")  # fmt: skip
+    print("\n".join(lines))
+    print()
+    for sample, seed, name, pick, change in picks:
+        print(f"validation picks {pick:<8} for {name} on {sample} {seed} (residual vs level val MAE {change:+.1%})")
+    for name, values in ratios.items():
+        wins = sum(value < 1 for value in values)
+        mean = float(np.exp(np.mean(np.log(values))))
+        overall = "residual" if mean < 1 else "level"
+        print(
+            f"overall {name}: residual lower on validation in {wins} of {len(values)} samples; geometric mean "
+            f"residual/level val MAE {mean:.3f} -> validation picks {overall}"
+        )
+
+
+if __name__ == "__main__":
+    main()
