@@ -15,6 +15,7 @@ evaluate beside the plan, the Ridge baseline and the tabular models (refitted pe
   2.5 or 1/2.5 times the first's), planner ``noisy``: the test period leaves the training range.
 
     python benchmarks/target_form.py [--samples default sharp trend] [--seeds 2026 7] [--models lstm_gru]
+                                     [--trend 1.5] [--train-seed 42]
 
 The pick is on validation MAE only (test is printed, never used to choose).
 
@@ -93,8 +94,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[2026, 7])
     parser.add_argument("--models", nargs="+", default=["lstm_gru"])
     parser.add_argument("--trend", type=float, default=1.5, help="sample trend: 1.5 = x2.5 first to last quarter")
+    parser.add_argument("--train-seed", type=int, help="the networks' seed (default: params.yaml train.seed)")
     args = parser.parse_args()
     params = load_params("params.yaml")
+    if args.train_seed is not None:
+        params = params.model_copy(update={"train": params.train.model_copy(update={"seed": args.train_seed})})
     tabular = list(params.evaluate.tabular)
     lines, picks, ratios = [], [], {name: [] for name in args.models}
     for sample in args.samples:
