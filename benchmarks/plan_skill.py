@@ -22,7 +22,11 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from plancast.data.calendar import Calendar
 from plancast.data.daily import horizon_columns, last_snapshot_per_day, lay_on_calendar
@@ -30,16 +34,27 @@ from plancast.data.ingest import ingest
 from plancast.data.sample import plan_snapshots, write_plan_xls
 from plancast.evaluation.evaluate import RECOMMENDED, evaluate
 from plancast.features.correlation import horizon_correlations
-from plancast.features.scaling import split_and_scale
+from plancast.features.scaling import Scalers, Splits, split_and_scale
 from plancast.features.selection import select_horizons
-from plancast.features.windows import make_windows
-from plancast.models.tabular import tabular_rows
-from plancast.params import load_params
+from plancast.features.windows import Windows, make_windows
+from plancast.models.tabular import TabularRows, tabular_rows
+from plancast.params import Params, SampleParams, load_params
 
 
-def run(regime: str, seed: int, networks: bool) -> dict:
-    params = load_params("params.yaml")
-    sample = params.sample.model_copy(update={"planner": regime, "seed": seed})
+@dataclass(frozen=True)
+class Prepared:
+    """A sample through the pipeline's library up to split_scale: what train and evaluate read."""
+
+    daily: pd.DataFrame
+    features: dict
+    windows: Windows
+    splits: Splits
+    scalers: Scalers
+    rows: TabularRows
+
+
+def prepare(params: Params, sample: SampleParams) -> Prepared:
+    """Make the sample ``sample`` and run ingest .. split_scale on it with ``params``, as the stages do."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "plan.xls"
         write_plan_xls(plan_snapshots(sample), path)
@@ -56,12 +71,17 @@ def run(regime: str, seed: int, networks: bool) -> dict:
     split = params.split_scale
     splits, scalers, _ = split_and_scale(windows, split.fractions, split.scaler)
     rows = tabular_rows(windows, daily, scalers, len(horizon_columns(daily)))
-    models = {}
-    if networks:
-        models = _train_networks(params, windows, splits, scalers, features, daily, rows)
+    return Prepared(daily, features, windows, splits, scalers, rows)
+
+
+def run(regime: str, seed: int, networks: bool) -> dict:
+    params = load_params("params.yaml")
+    data = prepare(params, params.sample.model_copy(update={"planner": regime, "seed": seed}))
+    models = train_networks(params, data, params.train.models) if networks else {}
     evaluation = evaluate(
-        daily, windows, splits, scalers, models, params.evaluate.season_period, params.evaluate.ridge_alpha,
-        rows=rows, tabular=list(params.evaluate.tabular), folds=params.evaluate.folds,
+        data.daily, data.windows, data.splits, data.scalers, models, params.evaluate.season_period,
+        params.evaluate.ridge_alpha, rows=data.rows, tabular=list(params.evaluate.tabular),
+        folds=params.evaluate.folds,
     )  # fmt: skip
     parts = evaluation.parts
     per_delay = parts[(parts["model"] == RECOMMENDED) & (parts["part"] == "pooled") & (parts["delay"] != "all")]
@@ -69,22 +89,25 @@ def run(regime: str, seed: int, networks: bool) -> dict:
     return evaluation.summary, worst
 
 
-def _train_networks(params, windows, splits, scalers, features, daily, rows) -> dict:
-    """The params' networks as stage train fits them: the window, and the plan context of train.context."""
+def train_networks(params: Params, data: Prepared, names: Sequence[str], target: str = "level") -> dict:
+    """The networks ``names`` as stage train fits them: the window, the plan context of train.context, and
+    with ``target`` residual the correction to the reference (the stage's ``residual_splits``)."""
     from plancast.features.windows import feature_columns
-    from plancast.models.networks import Manifest, TrainedModel
+    from plancast.models.networks import Manifest, TrainedModel, residual_splits
     from plancast.models.tabular import network_context_sets
     from plancast.models.training import train_model
 
-    sets, max_horizon = network_context_sets(windows, daily, params.train.context)
-    context = {split: rows.take(splits[split].window).network_context(sets) for split in ("train", "val")}
+    windows, scalers = data.windows, data.scalers
+    splits = residual_splits(data.splits, windows, scalers) if target == "residual" else data.splits
+    sets, max_horizon = network_context_sets(windows, data.daily, params.train.context)
+    context = {split: data.rows.take(splits[split].window).network_context(sets) for split in ("train", "val")}
     trained = {}
-    for name in params.train.models:
+    for name in names:
         result = train_model(name, params.models[name], splits, windows.part, params.train.scope, params.train.seed,
                              context=context if sets else None)  # fmt: skip
         parts = sorted(result.networks)
         manifest = Manifest(name, params.train.scope, windows.inputs.shape[1], tuple(int(d) for d in windows.delays),
-                            feature_columns(features, parts), scalers, {}, context=sets,
+                            feature_columns(data.features, parts), scalers, {}, target=target, context=sets,
                             max_horizon=max_horizon if sets else 0)  # fmt: skip
         trained[name] = TrainedModel.of(manifest, result.networks)
     return trained

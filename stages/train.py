@@ -11,15 +11,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_json
 from plancast.errors import InputDataError, ParamsError
-from plancast.features.scaling import Scalers, Split, Splits
+from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, feature_columns
-from plancast.models.networks import Manifest, reference_forecast, save_model
+from plancast.models.networks import Manifest, residual_splits, save_model
 from plancast.models.onnx import write_onnx
 from plancast.models.tabular import network_context_sets, tabular_rows
 from plancast.models.training import epoch_curves, log_curves, print_line, train_model
@@ -83,19 +82,6 @@ def main(params, io: StageIO, name: str) -> None:
         f"{record['epochs_run']} epochs, best val_loss {'none' if best is None else f'{best:.4f}'}, "
         f"{result.seconds:.1f} s -> {catalog.MODEL.at(name)}/"
     )
-
-
-def residual_splits(splits: Splits, windows: Windows, scalers: Scalers) -> Splits:
-    """The splits with targets turned into corrections of the reference (the latest plan, else the last
-    value), in the same scaled units: target_s - reference_s."""
-
-    def corrected(split: Split) -> Split:
-        index = split.window
-        reference = reference_forecast(windows.plan[index], windows.inputs[index])
-        scaled = scalers.targets(reference, windows.part[index]).astype(np.float32)
-        return Split(split.inputs, (split.targets - scaled).astype(np.float32), index)
-
-    return Splits(corrected(splits.train), corrected(splits.val), corrected(splits.test))
 
 
 if __name__ == "__main__":

@@ -258,6 +258,43 @@ def test_reference_is_the_latest_plan_else_the_last_value():
     np.testing.assert_array_equal(reference_forecast(plan, inputs), [[5.0, 2.0], [7.0, 8.0]])
 
 
+def test_residual_splits_hold_the_scaled_correction_that_to_raw_adds_back():
+    from plancast.features.scaling import PartScaler, Scalers, Split, Splits
+    from plancast.features.windows import Windows
+    from plancast.models.networks import TrainedModel, reference_forecast, residual_splits
+
+    # Two parts with different scalers; window 1 has no plan for delay 2 (the last value stands in).
+    targets = np.array([[12.0, 14.0], [30.0, 33.0], [50.0, 45.0]])
+    plan = np.array([[10.0, 15.0], [28.0, np.nan], [np.nan, 40.0]])
+    inputs = np.array([[[9.0], [11.0]], [[25.0], [27.0]], [[44.0], [48.0]]])
+    part = np.array(["A", "A", "B"])
+    windows = Windows(inputs, targets, plan, part, np.arange(3), np.arange(3), np.array([1, 2]),
+                      np.array(["target"]), np.arange(3))  # fmt: skip
+    scalers = Scalers("standard", {"A": PartScaler(np.zeros(1), np.ones(1), 20.0, 5.0),
+                                   "B": PartScaler(np.zeros(1), np.ones(1), 40.0, 10.0)})  # fmt: skip
+    level = scalers.targets(targets, part).astype(np.float32)
+    splits = Splits(Split(inputs[:2], level[:2], np.array([0, 1])), Split(inputs[2:], level[2:], np.array([2])),
+                    Split(inputs[:0], level[:0], np.array([], np.int64)))  # fmt: skip
+    residual = residual_splits(splits, windows, scalers)
+
+    np.testing.assert_allclose(residual.train.targets, [[0.4, -0.2], [0.4, 1.2]], atol=1e-6)
+    np.testing.assert_allclose(residual.val.targets, [[0.2, 0.5]], atol=1e-6)
+    assert residual.train.targets.dtype == np.float32 and residual.test.targets.shape == (0, 2)
+    assert residual.train.inputs is splits.train.inputs
+    np.testing.assert_array_equal(residual.val.window, splits.val.window)
+
+    class Echo:  # a "network" that outputs exactly the residual training targets
+        def predict_batch(self, batch):
+            return np.concatenate([residual.train.targets, residual.val.targets])
+
+    manifest = _manifest("global", ["A", "B"], lookback=2, features=1)
+    manifest = type(manifest)(**{**manifest.__dict__, "delays": (1, 2), "scalers": scalers, "target": "residual"})
+    echo = Echo()
+    model = TrainedModel.of(manifest, {"A": echo, "B": echo})
+    reference = reference_forecast(windows.plan, windows.inputs)
+    np.testing.assert_allclose(model.to_raw(model.predict_scaled(inputs, part), part, reference), targets, atol=1e-4)
+
+
 def test_a_residual_model_adds_its_output_to_the_scaled_reference():
     from plancast.models.networks import TrainedModel
 

@@ -30,8 +30,8 @@ import numpy as np
 
 from plancast.artifacts import read_json, write_json
 from plancast.errors import InputDataError
-from plancast.features.scaling import Scalers
-from plancast.features.windows import rows_by_part
+from plancast.features.scaling import Scalers, Split, Splits
+from plancast.features.windows import Windows, rows_by_part
 
 if TYPE_CHECKING:
     import keras
@@ -391,6 +391,20 @@ def reference_forecast(plan: np.ndarray, inputs: np.ndarray) -> np.ndarray:
     plan = np.asarray(plan, np.float64)
     last = np.asarray(inputs, np.float64)[:, -1, :1]
     return np.where(np.isfinite(plan), plan, last)
+
+
+def residual_splits(splits: Splits, windows: Windows, scalers: Scalers) -> Splits:
+    """The splits with targets turned into corrections of the reference (:func:`reference_forecast`: the
+    latest plan, else the last value), in the same scaled units: target_s - reference_s. What stage train
+    fits a ``train.target: residual`` network on; :meth:`TrainedModel.to_raw` adds the reference back."""
+
+    def corrected(split: Split) -> Split:
+        index = split.window
+        reference = reference_forecast(windows.plan[index], windows.inputs[index])
+        scaled = scalers.targets(reference, windows.part[index]).astype(np.float32)
+        return Split(split.inputs, (split.targets - scaled).astype(np.float32), index)
+
+    return Splits(corrected(splits.train), corrected(splits.val), corrected(splits.test))
 
 
 def save_model(
