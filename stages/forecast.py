@@ -1,11 +1,12 @@
 """Stage forecast: every trained model forecasts the days after the data ends, beside the plan.
 
 Reads the daily table and ``models/<name>/`` (each model's manifest says what it takes and how it is
-scaled); runs the networks on ``forecast.engine`` (onnx: the ONNX files stage train exported beside the
-weights, run by ONNX Runtime without TensorFlow, as the served model runs them; or keras); writes ``data/reports/forecast.csv``, ``plots/forecast.png`` and
-``metrics/forecast.json``, and the recommended forecast as a servable folder ``serving/recommended/``
-(:mod:`plancast.serving`: route, design, the tabular models as ONNX/JSON, routed networks). Timings
-live in ``benchmarks/forecast_speed.py``, not in outputs.
+scaled) and runs the networks on ``forecast.engine`` (onnx: the ONNX files stage train exported beside
+the weights, run by ONNX Runtime without TensorFlow, as the served model runs them; or keras). Writes
+``data/reports/forecast.csv``, ``plots/forecast.png`` and ``metrics/forecast.json``, and the
+recommended forecast as a servable folder ``serving/recommended/`` (:mod:`plancast.serving`: route,
+design, the tabular models as ONNX/JSON, routed networks). Timings live in
+``benchmarks/forecast_speed.py``, not in outputs.
 """
 
 from __future__ import annotations

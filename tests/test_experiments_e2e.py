@@ -268,7 +268,7 @@ def test_exp_apply_of_three_params_diffs_three_lines(project):
     on_clean_main(project)
     project.dvc(
         "exp", "run", "--temp", "--name", "three-params",
-        "-S", "evaluate.ridge_alpha=0.5", "-S", "evaluate.season_period=3", "-S", "models.lstm.patience=2",
+        "-S", "evaluate.ridge_alpha=0.5", "-S", "evaluate.season_period=3", "-S", "evaluate.folds=2",
     )  # fmt: skip
     project.dvc("exp", "apply", "three-params")
     try:

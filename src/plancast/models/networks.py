@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
-from plancast.artifacts import read_json, write_json
+from plancast.artifacts import atomic_folder, read_json, write_json
 from plancast.errors import InputDataError
 from plancast.features.scaling import Scalers, Split, Splits
 from plancast.features.windows import Windows, rows_by_part
@@ -432,10 +429,7 @@ def save_model(
     else:
         files = {part: f"{slug}.weights.h5" for part, slug in part_slugs(parts).items()}
     manifest = Manifest(**{**manifest.__dict__, "weights": files})
-    model_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.", suffix=".tmp", dir=model_dir.parent))
-    try:
-        staging.chmod(0o755)  # mkdtemp's 0700 would otherwise become the model folder's mode
+    with atomic_folder(model_dir) as staging:
         write_json(staging / NETWORK_FILE, config, digits=_EXACT_DIGITS)
         written: set[str] = set()
         for part in parts:
@@ -448,21 +442,7 @@ def save_model(
         write_json(staging / MANIFEST_FILE, manifest.to_json(), digits=_EXACT_DIGITS)
         if extra is not None:
             extra(staging)
-        _swap_in(staging, model_dir)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return manifest
-
-
-def _swap_in(staging: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    os.replace(target, retired / target.name)
-    os.replace(staging, target)
-    shutil.rmtree(retired)
 
 
 def read_manifest(model_dir: str | Path) -> Manifest:

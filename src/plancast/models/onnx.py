@@ -2,8 +2,8 @@
 
 :class:`OnnxNetwork` has the same ``predict_batch`` / ``predict_recursive`` interface as
 :class:`plancast.models.networks.KerasNetwork`, so evaluation and forecasting run on either engine
-(``forecast.engine: onnx | keras``, for evaluate and forecast). Running an exported file needs neither TensorFlow nor Keras;
-exporting needs both (imported lazily, through :mod:`plancast.runtime`).
+(``forecast.engine: onnx | keras``, for evaluate and forecast). Running an exported file needs neither
+TensorFlow nor Keras; exporting needs both (imported lazily, through :mod:`plancast.runtime`).
 """
 
 from __future__ import annotations
