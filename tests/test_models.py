@@ -313,6 +313,36 @@ def test_a_residual_model_adds_its_output_to_the_scaled_reference():
 
 
 @pytest.mark.tf
+def test_a_non_linear_head_sits_between_the_context_and_the_output(keras, tmp_path):
+    from plancast.models.networks import Manifest, build_network, load_model, save_model
+
+    keras.utils.set_random_seed(4)
+    spec = _spec({"type": "gru", "units": 3}, head=[5, 4])
+    network = build_network(spec, lookback=3, features=2, outputs=2, context=6)
+    names = [layer.name for layer in network.layers]
+    assert names[-4:] == ["with_context", "head_hidden_0", "head_hidden_1", "head"]
+    assert network.get_layer("head_hidden_0").get_config()["units"] == 5
+    assert network.get_layer("head").get_config()["activation"] == "linear"
+    linear = build_network(_spec({"type": "gru", "units": 3}), lookback=3, features=2, outputs=2, context=6)
+    assert not any(name.startswith("head_hidden") for name in (layer.name for layer in linear.layers))
+    manifest = Manifest(**{**_manifest("global", ["A"]).__dict__, "context": ("vintages",), "max_horizon": 12})
+    save_model(tmp_path / "m", manifest, {"A": network})
+    loaded = load_model(tmp_path / "m")
+    rng = np.random.default_rng(5)
+    windows, context = rng.normal(size=(3, 3, 2)).astype("float32"), rng.normal(size=(3, 6)).astype("float32")
+    np.testing.assert_allclose(
+        loaded.predict_scaled(windows, np.array(["A"] * 3), context),
+        network.predict([windows, context], verbose=0),
+        atol=1e-6,
+    )
+
+
+def test_a_head_width_must_be_positive():
+    with pytest.raises(ValueError, match="head"):
+        _spec({"type": "gru", "units": 3}, head=[0])
+
+
+@pytest.mark.tf
 def test_a_model_with_a_context_input_round_trips_in_safe_mode(keras, tmp_path):
     from plancast.models.networks import Manifest, build_network, load_model, save_model
 

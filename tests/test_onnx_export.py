@@ -103,8 +103,9 @@ def test_a_network_with_a_context_input_agrees_between_engines(tmp_path):
     from plancast.runtime import import_tensorflow
 
     import_tensorflow(5)
-    spec = ModelSpec.model_validate({"layers": [{"type": "gru", "units": 4}]})
+    spec = ModelSpec.model_validate({"layers": [{"type": "gru", "units": 4}], "head": [6]})  # a non-linear head
     model = build_network(spec, LOOKBACK, FEATURES, outputs=2, context=7)
+    assert model.get_layer("head_hidden_0").get_config()["activation"] == "relu"
     assert [tuple(shape) for shape in model.input_shape] == [(None, LOOKBACK, FEATURES), (None, 7)]
     export_onnx(model, tmp_path / "model.onnx")
     rng = np.random.default_rng(3)

@@ -240,6 +240,7 @@ class ModelSpec(_Section):
     epochs: PositiveInt = 60
     batch_size: PositiveInt = 32
     patience: Annotated[int, Field(strict=True, ge=0)] = 8  # 0 = no early stopping (Seed B's plain run)
+    head: list[PositiveInt] = []  # hidden Dense(units, relu) layers before the output; [] = linear head
 
     @model_validator(mode="after")
     def _sequences_feed_recurrent_layers(self) -> ModelSpec:

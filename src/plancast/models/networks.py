@@ -46,7 +46,7 @@ _EXACT_DIGITS = 17  # round-trips every float64, so configs are written exactly
 def build_network(
     spec: ModelSpec, lookback: int, features: int, outputs: int, name: str = "network", context: int = 0
 ) -> keras.Model:
-    """Compile ``Input (lookback, features) -> spec.layers -> Dense(outputs)`` into a network.
+    """Compile ``Input (lookback, features) -> spec.layers -> [Dense(relu) per spec.head] -> Dense(outputs)``.
 
     Maps a batch ``(windows, lookback, features)`` to ``(windows, outputs)``, one output per delay.
     With ``context`` > 0 a second input ``context`` (windows, context), the plan vintages of each target
@@ -69,6 +69,8 @@ def build_network(
         plans = keras.Input(shape=(context,), name="context")
         hidden = keras.layers.Concatenate(name="with_context")([hidden, plans])
         inputs = [windows, plans]
+    for index, units in enumerate(spec.head):  # a non-linear head: plans x flags interactions
+        hidden = keras.layers.Dense(units, activation="relu", name=f"head_hidden_{index}")(hidden)
     forecast = keras.layers.Dense(outputs, activation="linear", name="head")(hidden)
     network = keras.Model(inputs, forecast, name=name)
     optimizers = {
