@@ -280,14 +280,15 @@ def test_exp_apply_of_three_params_diffs_three_lines(project):
 
 KILL_CONFIG = {
     "name": "stopped",
-    # enough epochs to be stopped in the middle of training (the committed run has 3)
-    "set": {"models.lstm.epochs": 30, "models.lstm.patience": 0},
+    # far more epochs than a stopped run can reach (~0.2 s each): with 30, a fast machine finished the
+    # training before the stop came through (the committed run has 3; the rerun below sets 3 again)
+    "set": {"models.lstm.epochs": 2000, "models.lstm.patience": 0},
 }
 
 
-def run_config(project: Project, config, **kwargs) -> subprocess.Popen:
+def run_config(project: Project, config, *extra: str, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "scripts/run_config.py", str(config)],
+        [sys.executable, "scripts/run_config.py", str(config), *extra],
         cwd=project.path, env=project.env, text=True, **kwargs,
     )  # fmt: skip
 
@@ -342,23 +343,24 @@ def test_killed_config_run_leaves_nothing_and_runs_again(project, tmp_path):
     seen = []
     for line in process.stdout:  # wait until training is under way, then stop it as `kill` does
         seen.append(line)
-        if re.search(r"epoch +1/30 ", line):
+        if re.search(r"epoch +1/2000 ", line):
             process.send_signal(signal.SIGTERM)
             break
     seen.append(process.communicate(timeout=120)[0])
     output = "".join(seen)
     assert process.returncode == 128 + signal.SIGTERM, output
-    assert "epoch 30/30" not in output
+    assert "epoch 2000/2000" not in output
     assert residue(project) == before
     assert before["changed"] == [] and before["copies"] == []
     assert "stopped" not in experiments(project)  # no result, and no ghost "running" row in `dvc exp show`
     assert not processes_in(project.path / ".dvc"), "a stage is still running in DVC's temporary copy"
 
-    again = run_config(project, config, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # the same config runs again under its name (an extra -S, passed on to `dvc exp run`, keeps it short)
+    again = run_config(project, config, "-S", "models.lstm.epochs=3", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = again.communicate(timeout=QUEUE_TIMEOUT_S)[0]
     assert again.returncode == 0, output
     result = experiments(project)["stopped"]
-    assert result["params"]["models"]["lstm"]["epochs"] == 30 and result["params"]["models"]["lstm"]["patience"] == 0
+    assert result["params"]["models"]["lstm"]["epochs"] == 3 and result["params"]["models"]["lstm"]["patience"] == 0
     # everything else is the committed params.yaml, and the workspace is untouched
     assert result["params"]["evaluate"] == project.params()["evaluate"]
     assert residue(project) == before
