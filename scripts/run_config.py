@@ -79,17 +79,25 @@ def signal_group(pid: int, signum: int) -> None:
 def run(args: list[str]) -> tuple[int, int | None]:
     """Run `dvc exp run`; on SIGINT, SIGTERM or SIGHUP stop it the way DVC cleans up after (SIGINT).
     Returns its exit status and the signal that stopped us, if any."""
-    # its own session: the signal goes to dvc and the stage it runs, once, and only through us
-    process = subprocess.Popen(args, start_new_session=True)
     received: list[int] = []
+    started: list[subprocess.Popen] = []
 
     def forward(signum, _frame):
         if not received:
             received.append(signum)
-            signal_group(process.pid, signal.SIGINT)
+            if started:
+                signal_group(started[0].pid, signal.SIGINT)
 
+    # Handlers first: a caught signal is reset to its default in the child, an ignored one stays ignored.
+    # Started in the background by a shell (`nohup ... &`, a CI step), we inherit SIGINT ignored, and
+    # dvc and the stage would ignore the SIGINT that stops them (a `kill` left training running to the end).
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, forward)
+    # its own session: the signal goes to dvc and the stage it runs, once, and only through us
+    process = subprocess.Popen(args, start_new_session=True)
+    started.append(process)
+    if received:  # stopped while starting
+        signal_group(process.pid, signal.SIGINT)
     deadline = None
     while True:
         try:

@@ -339,7 +339,10 @@ def test_killed_config_run_leaves_nothing_and_runs_again(project, tmp_path):
     config.write_text(yaml.safe_dump(KILL_CONFIG), encoding="utf-8")
     before = residue(project)
 
-    process = run_config(project, config, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # started as a shell starts a background job (`nohup ... &`, a CI step): SIGINT inherited ignored,
+    # which dvc and the stage would keep unless run_config resets it for them
+    process = run_config(project, config, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # fmt: skip
     seen = []
     for line in process.stdout:  # wait until training is under way, then stop it as `kill` does
         seen.append(line)
