@@ -25,7 +25,9 @@ from plancast.forecasting import (
     fit_tabular,
     forecast,
     forecast_summary,
+    quantity_floor,
     recommended_forecast,
+    with_intervals,
 )
 from plancast.models.networks import load_model
 from plancast.reporting import plots
@@ -53,7 +55,7 @@ def main(params, io: StageIO) -> None:
         tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular))
         columns = read_json(io.read(catalog.FEATURES))["columns"]
         extra = recommended_forecast(daily, windows, columns, scalers, models, tabular, recommendation, calendar)
-        frame = pd.concat([frame, extra], ignore_index=True)
+        frame = with_intervals(pd.concat([frame, extra], ignore_index=True), recommendation, quantity_floor(daily))
         frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
         save_recommended(
             io.write(catalog.RECOMMENDED_MODEL), recommendation, windows, columns, scalers,

@@ -103,6 +103,16 @@ def test_metrics_name_the_best_model_and_compare_with_the_plan(project):
     assert 0.0 <= recommended["coverage_80"] <= recommended["coverage_95"] <= 1.0
     forecast = (project.path / "data/reports/forecast.csv").read_text(encoding="utf-8")
     assert ",recommended," in forecast and "lower_95" in forecast.splitlines()[0]
+    import pandas as pd
+
+    direct = pd.read_csv(project.path / "data/reports/forecast.csv").query("method == 'direct'")
+    assert {"lstm", "hand_lstm", "recommended"} <= set(direct["model"])
+    # every model's forecast has its own intervals (the tiny run's few validation windows calibrate 80%,
+    # too few for 95%: left empty for every model alike), nested: 95% around 80%
+    assert direct[["lower_80", "upper_80"]].notna().all().all() and (direct["lower_80"] <= direct["upper_80"]).all()
+    both = direct.dropna(subset=["lower_95"])
+    assert (both["lower_95"] <= both["lower_80"]).all() and (both["upper_80"] <= both["upper_95"]).all()
+    assert direct.groupby("model")["lower_95"].apply(lambda column: column.isna().all()).nunique() == 1
     assert (project.path / "data/reports/forecast.xlsx").read_bytes()[:2] == b"PK"  # the planner's workbook
     assert "D+1" in (project.path / "data/reports/horizon_trust.csv").read_text(encoding="utf-8")
     shown = project.dvc("metrics", "show", "--json").stdout

@@ -238,3 +238,24 @@ def test_a_series_without_plan_drops_the_models_made_of_plans_alone():
         tabular=["plan_linear", "boosted"],
     )  # fmt: skip
     assert "boosted" in result.summary["test"] and "plan_linear" not in result.summary["test"]
+
+
+def test_every_forecast_gets_its_own_intervals_and_their_test_coverage():
+    daily, windows, splits, scalers = _pipeline_inputs()
+    zero = Recording(0.0)
+    models = {"zero": trained("global", {"A": zero, "B": zero}, scalers)}
+    result = evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
+
+    intervals = result.recommendation["intervals"]
+    assert list(intervals) == ["recommended", "zero"]  # forecasts a planner is given; no baselines
+    recommended = result.summary["recommended"]
+    # the recommended forecast's own entry is the one evaluate.json reports
+    assert intervals["recommended"]["half_widths"] == result.recommendation["half_widths"]
+    coverage = {"0.8": recommended["coverage_80"], "0.95": recommended["coverage_95"]}
+    assert intervals["recommended"]["coverage"] == coverage
+    own = intervals["zero"]
+    assert len(own["half_widths"]["0.8"]) == len(windows.delays)
+    assert all(a <= b for a, b in zip(own["half_widths"]["0.8"], own["half_widths"]["0.95"], strict=True))
+    assert 0.0 <= own["coverage"]["0.8"] <= own["coverage"]["0.95"] <= 1.0
+    # a constant forecast is wrong by more than the seasonal one: its intervals are wider
+    assert own["half_widths"]["0.8"] != intervals["recommended"]["half_widths"]["0.8"]

@@ -233,3 +233,32 @@ def test_a_network_with_a_context_gets_the_latest_plans_of_each_target_day():
     np.testing.assert_allclose(network.context, [[(104 - 0.5) / 3, 0, 1, 0], [109.0, 0, 1, 0]], rtol=1e-6)
     with pytest.raises(ValueError, match="takes the context vintages"):
         TrainedModel.of(manifest, {"A": network, "B": network}).predict_scaled(np.zeros((1, 3, 2)), np.array(["A"]))
+
+
+def test_every_models_rows_get_its_own_intervals_by_delay_and_part():
+    frame = pd.DataFrame({
+        "method": ["direct", "direct", "direct", "recursive", "direct"],
+        "part": ["A", "B", "A", "A", "A"],
+        "model": ["lstm", "lstm", "boosted", "lstm", "recommended"],
+        "step_ahead": [1, 2, 2, 1, 1],
+        "forecast": [10.0, 3.0, 20.0, 10.0, 12.0],
+        "lower_80": [np.nan, np.nan, np.nan, np.nan, 11.0], "upper_80": [np.nan, np.nan, np.nan, np.nan, 13.0],
+        "lower_95": [np.nan, np.nan, np.nan, np.nan, 10.0], "upper_95": [np.nan, np.nan, np.nan, np.nan, 14.0],
+    })  # fmt: skip
+    recommendation = {
+        "delays": [1, 2],
+        "scales": {"A": 2.0, "B": 1.0},
+        "intervals": {
+            "lstm": {"half_widths": {"0.8": [1.0, 4.0], "0.95": [2.0, 5.0]}},
+            "boosted": {"half_widths": {"0.8": [0.5, 1.5], "0.95": [1.0, 2.0]}},
+            "recommended": {"half_widths": {"0.8": [9.0, 9.0], "0.95": [9.0, 9.0]}},
+        },
+    }
+    got = forecasting.with_intervals(frame, recommendation, floor=0.0)
+    np.testing.assert_array_equal(got["lower_80"], [8.0, 0.0, 17.0, np.nan, 11.0])  # B's 3 - 4 stops at 0
+    np.testing.assert_array_equal(got["upper_80"], [12.0, 7.0, 23.0, np.nan, 13.0])
+    np.testing.assert_array_equal(got["lower_95"], [6.0, 0.0, 16.0, np.nan, 10.0])  # recommended's kept
+    np.testing.assert_array_equal(got["upper_95"], [14.0, 8.0, 24.0, np.nan, 14.0])
+    assert frame["lower_80"].isna().sum() == 4  # the caller's frame is left as it was
+    # an older recommendation.json without per-model intervals leaves the rows as they were
+    assert forecasting.with_intervals(frame, {"delays": [1, 2], "scales": {}}, 0.0).equals(frame)

@@ -255,6 +255,42 @@ INTERVAL_COLUMNS = ["lower_80", "upper_80", "lower_95", "upper_95"]
 RECOMMENDED, COMBINATION = "recommended", "combination"
 
 
+def quantity_floor(daily: pd.DataFrame) -> float:
+    """0 where the quantities were never negative (an interval's lower bound says so), else -inf."""
+    return 0.0 if (daily["target"].dropna() >= 0).all() else -np.inf
+
+
+def with_intervals(frame: pd.DataFrame, recommendation: Mapping[str, Any], floor: float) -> pd.DataFrame:
+    """``frame`` (forecast rows) with each model's own conformal intervals filled where they are empty:
+    ŷ ± half_width[model, level, delay] · scale[part], the lower bound at least ``floor``.
+
+    Half-widths and scales come from stage evaluate's ``recommendation`` (``intervals``, ``scales``,
+    ``delays``); rows of a model, delay or part it has none for (a recursive step, an older report) stay
+    empty. The recommended rows keep the intervals :func:`recommended_forecast` gave them (the same ones).
+    """
+    frame = frame.copy()
+    for column in INTERVAL_COLUMNS:
+        if column not in frame:
+            frame[column] = np.nan
+    intervals = recommendation.get("intervals", {})
+    delays = {int(delay): index for index, delay in enumerate(recommendation.get("delays", []))}
+    scales = recommendation.get("scales", {})
+    scale = frame["part"].astype(str).map(scales).to_numpy(np.float64)
+    position = frame["step_ahead"].map(delays)
+    for name, own in intervals.items():
+        rows = (frame["model"] == name) & (frame["method"] == "direct") & position.notna()
+        rows &= frame[INTERVAL_COLUMNS].isna().all(axis=1)
+        if not rows.any():
+            continue
+        index = position[rows].to_numpy(np.int64)
+        for level, widths in own["half_widths"].items():
+            half = np.asarray(widths, np.float64)[index] * scale[rows.to_numpy()]
+            values = frame.loc[rows, "forecast"].to_numpy(np.float64)
+            frame.loc[rows, f"lower_{round(float(level) * 100)}"] = np.maximum(values - half, floor)
+            frame.loc[rows, f"upper_{round(float(level) * 100)}"] = values + half
+    return frame
+
+
 def future_windows(
     daily: pd.DataFrame, windows: Windows, calendar: Calendar, columns: Mapping[str, Sequence[str]]
 ) -> Windows:
@@ -360,7 +396,7 @@ def recommended_forecast(
     recommended = routed(predictions, route, delays)
     scale = np.asarray([recommendation["scales"].get(part, np.nan) for part in future.part], np.float64)
     # quantities that were never negative cannot go below 0: the bound says so (coverage is unchanged)
-    floor = 0.0 if (daily["target"].dropna() >= 0).all() else -np.inf
+    floor = quantity_floor(daily)
     frames = []
     for name in [*tabular, *([COMBINATION] if COMBINATION in predictions else []), RECOMMENDED]:
         values = recommended if name == RECOMMENDED else predictions[name]

@@ -275,6 +275,7 @@ def evaluate(
     for level in LEVELS:
         lower, upper = conformal.interval(predictions[RECOMMENDED][in_test], scale[in_test], level)
         coverage_by_level[f"coverage_{round(level * 100)}"] = coverage(actual[in_test], lower, upper)
+    intervals = model_intervals(actual, predictions, scale, in_val, in_test)
 
     fold = cut.of_window[window]
     per_fold = fold_scores(actual, predictions, plan, fold)
@@ -323,11 +324,38 @@ def evaluate(
         "half_widths": {str(level): conformal.quantiles[level].tolist() for level in LEVELS},
         "delays": [int(d) for d in delays],
         "scales": interval_scale,
+        "intervals": intervals,
     }
     test_windows = splits.test.window
     first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0
     trust = horizon_trust(daily, first_test_day, parts, [int(d) for d in delays], RECOMMENDED)
     return Evaluation({**head, **summary}, parts, frame, fold_table, recommendation, trust)
+
+
+def model_intervals(
+    actual: np.ndarray, predictions: Mapping[str, np.ndarray], scale: np.ndarray, in_val: np.ndarray,
+    in_test: np.ndarray,
+) -> dict[str, dict[str, dict[str, Any]]]:  # fmt: skip
+    """Every forecast's own split-conformal intervals: per model, the half-widths per level and delay
+    (scale units, calibrated on its validation residuals) and the share of test actuals they cover.
+
+    ``{model: {"half_widths": {"0.8": [delays], ...}, "coverage": {"0.8": share, ...}}}`` for the networks,
+    tabular models, the combination and the recommended forecast (baselines are yardsticks, not forecasts
+    a planner is given). A half-width is NaN where a model has no validation forecast.
+    """
+    result = {}
+    for name, values in predictions.items():
+        if name.startswith(BASELINE_PREFIX):
+            continue
+        fit = calibrate(actual[in_val], values[in_val], scale[in_val])
+        result[name] = {
+            "half_widths": {str(level): fit.quantiles[level].tolist() for level in LEVELS},
+            "coverage": {
+                str(level): coverage(actual[in_test], *fit.interval(values[in_test], scale[in_test], level))
+                for level in LEVELS
+            },
+        }
+    return dict(sorted(result.items()))
 
 
 def people_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
