@@ -9,7 +9,10 @@ trains the params' networks with their plan context as stage train does (minutes
 the route uses them through the combination), and prints the best network against the best tabular
 model; without it, 15 s a run with the tabular models alone.
 
-    python benchmarks/plan_skill.py [--seeds 2026 7 11] [--regimes noisy sharp] [--networks]
+    python benchmarks/plan_skill.py [--seeds 2026 7 11] [--regimes noisy sharp] [--networks] [--each]
+
+``--each`` also prints every forecast and baseline: test MAE, skill, skill per fold and the coverage of
+its own conformal intervals.
 
 Targets (issue "Beat the planner on any plan data"): recommended vs the plan on the test folds >= +25%
 on the sharp planner and >= +35% on the default (noisy) sample, significant at 5% for D+2 and beyond,
@@ -74,7 +77,7 @@ def prepare(params: Params, sample: SampleParams) -> Prepared:
     return Prepared(daily, features, windows, splits, scalers, rows)
 
 
-def run(regime: str, seed: int, networks: bool) -> dict:
+def run(regime: str, seed: int, networks: bool) -> tuple:
     params = load_params("params.yaml")
     data = prepare(params, params.sample.model_copy(update={"planner": regime, "seed": seed}))
     models = train_networks(params, data, params.train.models) if networks else {}
@@ -86,7 +89,7 @@ def run(regime: str, seed: int, networks: bool) -> dict:
     parts = evaluation.parts
     per_delay = parts[(parts["model"] == RECOMMENDED) & (parts["part"] == "pooled") & (parts["delay"] != "all")]
     worst = {split: float(rows["skill"].min()) for split, rows in per_delay.groupby("split")}
-    return evaluation.summary, worst
+    return evaluation.summary, worst, evaluation
 
 
 def train_networks(params: Params, data: Prepared, names: Sequence[str], target: str = "level") -> dict:
@@ -113,11 +116,28 @@ def train_networks(params: Params, data: Prepared, names: Sequence[str], target:
     return trained
 
 
+def print_each(summary: dict, evaluation) -> None:
+    """Every forecast's and baseline's test MAE, skill, skill per fold (mean ± sd) and its own intervals'
+    test coverage (baselines have none), best first."""
+    skill = evaluation.folds.groupby("model")["skill"]
+    folds = pd.DataFrame({"mean": skill.mean(), "std": skill.std(ddof=0)})  # sd as evaluate.json's (n)
+    intervals = evaluation.recommendation.get("intervals", {})
+    order = sorted(summary["test"], key=lambda name: summary["test"][name]["mae"])
+    for name in order:
+        test = summary["test"][name]
+        cover = intervals.get(name, {}).get("coverage", {})
+        spread = f"{folds.loc[name, 'mean']:+.3f}±{folds.loc[name, 'std']:.3f}" if name in folds.index else ""
+        covered = f"{cover['0.8']:.3f} / {cover['0.95']:.3f}" if cover else "-"
+        print(f"        {name:<18} test MAE {test['mae']:7.2f}  skill {test['skill']:+.3f}  folds {spread:<14} "
+              f"cover 80/95 {covered}", flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[2026, 7])
     parser.add_argument("--regimes", nargs="+", default=["noisy", "sharp"], choices=["noisy", "sharp"])
     parser.add_argument("--networks", action="store_true")
+    parser.add_argument("--each", action="store_true", help="also every forecast's skill and interval coverage")
     args = parser.parse_args()
     print(
         "regime  seed  route (d1 d2 d3)                     test skill  folds mean±sd   "
@@ -126,7 +146,7 @@ def main() -> None:
     for regime in args.regimes:
         for seed in args.seeds:
             start = time.perf_counter()
-            summary, worst = run(regime, seed, args.networks)
+            summary, worst, evaluation = run(regime, seed, args.networks)
             rec = summary[RECOMMENDED]
             route = " ".join(rec["route"][key] for key in sorted(rec["route"]))
             p = " ".join(f"{rec['p_better_than_plan'][key]:.1e}" for key in sorted(rec["p_better_than_plan"]))
@@ -146,6 +166,8 @@ def main() -> None:
                     f"network vs tabular {mine / theirs - 1:+.1%}",
                     flush=True,
                 )
+            if args.each:
+                print_each(summary, evaluation)
 
 
 if __name__ == "__main__":
