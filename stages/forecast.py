@@ -55,7 +55,8 @@ def main(params, io: StageIO) -> None:
         tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular))
         columns = read_json(io.read(catalog.FEATURES))["columns"]
         extra = recommended_forecast(daily, windows, columns, scalers, models, tabular, recommendation, calendar)
-        frame = with_intervals(pd.concat([frame, extra], ignore_index=True), recommendation, quantity_floor(daily))
+        frame = with_intervals(frame, recommendation, quantity_floor(daily))  # the networks' rows; extra has its own
+        frame = pd.concat([frame, extra], ignore_index=True)
         frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
         save_recommended(
             io.write(catalog.RECOMMENDED_MODEL), recommendation, windows, columns, scalers,

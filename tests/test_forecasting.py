@@ -237,28 +237,30 @@ def test_a_network_with_a_context_gets_the_latest_plans_of_each_target_day():
 
 def test_every_models_rows_get_its_own_intervals_by_delay_and_part():
     frame = pd.DataFrame({
-        "method": ["direct", "direct", "direct", "recursive", "direct"],
-        "part": ["A", "B", "A", "A", "A"],
-        "model": ["lstm", "lstm", "boosted", "lstm", "recommended"],
-        "step_ahead": [1, 2, 2, 1, 1],
-        "forecast": [10.0, 3.0, 20.0, 10.0, 12.0],
-        "lower_80": [np.nan, np.nan, np.nan, np.nan, 11.0], "upper_80": [np.nan, np.nan, np.nan, np.nan, 13.0],
-        "lower_95": [np.nan, np.nan, np.nan, np.nan, 10.0], "upper_95": [np.nan, np.nan, np.nan, np.nan, 14.0],
+        "method": ["direct", "direct", "direct", "recursive", "direct", "direct"],
+        "part": ["A", "B", "A", "A", "A", "A"],
+        "model": ["lstm", "lstm", "boosted", "lstm", "recommended", "gru"],
+        "step_ahead": [1, 2, 2, 1, 1, 1],
+        "forecast": [10.0, 3.0, 20.0, 10.0, 12.0, 5.0],
     })  # fmt: skip
     recommendation = {
         "delays": [1, 2],
         "scales": {"A": 2.0, "B": 1.0},
+        "half_widths": {"0.8": [3.0, 3.0], "0.95": [4.0, 4.0]},  # the recommended forecast's
         "intervals": {
             "lstm": {"half_widths": {"0.8": [1.0, 4.0], "0.95": [2.0, 5.0]}},
             "boosted": {"half_widths": {"0.8": [0.5, 1.5], "0.95": [1.0, 2.0]}},
-            "recommended": {"half_widths": {"0.8": [9.0, 9.0], "0.95": [9.0, 9.0]}},
+            "recommended": {"half_widths": {"0.8": [3.0, 3.0], "0.95": [4.0, 4.0]}},
         },
     }
     got = forecasting.with_intervals(frame, recommendation, floor=0.0)
-    np.testing.assert_array_equal(got["lower_80"], [8.0, 0.0, 17.0, np.nan, 11.0])  # B's 3 - 4 stops at 0
-    np.testing.assert_array_equal(got["upper_80"], [12.0, 7.0, 23.0, np.nan, 13.0])
-    np.testing.assert_array_equal(got["lower_95"], [6.0, 0.0, 16.0, np.nan, 10.0])  # recommended's kept
-    np.testing.assert_array_equal(got["upper_95"], [14.0, 8.0, 24.0, np.nan, 14.0])
-    assert frame["lower_80"].isna().sum() == 4  # the caller's frame is left as it was
-    # an older recommendation.json without per-model intervals leaves the rows as they were
-    assert forecasting.with_intervals(frame, {"delays": [1, 2], "scales": {}}, 0.0).equals(frame)
+    # B's 3 - 4 stops at the floor; the recursive step and gru (no half-widths) stay empty
+    np.testing.assert_array_equal(got["lower_80"], [8.0, 0.0, 17.0, np.nan, 6.0, np.nan])
+    np.testing.assert_array_equal(got["upper_80"], [12.0, 7.0, 23.0, np.nan, 18.0, np.nan])
+    np.testing.assert_array_equal(got["lower_95"], [6.0, 0.0, 16.0, np.nan, 4.0, np.nan])
+    np.testing.assert_array_equal(got["upper_95"], [14.0, 8.0, 24.0, np.nan, 20.0, np.nan])
+    assert "lower_80" not in frame  # the caller's frame is left as it was
+    # a report older than per-model intervals: the recommended rows alone, from its half_widths
+    older = forecasting.with_intervals(frame, {k: v for k, v in recommendation.items() if k != "intervals"}, 0.0)
+    assert older["lower_80"].notna().tolist() == [False, False, False, False, True, False]
+    assert older.loc[4, "upper_95"] == 20.0

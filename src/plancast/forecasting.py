@@ -261,31 +261,31 @@ def quantity_floor(daily: pd.DataFrame) -> float:
 
 
 def with_intervals(frame: pd.DataFrame, recommendation: Mapping[str, Any], floor: float) -> pd.DataFrame:
-    """``frame`` (forecast rows) with each model's own conformal intervals filled where they are empty:
+    """``frame`` (forecast rows) with each model's own conformal intervals:
     ŷ ± half_width[model, level, delay] · scale[part], the lower bound at least ``floor``.
 
-    Half-widths and scales come from stage evaluate's ``recommendation`` (``intervals``, ``scales``,
-    ``delays``); rows of a model, delay or part it has none for (a recursive step, an older report) stay
-    empty. The recommended rows keep the intervals :func:`recommended_forecast` gave them (the same ones).
+    Half-widths and scales come from stage evaluate's ``recommendation`` (``intervals`` per model, and
+    ``half_widths``, the recommended forecast's, which a report older than ``intervals`` has alone);
+    rows of a model, delay or part without them (a recursive step) stay empty.
     """
     frame = frame.copy()
     for column in INTERVAL_COLUMNS:
         if column not in frame:
             frame[column] = np.nan
-    intervals = recommendation.get("intervals", {})
+    widths = {name: own["half_widths"] for name, own in recommendation.get("intervals", {}).items()}
+    if "half_widths" in recommendation:
+        widths.setdefault(RECOMMENDED, recommendation["half_widths"])
     delays = {int(delay): index for index, delay in enumerate(recommendation.get("delays", []))}
-    scales = recommendation.get("scales", {})
-    scale = frame["part"].astype(str).map(scales).to_numpy(np.float64)
+    scale = frame["part"].astype(str).map(recommendation.get("scales", {})).to_numpy(np.float64)
     position = frame["step_ahead"].map(delays)
-    for name, own in intervals.items():
-        rows = (frame["model"] == name) & (frame["method"] == "direct") & position.notna()
-        rows &= frame[INTERVAL_COLUMNS].isna().all(axis=1)
+    for name, by_level in widths.items():
+        rows = ((frame["model"] == name) & (frame["method"] == "direct") & position.notna()).to_numpy()
         if not rows.any():
             continue
         index = position[rows].to_numpy(np.int64)
-        for level, widths in own["half_widths"].items():
-            half = np.asarray(widths, np.float64)[index] * scale[rows.to_numpy()]
-            values = frame.loc[rows, "forecast"].to_numpy(np.float64)
+        values = frame.loc[rows, "forecast"].to_numpy(np.float64)
+        for level, half_widths in by_level.items():
+            half = np.asarray(half_widths, np.float64)[index] * scale[rows]
             frame.loc[rows, f"lower_{round(float(level) * 100)}"] = np.maximum(values - half, floor)
             frame.loc[rows, f"upper_{round(float(level) * 100)}"] = values + half
     return frame
@@ -359,9 +359,9 @@ def recommended_forecast(
     The fitted tabular models (:func:`fit_tabular`) predict each part's latest window
     (:func:`future_windows`; ``windows`` gives its lookback, delays and calendar, ``max_horizon`` the
     vintages, default the daily table's horizons); the combination and the route per delay are the
-    ones stage evaluate chose on validation (``recommendation``), and the recommended forecast gets
-    its conformal intervals: ŷ ± half_width[level, delay] · scale[part]. Rows as :func:`forecast`'s
-    (method ``direct``) plus the interval columns (empty for all but the recommended forecast).
+    ones stage evaluate chose on validation (``recommendation``); every row gets its model's conformal
+    intervals (:func:`with_intervals`). Rows as :func:`forecast`'s (method ``direct``) plus the interval
+    columns.
     """
     future = future_windows(daily, windows, calendar, {p: c for p, c in columns.items() if p in scalers.parts})
     max_horizon = len(horizon_columns(daily)) if max_horizon is None else max_horizon
@@ -393,21 +393,10 @@ def recommended_forecast(
             "(rerun stage evaluate)"
         )
     delays = [int(d) for d in future.delays]
-    recommended = routed(predictions, route, delays)
-    scale = np.asarray([recommendation["scales"].get(part, np.nan) for part in future.part], np.float64)
-    # quantities that were never negative cannot go below 0: the bound says so (coverage is unchanged)
-    floor = quantity_floor(daily)
-    frames = []
-    for name in [*tabular, *([COMBINATION] if COMBINATION in predictions else []), RECOMMENDED]:
-        values = recommended if name == RECOMMENDED else predictions[name]
-        frame = _future_frame(future, name, values, calendar)
-        if name == RECOMMENDED:
-            for level in (0.8, 0.95):
-                half = np.asarray(recommendation["half_widths"][str(level)], np.float64)[None, :] * scale[:, None]
-                frame[f"lower_{round(level * 100)}"] = np.maximum(values - half, floor).ravel()
-                frame[f"upper_{round(level * 100)}"] = (values + half).ravel()
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*COLUMNS, *INTERVAL_COLUMNS])
+    predictions[RECOMMENDED] = routed(predictions, route, delays)
+    names = [*tabular, *([COMBINATION] if COMBINATION in predictions else []), RECOMMENDED]
+    frame = pd.concat([_future_frame(future, name, predictions[name], calendar) for name in names], ignore_index=True)
+    return with_intervals(frame, recommendation, quantity_floor(daily))
 
 
 def _future_frame(future: Windows, model: str, values: np.ndarray, calendar: Calendar) -> pd.DataFrame:

@@ -269,13 +269,10 @@ def evaluate(
     fallback = {name: scaler.target_scale for name, scaler in scalers.parts.items()}
     interval_scale = part_scales(windows.part[train], windows.targets[train], windows.plan[train], fallback)
     scale = window_scale(interval_scale, part)
-    conformal = calibrate(actual[in_val], predictions[RECOMMENDED][in_val], scale[in_val])
     in_test = split == "test"
-    coverage_by_level = {}
-    for level in LEVELS:
-        lower, upper = conformal.interval(predictions[RECOMMENDED][in_test], scale[in_test], level)
-        coverage_by_level[f"coverage_{round(level * 100)}"] = coverage(actual[in_test], lower, upper)
     intervals = model_intervals(actual, predictions, scale, in_val, in_test)
+    own = intervals[RECOMMENDED]  # the recommended forecast's: the ones evaluate.json and stage forecast give
+    coverage_by_level = {f"coverage_{round(level * 100)}": own["coverage"][str(level)] for level in LEVELS}
 
     fold = cut.of_window[window]
     per_fold = fold_scores(actual, predictions, plan, fold)
@@ -321,7 +318,7 @@ def evaluate(
         "best_network": best_network,
         "best_tabular": best_tabular,
         "levels": [float(level) for level in LEVELS],
-        "half_widths": {str(level): conformal.quantiles[level].tolist() for level in LEVELS},
+        "half_widths": own["half_widths"],
         "delays": [int(d) for d in delays],
         "scales": interval_scale,
         "intervals": intervals,
