@@ -12,6 +12,8 @@ evaluate at 2,000 parts) counts too.
     python benchmarks/boosted_bag.py --regimes noisy --seeds 2026 7 [--variants base bag_half bag_80 configs]
     python benchmarks/boosted_bag.py --seeds 2026 --variants base lr_0.025 lr_0.1 iter_600 leaf_50 nodes_15 l2_10
     python benchmarks/boosted_bag.py --once     # the default trees fitted once, on the training days only
+    python benchmarks/boosted_bag.py --variants base --seeds 2026 7 11 --context flags calendar
+                                                # the trees without the consensus of the firm vintages
 
 ``--once`` scores the trees as the networks are trained: fitted on the training windows only, never
 refitted at a test fold (evaluate refits them on every window before each fold), so the test MAE can be
@@ -27,9 +29,10 @@ from collections.abc import Callable
 import numpy as np
 from plan_skill import prepare
 
+from plancast.data.daily import horizon_columns
 from plancast.evaluation.evaluate import evaluate
 from plancast.models import tabular
-from plancast.models.tabular import Boosted, TabularRows
+from plancast.models.tabular import CONTEXT_SETS, Boosted, TabularRows, tabular_rows
 from plancast.params import Params, load_params
 
 
@@ -100,6 +103,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[2026, 7])
     parser.add_argument("--variants", nargs="+", default=DEFAULT_VARIANTS, choices=list(VARIANTS))
     parser.add_argument("--once", action="store_true", help="the default trees fitted on the training days only")
+    parser.add_argument("--context", nargs="*", default=list(CONTEXT_SETS), choices=list(CONTEXT_SETS),
+                        help="the context sets beside window and vintages (default: all)")  # fmt: skip
     args = parser.parse_args()
     params = load_params("params.yaml")
     if args.once:
@@ -110,13 +115,14 @@ def main() -> None:
     for regime in args.regimes:
         for seed in args.seeds:
             data = prepare(params, params.sample.model_copy(update={"planner": regime, "seed": seed}))
+            rows = tabular_rows(data.windows, data.daily, data.scalers, len(horizon_columns(data.daily)), args.context)
             for name in args.variants:
                 start = time.perf_counter()
                 tabular.TABULAR_MODELS["boosted"] = VARIANTS[name]
                 try:
                     summary = evaluate(
                         data.daily, data.windows, data.splits, data.scalers, {}, params.evaluate.season_period,
-                        params.evaluate.ridge_alpha, rows=data.rows, tabular=["boosted"],
+                        params.evaluate.ridge_alpha, rows=rows, tabular=["boosted"],
                         folds=params.evaluate.folds,
                     ).summary  # fmt: skip
                 finally:

@@ -11,8 +11,8 @@ model; without it, 15 s a run with the tabular models alone.
 
     python benchmarks/plan_skill.py [--seeds 2026 7 11] [--regimes noisy sharp] [--networks] [--each]
 
-``--each`` also prints every forecast and baseline: test MAE, skill, skill per fold and the coverage of
-its own conformal intervals.
+``--each`` also prints every forecast and baseline: validation MAE, test MAE, skill, skill per fold and
+the coverage of its own conformal intervals.
 
 Targets (issue "Beat the planner on any plan data"): recommended vs the plan on the test folds >= +25%
 on the sharp planner and >= +35% on the default (noisy) sample, significant at 5% for D+2 and beyond,
@@ -117,8 +117,8 @@ def train_networks(params: Params, data: Prepared, names: Sequence[str], target:
 
 
 def print_each(summary: dict, evaluation) -> None:
-    """Every forecast's and baseline's test MAE, skill, skill per fold (mean ± sd) and its own intervals'
-    test coverage (baselines have none), best first."""
+    """Every forecast's and baseline's validation MAE (what every choice is made on), test MAE, skill,
+    skill per fold (mean ± sd) and its own intervals' test coverage (baselines have none), best first."""
     skill = evaluation.folds.groupby("model")["skill"]
     folds = pd.DataFrame({"mean": skill.mean(), "std": skill.std(ddof=0)})  # sd as evaluate.json's (n)
     intervals = evaluation.recommendation.get("intervals", {})
@@ -128,8 +128,9 @@ def print_each(summary: dict, evaluation) -> None:
         cover = intervals.get(name, {}).get("coverage", {})
         spread = f"{folds.loc[name, 'mean']:+.3f}±{folds.loc[name, 'std']:.3f}" if name in folds.index else ""
         covered = f"{cover['0.8']:.3f} / {cover['0.95']:.3f}" if cover else "-"
-        print(f"        {name:<18} test MAE {test['mae']:7.2f}  skill {test['skill']:+.3f}  folds {spread:<14} "
-              f"cover 80/95 {covered}", flush=True)  # fmt: skip
+        val = summary["val"].get(name, {}).get("mae", float("nan"))
+        print(f"        {name:<18} val MAE {val:7.2f}  test MAE {test['mae']:7.2f}  skill {test['skill']:+.3f}  "
+              f"folds {spread:<14} cover 80/95 {covered}", flush=True)  # fmt: skip
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from plancast.evaluation import baselines
+from plancast.features import vintages as vintage_features
 from plancast.features.scaling import PartScaler, Scalers, Split, Splits
 from plancast.features.windows import make_windows
 from plancast.models import tabular
@@ -64,6 +66,10 @@ def test_boosted_learns_the_placeholder_flag_and_is_deterministic():
     second = tabular.Boosted(max_iter=100).fit(train).predict(test)
     np.testing.assert_array_equal(first, second)
     assert np.mean(np.abs(first[:, 0] - target[300:])) < 0.5 * np.mean(np.abs(plan[300:] - target[300:]))
+    # Trees fitted on another design (features of another version) say so instead of mis-indexing.
+    wider = _rows(np.full(n, "a"), plan[:, None, None], target[:, None], scalers, context=np.repeat(context, 2, -1))
+    with pytest.raises(ValueError, match="fitted on 5 design columns, these rows have 6"):
+        tabular.Boosted(max_iter=5).fit(train).predict(wider)
 
 
 def test_window_ridge_matches_the_ridge_baseline():
@@ -117,7 +123,32 @@ def test_network_context_is_finite_scaled_and_masks_unknown_vintages():
     assert rows.network_context([]).shape == (1, 0)
 
 
+def test_the_consensus_is_scaled_like_a_vintage_and_its_count_is_not():
+    scalers = _scalers(A=(10.0, 2.0))
+    vint = np.array([[[14.0, 12.0], [np.nan, 12.0]], [[0.0, 0.0], [np.nan, 0.0]]])  # 2 windows, 2 delays, K = 2
+    context, names = vintage_features.context_features(
+        vint, np.array([np.nan, np.nan]), np.zeros((2, 2)), np.zeros((2, 2)), ["consensus"]
+    )
+    rows = tabular.TabularRows(
+        inputs=np.zeros((2, 2, 1)), part=np.array(["A", "A"]), vintages=vint, lot=np.array([np.nan, np.nan]),
+        context=context, context_names=tuple(names), targets=np.zeros((2, 2)), delays=np.array([1, 2]),
+        scalers=scalers,
+    )  # fmt: skip
+    scaled = rows.scaled_context()
+    # window 0, delay 1: firm 14 and 12 -> mean 13 -> (13 - 10) / 2; count 2 stays a count
+    np.testing.assert_allclose(scaled[0, 0], [1.5, 1.5, 2.0, ((14 + 12 / 2) / 1.5 - 10) / 2, 2.0])
+    np.testing.assert_allclose(rows.context[0, 0, :4], [13.0, 13.0, 14.0, (14 + 6) / 1.5])  # raw kept
+    network = rows.network_context(["consensus"])
+    assert network.shape == (2, 10) and np.isfinite(network).all()
+    np.testing.assert_allclose(network[1], 0.0)  # zeros only: no firm vintage -> 0, count 0
+    np.testing.assert_allclose(network[0, 5:], [1.0, 1.0, 1.0, 1.0, 1.0])  # delay 2: only 12 -> (12 - 10) / 2
+    design = tabular.boosted_design(rows, 0)
+    np.testing.assert_allclose(design[0, -5:], scaled[0, 0])
+
+
 def test_usable_context_follows_the_data():
     assert tabular.usable_context(["calendar", "vintages", "flags"], 12, True) == ("vintages", "flags", "calendar")
+    assert tabular.usable_context(["calendar", "consensus"], 12, True) == ("consensus", "calendar")
+    assert tabular.usable_context(["consensus"], 0, True) == ()
     assert tabular.usable_context(["vintages", "flags", "calendar"], 0, False) == ()  # a plain step series
     assert tabular.usable_context(["vintages", "calendar"], 0, True) == ("calendar",)

@@ -83,17 +83,49 @@ def test_context_features_name_and_compute_every_column():
         "lot_3",
         "revised_1",
         "revised_2",
+        "firm_mean",
+        "firm_median",
+        "firm_newest",
+        "firm_weighted",
+        "firm_count",
         "weekday_sin",
         "weekday_cos",
         "days_to_holiday",
     ]
+    # 30 is the lot and 0 a zero: placeholders both, so no firm vintage (consensus NaN, count 0)
+    nan = np.nan
     np.testing.assert_allclose(
-        features[0, 0], [np.nan, 30, 0, np.nan, 0, 1, np.nan, 1, 0, np.nan, 1, 0.0, 1.0, 0.5], atol=1e-12
+        features[0, 0], [nan, 30, 0, nan, 0, 1, nan, 1, 0, nan, 1, nan, nan, nan, nan, 0, 0.0, 1.0, 0.5], atol=1e-12
     )
     only, names = v.context_features(vint, np.array([30.0]), np.array([[0.0]]), np.array([[5.0]]), {"calendar"})
     assert only.shape == (1, 1, 3) and names == ["weekday_sin", "weekday_cos", "days_to_holiday"]
     with pytest.raises(ValueError, match="unknown feature set 'plans'"):
         v.context_features(vint, np.array([30.0]), np.array([[0.0]]), np.array([[5.0]]), {"plans"})
+
+
+def test_firm_vintages_are_revised_estimates_and_the_consensus_sums_them_up():
+    # lead:    1   2   3   4  5     lot 30
+    plans = [52, 52, 48, 30, 0]  # j=1 kept from j=2 (no new estimate); j=4 the lot, j=5 zero: placeholders
+    vint = np.array(
+        [
+            [plans, [np.nan, *plans[1:]]],  # delay 2 cannot see j = 1: same firm vintages j = 2, 3
+            [[0, 30, 30, 0, 0], [np.nan, 30, 0, 0, 0]],  # placeholders only
+        ],
+        dtype=float,
+    )
+    lot = np.array([30.0, 30.0])
+    np.testing.assert_array_equal(v.firm(vint, lot)[0, 0], [False, True, True, False, False])
+    np.testing.assert_array_equal(v.firm(vint, lot)[0, 1], [False, True, True, False, False])
+    assert not v.firm(vint, lot)[1].any()
+    result = v.consensus(vint, lot)
+    weighted = (52 / 2 + 48 / 3) / (1 / 2 + 1 / 3)
+    for delay in (0, 1):
+        np.testing.assert_allclose(result[0, delay], [50.0, 50.0, 52.0, weighted, 2.0])
+    np.testing.assert_array_equal(result[1, :, 4], [0.0, 0.0])
+    assert np.isnan(result[1, :, :4]).all()
+    # Before the lot is known (NaN), a 30 counts as an estimate; the oldest vintage is a fresh decision.
+    np.testing.assert_array_equal(v.firm(vint[:1, :1], np.array([np.nan]))[0, 0], [False, True, True, True, False])
+    assert v.consensus(np.full((0, 2, 5), np.nan), np.empty(0)).shape == (0, 2, 5)
 
 
 def test_target_calendar_weekday_and_days_to_a_missing_weekday():

@@ -5,7 +5,11 @@ before it is ``h{j}`` at row T - j; it is known at the forecast origin e only wh
 j >= d. So the vintages of (window, delay) are ``h{d}`` at e (the planner's own number), ``h{d+1}`` at
 e - 1, ..., ``h{K}`` at e + d - K, newest first. Far vintages are placeholders (the part's recurring
 "lot" or zero, Seed B), so beside the values the model gets is-zero and is-lot flags and whether the
-plan was revised between two vintages: how firm the planner's number is.
+plan was revised between two vintages: how firm the planner's number is. The consensus sums up the
+firm vintages, those the planner revised to a number that is neither zero nor the lot (an estimate, not
+a placeholder): their mean, median, newest, lead-weighted mean and count. Each firm vintage is a fresh
+estimate of the same day, so their mean is steadier than the newest one alone, and a model picks it
+up in one split instead of learning which of K noisy columns to trust.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import pandas as pd
 from plancast.data.daily import horizon_columns
 from plancast.features.windows import Windows, on_calendar, rows_by_part
 
-FEATURE_SETS = ("vintages", "flags", "calendar")
+FEATURE_SETS = ("vintages", "flags", "consensus", "calendar")
+CONSENSUS = ("firm_mean", "firm_median", "firm_newest", "firm_weighted", "firm_count")
+CONSENSUS_QUANTITIES = CONSENSUS[:4]  # in the part's units (scaled like a vintage); firm_count is a count
 FAR_HORIZONS = 2  # the lot is read off the two farthest horizons, where placeholders dominate
 HOLIDAY_CAP = 10  # working days to the next holiday, capped: further away does not matter
 WEEK = 7
@@ -164,9 +170,48 @@ def feature_names(max_horizon: int, sets: Collection[str]) -> list[str]:
         names += [f"zero_{j}" for j in horizons]
         names += [f"lot_{j}" for j in horizons]
         names += [f"revised_{j}" for j in range(1, max_horizon)]
+    if "consensus" in sets:
+        names += list(CONSENSUS)
     if "calendar" in sets:
         names += ["weekday_sin", "weekday_cos", "days_to_holiday"]
     return names
+
+
+def firm(vintages: np.ndarray, lot: np.ndarray) -> np.ndarray:
+    """Which vintages are firm: known, not zero, not the lot, and revised (different from the vintage made
+    a day earlier, or the oldest one known): (windows, delays, K) bool. ``lot`` (windows,), NaN = none yet.
+
+    A plan kept from the day before carries no new estimate; a zero or the lot is a placeholder.
+    """
+    vintages = np.asarray(vintages, np.float64)
+    older = np.concatenate([vintages[..., 1:], np.full((*vintages.shape[:-1], 1), np.nan)], axis=-1)
+    lots = np.asarray(lot, np.float64)[:, None, None]
+    return np.isfinite(vintages) & (vintages != 0) & (vintages != lots) & (vintages != older)
+
+
+def consensus(vintages: np.ndarray, lot: np.ndarray) -> np.ndarray:
+    """The firm vintages (:func:`firm`) summed up: (windows, delays, 5), columns :data:`CONSENSUS`.
+
+    Mean, median, newest (the smallest lead j) and lead-weighted mean (weight 1/j: a plan made nearer
+    the day is firmer) of the firm vintages, NaN where there is none, and their count. Raw units.
+    """
+    vintages = np.asarray(vintages, np.float64)
+    chosen = firm(vintages, lot)
+    count = chosen.sum(axis=-1)
+    some = count > 0
+    values = np.where(chosen, vintages, np.nan)
+    result = np.full((*vintages.shape[:-1], len(CONSENSUS)), np.nan)
+    result[..., 4] = count
+    if not some.any():
+        return result
+    picked = values[some]
+    result[..., 0][some] = np.nanmean(picked, axis=-1)
+    result[..., 1][some] = np.nanmedian(picked, axis=-1)
+    newest = np.argmax(chosen[some], axis=-1)
+    result[..., 2][some] = np.take_along_axis(picked, newest[:, None], axis=-1)[:, 0]
+    weight = np.where(chosen[some], 1.0 / np.arange(1, vintages.shape[-1] + 1), 0.0)
+    result[..., 3][some] = (np.where(chosen[some], picked, 0.0) * weight).sum(axis=-1) / weight.sum(axis=-1)
+    return result
 
 
 def _flag(condition: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -185,6 +230,7 @@ def context_features(
     ``vintages`` (windows, delays, K) raw; ``lot`` (windows,); ``weekday``, ``days_to_holiday``
     (windows, delays). Columns: ``vintage_j`` (raw); ``zero_j`` = [v_j = 0]; ``lot_j`` = [v_j = lot];
     ``revised_j`` = [v_j != v_{j+1}] (the plan changed between the vintage made j+1 and j days ahead);
+    ``firm_*`` the :func:`consensus` of the firm vintages (raw units, NaN where none);
     ``weekday_sin/cos`` = sin/cos(2π·weekday/7); ``days_to_holiday`` / cap in [0, 1]. A flag of an
     unknown vintage is NaN, as is a calendar feature of an unknown day.
     """
@@ -201,6 +247,8 @@ def context_features(
         blocks.append(_flag(vintages == lots, known & np.isfinite(lots)))
         both = known[..., :-1] & known[..., 1:]
         blocks.append(_flag(vintages[..., :-1] != vintages[..., 1:], both))
+    if "consensus" in sets:
+        blocks.append(consensus(vintages, lot))
     if "calendar" in sets:
         angle = 2 * np.pi * np.asarray(weekday, np.float64) / WEEK
         holiday = np.asarray(days_to_holiday, np.float64) / HOLIDAY_CAP

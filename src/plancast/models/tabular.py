@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted: stage tra
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.linear_model import Ridge
 
-CONTEXT_SETS = ("flags", "calendar")  # the context beside the (scaled) vintages
+CONTEXT_SETS = ("flags", "consensus", "calendar")  # the context beside the (scaled) vintages
 MIN_PART_WINDOWS = 20  # fewer training windows than this: a part uses the pooled fit
 
 
@@ -69,6 +69,16 @@ class TabularRows:
     def scaled_targets(self) -> np.ndarray:
         return self.scalers.targets(self.targets, self.part)
 
+    def scaled_context(self) -> np.ndarray:
+        """The context with its quantities (the consensus of the firm vintages) by the part's target
+        scaler, flags, counts and calendar as they are: (windows, delays, C)."""
+        quantities = [i for i, c in enumerate(self.context_names) if c in vintage_features.CONSENSUS_QUANTITIES]
+        if not quantities:
+            return self.context
+        context = self.context.copy()
+        context[..., quantities] = self.scalers.targets(self.context[..., quantities], self.part)
+        return context
+
     def network_context(self, sets: Collection[str]) -> np.ndarray:
         """A network's second input: each window's context over all delays, flat: float32 (windows, width).
 
@@ -83,10 +93,11 @@ class TabularRows:
             scaled = self.scaled_vintages()
             known = np.isfinite(scaled)
             blocks += [np.where(known, scaled, 0.0).reshape(count, -1), known.reshape(count, -1)]
-        for name in ("flags", "calendar"):
+        context = self.scaled_context()
+        for name in ("flags", "consensus", "calendar"):
             if name in sets:
                 columns = [i for i, c in enumerate(self.context_names) if _context_set(c) == name]
-                blocks.append(np.nan_to_num(self.context[:, :, columns], nan=0.0).reshape(count, -1))
+                blocks.append(np.nan_to_num(context[:, :, columns], nan=0.0).reshape(count, -1))
         if "flags" in sets:
             lot = self.scalers.targets(self.lot, self.part)
             blocks += [np.nan_to_num(lot, nan=0.0)[:, None], np.isfinite(lot)[:, None]]
@@ -96,14 +107,18 @@ class TabularRows:
 
 
 def _context_set(column: str) -> str:
-    """The feature set a context column belongs to (``zero_3`` -> flags, ``weekday_sin`` -> calendar)."""
+    """The feature set a context column belongs to (``zero_3`` -> flags, ``firm_mean`` -> consensus,
+    ``weekday_sin`` -> calendar)."""
+    if column in vintage_features.CONSENSUS:
+        return "consensus"
     return "calendar" if column in ("weekday_sin", "weekday_cos", "days_to_holiday") else "flags"
 
 
 def usable_context(sets: Collection[str], max_horizon: int, dated: bool) -> tuple[str, ...]:
     """The context sets a network can use on this data, in :data:`vintage_features.FEATURE_SETS` order:
-    vintages and flags need plan horizons (``max_horizon`` > 0), calendar needs calendar days (``dated``)."""
-    usable = {"vintages": max_horizon > 0, "flags": max_horizon > 0, "calendar": dated}
+    vintages, flags and consensus need plan horizons (``max_horizon`` > 0), calendar needs calendar
+    days (``dated``)."""
+    usable = {"vintages": max_horizon > 0, "flags": max_horizon > 0, "consensus": max_horizon > 0, "calendar": dated}
     return tuple(name for name in vintage_features.FEATURE_SETS if name in sets and usable[name])
 
 
@@ -206,14 +221,15 @@ class PlanLinear:
 
 
 def boosted_design(rows: TabularRows, column: int) -> np.ndarray:
-    """Delay ``column``'s design: [flat scaled window, scaled vintages, scaled lot, context]: (windows, n)."""
+    """Delay ``column``'s design: [flat scaled window, scaled vintages, scaled lot, context (its
+    quantities scaled)]: (windows, n)."""
     flat = rows.scaled_inputs().reshape(len(rows.part), -1)
     lot = rows.scalers.targets(rows.lot, rows.part)[:, None]
-    return np.concatenate([flat, rows.scaled_vintages()[:, column], lot, rows.context[:, column]], axis=1)
+    return np.concatenate([flat, rows.scaled_vintages()[:, column], lot, rows.scaled_context()[:, column]], axis=1)
 
 
 class Boosted:
-    """Gradient-boosted trees per delay: ŷ_d = unscale(HGB_d([window, vintages, lot, flags, calendar])).
+    """Gradient-boosted trees per delay: ŷ_d = unscale(HGB_d([window, vintages, lot, flags, consensus, calendar])).
 
     scikit-learn's ``HistGradientBoostingRegressor`` takes NaN natively (unknown vintages and flags).
     Early stopping is off and nothing is subsampled, so the same rows give the same trees; the
@@ -262,8 +278,14 @@ class Boosted:
         scaled = np.full((len(rows.part), len(rows.delays)), np.nan)
         if len(rows.part):
             for column, model in enumerate(self.models):
+                design = boosted_design(rows, column)
+                if design.shape[1] != len(self.columns[column]):
+                    raise ValueError(
+                        f"the boosted trees were fitted on {len(self.columns[column])} design columns, these rows "
+                        f"have {design.shape[1]}: fitted by another version of the features; refit them (dvc repro)"
+                    )
                 with threadpool_limits(self.threads, user_api="openmp"):
-                    scaled[:, column] = model.predict(boosted_design(rows, column)[:, self.columns[column]])
+                    scaled[:, column] = model.predict(design[:, self.columns[column]])
         return _unscale(rows, scaled)
 
 
