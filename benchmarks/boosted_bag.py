@@ -13,7 +13,9 @@ evaluate at 2,000 parts) counts too.
     python benchmarks/boosted_bag.py --seeds 2026 --variants base lr_0.025 lr_0.1 iter_600 leaf_50 nodes_15 l2_10
     python benchmarks/boosted_bag.py --once     # the default trees fitted once, on the training days only
     python benchmarks/boosted_bag.py --variants base --seeds 2026 7 11 --context flags calendar
-                                                # the trees without the consensus of the firm vintages
+                                                # the trees without the consensus and the weekday profile
+    python benchmarks/boosted_bag.py --variants base --seeds 2026 7 11 --profile-weeks 4
+                                                # the weekday profile over the last 4 same weekdays
 
 ``--once`` scores the trees as the networks are trained: fitted on the training windows only, never
 refitted at a test fold (evaluate refits them on every window before each fold), so the test MAE can be
@@ -31,6 +33,7 @@ from plan_skill import prepare
 
 from plancast.data.daily import horizon_columns
 from plancast.evaluation.evaluate import evaluate
+from plancast.features.vintages import PROFILE_WEEKS
 from plancast.models import tabular
 from plancast.models.tabular import CONTEXT_SETS, Boosted, TabularRows, tabular_rows
 from plancast.params import Params, load_params
@@ -105,6 +108,8 @@ def main() -> None:
     parser.add_argument("--once", action="store_true", help="the default trees fitted on the training days only")
     parser.add_argument("--context", nargs="*", default=list(CONTEXT_SETS), choices=list(CONTEXT_SETS),
                         help="the context sets beside window and vintages (default: all)")  # fmt: skip
+    parser.add_argument("--profile-weeks", type=int, default=PROFILE_WEEKS,
+                        help=f"same weekdays the weekday profile averages (default {PROFILE_WEEKS})")  # fmt: skip
     args = parser.parse_args()
     params = load_params("params.yaml")
     if args.once:
@@ -115,7 +120,8 @@ def main() -> None:
     for regime in args.regimes:
         for seed in args.seeds:
             data = prepare(params, params.sample.model_copy(update={"planner": regime, "seed": seed}))
-            rows = tabular_rows(data.windows, data.daily, data.scalers, len(horizon_columns(data.daily)), args.context)
+            horizons = len(horizon_columns(data.daily))
+            rows = tabular_rows(data.windows, data.daily, data.scalers, horizons, args.context, args.profile_weeks)
             for name in args.variants:
                 start = time.perf_counter()
                 tabular.TABULAR_MODELS["boosted"] = VARIANTS[name]

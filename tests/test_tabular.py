@@ -144,6 +144,13 @@ def test_the_consensus_is_scaled_like_a_vintage_and_its_count_is_not():
     np.testing.assert_allclose(network[0, 5:], [1.0, 1.0, 1.0, 1.0, 1.0])  # delay 2: only 12 -> (12 - 10) / 2
     design = tabular.boosted_design(rows, 0)
     np.testing.assert_allclose(design[0, -5:], scaled[0, 0])
+    # The weekday profile is a quantity too: (14 - 10) / 2 = 2; unknown -> 0 for a network.
+    context, names = vintage_features.context_features(
+        vint, np.array([np.nan, np.nan]), np.zeros((2, 2)), np.zeros((2, 2)), ["profile"],
+        np.array([[14.0, np.nan], [10.0, 12.0]]),
+    )  # fmt: skip
+    rows = tabular.TabularRows(**{**rows.__dict__, "context": context, "context_names": tuple(names)})
+    np.testing.assert_allclose(rows.network_context(["profile"]), [[2.0, 0.0], [0.0, 1.0]])
 
 
 def test_usable_context_follows_the_data():

@@ -88,6 +88,7 @@ def test_context_features_name_and_compute_every_column():
         "firm_newest",
         "firm_weighted",
         "firm_count",
+        "weekday_mean",
         "weekday_sin",
         "weekday_cos",
         "days_to_holiday",
@@ -95,7 +96,9 @@ def test_context_features_name_and_compute_every_column():
     # 30 is the lot and 0 a zero: placeholders both, so no firm vintage (consensus NaN, count 0)
     nan = np.nan
     np.testing.assert_allclose(
-        features[0, 0], [nan, 30, 0, nan, 0, 1, nan, 1, 0, nan, 1, nan, nan, nan, nan, 0, 0.0, 1.0, 0.5], atol=1e-12
+        features[0, 0],
+        [nan, 30, 0, nan, 0, 1, nan, 1, 0, nan, 1, nan, nan, nan, nan, 0, nan, 0.0, 1.0, 0.5],
+        atol=1e-12,
     )
     only, names = v.context_features(vint, np.array([30.0]), np.array([[0.0]]), np.array([[5.0]]), {"calendar"})
     assert only.shape == (1, 1, 3) and names == ["weekday_sin", "weekday_cos", "days_to_holiday"]
@@ -126,6 +129,27 @@ def test_firm_vintages_are_revised_estimates_and_the_consensus_sums_them_up():
     # Before the lot is known (NaN), a 30 counts as an estimate; the oldest vintage is a fresh decision.
     np.testing.assert_array_equal(v.firm(vint[:1, :1], np.array([np.nan]))[0, 0], [False, True, True, True, False])
     assert v.consensus(np.full((0, 2, 5), np.nan), np.empty(0)).shape == (0, 2, 5)
+
+
+def test_weekday_profile_is_the_mean_of_the_last_same_weekdays_known_at_the_origin():
+    days = pd.bdate_range("2025-01-06", periods=15)  # Monday; rows 0..14, weekday = row % 5
+    present = np.ones(15, bool)
+    present[8] = False  # the second Thursday never exported: a gap, not a zero
+    daily = pd.DataFrame({"part": "a", "day": days, "position": np.arange(15), "present": present,
+                          "target": 10.0 * np.arange(15)})  # fmt: skip
+    weekday = np.array([[0.0, 3.0, np.nan, 5.0]])  # Monday, Thursday, unknown, Saturday
+    got = v.weekday_profile(daily, np.array(["a"]), np.array([12]), weekday, weeks=2)
+    # Mondays known at row 12: rows 0, 5, 10 -> the last two 50, 100; Thursdays: row 3 only (8 missing,
+    # 13 after the origin); no Saturday in the data.
+    np.testing.assert_array_equal(got, [[75.0, 30.0, np.nan, np.nan]])
+    np.testing.assert_array_equal(
+        v.weekday_profile(daily, np.array(["a"]), np.array([0]), weekday[:, :2]), [[0.0, np.nan]]
+    )
+    steps = daily.assign(day=np.arange(15))  # a step series has no weekdays
+    assert np.isnan(v.weekday_profile(steps, np.array(["a"]), np.array([12]), weekday)).all()
+    features, names = v.context_features(np.full((1, 4, 2), np.nan), np.array([np.nan]), weekday, np.zeros((1, 4)),
+                                         ["profile"], got)  # fmt: skip
+    assert names == ["weekday_mean"] and np.array_equal(features[..., 0], got, equal_nan=True)
 
 
 def test_target_calendar_weekday_and_days_to_a_missing_weekday():

@@ -275,10 +275,10 @@ class TrainParams(_Section):
     ray_address: str = ""
     target: Literal["level", "residual"] = "level"  # residual: learn the correction to the latest plan
     # the networks' second input beside the window: the plan vintages of each target day, their flags,
-    # the consensus of the firm vintages, the target day's calendar
+    # the consensus of the firm vintages, the part's weekday profile, the target day's calendar
     # (plancast.models.tabular.TabularRows.network_context); [] = window only
-    context: list[Literal["vintages", "flags", "consensus", "calendar"]] = [
-        "vintages", "flags", "consensus", "calendar",
+    context: list[Literal["vintages", "flags", "consensus", "profile", "calendar"]] = [
+        "vintages", "flags", "consensus", "profile", "calendar",
     ]  # fmt: skip
 
     @field_validator("ray_address")

@@ -23,9 +23,11 @@ import pandas as pd
 from plancast.data.daily import horizon_columns
 from plancast.features.windows import Windows, on_calendar, rows_by_part
 
-FEATURE_SETS = ("vintages", "flags", "consensus", "calendar")
+FEATURE_SETS = ("vintages", "flags", "consensus", "profile", "calendar")
 CONSENSUS = ("firm_mean", "firm_median", "firm_newest", "firm_weighted", "firm_count")
-CONSENSUS_QUANTITIES = CONSENSUS[:4]  # in the part's units (scaled like a vintage); firm_count is a count
+PROFILE = ("weekday_mean",)
+QUANTITIES = (*CONSENSUS[:4], *PROFILE)  # context in the part's units, scaled like a vintage (the rest: flags, counts)
+PROFILE_WEEKS = 8  # the weekday profile averages the last 8 same-weekday days (chosen on validation: 4, 8, 16, 52)
 FAR_HORIZONS = 2  # the lot is read off the two farthest horizons, where placeholders dominate
 HOLIDAY_CAP = 10  # working days to the next holiday, capped: further away does not matter
 WEEK = 7
@@ -157,6 +159,53 @@ def target_calendar(windows: Windows) -> TargetCalendar:
     return TargetCalendar(weekday, distance)
 
 
+def weekday_profile(
+    daily: pd.DataFrame, part: np.ndarray, end_row: np.ndarray, weekday: np.ndarray, weeks: int = PROFILE_WEEKS
+) -> np.ndarray:
+    """The part's recent level on each target day's weekday: the mean of its last ``weeks`` present
+    actuals on that weekday in rows 0 .. ``end_row`` (known at the forecast origin): (windows, delays).
+
+    ``weekday`` (windows, delays) from :func:`target_calendar` (0 = Monday); NaN where it is NaN (a step
+    series) or the part has no such day yet. A plant's weekly rhythm (a short Friday, a heavy Monday)
+    is one number for the model instead of a pattern to find among the window's positions.
+    """
+    part = np.asarray(part).astype(str)
+    end_row = np.asarray(end_row, dtype=np.int64)
+    weekday = np.asarray(weekday, np.float64)
+    result = np.full(weekday.shape, np.nan)
+    if not len(part) or not np.isfinite(weekday).any():
+        return result
+    by_part = _part_rows(daily)
+    for name, chosen in rows_by_part(part).items():
+        rows = by_part[name]
+        days = rows["day"].to_numpy()
+        if not np.issubdtype(days.dtype, np.datetime64):
+            continue
+        row_weekday = (days.astype("datetime64[D]").astype(np.int64) + 3) % WEEK
+        actual = rows["target"].to_numpy(np.float64).copy()
+        actual[~rows["present"].to_numpy(bool)] = np.nan
+        table = np.full((len(rows), WEEK), np.nan)  # table[r, w]: the mean as known at row r
+        steps = np.arange(len(rows))
+        for day in range(WEEK):
+            index = np.flatnonzero((row_weekday == day) & np.isfinite(actual))
+            if not len(index):
+                continue
+            total = np.concatenate([[0.0], np.cumsum(actual[index])])
+            count = np.arange(1, len(index) + 1)
+            first = np.maximum(0, count - weeks)
+            at = np.full(len(rows), np.nan)
+            at[index] = (total[count] - total[first]) / (count - first)
+            latest = np.maximum.accumulate(np.where(np.isfinite(at), steps, -1))
+            table[:, day] = np.where(latest >= 0, at[np.maximum(latest, 0)], np.nan)
+        target_weekday = weekday[chosen]
+        known = np.isfinite(target_weekday)
+        origin = np.broadcast_to(end_row[chosen][:, None], target_weekday.shape)
+        values = np.full(target_weekday.shape, np.nan)
+        values[known] = table[origin[known], target_weekday[known].astype(np.int64)]
+        result[chosen] = values
+    return result
+
+
 def feature_names(max_horizon: int, sets: Collection[str]) -> list[str]:
     """Names of the :func:`context_features` columns for ``sets``, in column order."""
     unknown = sorted(set(sets) - set(FEATURE_SETS))
@@ -172,6 +221,8 @@ def feature_names(max_horizon: int, sets: Collection[str]) -> list[str]:
         names += [f"revised_{j}" for j in range(1, max_horizon)]
     if "consensus" in sets:
         names += list(CONSENSUS)
+    if "profile" in sets:
+        names += list(PROFILE)
     if "calendar" in sets:
         names += ["weekday_sin", "weekday_cos", "days_to_holiday"]
     return names
@@ -224,6 +275,7 @@ def context_features(
     weekday: np.ndarray,
     days_to_holiday: np.ndarray,
     sets: Collection[str] = FEATURE_SETS,
+    profile: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Context of each (window, delay): vintages, flags and target-day calendar: ((windows, delays, C), names).
 
@@ -231,6 +283,7 @@ def context_features(
     (windows, delays). Columns: ``vintage_j`` (raw); ``zero_j`` = [v_j = 0]; ``lot_j`` = [v_j = lot];
     ``revised_j`` = [v_j != v_{j+1}] (the plan changed between the vintage made j+1 and j days ahead);
     ``firm_*`` the :func:`consensus` of the firm vintages (raw units, NaN where none);
+    ``weekday_mean`` the :func:`weekday_profile` ``profile`` (windows, delays), raw (NaN if not given);
     ``weekday_sin/cos`` = sin/cos(2π·weekday/7); ``days_to_holiday`` / cap in [0, 1]. A flag of an
     unknown vintage is NaN, as is a calendar feature of an unknown day.
     """
@@ -249,6 +302,9 @@ def context_features(
         blocks.append(_flag(vintages[..., :-1] != vintages[..., 1:], both))
     if "consensus" in sets:
         blocks.append(consensus(vintages, lot))
+    if "profile" in sets:
+        given = np.full(vintages.shape[:2], np.nan) if profile is None else np.asarray(profile, np.float64)
+        blocks.append(given[..., None])
     if "calendar" in sets:
         angle = 2 * np.pi * np.asarray(weekday, np.float64) / WEEK
         holiday = np.asarray(days_to_holiday, np.float64) / HOLIDAY_CAP

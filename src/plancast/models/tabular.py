@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted: stage tra
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.linear_model import Ridge
 
-CONTEXT_SETS = ("flags", "consensus", "calendar")  # the context beside the (scaled) vintages
+CONTEXT_SETS = ("flags", "consensus", "profile", "calendar")  # the context beside the (scaled) vintages
 MIN_PART_WINDOWS = 20  # fewer training windows than this: a part uses the pooled fit
 
 
@@ -70,9 +70,9 @@ class TabularRows:
         return self.scalers.targets(self.targets, self.part)
 
     def scaled_context(self) -> np.ndarray:
-        """The context with its quantities (the consensus of the firm vintages) by the part's target
-        scaler, flags, counts and calendar as they are: (windows, delays, C)."""
-        quantities = [i for i, c in enumerate(self.context_names) if c in vintage_features.CONSENSUS_QUANTITIES]
+        """The context with its quantities (the consensus of the firm vintages, the weekday profile) by the
+        part's target scaler, flags, counts and calendar as they are: (windows, delays, C)."""
+        quantities = [i for i, c in enumerate(self.context_names) if c in vintage_features.QUANTITIES]
         if not quantities:
             return self.context
         context = self.context.copy()
@@ -94,7 +94,7 @@ class TabularRows:
             known = np.isfinite(scaled)
             blocks += [np.where(known, scaled, 0.0).reshape(count, -1), known.reshape(count, -1)]
         context = self.scaled_context()
-        for name in ("flags", "consensus", "calendar"):
+        for name in ("flags", "consensus", "profile", "calendar"):
             if name in sets:
                 columns = [i for i, c in enumerate(self.context_names) if _context_set(c) == name]
                 blocks.append(np.nan_to_num(context[:, :, columns], nan=0.0).reshape(count, -1))
@@ -111,14 +111,17 @@ def _context_set(column: str) -> str:
     ``weekday_sin`` -> calendar)."""
     if column in vintage_features.CONSENSUS:
         return "consensus"
+    if column in vintage_features.PROFILE:
+        return "profile"
     return "calendar" if column in ("weekday_sin", "weekday_cos", "days_to_holiday") else "flags"
 
 
 def usable_context(sets: Collection[str], max_horizon: int, dated: bool) -> tuple[str, ...]:
     """The context sets a network can use on this data, in :data:`vintage_features.FEATURE_SETS` order:
-    vintages, flags and consensus need plan horizons (``max_horizon`` > 0), calendar needs calendar
-    days (``dated``)."""
-    usable = {"vintages": max_horizon > 0, "flags": max_horizon > 0, "consensus": max_horizon > 0, "calendar": dated}
+    vintages, flags and consensus need plan horizons (``max_horizon`` > 0), the weekday profile and the
+    calendar need calendar days (``dated``)."""
+    plans = max_horizon > 0
+    usable = {"vintages": plans, "flags": plans, "consensus": plans, "profile": dated, "calendar": dated}
     return tuple(name for name in vintage_features.FEATURE_SETS if name in sets and usable[name])
 
 
@@ -128,6 +131,7 @@ def tabular_rows(
     scalers: Scalers,
     max_horizon: int,
     sets: Collection[str] = CONTEXT_SETS,
+    profile_weeks: int = vintage_features.PROFILE_WEEKS,
 ) -> TabularRows:
     """Every window of ``windows`` as :class:`TabularRows`, vintages up to ``max_horizon`` read from ``daily``.
 
@@ -136,8 +140,13 @@ def tabular_rows(
     vint = vintage_features.vintages(daily, windows.part, windows.end_row, windows.delays, max_horizon)
     lot = vintage_features.window_lots(vintage_features.lots(daily), windows.part, windows.end_row)
     calendar = vintage_features.target_calendar(windows)
+    profile = None
+    if "profile" in sets:
+        profile = vintage_features.weekday_profile(
+            daily, windows.part, windows.end_row, calendar.weekday, profile_weeks
+        )
     context, names = vintage_features.context_features(
-        vint, lot, calendar.weekday, calendar.days_to_holiday, [s for s in sets if s != "vintages"]
+        vint, lot, calendar.weekday, calendar.days_to_holiday, [s for s in sets if s != "vintages"], profile
     )
     return TabularRows(
         np.asarray(windows.inputs, np.float64), np.asarray(windows.part).astype(str), vint, lot, context,
@@ -229,7 +238,8 @@ def boosted_design(rows: TabularRows, column: int) -> np.ndarray:
 
 
 class Boosted:
-    """Gradient-boosted trees per delay: ŷ_d = unscale(HGB_d([window, vintages, lot, flags, consensus, calendar])).
+    """Gradient-boosted trees per delay: ŷ_d = unscale(HGB_d([window, vintages, lot, flags, consensus, profile,
+    calendar])).
 
     scikit-learn's ``HistGradientBoostingRegressor`` takes NaN natively (unknown vintages and flags).
     Early stopping is off and nothing is subsampled, so the same rows give the same trees; the
