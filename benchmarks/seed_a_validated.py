@@ -15,6 +15,8 @@ only and take no part in any choice.
     python benchmarks/seed_a_validated.py --config configs/seed_a.yaml --only-config   # the config as is
     python benchmarks/seed_a_validated.py --config configs/seed_a_validated.yaml --only-config \\
         --target level residual                                  # Seed A: level vs residual target
+    python benchmarks/seed_a_validated.py --config configs/seed_a_validated.yaml --only-config \\
+        --target level residual --set train.profile_period=30    # ... with the 30-step season profile
 
 ``--set key=value`` (YAML values, repeatable) adds overrides after the config, e.g. a trending plan
 sample on the default pipeline: ``--config none --set sample.trend_parts=1.0 --set sample.trend=1.0
@@ -48,7 +50,7 @@ from plancast.features.scaling import split_and_scale
 from plancast.features.selection import select_horizons
 from plancast.features.windows import feature_columns, make_windows
 from plancast.models.networks import Manifest, TrainedModel
-from plancast.models.tabular import tabular_rows
+from plancast.models.tabular import network_context_sets, tabular_rows
 from plancast.models.training import train_model
 from plancast.params import PARAMS_FILE, Params, parse_params
 
@@ -102,24 +104,35 @@ def prepare(params: Params):
     split = params.split_scale
     splits, scalers, _ = split_and_scale(windows, split.fractions, split.scaler, split.validation_start,
                                          split.test_start)  # fmt: skip
-    tabular = list(params.evaluate.tabular)
-    rows = tabular_rows(windows, daily, scalers, len(horizon_columns(daily))) if tabular else None
+    period = params.train.profile_period
+    sets, _ = network_context_sets(windows, daily, params.train.context, period)
+    needs_rows = bool(params.evaluate.tabular) or bool(sets)
+    horizons = len(horizon_columns(daily))
+    rows = tabular_rows(windows, daily, scalers, horizons, profile_period=period) if needs_rows else None
     return daily, windows, features, splits, scalers, rows
 
 
 def run(params: Params, prepared, target: str) -> tuple[dict, dict]:
-    """Train every network of ``train.models`` as stage train does (with ``target``), evaluate as stage
-    evaluate does; return ({name: {val, test, epochs, kept}}, evaluate's summary)."""
+    """Train every network of ``train.models`` as stage train does (with ``target`` and the context sets
+    ``train.context`` this data allows), evaluate as stage evaluate does; return
+    ({name: {val, test, epochs, kept}}, evaluate's summary)."""
     daily, windows, features, splits, scalers, rows = prepared
-    train_splits = _stage_train().residual_splits(splits, windows, scalers) if target == "residual" else splits
+    period = params.train.profile_period
+    sets, max_horizon = network_context_sets(windows, daily, params.train.context, period)
+    profile = rows.profile() if rows is not None and "profile" in sets and period is not None else None
+    train_splits = _stage_train().residual_splits(splits, windows, scalers, profile) if target == "residual" else splits
+    context = None
+    if sets:
+        context = {split: rows.take(splits[split].window).network_context(sets) for split in ("train", "val")}
     models, record = {}, {}
     for name in params.train.models:
         result = train_model(name, params.models[name], train_splits, windows.part, params.train.scope,
-                             params.train.seed)  # fmt: skip
+                             params.train.seed, context=context)  # fmt: skip
         parts = sorted(result.networks)
         manifest = Manifest(name, params.train.scope, int(windows.inputs.shape[1]),
                             tuple(int(d) for d in windows.delays), feature_columns(features, parts),
-                            scalers, {}, target=target)  # fmt: skip
+                            scalers, {}, target=target, context=sets, max_horizon=max_horizon if sets else 0,
+                            profile_period=period if "profile" in sets else None)  # fmt: skip
         models[name] = TrainedModel.of(manifest, result.networks)
         metrics = result.metrics()
         record[name] = {"epochs": metrics["epochs_run"], "kept": metrics.get("kept_epoch"),
@@ -150,7 +163,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, nargs="+", default=[16, 32])
     parser.add_argument("--patience", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--epochs", type=int, default=400, help="cap; early stopping usually ends sooner")
-    parser.add_argument("--target", nargs="+", default=["level"], choices=["level", "residual"])
+    parser.add_argument("--target", nargs="+", choices=["level", "residual"], help="default: the config's train.target")
     args = parser.parse_args()
     extra = {key: yaml.safe_load(value) for key, value in (item.split("=", 1) for item in args.set)}
     config = None if args.config == "none" else args.config
@@ -167,7 +180,7 @@ def main() -> None:
     grid = [None] if args.only_config else list(itertools.product(args.lr, args.batch, args.patience))
     print("target    lr      batch  patience  network        epochs kept   val MAE  test MAE  seconds", flush=True)
     results = []
-    for target in args.target:
+    for target in args.target or [base.train.target]:
         for point in grid:
             params = base if point is None else with_training(base, *point, args.epochs)
             started = time.perf_counter()

@@ -52,15 +52,18 @@ def main(params, io: StageIO) -> None:
     if not steps:  # a recursive forecast is a plain series' own: no recommendation among delays
         windows = Windows.load(io.read(catalog.WINDOWS))
         scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
-        tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular))
+        period = params.train.profile_period
+        tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular), period)
         columns = read_json(io.read(catalog.FEATURES))["columns"]
-        extra = recommended_forecast(daily, windows, columns, scalers, models, tabular, recommendation, calendar)
+        extra = recommended_forecast(
+            daily, windows, columns, scalers, models, tabular, recommendation, calendar, profile_period=period
+        )  # fmt: skip
         frame = with_intervals(frame, recommendation, quantity_floor(daily))  # the networks' rows; extra has its own
         frame = pd.concat([frame, extra], ignore_index=True)
         frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
         save_recommended(
             io.write(catalog.RECOMMENDED_MODEL), recommendation, windows, columns, scalers,
-            len(horizon_columns(daily)), unwrap(params.daily), tabular, folders,
+            len(horizon_columns(daily)), unwrap(params.daily), tabular, folders, profile_period=period,
         )  # fmt: skip
     else:
         save_no_recommendation(

@@ -42,14 +42,16 @@ def main(params, io: StageIO, name: str) -> None:
         )
     scope = params.train.scope
     target = params.train.target
-    if target == "residual":
-        splits = residual_splits(splits, windows, scalers)
     daily = pd.read_parquet(io.read(catalog.DAILY))
-    sets, max_horizon = network_context_sets(windows, daily, params.train.context)
-    context = None
+    period = params.train.profile_period
+    sets, max_horizon = network_context_sets(windows, daily, params.train.context, period)
+    context = rows = None
     if sets:
-        rows = tabular_rows(windows, daily, scalers, max_horizon)
+        rows = tabular_rows(windows, daily, scalers, max_horizon, profile_period=period)
         context = {split: rows.take(splits[split].window).network_context(sets) for split in ("train", "val")}
+    if target == "residual":  # a step series with a profile corrects the profile, as evaluate and forecast do
+        profile = rows.profile() if rows is not None and "profile" in sets and period is not None else None
+        splits = residual_splits(splits, windows, scalers, profile)
     result = train_model(
         name, unwrap(params.models[name]), splits, windows.part, scope=scope, seed=params.train.seed,
         progress=print_line, backend=params.train.backend, ray_address=params.train.ray_address, context=context,
@@ -67,6 +69,7 @@ def main(params, io: StageIO, name: str) -> None:
         target=target,
         context=sets,
         max_horizon=max_horizon if sets else 0,
+        profile_period=period if "profile" in sets else None,
     )
     record = result.metrics()
 

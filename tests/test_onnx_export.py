@@ -206,3 +206,75 @@ np.save({str(tmp_path / "got.npy")!r}, got)
     (tmp_path / "m" / "global.onnx").unlink()
     with pytest.raises(InputDataError, match=r"global\.onnx: not found \(rerun `dvc repro train@m`\)"):
         load_model(tmp_path / "m", "onnx")
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_a_seasonal_recursive_forecast_follows_the_profile_step_by_step(residual, tmp_path):
+    """A network whose second input is the season profile: both engines' loops equal a plain step-by-step
+    loop that recomputes the profile from the series with each forecast appended, and the first step's
+    profile is the one training computed (season_profile)."""
+    import pandas as pd
+
+    from plancast.features.vintages import phases, season_profile
+    from plancast.models.networks import build_network, season_history
+    from plancast.params import ModelSpec
+
+    period, seasons, steps = 3, 2, 7
+    spec = ModelSpec.model_validate({"layers": [{"type": "lstm", "units": 3}], "epochs": 1})
+    network = build_network(spec, lookback=4, features=1, outputs=1, context=1)
+    export_onnx(network, tmp_path / "model.onnx")
+    series = np.random.default_rng(3).normal(size=(2, 20))
+    series[1, 14] = np.nan  # a gap among the same-phase values the profile averages: skipped
+    history = season_history(series, period, seasons)
+    ones, zeros = np.ones(2), np.zeros(2)
+    window = series[:, -4:, None].astype(np.float32)
+
+    def next_profile(values):  # the mean of the last `seasons` known values at the next step's phase
+        same = [row[len(row) % period :: period] for row in values]
+        return np.array([s[np.isfinite(s)][-seasons:].mean() for s in same], np.float32)
+
+    extended, want, step_window = series.copy(), [], window.copy()
+    for _ in range(steps):
+        profile = next_profile(extended)
+        out = KerasNetwork(network).predict_batch(step_window, profile[:, None])[:, 0] + (profile if residual else 0)
+        want.append(out)
+        extended = np.concatenate([extended, out[:, None]], axis=1)
+        step_window = np.concatenate([step_window[:, 1:], out[:, None, None].astype(np.float32)], axis=1)
+    want = np.stack(want, axis=1)
+    keras_got = KerasNetwork(network).predict_recursive(window, ones, zeros, steps, history, residual)
+    onnx_got = OnnxNetwork(tmp_path / "model.onnx").predict_recursive(window, ones, zeros, steps, history, residual)
+    np.testing.assert_allclose(keras_got, want, atol=1e-5)
+    np.testing.assert_allclose(onnx_got, want, atol=1e-5)
+
+    # The first step's profile is training's: season_profile of the next step (20) at the last row (19).
+    daily = pd.DataFrame({"part": np.repeat(["a", "b"], 20), "day": np.tile(np.arange(20), 2),
+                          "position": np.tile(np.arange(20), 2), "present": np.isfinite(series).ravel(),
+                          "target": np.nan_to_num(series).ravel()})  # fmt: skip
+    first = season_profile(daily, np.array(["a", "b"]), np.array([19, 19]), phases(np.full((2, 1), 20), period),
+                           period, seasons)  # fmt: skip
+    np.testing.assert_allclose(first[:, 0], next_profile(series), rtol=1e-6)
+    assert np.isfinite(series[1, 11]) and not np.isfinite(series[1, 14])  # b's mean reaches past its gap
+
+
+def test_a_residual_recursive_forecast_without_profile_corrects_the_last_value(tmp_path):
+    """A plain series' residual network: each step's ŷ is the output plus the window's last value in
+    target units ((input - shift) / gain), in both engines."""
+    from plancast.models.networks import build_network
+    from plancast.params import ModelSpec
+
+    spec = ModelSpec.model_validate({"layers": [{"type": "gru", "units": 3}], "epochs": 1})
+    network = build_network(spec, lookback=4, features=1, outputs=1)
+    export_onnx(network, tmp_path / "model.onnx")
+    window = np.random.default_rng(4).normal(size=(2, 4, 1)).astype(np.float32)
+    gain, shift = np.array([2.0, 0.5]), np.array([0.25, -1.0])
+    want, step_window = [], window.copy()
+    for _ in range(6):
+        last = (step_window[:, -1, 0] - shift) / gain
+        out = KerasNetwork(network).predict_batch(step_window)[:, 0] + last
+        want.append(out)
+        step_window = np.concatenate([step_window[:, 1:], (out * gain + shift)[:, None, None].astype(np.float32)], 1)
+    want = np.stack(want, axis=1)
+    np.testing.assert_allclose(KerasNetwork(network).predict_recursive(window, gain, shift, 6, None, True), want,
+                               atol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(OnnxNetwork(tmp_path / "model.onnx").predict_recursive(window, gain, shift, 6,
+                               None, True), want, atol=1e-5)  # fmt: skip

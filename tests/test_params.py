@@ -114,12 +114,27 @@ def _error_for(raw: dict, mutate) -> str:
             ),
             "train.target: residual networks add their output to the latest plan",
         ),
+        (lambda r: r["train"].update(profile_period=0), "train.profile_period: "),
     ],
 )
 def test_bad_values_name_their_key(raw, mutate, expected):
     message = _error_for(raw, mutate)
     assert expected in message
     assert "\n" not in message
+
+
+def test_a_recursive_forecast_may_correct_the_season_profile(raw):
+    seasonal = copy.deepcopy(raw)
+    seasonal["train"].update(target="residual", profile_period=30)
+    seasonal["window"].update(delays=[1])
+    seasonal["forecast"].update(recursive_steps=5)
+    seasonal["ingest"].update(max_horizon=0)
+    assert parse_params(seasonal).train.profile_period == 30
+    # a series without plans corrects its last value: allowed; one with plans: refused
+    plain = copy.deepcopy(seasonal)
+    plain["train"].update(context=["vintages"], profile_period=None)
+    assert parse_params(plain).train.target == "residual"
+    assert "train.target: residual networks" in _error_for(seasonal, lambda r: r["ingest"].update(max_horizon=3))
 
 
 def test_unreadable_yaml_names_the_line(tmp_path):

@@ -88,7 +88,7 @@ def test_context_features_name_and_compute_every_column():
         "firm_newest",
         "firm_weighted",
         "firm_count",
-        "weekday_mean",
+        "season_mean",
         "weekday_sin",
         "weekday_cos",
         "days_to_holiday",
@@ -131,25 +131,39 @@ def test_firm_vintages_are_revised_estimates_and_the_consensus_sums_them_up():
     assert v.consensus(np.full((0, 2, 5), np.nan), np.empty(0)).shape == (0, 2, 5)
 
 
-def test_weekday_profile_is_the_mean_of_the_last_same_weekdays_known_at_the_origin():
+def test_season_profile_is_the_mean_of_the_last_same_weekdays_known_at_the_origin():
     days = pd.bdate_range("2025-01-06", periods=15)  # Monday; rows 0..14, weekday = row % 5
     present = np.ones(15, bool)
     present[8] = False  # the second Thursday never exported: a gap, not a zero
     daily = pd.DataFrame({"part": "a", "day": days, "position": np.arange(15), "present": present,
                           "target": 10.0 * np.arange(15)})  # fmt: skip
     weekday = np.array([[0.0, 3.0, np.nan, 5.0]])  # Monday, Thursday, unknown, Saturday
-    got = v.weekday_profile(daily, np.array(["a"]), np.array([12]), weekday, weeks=2)
+    got = v.season_profile(daily, np.array(["a"]), np.array([12]), weekday, seasons=2)
     # Mondays known at row 12: rows 0, 5, 10 -> the last two 50, 100; Thursdays: row 3 only (8 missing,
     # 13 after the origin); no Saturday in the data.
     np.testing.assert_array_equal(got, [[75.0, 30.0, np.nan, np.nan]])
     np.testing.assert_array_equal(
-        v.weekday_profile(daily, np.array(["a"]), np.array([0]), weekday[:, :2]), [[0.0, np.nan]]
+        v.season_profile(daily, np.array(["a"]), np.array([0]), weekday[:, :2]), [[0.0, np.nan]]
     )
-    steps = daily.assign(day=np.arange(15))  # a step series has no weekdays
-    assert np.isnan(v.weekday_profile(steps, np.array(["a"]), np.array([12]), weekday)).all()
+    # A period does not change calendar days: the season is the week.
+    np.testing.assert_array_equal(v.season_profile(daily, np.array(["a"]), np.array([12]), weekday, 3, 2), got)
     features, names = v.context_features(np.full((1, 4, 2), np.nan), np.array([np.nan]), weekday, np.zeros((1, 4)),
                                          ["profile"], got)  # fmt: skip
-    assert names == ["weekday_mean"] and np.array_equal(features[..., 0], got, equal_nan=True)
+    assert names == ["season_mean"] and np.array_equal(features[..., 0], got, equal_nan=True)
+
+
+def test_season_profile_of_a_step_series_uses_its_period_and_none_without_one():
+    steps = pd.DataFrame({"part": "a", "day": np.arange(10, 22), "position": np.arange(12), "present": True,
+                          "target": np.arange(12) ** 2.0})  # fmt: skip
+    # steps 10..21, period 4: phase = step % 4; at row 9 (step 19) the phase-1 steps known are 13, 17
+    # (rows 3, 7: 9, 49) and phase 3: 11, 15, 19 (rows 1, 5, 9: 1, 25, 81 -> the last two 25, 81)
+    phase = v.phases(np.array([[21, 23, -1]]), 4)
+    np.testing.assert_array_equal(phase, [[1.0, 3.0, np.nan]])
+    got = v.season_profile(steps, np.array(["a"]), np.array([9]), phase, period=4, seasons=2)
+    np.testing.assert_array_equal(got, [[29.0, 53.0, np.nan]])
+    assert np.isnan(v.season_profile(steps, np.array(["a"]), np.array([9]), phase)).all()  # no period: none
+    assert np.isnan(v.phases(np.arange(5))).all()
+    np.testing.assert_array_equal(v.phases(np.array(["2025-01-06", "NaT"], "datetime64[D]")), [0.0, np.nan])
 
 
 def test_target_calendar_weekday_and_days_to_a_missing_weekday():

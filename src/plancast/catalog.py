@@ -168,8 +168,8 @@ class StageSpec:
 
 
 TRAIN_PARAMS = (
-    *("train.seed", "train.scope", "train.target", "train.context", "train.backend", "train.ray_address"),
-    "models.${item}",
+    *("train.seed", "train.scope", "train.target", "train.context", "train.profile_period", "train.backend"),
+    *("train.ray_address", "models.${item}"),
 )  # train@<model>: the train keys every model shares, and the model's own entry
 
 STAGES: dict[str, StageSpec] = {
@@ -214,13 +214,13 @@ STAGES: dict[str, StageSpec] = {
                 EVALUATE_METRICS,
                 SUMMARY_METRICS,
             ),
-            ("train.models", "evaluate", "forecast.engine"),
+            ("train.models", "train.profile_period", "evaluate", "forecast.engine"),
         ),
         StageSpec(
             "forecast",
             (DAILY, WINDOWS, FEATURES, SCALERS, RECOMMENDATION, HORIZON_TRUST, MODEL),
             (FORECAST, FORECAST_PLOT, WORKBOOK, FORECAST_METRICS, RECOMMENDED_MODEL),
-            ("daily", "train.models", "evaluate.tabular", "forecast"),
+            ("daily", "train.models", "train.profile_period", "evaluate.tabular", "forecast"),
         ),
     )
 }

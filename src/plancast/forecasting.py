@@ -136,8 +136,10 @@ def direct_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, calenda
     latest = latest_windows(daily, model.manifest)
     ahead = np.asarray(model.manifest.delays, dtype=np.int64)
     plan = plan_ahead(latest.last_row, ahead)
-    context = latest_context(daily, latest, model.manifest, plan, calendar) if model.manifest.context else None
-    forecast = model.predict(latest.inputs, latest.part, reference_forecast(plan, latest.inputs), context)
+    context = profile = None
+    if model.manifest.context:
+        context, profile = latest_context(daily, latest, model.manifest, plan, calendar)
+    forecast = model.predict(latest.inputs, latest.part, reference_forecast(plan, latest.inputs, profile), context)
     return _frame("direct", latest, name, ahead, forecast, plan, calendar)
 
 
@@ -152,8 +154,9 @@ def days_ahead(days: np.ndarray, count: int, calendar: Calendar) -> np.ndarray:
 
 def latest_context(
     daily: pd.DataFrame, latest: Latest, manifest: Manifest, plan: np.ndarray, calendar: Calendar
-) -> np.ndarray:
-    """The second input of a network with a context, for each part's latest window: (parts, width).
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The second input of a network with a context, for each part's latest window: (parts, width), and
+    the season profile a residual network corrects on a step series ((parts, delays) raw; else None).
 
     The same features as in training (:meth:`plancast.models.tabular.TabularRows.network_context`):
     the vintages of the days after the data as the last snapshots hold them, their flags, and the
@@ -177,8 +180,27 @@ def latest_context(
         feature_names=np.asarray([], dtype=str),
         days=days_ahead(calendar_days(placed), int(delays.max()), calendar),
     )
-    rows = tabular_rows(windows, daily, manifest.scalers, manifest.max_horizon)
-    return rows.network_context(manifest.context)
+    rows = tabular_rows(windows, daily, manifest.scalers, manifest.max_horizon, profile_period=manifest.profile_period)
+    return rows.network_context(manifest.context), rows.profile() if manifest.profile_period is not None else None
+
+
+def part_targets(daily: pd.DataFrame, parts: np.ndarray) -> np.ndarray:
+    """Each of ``parts``' targets in day order, NaN where no snapshot, right-aligned on its last day and
+    NaN-padded on the left: (parts, longest part's rows)."""
+    ordered = daily.sort_values(["part", "day"], kind="stable")
+    groups = {str(part): rows for part, rows in ordered.groupby("part", sort=True)}
+    series = []
+    for part in parts:
+        rows = groups[str(part)]
+        values = rows["target"].to_numpy(np.float64).copy()
+        if "present" in rows:
+            values[~rows["present"].to_numpy(bool)] = np.nan
+        series.append(values)
+    width = max((len(values) for values in series), default=0)
+    result = np.full((len(series), width), np.nan)
+    for row, values in enumerate(series):
+        result[row, width - len(values) :] = values
+    return result
 
 
 def recursive_forecast(
@@ -197,7 +219,10 @@ def recursive_forecast(
             )
     latest = latest_windows(daily, model.manifest)
     ahead = np.arange(1, steps + 1, dtype=np.int64)
-    forecast = model.predict_recursive(latest.inputs, latest.part, steps)
+    targets = None
+    if model.manifest.context:  # the season profile, read off each part's targets (TrainedModel.predict_recursive)
+        targets = part_targets(daily, latest.part)
+    forecast = model.predict_recursive(latest.inputs, latest.part, steps, targets)
     return _frame("recursive", latest, name, ahead, forecast, np.full(forecast.shape, np.nan), calendar)
 
 
@@ -331,15 +356,21 @@ def future_windows(
 
 
 def fit_tabular(
-    daily: pd.DataFrame, windows: Windows, scalers: Scalers, tabular: Sequence[str]
+    daily: pd.DataFrame,
+    windows: Windows,
+    scalers: Scalers,
+    tabular: Sequence[str],
+    profile_period: int | None = None,
 ) -> dict[str, TabularModel]:
     """The tabular models ``tabular`` (names of :data:`TABULAR_MODELS`) refitted on every window with
-    known targets of the parts that have scalers (training windows), for the days after the data."""
+    known targets of the parts that have scalers (training windows), for the days after the data;
+    ``profile_period`` as in :func:`plancast.models.tabular.tabular_rows`."""
     tabular = runnable_tabular(tabular, len(horizon_columns(daily)))
     if not tabular:
         return {}
     scaled = np.flatnonzero(np.isin(windows.part, list(scalers.parts)))  # parts with training windows
-    fitted = tabular_rows(windows, daily, scalers, len(horizon_columns(daily))).take(scaled)
+    fitted = tabular_rows(windows, daily, scalers, len(horizon_columns(daily)), profile_period=profile_period)
+    fitted = fitted.take(scaled)
     return {name: TABULAR_MODELS[name](0).fit(fitted) for name in tabular}
 
 
@@ -353,12 +384,14 @@ def recommended_forecast(
     recommendation: Mapping[str, Any],
     calendar: Calendar,
     max_horizon: int | None = None,
+    profile_period: int | None = None,
 ) -> pd.DataFrame:
     """The tabular models', the combination's and the recommended forecast of the days after the data.
 
     The fitted tabular models (:func:`fit_tabular`) predict each part's latest window
     (:func:`future_windows`; ``windows`` gives its lookback, delays and calendar, ``max_horizon`` the
-    vintages, default the daily table's horizons); the combination and the route per delay are the
+    vintages, default the daily table's horizons, ``profile_period`` a step series' profile season, as
+    the tabular models were fitted with); the combination and the route per delay are the
     ones stage evaluate chose on validation (``recommendation``); every row gets its model's conformal
     intervals (:func:`with_intervals`). Rows as :func:`forecast`'s (method ``direct``) plus the interval
     columns.
@@ -370,15 +403,19 @@ def recommended_forecast(
         known = np.flatnonzero(np.isin(future.part, model.manifest.parts))
         values = np.full(future.targets.shape, np.nan)
         if len(known):
-            reference = reference_forecast(future.plan[known], future.inputs[known])
-            context = None
+            context = profile = None
             if model.manifest.context:
-                rows = tabular_rows(future, daily, model.manifest.scalers, model.manifest.max_horizon)
-                context = rows.take(known).network_context(model.manifest.context)
+                rows = tabular_rows(
+                    future, daily, model.manifest.scalers, model.manifest.max_horizon,
+                    profile_period=model.manifest.profile_period,
+                ).take(known)  # fmt: skip
+                context = rows.network_context(model.manifest.context)
+                profile = rows.profile() if model.manifest.profile_period is not None else None
+            reference = reference_forecast(future.plan[known], future.inputs[known], profile)
             values[known] = model.predict(future.inputs[known], future.part[known], reference, context)
         predictions[name] = values
     if tabular:
-        ahead = tabular_rows(future, daily, scalers, max_horizon)
+        ahead = tabular_rows(future, daily, scalers, max_horizon, profile_period=profile_period)
         for name, model in tabular.items():
             predictions[name] = model.predict(ahead)
     best = [recommendation.get("best_network"), recommendation.get("best_tabular")]

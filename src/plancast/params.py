@@ -280,6 +280,9 @@ class TrainParams(_Section):
     context: list[Literal["vintages", "flags", "consensus", "profile", "calendar"]] = [
         "vintages", "flags", "consensus", "profile", "calendar",
     ]  # fmt: skip
+    # the profile's season on a step series, in steps (its phase: step % profile_period); null = no
+    # profile there. Calendar days always use the weekday.
+    profile_period: PositiveInt | None = None
 
     @field_validator("ray_address")
     @classmethod
@@ -333,11 +336,12 @@ class Params(_Section):
         for name in self.models:
             if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
                 raise _KeyedError(f"models.{name}", "model names may use letters, digits, '_' and '-' only")
-        if self.forecast.recursive_steps and self.train.target == "residual":
+        if self.forecast.recursive_steps and self.train.target == "residual" and self.ingest.max_horizon > 0:
             raise _KeyedError(
                 "train.target",
                 "residual networks add their output to the latest plan, which a recursive forecast does not "
-                "have for its later steps; use train.target: level with forecast.recursive_steps",
+                "have for its later steps; use train.target: level with forecast.recursive_steps (a series "
+                "without plans, ingest.max_horizon: 0, corrects its season profile or last value instead)",
             )
         if self.forecast.recursive_steps and self.window.delays != [1]:
             raise _KeyedError(

@@ -74,6 +74,7 @@ def save_recommended(
     daily_params: DailyParams,
     tabular: Mapping[str, TabularModel],
     networks: Mapping[str, str | Path],
+    profile_period: int | None = None,
 ) -> dict[str, Any]:
     """Write the recommended forecast's folder (layout: module doc); returns its ``recommended.json``.
 
@@ -107,6 +108,7 @@ def save_recommended(
                 "feature_names": [str(name) for name in windows.feature_names],
                 "columns": {p: list(columns[p]) for p in parts},
                 "max_horizon": int(max_horizon),
+                "profile_period": profile_period,
                 "daily": daily_params.model_dump(mode="json", include={"calendar", "holidays", "country"}),
             },
             "tabular": entries,
@@ -196,6 +198,7 @@ class RecommendedModel:
         frame = recommended_forecast(
             daily, template, columns, self.scalers, self.networks, self.tabular, self.recommendation, calendar,
             max_horizon=int(design["max_horizon"]),
+            profile_period=None if design.get("profile_period") is None else int(design["profile_period"]),
         )  # fmt: skip
         rows = frame[frame["model"] == RECOMMENDED].reset_index(drop=True)
         return rows.reindex(columns=[*COLUMNS, *INTERVAL_COLUMNS])

@@ -233,7 +233,7 @@ def evaluate(
     actual, plan = windows.targets[window], windows.plan[window]
     in_val = split == "val"
     series = part_series(daily)
-    reference = reference_forecast(windows.plan[window], windows.inputs[window])  # what residual networks correct
+    profile = None if rows is None else rows.profile()
     predictions = {}
     for name, model in models.items():
         context = None
@@ -241,6 +241,8 @@ def evaluate(
             if rows is None:
                 raise ValueError(f"model {name} takes the plan vintages as context: evaluate needs their rows")
             context = rows.take(window).network_context(model.manifest.context)
+        seasonal = profile[window] if profile is not None and model.manifest.profile_period is not None else None
+        reference = reference_forecast(windows.plan[window], windows.inputs[window], seasonal)  # what residuals correct
         predictions[name] = model.to_raw(model.predict_scaled(inputs, part, context), part, reference)
     cut = test_folds(windows, splits, folds)
     if rows is not None and tabular:

@@ -25,9 +25,9 @@ from plancast.features.windows import Windows, on_calendar, rows_by_part
 
 FEATURE_SETS = ("vintages", "flags", "consensus", "profile", "calendar")
 CONSENSUS = ("firm_mean", "firm_median", "firm_newest", "firm_weighted", "firm_count")
-PROFILE = ("weekday_mean",)
+PROFILE = ("season_mean",)
 QUANTITIES = (*CONSENSUS[:4], *PROFILE)  # context in the part's units, scaled like a vintage (the rest: flags, counts)
-PROFILE_WEEKS = 8  # the weekday profile averages the last 8 same-weekday days (chosen on validation: 4, 8, 16, 52)
+PROFILE_WEEKS = 8  # the profile averages the last 8 same-phase days (weekdays chosen on validation: 4, 8, 16, 52)
 FAR_HORIZONS = 2  # the lot is read off the two farthest horizons, where placeholders dominate
 HOLIDAY_CAP = 10  # working days to the next holiday, capped: further away does not matter
 WEEK = 7
@@ -141,11 +141,9 @@ def target_calendar(windows: Windows) -> TargetCalendar:
         return TargetCalendar(np.full(shape, np.nan), cap)
     day = windows.day_at(target).astype("datetime64[D]")
     known = ~np.isnat(day)
-    weekday = np.full(shape, np.nan)
-    # 1970-01-01 was a Thursday (weekday 3).
-    weekday[known] = (day[known].astype(np.int64) + 3) % WEEK
+    weekday = phases(day)
     every = np.arange(days[0], days[-1] + 1, dtype="datetime64[D]")
-    weekdays = (every.astype(np.int64) + 3) % WEEK
+    weekdays = phases(every)
     holidays = every[(weekdays < 5) & ~np.isin(every, days)]
     if not len(holidays):
         return TargetCalendar(weekday, cap)
@@ -159,49 +157,83 @@ def target_calendar(windows: Windows) -> TargetCalendar:
     return TargetCalendar(weekday, distance)
 
 
-def weekday_profile(
-    daily: pd.DataFrame, part: np.ndarray, end_row: np.ndarray, weekday: np.ndarray, weeks: int = PROFILE_WEEKS
-) -> np.ndarray:
-    """The part's recent level on each target day's weekday: the mean of its last ``weeks`` present
-    actuals on that weekday in rows 0 .. ``end_row`` (known at the forecast origin): (windows, delays).
+def phases(days: np.ndarray, period: int | None = None) -> np.ndarray:
+    """The phase of each day in its season: float, same shape as ``days``.
 
-    ``weekday`` (windows, delays) from :func:`target_calendar` (0 = Monday); NaN where it is NaN (a step
-    series) or the part has no such day yet. A plant's weekly rhythm (a short Friday, a heavy Monday)
-    is one number for the model instead of a pattern to find among the window's positions.
+    Calendar days (datetime64): the weekday, 0 = Monday .. 6 (1970-01-01 was a Thursday, weekday 3);
+    NaT -> NaN. Integer steps: ``step % period`` when ``period`` is given, else NaN; a negative step
+    (beyond the data, :meth:`Windows.day_at`) -> NaN.
+    """
+    days = np.asarray(days)
+    if np.issubdtype(days.dtype, np.datetime64):
+        day = days.astype("datetime64[D]")
+        known = ~np.isnat(day)
+        result = np.full(day.shape, np.nan)
+        result[known] = (day[known].astype(np.int64) + 3) % WEEK
+        return result
+    if period is None or not np.issubdtype(days.dtype, np.integer):
+        return np.full(days.shape, np.nan)
+    steps = days.astype(np.int64)
+    return np.where(steps >= 0, steps % period, np.nan).astype(np.float64)
+
+
+def target_phase(windows: Windows, period: int | None = None) -> np.ndarray:
+    """The season phase (:func:`phases`) of every target day (position + delay): (windows, delays)."""
+    target = windows.position[:, None] + np.asarray(windows.delays, np.int64)[None, :]
+    return phases(windows.day_at(target), period)
+
+
+def season_profile(
+    daily: pd.DataFrame,
+    part: np.ndarray,
+    end_row: np.ndarray,
+    phase: np.ndarray,
+    period: int | None = None,
+    seasons: int = PROFILE_WEEKS,
+) -> np.ndarray:
+    """The part's recent level at each target day's phase of its season: the mean of its last ``seasons``
+    present actuals at that phase in rows 0 .. ``end_row`` (known at the forecast origin): (windows, delays).
+
+    The season is the week on calendar days (phase = weekday) and ``period`` steps on a step series
+    (phase = step % period; no profile without a period). ``phase`` (windows, delays) from
+    :func:`target_phase`; NaN where it is NaN or the part has no such day yet. A plant's weekly rhythm
+    (a short Friday, a heavy Monday), or a step series' cycle, is one number for the model instead of a
+    pattern to find among the window's positions.
     """
     part = np.asarray(part).astype(str)
     end_row = np.asarray(end_row, dtype=np.int64)
-    weekday = np.asarray(weekday, np.float64)
-    result = np.full(weekday.shape, np.nan)
-    if not len(part) or not np.isfinite(weekday).any():
+    phase = np.asarray(phase, np.float64)
+    result = np.full(phase.shape, np.nan)
+    if not len(part) or not np.isfinite(phase).any():
         return result
     by_part = _part_rows(daily)
     for name, chosen in rows_by_part(part).items():
         rows = by_part[name]
         days = rows["day"].to_numpy()
-        if not np.issubdtype(days.dtype, np.datetime64):
+        row_phase = phases(days, period)
+        width = WEEK if np.issubdtype(days.dtype, np.datetime64) else period
+        if width is None:
             continue
-        row_weekday = (days.astype("datetime64[D]").astype(np.int64) + 3) % WEEK
         actual = rows["target"].to_numpy(np.float64).copy()
         actual[~rows["present"].to_numpy(bool)] = np.nan
-        table = np.full((len(rows), WEEK), np.nan)  # table[r, w]: the mean as known at row r
+        table = np.full((len(rows), width), np.nan)  # table[r, p]: the mean as known at row r
         steps = np.arange(len(rows))
-        for day in range(WEEK):
-            index = np.flatnonzero((row_weekday == day) & np.isfinite(actual))
+        for at_phase in range(width):
+            index = np.flatnonzero((row_phase == at_phase) & np.isfinite(actual))
             if not len(index):
                 continue
             total = np.concatenate([[0.0], np.cumsum(actual[index])])
             count = np.arange(1, len(index) + 1)
-            first = np.maximum(0, count - weeks)
+            first = np.maximum(0, count - seasons)
             at = np.full(len(rows), np.nan)
             at[index] = (total[count] - total[first]) / (count - first)
             latest = np.maximum.accumulate(np.where(np.isfinite(at), steps, -1))
-            table[:, day] = np.where(latest >= 0, at[np.maximum(latest, 0)], np.nan)
-        target_weekday = weekday[chosen]
-        known = np.isfinite(target_weekday)
-        origin = np.broadcast_to(end_row[chosen][:, None], target_weekday.shape)
-        values = np.full(target_weekday.shape, np.nan)
-        values[known] = table[origin[known], target_weekday[known].astype(np.int64)]
+            table[:, at_phase] = np.where(latest >= 0, at[np.maximum(latest, 0)], np.nan)
+        wanted = phase[chosen]
+        known = np.isfinite(wanted) & (wanted < width)
+        origin = np.broadcast_to(end_row[chosen][:, None], wanted.shape)
+        values = np.full(wanted.shape, np.nan)
+        values[known] = table[origin[known], wanted[known].astype(np.int64)]
         result[chosen] = values
     return result
 
@@ -283,7 +315,7 @@ def context_features(
     (windows, delays). Columns: ``vintage_j`` (raw); ``zero_j`` = [v_j = 0]; ``lot_j`` = [v_j = lot];
     ``revised_j`` = [v_j != v_{j+1}] (the plan changed between the vintage made j+1 and j days ahead);
     ``firm_*`` the :func:`consensus` of the firm vintages (raw units, NaN where none);
-    ``weekday_mean`` the :func:`weekday_profile` ``profile`` (windows, delays), raw (NaN if not given);
+    ``season_mean`` the :func:`season_profile` ``profile`` (windows, delays), raw (NaN if not given);
     ``weekday_sin/cos`` = sin/cos(2π·weekday/7); ``days_to_holiday`` / cap in [0, 1]. A flag of an
     unknown vintage is NaN, as is a calendar feature of an unknown day.
     """

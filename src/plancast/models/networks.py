@@ -28,6 +28,7 @@ import numpy as np
 from plancast.artifacts import atomic_folder, read_json, write_json
 from plancast.errors import InputDataError
 from plancast.features.scaling import Scalers, Split, Splits
+from plancast.features.vintages import PROFILE_WEEKS
 from plancast.features.windows import Windows, rows_by_part
 
 if TYPE_CHECKING:
@@ -172,12 +173,14 @@ class Manifest:
     target: Literal["level", "residual"] = "level"
     context: tuple[str, ...] = ()  # the second input's feature sets (TabularRows.network_context); () = none
     max_horizon: int = 0  # plan horizons the context's vintages reach (h1 .. h{max_horizon})
+    profile_period: int | None = None  # a step series' season for the profile context (train.profile_period)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "target": self.target,
             "context": list(self.context),
             "max_horizon": self.max_horizon,
+            "profile_period": self.profile_period,
             "model": self.model,
             "scope": self.scope,
             "lookback": self.lookback,
@@ -200,6 +203,7 @@ class Manifest:
             target=data.get("target", "level"),
             context=tuple(str(name) for name in data.get("context", ())),
             max_horizon=int(data.get("max_horizon", 0)),
+            profile_period=None if data.get("profile_period") is None else int(data["profile_period"]),
         )
 
     @property
@@ -215,8 +219,18 @@ class Network(Protocol):
         for a network with a second input, its context (windows, width)."""
         ...
 
-    def predict_recursive(self, window: np.ndarray, gain: np.ndarray, shift: np.ndarray, steps: int) -> np.ndarray:
-        """(parts, steps) scaled one-step predictions, each fed back as ``gain·ŷ + shift``."""
+    def predict_recursive(
+        self,
+        window: np.ndarray,
+        gain: np.ndarray,
+        shift: np.ndarray,
+        steps: int,
+        history: np.ndarray | None = None,
+        residual: bool = False,
+    ) -> np.ndarray:
+        """(parts, steps) scaled one-step predictions, each fed back as ``gain·ŷ + shift``; a network
+        whose second input is the season profile gets it from ``history`` (:func:`season_history`), and
+        a ``residual`` one's output is added to it."""
         ...
 
 
@@ -225,7 +239,7 @@ class KerasNetwork:
 
     def __init__(self, model: Any) -> None:
         self.model = model
-        self._loop: Any = None
+        self._loops: dict[tuple[bool, bool], Any] = {}
 
     def predict_batch(self, inputs: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
         """Scaled predictions (windows, outputs) for scaled inputs (windows, lookback, features) and the
@@ -235,25 +249,36 @@ class KerasNetwork:
             batch = [batch, np.asarray(context, dtype=np.float32)]
         return np.asarray(self.model.predict_on_batch(batch), dtype=np.float64)
 
-    def predict_recursive(self, window: np.ndarray, gain: np.ndarray, shift: np.ndarray, steps: int) -> np.ndarray:
+    def predict_recursive(
+        self,
+        window: np.ndarray,
+        gain: np.ndarray,
+        shift: np.ndarray,
+        steps: int,
+        history: np.ndarray | None = None,
+        residual: bool = False,
+    ) -> np.ndarray:
         """Recursive forecast of (parts, lookback, 1) scaled windows -> (parts, steps) scaled targets.
 
         Each step's output ŷ (target units) enters the window as ``gain·ŷ + shift`` (input units) and the
-        oldest row drops out. The whole loop is one XLA-compiled graph, traced once per model and input
-        shape, so a step costs one fused network call and no Python round trip.
+        oldest row drops out. A network with the season profile as its second input also gets
+        ``history`` (parts, seasons, period) of scaled targets (:func:`season_history`): each step reads
+        the profile off it (a ``residual`` network's ŷ is its output plus the profile) and appends ŷ.
+        The whole loop is one XLA-compiled graph, traced once per model and input shape, so a step costs
+        one fused network call and no Python round trip.
         """
         if steps == 0:
             return np.empty((len(window), 0))
-        if self._loop is None:
-            self._loop = recursive_graph(self.model)
+        seasonal = history is not None
+        key = (seasonal, residual)
+        if key not in self._loops:
+            self._loops[key] = recursive_graph(self.model, seasonal=seasonal, residual=residual)
         tf = _tensorflow()
-        out = self._loop(
-            tf.constant(window, tf.float32),
-            tf.constant(gain, tf.float32),
-            tf.constant(shift, tf.float32),
-            tf.constant(steps, tf.int32),
-        )
-        return np.asarray(out, dtype=np.float64)
+        arguments = [tf.constant(window, tf.float32), tf.constant(gain, tf.float32), tf.constant(shift, tf.float32),
+                     tf.constant(steps, tf.int32)]  # fmt: skip
+        if seasonal:
+            arguments.append(tf.constant(history, tf.float32))
+        return np.asarray(self._loops[key](*arguments), dtype=np.float64)
 
 
 def _tensorflow() -> Any:
@@ -262,12 +287,34 @@ def _tensorflow() -> Any:
     return import_tensorflow()[0]
 
 
-def recursive_graph(model: Any, jit_compile: bool = True) -> Any:
+def recursive_graph(model: Any, jit_compile: bool = True, seasonal: bool = False, residual: bool = False) -> Any:
     """The recursive loop of :meth:`KerasNetwork.predict_recursive` as a ``tf.function``.
 
-    Arguments ``(window, gain, shift, steps)`` as tensors; returns (parts, steps) scaled targets.
+    Arguments ``(window, gain, shift, steps)`` as tensors, and ``history`` (parts, seasons, period) when
+    ``seasonal`` (the network's second input is the season profile; ``residual``: its output corrects
+    the profile); returns (parts, steps) scaled targets.
     """
     tf = _tensorflow()
+
+    def profile(history: Any) -> tuple[Any, Any]:
+        """The next step's profile (parts, 1), 0 where none is known, and whether one is (parts,): the
+        mean of the known values at its phase (column 0)."""
+        column = history[:, :, 0]
+        known = tf.math.is_finite(column)
+        count = tf.reduce_sum(tf.cast(known, tf.float32), axis=1)
+        total = tf.reduce_sum(tf.where(known, column, tf.zeros_like(column)), axis=1)
+        return tf.where(count > 0, total / tf.maximum(count, 1.0), tf.zeros_like(total))[:, None], count > 0
+
+    def last(window: Any, gain: Any, shift: Any) -> Any:
+        """The window's last target value in scaled target units (parts,): the fed-back ``gain·ŷ + shift``
+        undone."""
+        return tf.math.divide_no_nan(window[:, -1, 0] - shift, gain)
+
+    def pushed(history: Any, predicted: Any) -> Any:
+        """``history`` one step on: the oldest value drops out, ŷ comes in as the newest."""
+        flat = tf.reshape(history, [tf.shape(history)[0], -1])
+        flat = tf.concat([flat[:, 1:], predicted[:, None]], axis=1)
+        return tf.reshape(flat, tf.shape(history))
 
     # XLA fuses the per-step network call and the inner time loop: ~30x faster than the plain graph
     # for LSTM(30) over 30 steps on CPU, for a one-off compile of about a second.
@@ -276,12 +323,50 @@ def recursive_graph(model: Any, jit_compile: bool = True) -> Any:
         outputs = tf.TensorArray(tf.float32, size=steps, element_shape=tf.TensorShape([None]))
         for step in tf.range(steps):
             predicted = model(window, training=False)[:, 0]
+            if residual:  # a Python bool: fixed when traced; a plain series' reference is the last value
+                predicted = predicted + last(window, gain, shift)
             outputs = outputs.write(step, predicted)
             fed = (predicted * gain + shift)[:, None, None]
             window = tf.concat([window[:, 1:, :], fed], axis=1)
         return tf.transpose(outputs.stack())
 
-    return loop
+    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+    def seasonal_loop(window: Any, gain: Any, shift: Any, steps: Any, history: Any) -> Any:
+        outputs = tf.TensorArray(tf.float32, size=steps, element_shape=tf.TensorShape([None]))
+        for step in tf.range(steps):
+            now, known = profile(history)
+            predicted = model([window, now], training=False)[:, 0]
+            if residual:  # the profile where one is known, else the last value (reference_forecast)
+                predicted = predicted + tf.where(known, now[:, 0], last(window, gain, shift))
+            history = pushed(history, predicted)
+            outputs = outputs.write(step, predicted)
+            fed = (predicted * gain + shift)[:, None, None]
+            window = tf.concat([window[:, 1:, :], fed], axis=1)
+        return tf.transpose(outputs.stack())
+
+    return seasonal_loop if seasonal else loop
+
+
+def season_history(targets: np.ndarray, period: int, seasons: int) -> np.ndarray:
+    """The recursive forecast's memory for the season profile: (parts, seasons, period) float32.
+
+    ``targets`` (parts, rows): each part's scaled targets up to its last row, oldest first, NaN where
+    there is no value. Column ``p`` holds the last ``seasons`` known values at the phase of the ``p``-th
+    step after the data, oldest first (NaN-padded on top when fewer are known): column 0 is the next
+    step's profile as :func:`plancast.features.vintages.season_profile` computes it, gaps skipped. The
+    loop reads column 0 and pushes each forecast in as the newest value of the flat (seasons·period)
+    memory: a shift by one makes column 1 the next step's column 0, and the forecast falls in line
+    behind its own phase's values.
+    """
+    targets = np.asarray(targets, np.float64)
+    parts, rows = targets.shape
+    history = np.full((parts, seasons, period), np.nan)
+    for p in range(period):
+        same = targets[:, (rows + p) % period :: period][:, ::-1]  # the phase of step rows + p, newest first
+        for part in range(parts):
+            known = same[part][np.isfinite(same[part])][:seasons][::-1]
+            history[part, seasons - len(known) :, p] = known
+    return history.astype(np.float32)
 
 
 def as_network(model: Any) -> Network:
@@ -365,41 +450,71 @@ class TrainedModel:
         scaled = self.manifest.scalers.inputs(inputs, part).astype(np.float32)
         return self.to_raw(self.predict_scaled(scaled, part, context), part, reference)
 
-    def predict_recursive(self, inputs: np.ndarray, part: np.ndarray, steps: int) -> np.ndarray:
-        """Recursive ``steps``-step forecast (parts, steps) in raw units from raw (parts, lookback, 1) windows."""
-        if self.manifest.context:
+    def predict_recursive(
+        self, inputs: np.ndarray, part: np.ndarray, steps: int, targets: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Recursive ``steps``-step forecast (parts, steps) in raw units from raw (parts, lookback, 1) windows.
+
+        A model whose context is the season profile alone (a step series with ``train.profile_period``)
+        also needs ``targets`` (parts, rows): each part's raw targets up to its last row, NaN where
+        absent; the profile then follows the forecast step by step. Any other context (plans of the target
+        days) is unknown for the later steps: ValueError. A residual network corrects the profile where one
+        is known, else the window's last value (a plan's later steps are unknown too: params refuse a
+        residual recursive forecast on plan data).
+        """
+        manifest = self.manifest
+        seasonal = manifest.context == ("profile",) and manifest.profile_period is not None
+        if manifest.context and not seasonal:
             raise ValueError(
-                f"model {self.manifest.model} reads the plans of each target day (context), which a recursive "
+                f"model {manifest.model} reads the plans of each target day (context), which a recursive "
                 "forecast does not have for its later steps"
             )
-        scalers = self.manifest.scalers
+        residual = manifest.target == "residual"
+        if seasonal and targets is None:
+            raise ValueError(
+                f"model {manifest.model} reads the season profile: its recursive forecast needs the targets"
+            )
+        scalers = manifest.scalers
         scaled = scalers.inputs(inputs, part).astype(np.float32)
         gain, shift = scalers.feedback(part)
+        history = None
+        if seasonal:
+            history = season_history(scalers.targets(targets, part), int(manifest.profile_period), PROFILE_WEEKS)
         predicted = self._by_network(
-            part, lambda network, rows: network.predict_recursive(scaled[rows], gain[rows], shift[rows], steps)
+            part,
+            lambda network, rows: network.predict_recursive(
+                scaled[rows], gain[rows], shift[rows], steps, None if history is None else history[rows], residual
+            ),
         )
         return scalers.unscale_targets(predicted, part)
 
 
-def reference_forecast(plan: np.ndarray, inputs: np.ndarray) -> np.ndarray:
-    """What a residual network corrects: the latest plan for each target day, else the last value.
+def reference_forecast(plan: np.ndarray, inputs: np.ndarray, profile: np.ndarray | None = None) -> np.ndarray:
+    """What a residual network corrects: the latest plan for each target day, else the season profile
+    (given for a step series with ``train.profile_period``), else the last value.
 
     ``plan`` (windows, delays) raw, NaN where the data has no such horizon; ``inputs`` raw (windows,
-    lookback, features) with the target as feature 0. Returns (windows, delays).
+    lookback, features) with the target as feature 0; ``profile`` (windows, delays) raw, NaN where
+    unknown (:meth:`plancast.models.tabular.TabularRows.profile`). Returns (windows, delays).
     """
     plan = np.asarray(plan, np.float64)
     last = np.asarray(inputs, np.float64)[:, -1, :1]
+    if profile is not None:
+        profile = np.asarray(profile, np.float64)
+        last = np.where(np.isfinite(profile), profile, last)
     return np.where(np.isfinite(plan), plan, last)
 
 
-def residual_splits(splits: Splits, windows: Windows, scalers: Scalers) -> Splits:
+def residual_splits(splits: Splits, windows: Windows, scalers: Scalers, profile: np.ndarray | None = None) -> Splits:
     """The splits with targets turned into corrections of the reference (:func:`reference_forecast`: the
-    latest plan, else the last value), in the same scaled units: target_s - reference_s. What stage train
-    fits a ``train.target: residual`` network on; :meth:`TrainedModel.to_raw` adds the reference back."""
+    latest plan, else the season ``profile`` (windows, delays) raw of all ``windows`` when given, else the
+    last value), in the same scaled units: target_s - reference_s. What stage train fits a
+    ``train.target: residual`` network on; :meth:`TrainedModel.to_raw` adds the reference back."""
 
     def corrected(split: Split) -> Split:
         index = split.window
-        reference = reference_forecast(windows.plan[index], windows.inputs[index])
+        seasonal = None if profile is None else profile[index]
+        reference = reference_forecast(windows.plan[index], windows.inputs[index], seasonal)
         scaled = scalers.targets(reference, windows.part[index]).astype(np.float32)
         return Split(split.inputs, (split.targets - scaled).astype(np.float32), index)
 

@@ -281,20 +281,49 @@ class OnnxNetwork:
         context (windows, width) of a network with a second input, one call."""
         return np.asarray(self._run(np.ascontiguousarray(inputs, dtype=np.float32), context), dtype=np.float64)
 
-    def predict_recursive(self, window: np.ndarray, gain: np.ndarray, shift: np.ndarray, steps: int) -> np.ndarray:
+    def predict_recursive(
+        self,
+        window: np.ndarray,
+        gain: np.ndarray,
+        shift: np.ndarray,
+        steps: int,
+        history: np.ndarray | None = None,
+        residual: bool = False,
+    ) -> np.ndarray:
         """Recursive forecast of (parts, lookback, 1) scaled windows -> (parts, steps) scaled targets.
 
         Each step's output ŷ enters the window as ``gain·ŷ + shift`` and the oldest row drops out, in
-        float32 as in the Keras graph; one session run per step (a few hundredths of a millisecond).
+        float32 as in the Keras graph; one session run per step (a few hundredths of a millisecond). A
+        network with the season profile as its second input reads it off ``history`` (parts, seasons,
+        period), which takes ŷ in as the Keras loop does (:func:`plancast.models.networks.season_history`);
+        a ``residual`` network's ŷ is its output plus the profile where one is known, else plus the
+        window's last value (the reference of a series without plans).
         """
         window = np.array(window, dtype=np.float32)
         gain, shift = np.asarray(gain, dtype=np.float32), np.asarray(shift, dtype=np.float32)
+        flat = None if history is None else np.array(history, np.float32).reshape(len(window), -1)
+        period = 0 if history is None else np.shape(history)[2]
         predictions = np.empty((len(window), steps), dtype=np.float32)
         for step in range(steps):
-            predicted = self._run(window)[:, 0]
+            context, known = None, np.zeros(len(window), bool)
+            if flat is not None:
+                column = flat[:, ::period]
+                finite = np.isfinite(column)
+                count = finite.sum(axis=1).astype(np.float32)
+                known = count > 0
+                total = np.where(finite, column, np.float32(0)).sum(axis=1, dtype=np.float32)
+                context = np.where(count > 0, total / np.maximum(count, 1), 0).astype(np.float32)[:, None]
+            predicted = self._run(window, context)[:, 0]
+            if residual:  # the profile where one is known, else the last value (reference_forecast)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    last = np.where(gain != 0, (window[:, -1, 0] - shift) / gain, np.float32(0)).astype(np.float32)
+                predicted = predicted + (last if context is None else np.where(known, context[:, 0], last))
             predictions[:, step] = predicted
             window[:, :-1] = window[:, 1:]
             window[:, -1, 0] = predicted * gain + shift
+            if flat is not None:
+                flat[:, :-1] = flat[:, 1:]
+                flat[:, -1] = predicted
         return predictions.astype(np.float64)
 
 

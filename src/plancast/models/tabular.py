@@ -79,6 +79,12 @@ class TabularRows:
         context[..., quantities] = self.scalers.targets(self.context[..., quantities], self.part)
         return context
 
+    def profile(self) -> np.ndarray | None:
+        """The season profile of each (window, delay), raw (NaN unknown), or None if the rows lack it."""
+        if vintage_features.PROFILE[0] not in self.context_names:
+            return None
+        return self.context[..., self.context_names.index(vintage_features.PROFILE[0])]
+
     def network_context(self, sets: Collection[str]) -> np.ndarray:
         """A network's second input: each window's context over all delays, flat: float32 (windows, width).
 
@@ -116,12 +122,15 @@ def _context_set(column: str) -> str:
     return "calendar" if column in ("weekday_sin", "weekday_cos", "days_to_holiday") else "flags"
 
 
-def usable_context(sets: Collection[str], max_horizon: int, dated: bool) -> tuple[str, ...]:
+def usable_context(
+    sets: Collection[str], max_horizon: int, dated: bool, profile_period: int | None = None
+) -> tuple[str, ...]:
     """The context sets a network can use on this data, in :data:`vintage_features.FEATURE_SETS` order:
-    vintages, flags and consensus need plan horizons (``max_horizon`` > 0), the weekday profile and the
-    calendar need calendar days (``dated``)."""
+    vintages, flags and consensus need plan horizons (``max_horizon`` > 0), the calendar needs calendar
+    days (``dated``), the profile calendar days or a step series' season (``profile_period``)."""
     plans = max_horizon > 0
-    usable = {"vintages": plans, "flags": plans, "consensus": plans, "profile": dated, "calendar": dated}
+    profile = dated or profile_period is not None
+    usable = {"vintages": plans, "flags": plans, "consensus": plans, "profile": profile, "calendar": dated}
     return tuple(name for name in vintage_features.FEATURE_SETS if name in sets and usable[name])
 
 
@@ -132,18 +141,22 @@ def tabular_rows(
     max_horizon: int,
     sets: Collection[str] = CONTEXT_SETS,
     profile_weeks: int = vintage_features.PROFILE_WEEKS,
+    profile_period: int | None = None,
 ) -> TabularRows:
     """Every window of ``windows`` as :class:`TabularRows`, vintages up to ``max_horizon`` read from ``daily``.
 
-    The lot is the causal running mode (:func:`plancast.features.vintages.lots`) at the window's last row.
+    The lot is the causal running mode (:func:`plancast.features.vintages.lots`) at the window's last row;
+    the profile (:func:`plancast.features.vintages.season_profile`) averages ``profile_weeks`` seasons:
+    weeks on calendar days, ``profile_period`` steps on a step series (none without it).
     """
     vint = vintage_features.vintages(daily, windows.part, windows.end_row, windows.delays, max_horizon)
     lot = vintage_features.window_lots(vintage_features.lots(daily), windows.part, windows.end_row)
     calendar = vintage_features.target_calendar(windows)
     profile = None
     if "profile" in sets:
-        profile = vintage_features.weekday_profile(
-            daily, windows.part, windows.end_row, calendar.weekday, profile_weeks
+        phase = vintage_features.target_phase(windows, profile_period)
+        profile = vintage_features.season_profile(
+            daily, windows.part, windows.end_row, phase, profile_period, profile_weeks
         )
     context, names = vintage_features.context_features(
         vint, lot, calendar.weekday, calendar.days_to_holiday, [s for s in sets if s != "vintages"], profile
@@ -154,12 +167,14 @@ def tabular_rows(
     )  # fmt: skip
 
 
-def network_context_sets(windows: Windows, daily: pd.DataFrame, sets: Collection[str]) -> tuple[tuple[str, ...], int]:
+def network_context_sets(
+    windows: Windows, daily: pd.DataFrame, sets: Collection[str], profile_period: int | None = None
+) -> tuple[tuple[str, ...], int]:
     """The context sets a network can use on these windows (:func:`usable_context`) and the plan
     horizons the data holds (the vintages' reach)."""
     max_horizon = len(horizon_columns(daily))
     dated = np.issubdtype(np.asarray(windows.days).dtype, np.datetime64)
-    return usable_context(sets, max_horizon, dated), max_horizon
+    return usable_context(sets, max_horizon, dated, profile_period), max_horizon
 
 
 class TabularModel(Protocol):
