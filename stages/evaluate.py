@@ -22,6 +22,7 @@ from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.networks import load_model
 from plancast.models.tabular import tabular_rows
+from plancast.models.training import TRAINING_COLUMNS
 from plancast.reporting import plots
 from plancast.runtime import import_tensorflow
 from plancast.stage import StageIO, run_stage
@@ -97,8 +98,8 @@ def main(params, io: StageIO) -> None:
     write_csv(io.write(catalog.BACKTEST), result.folds)
     write_csv(io.write(catalog.HORIZON_TRUST), result.horizon_trust)
     write_json(io.write(catalog.RECOMMENDATION), result.recommendation, digits=17)
-    columns = ["model", "scope", "loss", "networks", "parameters", "epochs_run", "kept_epoch", "best_val_loss"]
-    write_csv(io.write(catalog.TRAINING), pd.DataFrame([{"model": n, **r} for n, r in records.items()])[columns])
+    training = pd.DataFrame([{"model": n, **r} for n, r in records.items()]).reindex(columns=list(TRAINING_COLUMNS))
+    write_csv(io.write(catalog.TRAINING), training)
 
     figures = io.write(catalog.EVALUATE_FIGURES)
     best = result.summary["best_network"]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from plancast.features.scaling import Split, Splits
-from plancast.models.training import NetworkRun, TrainResult, epoch_curves, log_curves
+from plancast.models.training import TRAINING_COLUMNS, NetworkRun, TrainResult, epoch_curves, log_curves
 from plancast.params import ModelSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,6 +72,11 @@ def test_per_part_metrics_pool_the_best_validation_loss_by_windows():
     }
     assert metrics["parameters"] == 17 and metrics["loss"] == "mae"
     assert not [key for key in metrics if "second" in key]  # outputs hold no timings
+    # stage evaluate's training table reads these keys from either scope (per_part once lacked kept_epoch)
+    global_metrics = TrainResult("m", "global", 5, "mae", {}, runs[:1], 1.0, 17).metrics()
+    for record in (metrics, global_metrics):
+        assert set(TRAINING_COLUMNS) - {"model"} <= set(record)
+    assert metrics["kept_epoch"] is None and global_metrics["kept_epoch"] == 2
 
 
 def test_log_curves_writes_dvclive_tsvs_without_timestamps(tmp_path, monkeypatch):

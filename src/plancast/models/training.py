@@ -63,6 +63,10 @@ class NetworkRun:
         }
 
 
+# the columns of data/reports/training.csv (stage evaluate): top-level keys of every TrainResult.metrics()
+TRAINING_COLUMNS = ("model", "scope", "loss", "networks", "parameters", "epochs_run", "kept_epoch", "best_val_loss")
+
+
 @dataclass(frozen=True)
 class TrainResult:
     """The trained networks (part -> network, one shared object when global) and how training went."""
@@ -100,6 +104,7 @@ class TrainResult:
         return {
             **summary,
             "epochs_run": sum(len(run.loss) for run in self.runs),
+            "kept_epoch": None,  # one per part, under parts
             "windows_train": sum(run.windows_train for run in self.runs),
             "windows_val": windows_val,
             "best_val_loss": weighted / windows_val if windows_val else None,
