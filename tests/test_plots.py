@@ -94,6 +94,11 @@ def test_prediction_panels_show_each_model_with_its_mae() -> None:
     assert any("Part 1: test period, forecast 1 day(s) ahead vs actual" in label for label in labels)
     assert "quantity" in labels and "target day" in labels
 
+    planless = _predictions()
+    planless.loc[planless["model"] == "baseline_plan", "prediction"] = np.nan  # a series without plans
+    labels = _titles_and_labels(prediction_panels(planless, "Part 1", delay=1))
+    assert "gru  (MAE 1)" in labels and not [label for label in labels if "plan" in label]
+
 
 def test_error_by_model_sorts_lowest_error_to_the_top_and_marks_the_plan() -> None:
     from plancast.reporting.plots import error_by_model

@@ -212,6 +212,8 @@ def prediction_panels(
     rows = rows[rows["delay"] == delay]
     if rows.empty:
         return message_figure(f"{split} predictions", f"no {split} windows for {part}")
+    # a forecast with no number at all here (the plan of a series without plans) gets no empty panel
+    rows = rows[rows.groupby("model")["prediction"].transform(lambda p: p.notna().any())]
     models = sorted(rows["model"].unique(), key=lambda m: (m.startswith(BASELINE_PREFIX), m))
     columns = min(3, len(models))
     grid_rows = -(-len(models) // columns)
