@@ -18,7 +18,7 @@ from plancast.errors import ParamsError
 from plancast.evaluation.backtest import fold_scores, tabular_backtest, test_folds
 from plancast.evaluation.baselines import BASELINE_PREFIX, BASELINES, PLAN_BASELINE, History, part_series
 from plancast.evaluation.horizon_trust import horizon_trust
-from plancast.evaluation.intervals import LEVELS, calibrate, coverage, part_scales, window_scale
+from plancast.evaluation.intervals import LEVELS, calibrate, coverage, part_scales, rolling_coverage, window_scale
 from plancast.evaluation.metrics import mae, naive_scale, score
 from plancast.evaluation.recommendation import combination, route, routed
 from plancast.evaluation.significance import diebold_mariano
@@ -218,9 +218,10 @@ def evaluate(
     networks' context. Every
     choice is made on validation: the best network and tabular model (their mean is the combination),
     and per delay the recommended candidate among networks, tabular models, the combination and the
-    plan (the plan first on ties). The recommended forecast gets split-conformal intervals calibrated
-    on validation; test reports its coverage, its skill per fold and a Diebold-Mariano test against
-    the plan per delay.
+    plan (the plan first on ties). Every forecast gets split-conformal intervals (:func:`model_intervals`:
+    each test fold calibrated on validation and the earlier folds' known residuals); test reports their
+    coverage, the recommended forecast's skill per fold and a Diebold-Mariano test against the plan per
+    delay.
     """
     for name in models:
         if name.startswith(BASELINE_PREFIX) or name in (RECOMMENDED, COMBINATION, *TABULAR_MODELS):
@@ -272,11 +273,12 @@ def evaluate(
     interval_scale = part_scales(windows.part[train], windows.targets[train], windows.plan[train], fallback)
     scale = window_scale(interval_scale, part)
     in_test = split == "test"
-    intervals = model_intervals(actual, predictions, scale, in_val, in_test)
+    fold = cut.of_window[window]
+    target_day = windows.position[window][:, None] + np.asarray(delays)[None, :]
+    intervals = model_intervals(actual, predictions, scale, in_val, in_test, fold, target_day, cut.start)
     own = intervals[RECOMMENDED]  # the recommended forecast's: the ones evaluate.json and stage forecast give
     coverage_by_level = {f"coverage_{round(level * 100)}": own["coverage"][str(level)] for level in LEVELS}
 
-    fold = cut.of_window[window]
     per_fold = fold_scores(actual, predictions, plan, fold)
     fold_table = pd.DataFrame(
         [
@@ -285,13 +287,12 @@ def evaluate(
             for f in range(len(s["mae"]))
         ]
     )
-    day = windows.position[window][:, None] + np.asarray(delays)[None, :]
     significance = {}
     for column, delay in enumerate(delays):
         errors_rec = (actual - predictions[RECOMMENDED])[in_test, column]
         errors_plan = (actual - plan)[in_test, column]
         if np.isfinite(errors_plan).any() and chosen[int(delay)] != PLAN_BASELINE:
-            _, p_value = diebold_mariano(errors_rec, errors_plan, day[in_test, column], int(delay), "a_better")
+            _, p_value = diebold_mariano(errors_rec, errors_plan, target_day[in_test, column], int(delay), "a_better")
         else:
             p_value = float("nan")
         significance[f"d{int(delay)}"] = p_value
@@ -333,24 +334,33 @@ def evaluate(
 
 def model_intervals(
     actual: np.ndarray, predictions: Mapping[str, np.ndarray], scale: np.ndarray, in_val: np.ndarray,
-    in_test: np.ndarray,
+    in_test: np.ndarray, fold: np.ndarray, target_day: np.ndarray, fold_start: np.ndarray,
 ) -> dict[str, dict[str, dict[str, Any]]]:  # fmt: skip
     """Every forecast's own split-conformal intervals: per model, the half-widths per level and delay
-    (scale units, calibrated on its validation residuals) and the share of test actuals they cover.
+    (scale units) and the share of test actuals they cover.
 
-    ``{model: {"half_widths": {"0.8": [delays], ...}, "coverage": {"0.8": share, ...}}}`` for the networks,
-    tabular models, the combination and the recommended forecast (baselines are yardsticks, not forecasts
-    a planner is given). A half-width is NaN where a model has no validation forecast.
+    Test fold k is covered by intervals calibrated on validation plus the residuals of the earlier folds
+    known before it began (:func:`~plancast.evaluation.intervals.rolling_coverage`); the half-widths a
+    forecast is given are calibrated the same way at its origin, on every held-out residual (validation
+    and test). ``coverage_validation_only`` keeps the coverage of intervals calibrated on validation alone.
+    ``{model: {"half_widths": {"0.8": [delays], ...}, "coverage": {"0.8": share, ...}, ...}}`` for the
+    networks, tabular models, the combination and the recommended forecast (baselines are yardsticks, not
+    forecasts a planner is given). A half-width is NaN where a model has no held-out forecast.
+    ``fold`` (windows,): test fold, -1 elsewhere; ``target_day`` (windows, delays); ``fold_start`` (folds,).
     """
     result = {}
+    held_out = in_val | in_test
     for name, values in predictions.items():
         if name.startswith(BASELINE_PREFIX):
             continue
-        fit = calibrate(actual[in_val], values[in_val], scale[in_val])
+        served = calibrate(actual[held_out], values[held_out], scale[held_out])
+        validated = calibrate(actual[in_val], values[in_val], scale[in_val])
+        rolling = rolling_coverage(actual, values, scale, in_val, fold, target_day, fold_start)
         result[name] = {
-            "half_widths": {str(level): fit.quantiles[level].tolist() for level in LEVELS},
-            "coverage": {
-                str(level): coverage(actual[in_test], *fit.interval(values[in_test], scale[in_test], level))
+            "half_widths": {str(level): served.quantiles[level].tolist() for level in LEVELS},
+            "coverage": {str(level): rolling[level] for level in LEVELS},
+            "coverage_validation_only": {
+                str(level): coverage(actual[in_test], *validated.interval(values[in_test], scale[in_test], level))
                 for level in LEVELS
             },
         }

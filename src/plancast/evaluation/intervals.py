@@ -92,3 +92,44 @@ def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
     if not keep.any():
         return math.nan
     return float(np.mean((actual[keep] >= lower[keep]) & (actual[keep] <= upper[keep])))
+
+
+def known_before(calibration: np.ndarray, fold: np.ndarray, target_day: np.ndarray, start: float) -> np.ndarray:
+    """Which (window, delay) residuals a fold starting on day ``start`` may calibrate on: every
+    ``calibration`` window's (validation), and each earlier test fold's whose actual was known before
+    ``start`` (its target day < start). ``calibration``, ``fold`` (windows,), ``fold`` -1 outside test;
+    ``target_day`` (windows, delays). Returns (windows, delays) bool."""
+    tested = (np.asarray(fold) >= 0)[:, None] & (np.asarray(target_day) < start)
+    return np.asarray(calibration, bool)[:, None] | tested
+
+
+def rolling_coverage(
+    actual: np.ndarray,
+    prediction: np.ndarray,
+    scale: np.ndarray,
+    calibration: np.ndarray,
+    fold: np.ndarray,
+    target_day: np.ndarray,
+    fold_start: np.ndarray,
+    levels: Sequence[float] = LEVELS,
+) -> dict[float, float]:
+    """Test coverage when each test fold's intervals are calibrated as a planner's would be on its first
+    day: on validation plus the residuals of the earlier folds already known then (:func:`known_before`).
+
+    The first fold sees validation alone; later folds also see the weeks just before them, so intervals
+    follow a change in how hard the weeks are instead of keeping validation's width (the backtest's
+    counterpart of refitting the tabular models per fold). Arrays as :func:`known_before`; ``fold_start``
+    (folds,) each fold's first day. Returns {level: share of test actuals covered}, NaN without any.
+    """
+    actual, prediction = np.asarray(actual, np.float64), np.asarray(prediction, np.float64)
+    fold = np.asarray(fold)
+    lower = {level: np.full(actual.shape, np.nan) for level in levels}
+    upper = {level: np.full(actual.shape, np.nan) for level in levels}
+    for number, start in enumerate(np.asarray(fold_start)):
+        usable = known_before(calibration, fold, target_day, float(start))
+        fit = calibrate(np.where(usable, actual, np.nan), prediction, scale, levels)
+        rows = fold == number
+        for level in levels:
+            lower[level][rows], upper[level][rows] = fit.interval(prediction[rows], np.asarray(scale)[rows], level)
+    tested = fold >= 0
+    return {level: coverage(actual[tested], lower[level][tested], upper[level][tested]) for level in levels}
