@@ -1,6 +1,7 @@
 """Prediction intervals by split conformal prediction, per delay, with residuals scaled per part.
 
-Residuals of a held-out calibration set (validation windows, never used to fit) are divided by a
+Residuals of held-out windows never used to fit (validation; for a test fold also the earlier folds'
+residuals already known, :func:`rolling_coverage`; for the forecast every held-out one) are divided by a
 per-part scale, so one quantile serves parts of any size; the scale is the part's mean absolute error
 of the planner's number on its training windows (how wrong a number is usually for this part),
 falling back to the part's target scale where that is zero or unknown. With exchangeable windows the
