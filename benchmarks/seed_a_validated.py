@@ -119,7 +119,7 @@ def run(params: Params, prepared, target: str) -> tuple[dict, dict]:
     daily, windows, features, splits, scalers, rows = prepared
     period = params.train.profile_period
     sets, max_horizon = network_context_sets(windows, daily, params.train.context, period)
-    profile = rows.profile() if rows is not None and "profile" in sets and period is not None else None
+    profile = None if rows is None else rows.reference_profile(sets, period)
     train_splits = _stage_train().residual_splits(splits, windows, scalers, profile) if target == "residual" else splits
     context = None
     if sets:

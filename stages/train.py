@@ -50,7 +50,7 @@ def main(params, io: StageIO, name: str) -> None:
         rows = tabular_rows(windows, daily, scalers, max_horizon, profile_period=period)
         context = {split: rows.take(splits[split].window).network_context(sets) for split in ("train", "val")}
     if target == "residual":  # a step series with a profile corrects the profile, as evaluate and forecast do
-        profile = rows.profile() if rows is not None and "profile" in sets and period is not None else None
+        profile = None if rows is None else rows.reference_profile(sets, period)
         splits = residual_splits(splits, windows, scalers, profile)
     result = train_model(
         name, unwrap(params.models[name]), splits, windows.part, scope=scope, seed=params.train.seed,

@@ -151,6 +151,10 @@ def test_the_consensus_is_scaled_like_a_vintage_and_its_count_is_not():
     )  # fmt: skip
     rows = tabular.TabularRows(**{**rows.__dict__, "context": context, "context_names": tuple(names)})
     np.testing.assert_allclose(rows.network_context(["profile"]), [[2.0, 0.0], [0.0, 1.0]])
+    # a residual network corrects the raw profile only when it reads it on a step series' season
+    np.testing.assert_array_equal(rows.reference_profile(["profile"], 30), [[14.0, np.nan], [10.0, 12.0]])
+    assert rows.reference_profile(["profile"], None) is None  # dated data: the last value
+    assert rows.reference_profile(["vintages"], 30) is None  # the network does not read it
 
 
 def test_usable_context_follows_the_data():

@@ -181,7 +181,7 @@ def latest_context(
         days=days_ahead(calendar_days(placed), int(delays.max()), calendar),
     )
     rows = tabular_rows(windows, daily, manifest.scalers, manifest.max_horizon, profile_period=manifest.profile_period)
-    return rows.network_context(manifest.context), rows.profile() if manifest.profile_period is not None else None
+    return rows.network_context(manifest.context), rows.reference_profile(manifest.context, manifest.profile_period)
 
 
 def part_targets(daily: pd.DataFrame, parts: np.ndarray) -> np.ndarray:
@@ -410,7 +410,7 @@ def recommended_forecast(
                     profile_period=model.manifest.profile_period,
                 ).take(known)  # fmt: skip
                 context = rows.network_context(model.manifest.context)
-                profile = rows.profile() if model.manifest.profile_period is not None else None
+                profile = rows.reference_profile(model.manifest.context, model.manifest.profile_period)
             reference = reference_forecast(future.plan[known], future.inputs[known], profile)
             values[known] = model.predict(future.inputs[known], future.part[known], reference, context)
         predictions[name] = values

@@ -234,7 +234,6 @@ def evaluate(
     actual, plan = windows.targets[window], windows.plan[window]
     in_val = split == "val"
     series = part_series(daily)
-    profile = None if rows is None else rows.profile()
     predictions = {}
     for name, model in models.items():
         context = None
@@ -242,7 +241,10 @@ def evaluate(
             if rows is None:
                 raise ValueError(f"model {name} takes the plan vintages as context: evaluate needs their rows")
             context = rows.take(window).network_context(model.manifest.context)
-        seasonal = profile[window] if profile is not None and model.manifest.profile_period is not None else None
+        profile = (
+            None if rows is None else rows.reference_profile(model.manifest.context, model.manifest.profile_period)
+        )
+        seasonal = None if profile is None else profile[window]
         reference = reference_forecast(windows.plan[window], windows.inputs[window], seasonal)  # what residuals correct
         predictions[name] = model.to_raw(model.predict_scaled(inputs, part, context), part, reference)
     cut = test_folds(windows, splits, folds)

@@ -85,6 +85,13 @@ class TabularRows:
             return None
         return self.context[..., self.context_names.index(vintage_features.PROFILE[0])]
 
+    def reference_profile(self, sets: Collection[str], profile_period: int | None) -> np.ndarray | None:
+        """The profile a residual network corrects where there is no plan
+        (:func:`plancast.models.networks.reference_forecast`): :meth:`profile` for a network that reads
+        it (``profile`` in its context ``sets``) on a step series' season (``profile_period``), else None
+        (dated data: the last value)."""
+        return self.profile() if "profile" in sets and profile_period is not None else None
+
     def network_context(self, sets: Collection[str]) -> np.ndarray:
         """A network's second input: each window's context over all delays, flat: float32 (windows, width).
 
