@@ -15,6 +15,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 from export_files import (
     HEADER,
     NEGATIVE_HINT,
@@ -34,7 +35,7 @@ from plancast.data.sample import plan_snapshots, write_plan_xls
 from plancast.data.validation import required_columns
 from plancast.errors import InputDataError, ParamsError, PlancastError
 from plancast.features.windows import make_windows
-from plancast.params import DailyParams, IngestParams, Params, SampleParams
+from plancast.params import DailyParams, IngestParams, Params, SampleParams, parse_params
 from plancast.stage import invoke
 
 REPO = Path(__file__).resolve().parents[1]
@@ -162,9 +163,38 @@ def test_an_info_sheet_is_skipped_and_listed_unless_named(tmp_path, monkeypatch)
     assert result.metrics["sheets_skipped"] == [
         "book.xlsx, sheet Info: no column 'Part Number' (ingest.part_column); columns found: 'Exported by', 'MES 4.2'"
     ]
+    assert result.metrics["sheets_skipped_count"] == 1
     assert result.metrics["rows_kept"] == 3
     with pytest.raises(InputDataError, match=r"^book.xlsx, sheet Info: no column 'Part Number'"):
         ingest(ingest_params("book.xlsx", sheets=["Plan", "Info"]))
+
+
+@pytest.mark.parametrize("mode", ["error", "quarantine"])
+def test_a_sheet_whose_header_is_off_stops_ingest(tmp_path, monkeypatch, mode: str) -> None:
+    """Issue 22 case 4: a file whose header said 'Part Numbr' appeared only under sheets_skipped and the
+    run succeeded without its rows. A sheet with data rows and some of the part, time and target
+    columns is an export, not notes: it stops ingest (a lost sheet is not a bad row: quarantine too)."""
+    monkeypatch.chdir(tmp_path)
+    write_export(Path("exports/a.csv"), HEADER, ROWS)
+    write_export(Path("exports/b.xlsx"), ["Plant", "Part Numbr", *HEADER[2:]], ROWS)
+    with pytest.raises(InputDataError) as caught:
+        ingest(ingest_params("exports", on_bad_rows=mode))
+    assert str(caught.value) == (
+        "exports/b.xlsx, sheet Sheet1: no column 'Part Number' (ingest.part_column) in a sheet of 3 data rows with "
+        "'CRET_TIME' and 'D일 투입예정 수량(D일계획)'; closest header: 'Part Numbr'"
+    )
+    # a notes sheet (none of the columns) and a header-only sheet with one off are still skipped, and counted
+    _workbook(
+        Path("exports/b.xlsx"),
+        {"Plan": [HEADER, *ROWS], "Notes": [["Exported by", "MES 4.2"]], "Empty plan": [["Part Numbr", "CRET_TIME"]]},
+    )
+    result = ingest(ingest_params("exports", on_bad_rows=mode))
+    assert result.metrics["sheets_skipped_count"] == 2
+    assert result.metrics["sheets_skipped"] == [
+        "exports/b.xlsx, sheet Notes: no column 'Part Number' (ingest.part_column); columns found: 'Exported by', "
+        "'MES 4.2'",
+        "exports/b.xlsx, sheet Empty plan: no column 'Part Number' (ingest.part_column); closest header: 'Part Numbr'",
+    ]
 
 
 def test_parts_filter_and_a_listed_part_that_never_appears(tmp_path, monkeypatch) -> None:
@@ -237,6 +267,40 @@ def test_file_order_by_last_snapshot_and_within_a_file_the_later_row(tmp_path, m
     write_export(Path("two/in.csv"), HEADER, rows)
     assert ingest(ingest_params("one")).metrics["rows_merged"] == 1
     assert ingest(ingest_params("two")).snapshots["target"].tolist() == [12.0]
+
+
+def test_the_later_of_export_9_and_export_10_wins(tmp_path, monkeypatch) -> None:
+    """Issue 22 case 3: under file_order: name, export_9 sorted after export_10 as text and its older
+    revision won. Files go in natural order: export_10 is the later file."""
+    monkeypatch.chdir(tmp_path)
+    write_export(Path("exports/export_9.csv"), HEADER, [["P100", "Part 1", 10, 1, 1, "EA", 202109130600]])
+    write_export(Path("exports/export_10.csv"), HEADER, [["P100", "Part 1", 12, 1, 1, "EA", 202109130600]])
+    result = ingest(ingest_params("exports"))
+    assert result.snapshots[["target", "source_file"]].values.tolist() == [[12.0, "exports/export_10.csv"]]
+    assert result.conflicts[["kept_file", "dropped_file"]].values.tolist() == [
+        ["exports/export_10.csv", "exports/export_9.csv"]
+    ]
+
+
+def test_part_numbers_that_differ_only_by_leading_zeros_stop_ingest(tmp_path, monkeypatch) -> None:
+    """Issue 22 case 3: '0101' in one file and 101 in another (a number that lost its zeros in Excel)
+    became two parts without a word. Ingest stops naming both; ingest.part_digits says which it is."""
+    monkeypatch.chdir(tmp_path)
+    write_export(Path("exports/a.csv"), HEADER, [["P100", "0101", 10, 1, 1, "EA", 202109130600], ROWS[0]])
+    write_export(Path("exports/b.xlsx"), HEADER, [ROWS[1], ["P100", 101, 11, 1, 1, "EA", 202109140600]])
+    for mode in ("error", "quarantine"):
+        with pytest.raises(InputDataError) as caught:
+            ingest(ingest_params("exports", on_bad_rows=mode))
+        assert str(caught.value) == (
+            "part numbers '0101' (exports/a.csv, row 2) and '101' (exports/b.xlsx, sheet Sheet1, row 3) differ only "
+            "by leading zeros (a number that lost its zeros in a spreadsheet?): set ingest.part_digits: 4 to pad "
+            "numeric part numbers to 4 digits (one part), or ingest.part_digits: distinct (two parts)"
+        )
+    one = ingest(ingest_params("exports", part_digits=4))
+    assert one.snapshots.loc[one.snapshots["part"] == "0101", "target"].tolist() == [10.0, 11.0]
+    assert one.metrics["part_ids_normalised"] == {"101.0": "0101"} and one.metrics["parts"] == 3  # a number cell
+    two = ingest(ingest_params("exports", part_digits="distinct"))
+    assert sorted(two.snapshots["part"].unique()) == ["0101", "101", "Part 94", "Part 95"]
 
 
 # ---------------------------------------------------------------------------------------- fuzzed exports
@@ -399,6 +463,50 @@ def test_stage_bad_input_is_one_line_and_exit_2(tmp_path) -> None:
         + NEGATIVE_HINT
         + "\n"
     )
+
+
+def test_stage_empty_export_is_one_line_and_exit_2(tmp_path) -> None:
+    write_export(tmp_path / "data/raw/exports/20251103.csv", HEADER, ROWS)
+    (tmp_path / "data/raw/exports/20251104.csv").write_bytes(b"")
+    (tmp_path / "params.yaml").write_text(
+        "ingest:\n  source: data/raw/exports\n  on_bad_rows: quarantine\n"
+        "train:\n  models: [m]\nmodels:\n  m:\n    layers: [{type: lstm, units: 1}]\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PLANCAST_PARAMS"}
+    done = subprocess.run(
+        [sys.executable, str(REPO / "stages" / "ingest.py")], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "error: data/raw/exports/20251104.csv: the file is empty (0 bytes): a failed export? export it again or "
+        "remove it\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("ingest: {timezone: Seoul}", "ingest.timezone: must be an IANA time zone name such as Asia/Seoul or UTC, "
+         "or null (got 'Seoul')"),
+        ("ingest: {max_quantity: .inf}", "ingest.max_quantity: Input should be a finite number (got inf)"),
+        ("ingest: {max_quantity: 0}", "ingest.max_quantity: Input should be greater than 0 (got 0)"),
+        ("ingest: {max_quantity: true}", "ingest.max_quantity: must be a number > 0, e.g. 1e9 (got True)"),
+        ("ingest: {part_digits: 0}", "ingest.part_digits: must be null (as written), distinct, or a number of "
+         "digits 1 .. 40 (got 0)"),
+        ("ingest: {part_digits: keep}", "ingest.part_digits: must be null (as written), distinct, or a number of "
+         "digits 1 .. 40 (got 'keep')"),
+        ("daily: {stray_share: 1.5}", "daily.stray_share: Input should be less than or equal to 1 (got 1.5)"),
+    ],
+)  # fmt: skip
+def test_ingest_params_are_checked_with_their_key(line: str, message: str) -> None:
+    with pytest.raises(ParamsError) as caught:
+        parse_params(yaml.safe_load(line))
+    assert str(caught.value) == f"params.yaml: {message}"
+    good = parse_params(yaml.safe_load("ingest: {timezone: Asia/Seoul, part_digits: 6, max_quantity: 1.0e+12}"))
+    assert (good.ingest.timezone, good.ingest.part_digits, good.ingest.max_quantity) == ("Asia/Seoul", 6, 1e12)
+    assert (IngestParams().timezone, IngestParams().part_digits, IngestParams().max_quantity) == (None, None, 1e9)
+    assert DailyParams().stray_share == 0.5
 
 
 def test_stage_absolute_pattern_is_one_line_and_exit_2(tmp_path) -> None:

@@ -227,3 +227,72 @@ def test_checking_a_params_file_names_that_file(tmp_path):
     bad.write_text("window: {lookback: true}\n", encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "plancast.params", str(bad)], capture_output=True, text=True)
     assert result.returncode == 2 and result.stderr.startswith(f"error: {bad}: window.lookback: ")
+
+
+# ---------------------------------------------- issue 22 case 7: params the checker accepted, the stages did not
+
+
+def _load_text(tmp_path: Path, text: str | bytes) -> str:
+    path = tmp_path / "params.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    with pytest.raises(ParamsError) as info:
+        load_params(path)
+    return str(info.value).replace(str(path), "params.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "split_scale:\n  fractions: [1, 0, 0]\n",
+            "params.yaml: split_scale.fractions: must be three fractions [train, validation, test] summing to 1, "
+            "train and validation > 0 (got [1, 0, 0])",
+        ),
+        (
+            "split_scale:\n  validation_start: '2025-11-04'\n  test_start: '2025-11-04'\n",
+            "params.yaml: split_scale.test_start: must be after split_scale.validation_start, or validation holds "
+            "no day (got 2025-11-04, validation from 2025-11-04)",
+        ),
+        (
+            "split_scale:\n  validation_start: 200\n  test_start: '2025-11-04'\n",
+            "params.yaml: split_scale.test_start: give split_scale.validation_start and test_start both as days or "
+            "both as steps (got 200 and 2025-11-04)",
+        ),
+        (
+            "evaluate:\n  ridge_alpha: .inf\n",
+            "params.yaml: evaluate.ridge_alpha: Input should be a finite number (got inf)",
+        ),
+        ("sample:\n  trend: .nan\n", "params.yaml: sample.trend: Input should be a finite number (got nan)"),
+        (
+            "ingest:\n  target_column: CRET_TIME\n",
+            "params.yaml: ingest.target_column: names the same column as ingest.time_column ('CRET_TIME'); each must "
+            "be its own column",
+        ),
+        (
+            "ingest:\n  part_column: D일 투입예정 수량(D일계획)\n",
+            "params.yaml: ingest.target_column: names the same column as ingest.part_column "
+            "('D일 투입예정 수량(D일계획)'); each must be its own column",
+        ),
+        (
+            "window:\n  lookback: 4\n  delays: [1]\n  lookback: 6\n",
+            "params.yaml: window.lookback: given twice (lines 2 and 4); keep one",
+        ),
+        (
+            "models:\n  lstm:\n    layers:\n    - type: lstm\n      units: 3\n      units: 4\n",
+            "params.yaml: models.lstm.layers.0.units: given twice (lines 5 and 6); keep one",
+        ),
+        (
+            "ingest:\n  target_column: D일 계획\n".encode("cp949"),
+            "params.yaml: byte 26 (line 2, column 19) is not UTF-8 (0xc0); save it as UTF-8",
+        ),
+    ],
+)
+def test_params_the_stages_cannot_run_are_refused_naming_the_key(tmp_path, text, expected):
+    assert _load_text(tmp_path, text) == expected
+
+
+def test_utf8_with_a_byte_order_mark_and_yaml_merge_keys_are_still_read(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_bytes("\ufeffwindow:\n  <<: {lookback: 4, delays: [2]}\n  delays: [1]\n".encode())
+    window = load_params(path).window
+    assert (window.lookback, window.delays) == (4, [1])  # a merge key's value yields to the mapping's own

@@ -10,7 +10,7 @@ import pytest
 from export_files import HEADER, PART, ROWS, TARGET, TIME, ingest_params, write_export
 
 from plancast.data.ingest import ingest
-from plancast.data.reading import decode_text, read_sheets, source_files
+from plancast.data.reading import decode_text, natural_key, read_sheets, source_files
 from plancast.errors import InputDataError, ParamsError
 
 REQUIRED = [PART, TIME, TARGET]
@@ -27,6 +27,19 @@ def test_folder_files_by_pattern_sorted_without_hidden_or_lock_files(tmp_path, m
     Path("exports/~$2021-09-13.xlsx").write_text("junk")
     assert source_files("exports", "*.csv") == ["exports/2021-09-14.csv"]
     assert source_files("exports", "2021-*") == ["exports/2021-09-13.xlsx", "exports/2021-09-14.csv"]
+
+
+def test_folder_files_in_natural_order(tmp_path, monkeypatch) -> None:
+    """Issue 22 case 3: export_9 sorted after export_10 as text, so under file_order: name the older
+    revision won. Digit runs compare as numbers; export_09 and export_9 tie and go by text."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("export_10.csv", "export_9.csv", "export_09.csv", "export_100.csv", "export_2a.csv", "Export_1.csv"):
+        write_export(Path("exports") / name, HEADER, ROWS)
+    assert source_files("exports", "*") == [
+        "exports/Export_1.csv", "exports/export_2a.csv", "exports/export_09.csv", "exports/export_9.csv",
+        "exports/export_10.csv", "exports/export_100.csv",
+    ]  # fmt: skip
+    assert sorted(["b/x10", "b/x9", "a10/x", "a9/x"], key=natural_key) == ["a9/x", "a10/x", "b/x9", "b/x10"]
 
 
 def test_missing_source_and_empty_folder(tmp_path, monkeypatch) -> None:
@@ -102,6 +115,35 @@ def test_corrupt_workbook_is_one_line(tmp_path, name: str, engine: str) -> None:
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xls", ".xlsx", ".parquet"])
+def test_a_0_byte_file_is_an_error_not_a_file_passed_over(tmp_path, monkeypatch, suffix: str) -> None:
+    """Issue 22 case 4: a 0-byte CSV next to good data appeared nowhere: not in the rows, not in the
+    metrics. A file that holds nothing is most often a failed export; its day must not go missing
+    silently, under on_bad_rows: quarantine too (a whole file is not a bad row)."""
+    monkeypatch.chdir(tmp_path)
+    write_export(Path("exports/a.csv"), HEADER, ROWS)
+    Path(f"exports/b{suffix}").write_bytes(b"")
+    for mode in ("error", "quarantine"):
+        with pytest.raises(InputDataError) as caught:
+            ingest(ingest_params("exports", on_bad_rows=mode))
+        assert str(caught.value) == (
+            f"exports/b{suffix}: the file is empty (0 bytes): a failed export? export it again or remove it"
+        )
+
+
+def test_a_file_without_a_single_cell_is_an_error(tmp_path) -> None:
+    (tmp_path / "blank.csv").write_text("\n \n\n", encoding="utf-8")
+    book = openpyxl.Workbook()
+    book.create_sheet("Other")
+    book.save(tmp_path / "empty.xlsx")
+    for name in ("blank.csv", "empty.xlsx"):
+        with pytest.raises(InputDataError) as caught:
+            read_sheets(str(tmp_path / name), required=REQUIRED)
+        assert str(caught.value) == (
+            f"{tmp_path / name}: no cell in any sheet read: a failed export? export it again or remove it"
+        )
+
+
 def test_corrupt_parquet_and_unsupported_type(tmp_path) -> None:
     (tmp_path / "bad.parquet").write_bytes(b"PAR1 nonsense")
     with pytest.raises(InputDataError, match=r"bad.parquet: cannot read as Parquet \("):
@@ -158,6 +200,16 @@ def test_header_row_auto_skips_a_title_block_and_n_names_it(tmp_path) -> None:
     assert fourth.header == HEADER
     (first,) = read_sheets(str(tmp_path / "in.xlsx"), header_row=1)
     assert first.header[0] == "Daily input plan, exported 2021-09-13"
+
+
+def test_header_row_auto_finds_a_header_with_one_name_off_below_a_title(tmp_path) -> None:
+    """A header naming two of the three required columns is the header, not the title above it, so the
+    error names the column that is off ('Part Numbr') instead of skipping the sheet as notes."""
+    near = ["Plant", "Part Numbr", *HEADER[2:]]
+    lines = ["Daily input plan", ",".join(near)] + [",".join(str(v) for v in r) for r in ROWS]
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (raw,) = read_sheets(str(tmp_path / "in.csv"), required=REQUIRED)
+    assert (raw.header_row, raw.header, raw.rows) == (2, near, 3)
 
 
 def test_header_row_auto_in_csv_below_a_title_line(tmp_path, monkeypatch) -> None:

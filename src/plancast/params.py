@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import zoneinfo
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -27,7 +28,8 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # .inf and .nan are YAML floats, but no key means them: a float key that allows one says so itself
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SampleParams(_Section):
@@ -87,6 +89,14 @@ class IngestParams(_Section):
     header_row: Literal["auto"] | int = "auto"  # auto = the first row naming the part/time/target columns
     on_conflict: Literal["latest_file", "error"] = "latest_file"
     file_order: Literal["name", "last_snapshot"] = "name"
+    # the plant's time zone, where a snapshot's day is taken: null = each stamp's own wall clock; an IANA
+    # name (Asia/Seoul): stamps with a zone are converted to it first. Stamps without a zone are local.
+    timezone: str | None = None
+    # numeric part numbers padded with zeros to this many digits ('101' -> '0101' for 4); null = as
+    # written, and two numbers that differ only by leading zeros stop ingest; distinct = two parts
+    part_digits: Literal["distinct"] | int | None = None
+    # the largest quantity magnitude a plan can hold; a cell beyond it is a bad row (1e308 is no plan)
+    max_quantity: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 1e9
 
     @field_validator("source")
     @classmethod
@@ -121,6 +131,33 @@ class IngestParams(_Section):
             raise ValueError(f"must be auto or a codec Python knows, e.g. utf-8, cp949 (got {value!r})") from None
         return value
 
+    @field_validator("part_digits", mode="before")
+    @classmethod
+    def _digits(cls, value: object) -> object:
+        if value is None or value == "distinct":
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 40:
+            return value
+        raise ValueError("must be null (as written), distinct, or a number of digits 1 .. 40")
+
+    @field_validator("max_quantity", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError("must be a number > 0, e.g. 1e9")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone name such as Asia/Seoul or UTC, or null") from None
+        return value
+
     @field_validator("horizon_pattern")
     @classmethod
     def _one_group(cls, value: str) -> str:
@@ -131,6 +168,18 @@ class IngestParams(_Section):
         if compiled.groups < 1:
             raise ValueError("needs one group that captures k, e.g. '^D\\+(\\d+)'")
         return value
+
+    @model_validator(mode="after")
+    def _distinct_columns(self) -> IngestParams:
+        """One column cannot be two of part, time and target (a time read as quantities, or the reverse)."""
+        named = [("part_column", self.part_column), ("time_column", self.time_column)]
+        named.append(("target_column", self.target_column))
+        for i, (key, column) in enumerate(named):
+            for other, other_column in named[:i]:
+                if column is not None and column == other_column:
+                    message = f"names the same column as ingest.{other} ({column!r}); each must be its own column"
+                    raise _KeyedError(key, message, relative=True)
+        return self
 
 
 def pattern_problem(pattern: str) -> str | None:
@@ -152,6 +201,10 @@ class DailyParams(_Section):
     holidays: list[date] = []
     country: str | None = None
     max_gap_days: PositiveInt = 60
+    # a block of export days cut off from the main block by a working week or more without any export
+    # is stray (bad rows: a wrong date) when it holds fewer parts than this share of the parts the main
+    # block exports a day; 0 = keep every block (plancast.data.validation.check_calendar)
+    stray_share: Fraction = 0.5
 
     @field_validator("country")
     @classmethod
@@ -205,9 +258,35 @@ class SplitScaleParams(_Section):
     @field_validator("fractions")
     @classmethod
     def _three_summing_to_one(cls, value: list[float]) -> list[float]:
-        if len(value) != 3 or abs(sum(value) - 1.0) > 1e-9 or value[0] <= 0:
-            raise ValueError("must be three fractions [train, validation, test] summing to 1, train > 0")
+        # validation may not be empty: it picks each network's epoch and the recommended model
+        if len(value) != 3 or abs(sum(value) - 1.0) > 1e-9 or value[0] <= 0 or value[1] <= 0:
+            shown = "[" + ", ".join(f"{fraction:g}" for fraction in value) + "]"
+            raise ValueError(
+                f"must be three fractions [train, validation, test] summing to 1, train and validation > 0 "
+                f"(got {shown})"
+            )
         return value
+
+    @model_validator(mode="after")
+    def _validation_before_test(self) -> SplitScaleParams:
+        start, end = self.validation_start, self.test_start
+        if start is None or end is None:
+            return self
+        if isinstance(start, date) != isinstance(end, date):
+            raise _KeyedError(
+                "test_start",
+                f"give split_scale.validation_start and test_start both as days or both as steps (got {start} "
+                f"and {end})",
+                relative=True,
+            )
+        if end <= start:
+            raise _KeyedError(
+                "test_start",
+                f"must be after split_scale.validation_start, or validation holds no day (got {end}, validation "
+                f"from {start})",
+                relative=True,
+            )
+        return self
 
 
 class LayerSpec(_Section):
@@ -395,15 +474,66 @@ def parse_params(raw: object, source: str = PARAMS_FILE) -> Params:
         raise ParamsError(_format_validation_error(source, exc)) from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML safe loading that refuses a key given twice in one mapping.
+
+    Plain YAML loaders keep the last value silently, so a second ``lookback:`` further down a section
+    would override the one the user is editing without a word.
+    """
+
+    def construct_document(self, node: yaml.Node) -> object:
+        _refuse_repeated_keys(node, [])
+        return super().construct_document(node)
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str, first: int, second: int) -> None:
+        super().__init__(f"{key}: given twice (lines {first} and {second}); keep one")
+
+
+def _refuse_repeated_keys(node: yaml.Node, path: list[str]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            name = str(key.value) if isinstance(key, yaml.ScalarNode) else None
+            if name is not None and key.tag != "tag:yaml.org,2002:merge":
+                line = key.start_mark.line + 1
+                if name in seen:
+                    raise _RepeatedKey(".".join([*path, name]), seen[name], line)
+                seen[name] = line
+            _refuse_repeated_keys(value, [*path, name or "?"])
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _refuse_repeated_keys(item, [*path, str(index)])
+
+
+def _utf8_text(path: Path, data: bytes) -> str:
+    """``data`` decoded as UTF-8 (a BOM allowed); else one line naming the first byte that is not."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        raise ParamsError(
+            f"{path}: byte {exc.start} (line {line}, column {column}) is not UTF-8 (0x{data[exc.start]:02x}); "
+            "save it as UTF-8"
+        ) from None
+
+
 def load_params(path: str | Path = PARAMS_FILE) -> Params:
-    """Read ``params.yaml`` with YAML safe loading and validate it."""
+    """Read ``params.yaml`` (UTF-8) with YAML safe loading, refusing repeated keys, and validate it."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ParamsError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ParamsError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    text = _utf8_text(path, data)
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no tags that build objects
+    except _RepeatedKey as exc:
+        raise ParamsError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

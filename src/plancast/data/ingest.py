@@ -5,9 +5,16 @@ snapshot time — may come several times:
 
 - the same values again: one snapshot; the repeats are counted as ``rows_merged``;
 - different values (a revision): ``on_conflict: latest_file`` keeps the row from the later file
-  (``file_order: name`` = sorted path, ``last_snapshot`` = the file's latest snapshot time, ties by
-  name; within a file the later row), the others are ``rows_superseded`` and each is listed in
-  ``conflicts`` with both values; ``on_conflict: error`` stops naming both places.
+  (``file_order: name`` = the path in natural order, ``export_9`` before ``export_10``;
+  ``last_snapshot`` = the file's latest snapshot time, ties by name; within a file the later row), the
+  others are ``rows_superseded`` and each is listed in ``conflicts`` with both values;
+  ``on_conflict: error`` stops naming both places.
+
+What is not a bad row stops ingest under ``on_bad_rows: quarantine`` too, since no row count would
+show it: a file that holds nothing, a sheet with data rows and some but not all of the part, time and
+target columns (its header is off), and two part numbers that differ only by leading zeros
+(``ingest.part_digits`` says whether they are one part). A sheet with none of those columns (notes, a
+summary) is skipped, counted (``sheets_skipped_count``) and named with the reason (``sheets_skipped``).
 
 Accounting (tested): ``rows_read = rows_kept + rows_rejected + rows_merged + rows_superseded +
 rows_other_parts``, where ``rows_read`` counts the non-blank data rows of every sheet read.
@@ -32,7 +39,9 @@ from plancast.data.validation import (
     Reject,
     SheetRows,
     check_calendar,
+    leading_zero_clash,
     missing_column,
+    near_miss,
     renumbered,
     required_columns,
     resolve_columns,
@@ -115,10 +124,11 @@ def _without_cells(sheet: RawSheet) -> RawSheet:
 def _validate_read(sheet: RawSheet, params: IngestParams) -> tuple[RawSheet, SheetRows | None]:
     """A sheet just read: its rows as :func:`canonical_snapshots` validates them (sheet index -1) and the
     sheet without its cells; or, for a sheet it does not validate, None: one lacking a required column
-    (skipped, or an error there; its cells are not needed) or whose columns do not resolve (an error
-    raised there in its turn, after the errors of every sheet before it; its cells are kept)."""
+    (skipped, or an error there; its cells are not needed unless it has data rows and some required
+    columns: that error needs its rows) or whose columns do not resolve (an error raised there in its
+    turn, after the errors of every sheet before it; its cells are kept)."""
     if missing_column(sheet, params) is not None:
-        return _without_cells(sheet), None
+        return (sheet if near_miss(sheet, params) else _without_cells(sheet)), None
     try:
         columns = resolve_columns(sheet, params)
     except (InputDataError, ParamsError):
@@ -169,7 +179,8 @@ def read_source(
 
 def _usable_sheets(sheets: Sequence[RawSheet], params: IngestParams) -> tuple[list[RawSheet], list[str]]:
     """Sheets with the required columns, and why each other one was skipped. A sheet named in
-    ``ingest.sheets`` must have them; so must at least one sheet."""
+    ``ingest.sheets`` must have them; so must at least one sheet, and so must a sheet with data rows and
+    some of them (:func:`plancast.data.validation.near_miss`)."""
     usable, skipped = [], []
     for sheet in sheets:
         problem = missing_column(sheet, params)
@@ -177,6 +188,8 @@ def _usable_sheets(sheets: Sequence[RawSheet], params: IngestParams) -> tuple[li
             usable.append(sheet)
         elif params.sheets:
             raise InputDataError(problem)
+        elif (miss := near_miss(sheet, params)) is not None:
+            raise InputDataError(miss)
         else:
             skipped.append(problem)
     if skipped and not usable:
@@ -199,12 +212,13 @@ def _resolve_all(sheets: Sequence[RawSheet], params: IngestParams) -> tuple[list
 def _file_ranks(
     files: list[str], sheet_file: np.ndarray, sheet_index: np.ndarray, times: np.ndarray, file_order: str
 ) -> np.ndarray:
-    """``(files,)`` rank of each file: by name, or by its latest snapshot time then name."""
+    """``(files,)`` rank of each file: by name (``files`` come in natural order), or by its latest
+    snapshot time then name."""
     if file_order == "name":
         return np.arange(len(files))
     latest = pd.Series(times.view(np.int64)).groupby(sheet_file[sheet_index]).max()
     floor = int(latest.min()) if len(latest) else 0
-    key = [(latest.get(i, floor), name) for i, name in enumerate(files)]
+    key = [(latest.get(i, floor), i) for i in range(len(files))]
     ranks = np.empty(len(files), dtype=np.int64)
     ranks[sorted(range(len(files)), key=key.__getitem__)] = np.arange(len(files))
     return ranks
@@ -407,6 +421,9 @@ def canonical_snapshots(
     step = params.time_format == "step"
     part, times, quantities, sheet_index, source_row = _gather(validated, horizons, step)
     _return_freed_memory()
+    clash = leading_zero_clash(part, sheet_index, source_row, sheets, params)
+    if clash is not None:
+        raise InputDataError(clash)
     file_of_sheet = np.array([files.index(sheet.file) for sheet in sheets], dtype=np.int64)
     names_of_sheet = [
         [sheet.header[j] for j in [columns.target, *columns.horizons]]
@@ -417,7 +434,7 @@ def canonical_snapshots(
         s = int(sheet_index[i])
         return sheets[s].file, sheets[s].sheet, int(source_row[i]), names_of_sheet[s]
 
-    checked = check_calendar(times, sheet_index, source_row, sheets, params, daily)
+    checked = check_calendar(times, part, sheet_index, source_row, sheets, params, daily)
     if params.on_bad_rows == "error" and checked.rejects:
         _raise_first(checked.rejects)
     rejects = [reject for rows in validated for reject in rows.rejects] + checked.rejects
@@ -459,6 +476,7 @@ def canonical_snapshots(
         "sheets": len(sheets),
         "sheets_read": [where(sheet.file, sheet.sheet) for sheet in sheets],
         "sheets_skipped": skipped,
+        "sheets_skipped_count": len(skipped),
         "encodings": {sheet.file: sheet.encoding for sheet in all_sheets if sheet.encoding},
         "rows_read": sum(rows.rows_read for rows in validated),
         "rows_blank": sum(rows.rows_blank for rows in validated),

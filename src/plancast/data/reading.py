@@ -6,10 +6,15 @@ becomes its header and a ``(rows, width)`` grid of raw cell values. Decisions wo
 - Every file read must lie inside the project folder (the working directory, the repo root under DVC)
   after globbing and resolving links; anything else is refused before a byte of it is read, so a link
   to a file elsewhere can never show up in an output or an error message.
+- A folder's files are read in natural order of their paths: digit runs compare as numbers, so
+  ``export_9`` comes before ``export_10`` (plain text order would put it after, and ``file_order: name``
+  would let the older revision win); ``export_09`` and ``export_9`` tie and then go by text.
 - The header is the first row naming the part, time and target columns (``header_row: auto``, among
-  the first :data:`HEADER_SEARCH_ROWS` rows; when none does, the first non-blank row, whose missing
-  column the error then names), or row N (``header_row: N``, 1-based). Header cells are stripped.
-  A Parquet file's header is its column names.
+  the first :data:`HEADER_SEARCH_ROWS` rows; when none does, the row naming most of them, else the
+  first non-blank row, whose missing column the error then names), or row N (``header_row: N``,
+  1-based). Header cells are stripped. A Parquet file's header is its column names.
+- A file that holds nothing (0 bytes, or no sheet with a cell) is an error, not a file to pass over:
+  it is most often an export that failed, and its day would be missing without a word.
 - ``.xls`` is read by ``xls_engine`` (calamine or xlrd), ``.xlsx`` by calamine. CSV text is decoded
   with ``encoding`` (``auto``: UTF-8 with or without BOM, else cp949, the usual Korean Windows
   encoding); the codec used is kept on the sheet for the metrics.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -87,11 +93,19 @@ def _refuse_outside(file: str, root: str | Path | None) -> None:
         )
 
 
+def natural_key(path: str) -> tuple[list[str | int], str]:
+    """Sort key of ``path`` in natural order: ``export_9`` before ``export_10`` (digit runs as numbers),
+    ties such as ``export_09`` and ``export_9`` by the text."""
+    runs = re.split(r"([0-9]+)", path)
+    return [int(run) if index % 2 else run for index, run in enumerate(runs)], path
+
+
 def source_files(source: str, pattern: str, root: str | Path | None = None) -> list[str]:
     """The files to read: ``source`` itself, or the files in folder ``source`` matching ``pattern``.
 
-    Paths come back as given (POSIX separators), a folder's files sorted by their path. Each one,
-    links resolved, must lie inside ``root`` (default: the working directory).
+    Paths come back as given (POSIX separators), a folder's files in natural order of their path
+    (:func:`natural_key`). Each one, links resolved, must lie inside ``root`` (default: the working
+    directory).
     """
     problem = pattern_problem(pattern)
     if problem:
@@ -110,9 +124,12 @@ def source_files(source: str, pattern: str, root: str | Path | None = None) -> l
     except (ValueError, NotImplementedError) as exc:
         raise ParamsError(f"ingest.pattern: {pattern!r} is not a usable glob ({_one_line(exc)})") from None
     files = sorted(
-        PurePosixPath(match).as_posix()
-        for match in matches
-        if match.is_file() and not match.name.startswith((".", "~$"))
+        (
+            PurePosixPath(match).as_posix()
+            for match in matches
+            if match.is_file() and not match.name.startswith((".", "~$"))
+        ),
+        key=natural_key,
     )
     if not files:
         raise InputDataError(f"{source}: no file in the folder matches ingest.pattern {pattern!r}")
@@ -146,18 +163,28 @@ def header_text(cell: Any) -> str:
 def find_header(
     rows: Sequence[Sequence[Any]], header_row: int | Literal["auto"], required: Sequence[str]
 ) -> int | None:
-    """0-based index of the header among ``rows``, or None when the sheet has none (no cells at all)."""
+    """0-based index of the header among ``rows``, or None when the sheet has none (no cells at all).
+
+    ``auto``: the first row naming every ``required`` column; else the first naming the most of them (a
+    header with one name off, 'Part Numbr', is still the header, and its missing column is named); else
+    the first non-blank row."""
     if header_row != "auto":
         return header_row - 1 if header_row <= len(rows) else None
-    first = None
+    first = best = None
+    most = 0
     wanted = set(required)
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         if is_blank_row(row):
             continue
         if first is None:
             first = index
-        if wanted and wanted <= {header_text(cell) for cell in row}:
+        named = len(wanted & {header_text(cell) for cell in row}) if wanted else 0
+        if wanted and named == len(wanted):
             return index
+        if named > most:
+            best, most = index, named
+    if best is not None:
+        return best
     if first is None:
         first = next((i for i, row in enumerate(rows) if not is_blank_row(row)), None)
     return first
@@ -357,7 +384,8 @@ def read_sheets(
     header_row: int | Literal["auto"] = "auto",
     required: Sequence[str] = (),
 ) -> list[RawSheet]:
-    """Every sheet of ``file`` (only ``sheets`` when given) as raw cells; sheets without cells are left out.
+    """Every sheet of ``file`` (only ``sheets`` when given) as raw cells; sheets without cells are left out,
+    and a file without any (0 bytes, blank lines only, empty sheets only) is an InputDataError.
 
     ``required`` are the column names ``header_row: auto`` looks for (part, time, target).
     """
@@ -367,10 +395,16 @@ def read_sheets(
         raise InputDataError(f"{file}: unsupported file type {suffix or '(none)'!r} (expected {expected})")
     if not Path(file).is_file():
         raise InputDataError(f"{file}: no such file")
+    if Path(file).stat().st_size == 0:
+        raise InputDataError(f"{file}: the file is empty (0 bytes): a failed export? export it again or remove it")
     if suffix in (".csv", ".parquet"):
         sheet = _read_csv(file, encoding, header_row, required) if suffix == ".csv" else _read_parquet(file)
-        return [sheet] if sheet is not None else []
-    reader = _read_xlrd if suffix == ".xls" and xls_engine == "xlrd" else _read_calamine
-    grids = reader(file, sheets)
-    raw = (sheet_from_rows(file, name, grid, header_row, required) for name, grid in grids)
-    return [sheet for sheet in raw if sheet is not None]
+        found = [sheet] if sheet is not None else []
+    else:
+        reader = _read_xlrd if suffix == ".xls" and xls_engine == "xlrd" else _read_calamine
+        grids = reader(file, sheets)
+        raw = (sheet_from_rows(file, name, grid, header_row, required) for name, grid in grids)
+        found = [sheet for sheet in raw if sheet is not None]
+    if not found:
+        raise InputDataError(f"{file}: no cell in any sheet read: a failed export? export it again or remove it")
+    return found

@@ -6,18 +6,38 @@ parser, which is the one authority on what a cell means and words the reason for
 
 A row is judged in this order, and its first problem is its reason: blank part, (a part left out by
 ``ingest.parts`` is counted, not judged), time, target, h1 .. hK, cells beyond the header. Then, over
-all files together, the calendar checks: a day far outside the data's main time range, and a day that
-is not a working day of the ``daily`` calendar.
+all files together, the calendar checks: a day far outside the data's main time range, a day that is
+not a working day of the ``daily`` calendar, and a stray block of days cut off from the data by a
+working week without any export (see :func:`check_calendar`).
+
+Times are read to the plant's wall clock, where a snapshot's day is taken (``ingest.timezone``):
+
+- text in ``time_format`` (``202511031430``), or a whole number with those digits: as written. Where two
+  numeric fields touch (``%Y%m%d%H%M``) each must have its full width, or ``20251103`` would read as
+  2025-01-01 00:03; fields a separator bounds may be shorter (``2025-11-3 8:30`` with ``%Y-%m-%d %H:%M``,
+  as Excel writes ``h:mm``);
+- a date cell of a workbook (Excel keeps a serial number such as 45964.6 behind a date format; the
+  readers give its wall clock, 2025-11-03 14:24), a date, a Parquet timestamp without a zone: as it is;
+- a stamp with a zone (a Parquet timestamp with one, text read with ``%z`` such as
+  ``2025-11-03T08:30:00+09:00``): its own wall clock (``timezone: null``), or converted to
+  ``ingest.timezone`` first;
+- a plain number (an Excel date kept without a date format: 45964.6): with ``time_format: excel`` a
+  serial day of Excel's 1900 date system (2025-11-03 14:24, to the millisecond); else a bad time;
+- anything else (a bool, a time of day without a date) is a bad time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
+import functools
 import math
 import re
-from collections.abc import Sequence
+import zoneinfo
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as fixed_offset
 from typing import Any
 
 import numpy as np
@@ -36,10 +56,12 @@ REJECT_KINDS = (
     "not_a_number",
     "negative",
     "not_finite",
+    "too_large",
     "bad_time",
     "extra_cells",
     "outside_time_range",
     "not_working_day",
+    "stray_day",
 )
 REJECT_COLUMNS = ["source_file", "sheet", "source_row", "column", "reason"]
 
@@ -51,6 +73,20 @@ _WHOLE_FLOAT_TEXT = re.compile(r"([+-]?\d+)\.0*")
 _NUMERIC_PART = re.compile(r"(\d+)\.0*")  # '101.0', '101.' -> '101'; leading zeros are the part's own
 _STEP_ASCII = r"^[+-]?\d{1,18}$"  # fits int64
 _EXACT_FLOAT = 2.0**53  # whole floats below this are exact integers
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+# strptime's numeric fields and their full width
+_FIELD_WIDTHS = {"Y": 4, "G": 4, "y": 2, "m": 2, "d": 2, "H": 2, "I": 2, "M": 2, "S": 2, "j": 3, "U": 2, "W": 2,
+                 "V": 2, "f": 6, "u": 1, "w": 1}  # fmt: skip
+_EXAMPLE_TIME = datetime(2025, 11, 3, 14, 30, tzinfo=fixed_offset(timedelta(hours=9)))  # shown in bad_time reasons
+# A working week or more without any export at all: longer than a missing export day or a bridge day
+# between holidays; a block of days beyond such a stretch must hold its share of the parts (check_calendar).
+STRAY_GAP_WORKING_DAYS = 5
+EXCEL_FORMAT = "excel"  # time_format for Excel serial day numbers
+# Serial 0 of Excel's 1900 date system; its 1900-02-29 that never was puts serials below 61 a day off,
+# so only 61 (1900-03-01) .. 2958465 (9999-12-31) are read.
+EXCEL_EPOCH = np.datetime64("1899-12-30", "ms")
+EXCEL_SERIALS = (61.0, 2958466.0)
+_MS_PER_DAY = 86_400_000
 
 
 def grouped_number(separator: str) -> str:
@@ -73,11 +109,14 @@ def where(file: str, sheet: str, row: int | None = None, column: str | None = No
 # ------------------------------------------------------------------------------------- scalar parsers
 
 
-def parse_quantity(value: Any, allow_negative: bool = False, thousands: str = "") -> float | tuple[str, str]:
+def parse_quantity(
+    value: Any, allow_negative: bool = False, thousands: str = "", max_quantity: float = math.inf
+) -> float | tuple[str, str]:
     """A quantity cell as a float (>= 0 unless ``allow_negative``), or ``(kind, reason)`` saying why not.
 
     With ``thousands`` (e.g. ``","``) text in well-formed groups (``1,200``, ``12,345.5``) is read
-    without the separators; ``1,2`` stays not a number.
+    without the separators; ``1,2`` stays not a number. A magnitude above ``max_quantity``
+    (``ingest.max_quantity``) is no plan: 1e308 would pass as finite and break the scaler later.
     """
     if is_blank(value):
         return "blank", "blank quantity"
@@ -101,57 +140,137 @@ def parse_quantity(value: Any, allow_negative: bool = False, thousands: str = ""
         return "not_finite", f"quantity {number!r} is not finite"
     if number < 0 and not allow_negative:
         return "negative", f"negative quantity {number:g} (set ingest.allow_negative: true for a signed series)"
+    if abs(number) > max_quantity:
+        return "too_large", (
+            f"quantity {number:g} is beyond ingest.max_quantity = {max_quantity:g} (no plan holds that many; "
+            "raise the param if it is real)"
+        )
     return number + 0.0  # no -0.0 in the output
 
 
-def parse_part(value: Any) -> str | tuple[str, str]:
+def parse_part(value: Any, digits: int | str | None = None) -> str | tuple[str, str]:
     """A part cell as its id, or ``(kind, reason)``. Numeric-looking ids are one spelling:
-    ``101``, ``' 101 '``, ``'101.0'`` and the number 101.0 are all ``'101'``."""
+    ``101``, ``' 101 '``, ``'101.0'`` and the number 101.0 are all ``'101'``; with ``digits``
+    (``ingest.part_digits``, a number) a numeric id is padded with zeros to that many digits
+    (``'0101'`` for 4), so a number that lost its zeros in Excel is the part it was."""
     if is_blank(value):
         return "blank", "blank part"
     if isinstance(value, float | np.floating) and math.isfinite(value) and float(value).is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    whole = _NUMERIC_PART.fullmatch(text)
-    return whole.group(1) if whole else text
+        name = str(int(value))
+    else:
+        text = str(value).strip()
+        whole = _NUMERIC_PART.fullmatch(text)
+        name = whole.group(1) if whole else text
+    if isinstance(digits, int) and _ASCII_DIGITS.fullmatch(name):
+        return name.zfill(digits)
+    return name
 
 
-def parse_time(value: Any, time_format: str) -> datetime | int | tuple[str, str]:
-    """A time cell as a datetime (or an int with ``time_format: step``), or ``(kind, reason)``.
+def parse_time(value: Any, time_format: str, timezone: str | None = None) -> datetime | int | tuple[str, str]:
+    """A time cell as a naive datetime on the plant's wall clock (or an int with ``time_format: step``),
+    or ``(kind, reason)``; the module docstring lists what each form becomes.
 
     Numbers are read through their digits, so 202109131830, 202109131830.0 and '202109131830.0'
-    all parse with ``%Y%m%d%H%M``; cells Excel stores as dates are taken as they are.
+    all parse with ``%Y%m%d%H%M``; cells Excel stores as dates are taken as they are. A stamp with a
+    zone keeps its own wall clock, or with ``timezone`` (``ingest.timezone``) is converted to it.
     """
     if is_blank(value):
         return "blank", "blank time"
     if time_format == "step":
         return _parse_step(value)
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value
+        return wall_clock(value, timezone)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     if isinstance(value, bool | time | timedelta):
         return "bad_time", f"{value!r} is not a time"
+    if time_format == EXCEL_FORMAT:
+        return _parse_excel(value)
     if isinstance(value, float | np.floating) and math.isfinite(value) and float(value).is_integer():
         text = str(int(value))
     else:
         text = str(value).strip()
+    whole = _WHOLE_FLOAT_TEXT.fullmatch(text)
+    rule = _width_rule(time_format)
+    for candidate in (text, whole.group(1)) if whole else (text,):
+        if rule is not None and not rule.fullmatch(candidate):
+            continue
+        try:
+            return wall_clock(datetime.strptime(candidate, time_format), timezone)
+        except ValueError:
+            pass
+    expected = _expected(time_format)
+    if isinstance(value, int | float | np.integer | np.floating) and EXCEL_SERIALS[0] <= value < EXCEL_SERIALS[1]:
+        expected = f"{expected[:-1]}; an Excel date kept as a number? set ingest.time_format: excel)"
+    return "bad_time", f"cannot parse {text!r} with format {time_format}{expected}"
+
+
+def _parse_excel(value: Any) -> datetime | tuple[str, str]:
+    """An Excel serial day number (a number, or text of one) as its wall-clock time, to the millisecond."""
+    if isinstance(value, str):
+        text = value.strip()
+        serial = float(text) if _NUMBER.fullmatch(text) else math.nan
+    elif isinstance(value, int | float | np.integer | np.floating):
+        text, serial = str(value + 0), float(value)  # + 0: -0.0 reads as 0.0, as a cached 0.0 would
+    else:
+        text, serial = repr(value), math.nan
+    if not EXCEL_SERIALS[0] <= serial < EXCEL_SERIALS[1]:
+        return "bad_time", (
+            f"{text!r} is not an Excel date number (ingest.time_format: excel; expected e.g. 45964.6 for "
+            "2025-11-03 14:24, 61 .. 2958465)"
+        )
+    return datetime(1899, 12, 30) + timedelta(milliseconds=round(serial * _MS_PER_DAY))
+
+
+def wall_clock(value: datetime, timezone: str | None = None) -> datetime:
+    """``value`` without its zone, on the wall clock where its day is taken: its own (``timezone`` None)
+    or ``timezone``'s; a naive ``value`` is already local. Never UTC: 08:30 in Seoul is 23:30 UTC the
+    day before, and the day is the plant's."""
+    if value.tzinfo is None:
+        return value
+    if timezone is not None:
+        value = value.astimezone(zoneinfo.ZoneInfo(timezone))
+    return value.replace(tzinfo=None)
+
+
+@functools.lru_cache(maxsize=32)
+def _width_rule(time_format: str) -> re.Pattern[str] | None:
+    """What a text must match before strptime reads it, where numeric fields touch; None if none do.
+
+    strptime takes ``%m`` as one or two digits, so in ``%Y%m%d%H%M`` only the width says where a field
+    ends: ``20251103`` would read as 2025-01-01 00:03. A numeric field next to another digit must be
+    written at its full width (``\\d{2}`` for ``%m``); one a separator bounds keeps strptime's reading.
+    """
+    tokens = re.findall(r"%.|%$|[^%]+", time_format, flags=re.DOTALL)
+    kinds = [token[1] if token.startswith("%") and len(token) == 2 and token != "%%" else "" for token in tokens]
+    texts = ["%" if token == "%%" else token for token in tokens]
+
+    def digit_at(index: int, end: bool) -> bool:
+        if not 0 <= index < len(tokens):
+            return False
+        if kinds[index]:
+            return kinds[index] in _FIELD_WIDTHS
+        return texts[index][-1 if end else 0].isdigit()
+
+    pattern, fixed = [], False
+    for index, (kind, text) in enumerate(zip(kinds, texts, strict=True)):
+        if kind in _FIELD_WIDTHS and (digit_at(index - 1, True) or digit_at(index + 1, False)):
+            pattern.append(rf"\d{{{_FIELD_WIDTHS[kind]}}}")
+            fixed = True
+        elif kind:
+            pattern.append(".*?")  # strptime judges the rest
+        else:
+            pattern.append("".join(r"\s+" if part.isspace() else re.escape(part) for part in re.split(r"(\s+)", text)))
+    return re.compile("".join(pattern), re.IGNORECASE) if fixed else None
+
+
+@functools.lru_cache(maxsize=32)
+def _expected(time_format: str) -> str:
+    """`` (expected e.g. 202511031430)``: how ``time_format`` writes a time, for a bad_time reason."""
     try:
-        return _naive(datetime.strptime(text, time_format))
+        return f" (expected e.g. {_EXAMPLE_TIME.strftime(time_format)})"
     except ValueError:
-        whole = _WHOLE_FLOAT_TEXT.fullmatch(text)
-        if whole:
-            try:
-                return _naive(datetime.strptime(whole.group(1), time_format))
-            except ValueError:
-                pass
-    return "bad_time", f"cannot parse {text!r} with format {time_format}"
-
-
-def _naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+        return ""
 
 
 def _parse_step(value: Any) -> int | tuple[str, str]:
@@ -244,7 +363,9 @@ def _finish(values: np.ndarray, ok: np.ndarray, cells: np.ndarray, parse: Any) -
     return Parsed(values, ok, problems)
 
 
-def parse_quantities(cells: np.ndarray, allow_negative: bool = False, thousands: str = "") -> Parsed:
+def parse_quantities(
+    cells: np.ndarray, allow_negative: bool = False, thousands: str = "", max_quantity: float = math.inf
+) -> Parsed:
     """A column of quantity cells ``(n,)`` as float64 (NaN where not ok); see :func:`parse_quantity`."""
     n = len(cells)
     values = np.full(n, np.nan)
@@ -264,14 +385,15 @@ def parse_quantities(cells: np.ndarray, allow_negative: bool = False, thousands:
         with contextlib.suppress(OverflowError, TypeError, ValueError):  # a huge integer: the scalar parser
             values[at] = np.asarray(cells[at], dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        ok = np.isfinite(values) & (allow_negative | (values >= 0))
+        ok = np.isfinite(values) & (allow_negative | (values >= 0)) & (np.abs(values) <= max_quantity)
     values = values + 0.0  # no -0.0 in the output
-    return _finish(values, ok, cells, lambda v: parse_quantity(v, allow_negative, thousands))
+    return _finish(values, ok, cells, lambda v: parse_quantity(v, allow_negative, thousands, max_quantity))
 
 
-def parse_parts(cells: np.ndarray) -> tuple[Parsed, dict[str, str]]:
+def parse_parts(cells: np.ndarray, digits: int | str | None = None) -> tuple[Parsed, dict[str, str]]:
     """A column of part cells ``(n,)`` as ids (object str) and the numeric-looking spellings that were
-    normalised, ``{as written: id}`` (e.g. ``{'101.0': '101'}``); see :func:`parse_part`."""
+    normalised, ``{as written: id}`` (e.g. ``{'101.0': '101'}``, ``{'101': '0101'}`` with ``digits``
+    4); see :func:`parse_part`."""
     n = len(cells)
     values = np.empty(n, dtype=object)
     ok = np.zeros(n, dtype=bool)
@@ -280,7 +402,7 @@ def parse_parts(cells: np.ndarray) -> tuple[Parsed, dict[str, str]]:
     if is_text.any():
         at = np.flatnonzero(is_text)
         codes, uniques = pd.factorize(cells[at])
-        names = [parse_part(value) for value in uniques]
+        names = [parse_part(value, digits) for value in uniques]
         good = np.array([not isinstance(name, tuple) for name in names], dtype=bool)
         ids = np.empty(len(names), dtype=object)
         for index, name in enumerate(names):  # one per distinct spelling, not per row
@@ -290,18 +412,23 @@ def parse_parts(cells: np.ndarray) -> tuple[Parsed, dict[str, str]]:
         for raw, name in zip(uniques, names, strict=True):
             if not isinstance(name, tuple) and raw != name and name.isdigit():
                 renamed[raw] = name
-    parsed = _finish(values, ok, cells, parse_part)
+    parsed = _finish(values, ok, cells, lambda value: parse_part(value, digits))
     for index in np.flatnonzero(~is_text & parsed.ok):
         raw, name = cells[index], parsed.values[index]
-        if isinstance(raw, float | np.floating) and str(raw) != name:
+        if isinstance(raw, int | float | np.integer | np.floating) and not isinstance(raw, bool) and str(raw) != name:
             renamed[str(raw)] = name
     return parsed, renamed
 
 
-def parse_times(cells: np.ndarray, time_format: str) -> Parsed:
-    """A column of time cells ``(n,)`` as datetime64[us] (or int64 steps with ``time_format: step``)."""
+def parse_times(cells: np.ndarray, time_format: str, timezone: str | None = None) -> Parsed:
+    """A column of time cells ``(n,)`` as datetime64[us] (or int64 steps with ``time_format: step``).
+
+    Each distinct text is read once: by pandas where it is exactly how ``time_format`` writes a time,
+    else by :func:`parse_time` (a stamp with a zone, a field a separator bounds written short)."""
     if time_format == "step":
         return _parse_steps(cells)
+    if time_format == EXCEL_FORMAT:
+        return _parse_excel_serials(cells, timezone)
     n = len(cells)
     values = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     ok = np.zeros(n, dtype=bool)
@@ -321,15 +448,21 @@ def parse_times(cells: np.ndarray, time_format: str) -> Parsed:
             stamps = pd.to_datetime(pd.Index(uniques, dtype=object), format=time_format, errors="coerce")
         except (ValueError, TypeError):
             stamps = None  # a format pandas does not take: the scalar parser reads every cell
+        parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[us]")
+        good = np.zeros(len(uniques), dtype=bool)
         if stamps is not None and stamps.tz is None:
             # Accept only a text that is exactly how the format writes its time: then strptime reads
-            # the same; anything looser ('2021-9-1', '….0') goes to the scalar parser.
+            # the same; anything looser ('2021-9-1', '….0') or with a zone goes to the scalar parser.
             same = np.asarray(stamps.strftime(time_format), dtype=object) == np.asarray(uniques, dtype=object)
             good = np.asarray(stamps.notna()) & same
-            parsed = np.asarray(stamps.as_unit("us").to_numpy(dtype="datetime64[us]"))
-            values[has_text] = parsed[codes]
-            ok[has_text] = good[codes]
-    return _finish(values, ok, cells, lambda v: _as_us(parse_time(v, time_format)))
+            parsed = stamps.as_unit("us").to_numpy(dtype="datetime64[us]").copy()
+        for index in np.flatnonzero(~good):  # one scalar parse per distinct text, not per row
+            result = parse_time(uniques[index], time_format, timezone)
+            if not isinstance(result, tuple):
+                parsed[index], good[index] = np.datetime64(result, "us"), True
+        values[has_text] = parsed[codes]
+        ok[has_text] = good[codes]
+    return _finish(values, ok, cells, lambda v: _as_us(parse_time(v, time_format, timezone)))
 
 
 def _whole_numbers(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -344,6 +477,29 @@ def _whole_numbers(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _as_us(value: Any) -> Any:
     return value if isinstance(value, tuple) else np.datetime64(value, "us")
+
+
+def _parse_excel_serials(cells: np.ndarray, timezone: str | None) -> Parsed:
+    """A column of Excel serial day numbers ``(n,)`` as datetime64[us]; see :func:`_parse_excel`."""
+    n = len(cells)
+    serials = np.full(n, np.nan)
+    is_text, is_number = _cell_types(cells)
+    if is_text.any():
+        at = np.flatnonzero(is_text)
+        text = _arrow_text(cells[at])
+        kept = pc.if_else(pc.match_substring_regex(text, _NUMBER_ASCII), text, pa.scalar(None, pa.string()))
+        with contextlib.suppress(pa.ArrowInvalid):
+            serials[at] = pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False)
+    if is_number.any():
+        at = np.flatnonzero(is_number)
+        with contextlib.suppress(OverflowError, TypeError, ValueError):
+            serials[at] = np.asarray(cells[at], dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        ok = (serials >= EXCEL_SERIALS[0]) & (serials < EXCEL_SERIALS[1])
+    milliseconds = np.round(np.where(ok, serials, 0.0) * _MS_PER_DAY).astype(np.int64)
+    values = (EXCEL_EPOCH + milliseconds.astype("timedelta64[ms]")).astype("datetime64[us]")
+    values[~ok] = np.datetime64("NaT")
+    return _finish(values, ok, cells, lambda v: _as_us(parse_time(v, EXCEL_FORMAT, timezone)))
 
 
 def _parse_steps(cells: np.ndarray) -> Parsed:
@@ -389,37 +545,84 @@ def required_columns(params: IngestParams) -> list[str]:
     return [*names, params.time_column, params.target_column]
 
 
-def _column_index(sheet: RawSheet, name: str, key: str) -> int:
+def _required_keys(params: IngestParams) -> list[tuple[str, str]]:
+    keys = ["ingest.part_column"] if params.part_column is not None else []
+    return list(zip(required_columns(params), [*keys, "ingest.time_column", "ingest.target_column"], strict=True))
+
+
+def closest_header(name: str, sheet: RawSheet, params: IngestParams) -> str | None:
+    """The header of ``sheet`` most like ``name`` (difflib, case ignored), if one is close: 'Part Numbr'
+    for 'Part Number'. The other required columns and the horizon columns are no candidates."""
+    pattern = re.compile(params.horizon_pattern)
+    taken = set(required_columns(params))
+    candidates = {h.casefold(): h for h in sheet.header if h and h not in taken and not pattern.search(h)}
+    match = difflib.get_close_matches(name.casefold(), list(candidates), n=1, cutoff=0.6)
+    return candidates[match[0]] if match else None
+
+
+def _no_column(sheet: RawSheet, name: str, key: str, params: IngestParams, detail: str = "") -> str:
+    closest = closest_header(name, sheet, params)
+    if closest is not None:
+        hint = f"closest header: {closest!r}"
+    else:
+        hint = "columns found: " + ", ".join(repr(header) for header in sheet.header if header)
+    return f"{where(sheet.file, sheet.sheet)}: no column {name!r} ({key}){detail}; {hint}"
+
+
+def _column_index(sheet: RawSheet, name: str, key: str, params: IngestParams) -> int:
     positions = [i for i, header in enumerate(sheet.header) if header == name]
-    at = where(sheet.file, sheet.sheet)
     if not positions:
-        found = ", ".join(repr(header) for header in sheet.header if header)
-        raise InputDataError(f"{at}: no column {name!r} ({key}); columns found: {found}")
+        raise InputDataError(_no_column(sheet, name, key, params))
     if len(positions) > 1:
         numbers = " and ".join(str(i + 1) for i in positions[:2])
-        raise InputDataError(f"{at}: column {name!r} ({key}) appears twice (columns {numbers})")
+        raise InputDataError(
+            f"{where(sheet.file, sheet.sheet)}: column {name!r} ({key}) appears twice (columns {numbers})"
+        )
     return positions[0]
 
 
 def missing_column(sheet: RawSheet, params: IngestParams) -> str | None:
     """The error for the first required column ``sheet`` lacks, or None when it has them all."""
-    keys = ["ingest.part_column"] if params.part_column is not None else []
-    for name, key in zip(required_columns(params), [*keys, "ingest.time_column", "ingest.target_column"], strict=True):
+    for name, key in _required_keys(params):
         if name not in sheet.header:
-            try:
-                _column_index(sheet, name, key)
-            except InputDataError as exc:
-                return str(exc)
+            return _no_column(sheet, name, key, params)
     return None
+
+
+def data_rows(sheet: RawSheet) -> int:
+    """How many rows below the header hold any cell."""
+    blank = np.ones(sheet.rows, dtype=bool)
+    for j in range(sheet.cells.shape[1]):
+        blank &= blank_cells(sheet.cells[:, j])
+    return int((~blank).sum())
+
+
+def near_miss(sheet: RawSheet, params: IngestParams) -> str | None:
+    """The error for a sheet that must not be skipped though it lacks a required column, or None.
+
+    A sheet with none of the part, time and target columns (notes, a summary) is skipped and listed;
+    one with data rows and some of them is an export whose header is off ('Part Numbr'): skipping it
+    would lose its rows without a word, under ``on_bad_rows: quarantine`` too (a sheet is not a row).
+    """
+    present = [name for name, _ in _required_keys(params) if name in sheet.header]
+    missing = [(name, key) for name, key in _required_keys(params) if name not in sheet.header]
+    if not present or not missing:
+        return None
+    rows = data_rows(sheet)
+    if not rows:
+        return None
+    has = " and ".join(repr(name) for name in present)
+    name, key = missing[0]
+    return _no_column(sheet, name, key, params, f" in a sheet of {rows} data rows with {has}")
 
 
 def resolve_columns(sheet: RawSheet, params: IngestParams) -> Columns:
     """Positions of the part, time, target and horizon columns in ``sheet``'s header."""
     part = None
     if params.part_column is not None:
-        part = _column_index(sheet, params.part_column, "ingest.part_column")
-    time_at = _column_index(sheet, params.time_column, "ingest.time_column")
-    target = _column_index(sheet, params.target_column, "ingest.target_column")
+        part = _column_index(sheet, params.part_column, "ingest.part_column", params)
+    time_at = _column_index(sheet, params.time_column, "ingest.time_column", params)
+    target = _column_index(sheet, params.target_column, "ingest.target_column", params)
     by_k: dict[int, int] = {}
     pattern = re.compile(params.horizon_pattern)
     at = where(sheet.file, sheet.sheet)
@@ -511,14 +714,16 @@ def validate_sheet(sheet: RawSheet, columns: Columns, params: IngestParams, shee
         parts = Parsed(np.full(n, params.part_name, dtype=object), np.ones(n, dtype=bool), {})
         renamed: dict[str, str] = {}
     else:
-        parts, renamed = parse_parts(cells[:, columns.part])
+        parts, renamed = parse_parts(cells[:, columns.part], params.part_digits)
     wanted = np.ones(n, dtype=bool)
     if params.parts:
         wanted = pd.Series(parts.values).isin(params.parts).to_numpy() | ~parts.ok
     judged = ~blank & wanted
-    times = parse_times(cells[:, columns.time], params.time_format)
+    times = parse_times(cells[:, columns.time], params.time_format, params.timezone)
     quantity_at = [columns.target, *columns.horizons]
-    quantities = [parse_quantities(cells[:, j], params.allow_negative, params.thousands) for j in quantity_at]
+    quantities = [
+        parse_quantities(cells[:, j], params.allow_negative, params.thousands, params.max_quantity) for j in quantity_at
+    ]
     extra = np.zeros(n, dtype=bool)
     for j in range(width, cells.shape[1]):
         extra |= ~blank_cells(cells[:, j])
@@ -558,6 +763,47 @@ def validate_sheet(sheet: RawSheet, columns: Columns, params: IngestParams, shee
     return out
 
 
+# ------------------------------------------------------------------------------------------ part numbers
+
+
+def leading_zero_clash(
+    part: np.ndarray, sheet_index: np.ndarray, source_row: np.ndarray, sheets: Sequence[RawSheet], params: IngestParams
+) -> str | None:
+    """The error for two part numbers that differ only by leading zeros, or None.
+
+    ``part`` ``(n,)`` are the ids of the rows kept, in reading order (row i from
+    ``sheets[sheet_index[i]]``, row ``source_row[i]``). ``0101`` in one export and ``101`` in another is
+    most often one part whose number lost its zeros in a spreadsheet; it may also be two parts. Which,
+    only the user knows: ``ingest.part_digits: N`` pads numbers to N digits (one part),
+    ``part_digits: distinct`` keeps both (two parts). Until then ingest stops rather than guess.
+    """
+    if params.part_digits == "distinct" or not len(part):
+        return None
+    codes, names = pd.factorize(part)
+    spellings: dict[str, list[int]] = {}
+    for code, name in enumerate(names):
+        if _ASCII_DIGITS.fullmatch(name):
+            spellings.setdefault(name.lstrip("0"), []).append(code)
+    clashes = [found for found in spellings.values() if len(found) > 1]
+    if not clashes:
+        return None
+    _, first_row = np.unique(codes, return_index=True)  # where each id first appears, in reading order
+    found = min(clashes, key=lambda group: sorted(first_row[group])[1])  # the clash that shows first
+    first, second = sorted(found, key=lambda code: first_row[code])[:2]
+
+    def place(code: int) -> str:
+        i = first_row[code]
+        sheet = sheets[int(sheet_index[i])]
+        return f"{names[code]!r} ({where(sheet.file, sheet.sheet, int(source_row[i]))})"
+
+    digits = max(len(names[code]) for code in found)
+    return (
+        f"part numbers {place(first)} and {place(second)} differ only by leading zeros (a number that lost its "
+        f"zeros in a spreadsheet?): set ingest.part_digits: {digits} to pad numeric part numbers to {digits} "
+        "digits (one part), or ingest.part_digits: distinct (two parts)"
+    )
+
+
 # ------------------------------------------------------------------------------------- calendar checks
 
 
@@ -593,16 +839,29 @@ class CalendarCheck:
 
 def check_calendar(
     times: np.ndarray,
+    part: np.ndarray,
     sheet_index: np.ndarray,
     source_row: np.ndarray,
     sheets: Sequence[RawSheet],
     params: IngestParams,
     daily: DailyParams,
 ) -> CalendarCheck:
-    """Calendar checks over all rows ``(n,)``: far outside the main range, then not a working day.
+    """Calendar checks over all rows ``(n,)``: far outside the main range, not a working day, stray.
 
-    Row i comes from ``sheets[sheet_index[i]]``, row ``source_row[i]``. A step series
-    (``time_format: step``) has no weekdays: only the gap check runs, in steps.
+    Row i is a snapshot of ``part[i]`` from ``sheets[sheet_index[i]]``, row ``source_row[i]``. A step
+    series (``time_format: step``) has no weekdays: its steps are its working days.
+
+    - **Far outside**: days are split where more than ``daily.max_gap_days`` calendar days pass between
+      two of them; the cluster holding the most rows is the data's range, a row in any other is a typo
+      (``209906220617`` among 2021 data).
+    - **Not a working day** of the ``daily`` calendar.
+    - **Stray**: the export days left are split into blocks where a working week or more
+      (:data:`STRAY_GAP_WORKING_DAYS`) passes without any export at all; the block holding the most rows
+      is the main one. Another block is stray when it holds fewer distinct parts than ``daily.stray_share``
+      of the parts the main block exports on a typical (median) day: one row dated 39 days after the
+      data ends (a wrong date) would otherwise lay every part's calendar up to that day, all of them
+      missing. A plant shutdown passes: after it every part is exported again. ``stray_share: 0`` keeps
+      every block.
     """
 
     def reject(i: int, kind: str, reason: str) -> Reject:
@@ -626,19 +885,102 @@ def check_calendar(
             f"{show(first)} .. {show(last)} (more than daily.max_gap_days = {daily.max_gap_days} {unit} apart)"
         )
         rejects.append(reject(i, "outside_time_range", reason))
-    if step:
-        return CalendarCheck(ok, rejects, None)
-    years = range(_year(first), _year(last) + 1) if len(days) else range(0)
-    calendar = Calendar.from_params(daily, years)
-    working = calendar.is_working(days.astype("datetime64[D]"))
-    for i in np.flatnonzero(inside & ~working):
-        reason = (
-            f"snapshot day {calendar.why_not_working(np.datetime64(int(days[i]), 'D'))}, not a working day of "
-            f"daily.calendar: {daily.calendar} (change daily.calendar, daily.holidays or daily.country)"
-        )
-        rejects.append(reject(i, "not_working_day", reason))
-    ok &= working
+    calendar = None
+    if not step:
+        years = range(_year(first), _year(last) + 1) if len(days) else range(0)
+        calendar = Calendar.from_params(daily, years)
+        working = calendar.is_working(days.astype("datetime64[D]"))
+        for i in np.flatnonzero(inside & ~working):
+            reason = (
+                f"snapshot day {calendar.why_not_working(np.datetime64(int(days[i]), 'D'))}, not a working day of "
+                f"daily.calendar: {daily.calendar} (change daily.calendar, daily.holidays or daily.country)"
+            )
+            rejects.append(reject(i, "not_working_day", reason))
+        ok &= working
+    for block in stray_blocks(days, part, ok, calendar, daily.stray_share):
+        for i in block.rows:
+            rejects.append(reject(i, "stray_day", block.reason(show(int(days[i])), show, step, daily.stray_share)))
+        ok[block.rows] = False
     return CalendarCheck(ok, rejects, calendar)
+
+
+@dataclass(frozen=True)
+class StrayBlock:
+    """A block of export days cut off from the main block by ``idle`` working days (steps) without any
+    export, ``after`` it or before it, holding ``parts`` distinct parts where the main block
+    (``main_first`` .. ``main_last``) exports ``typical`` a day. ``rows``: indices into the rows checked."""
+
+    rows: np.ndarray
+    first: int
+    last: int
+    parts: int
+    idle: int
+    after: bool
+    main_first: int
+    main_last: int
+    typical: float
+
+    def reason(self, day: str, show: Callable[[int], str], step: bool, share: float) -> str:
+        unit = "steps" if step else "working days"
+        holds = "holds" if self.first == self.last else f"its block {show(self.first)} .. {show(self.last)} holds"
+        return (
+            f"snapshot {'step' if step else 'day'} {day} comes {'after' if self.after else 'before'} {self.idle} "
+            f"{unit} without any export and {holds} {self.parts} part{'s' if self.parts != 1 else ''}, where the "
+            f"data's main block {show(self.main_first)} .. {show(self.main_last)} exports {self.typical:g} a "
+            f"{'step' if step else 'day'}: a wrong date? (daily.stray_share = {share:g}; 0 keeps such blocks)"
+        )
+
+
+def stray_blocks(
+    days: np.ndarray, part: np.ndarray, ok: np.ndarray, calendar: Calendar | None, share: float
+) -> list[StrayBlock]:
+    """The stray blocks among the rows ``ok`` ``(n,)`` (see :func:`check_calendar`): ``days`` ``(n,)``
+    int (days since 1970, or steps without ``calendar``), ``part`` ``(n,)`` their parts."""
+    at = np.flatnonzero(ok)
+    if share <= 0 or not len(at):
+        return []
+    distinct = np.unique(days[at])
+    if calendar is None:
+        idle = np.diff(distinct) - 1
+    else:
+        as_day = distinct.astype("datetime64[D]")
+        idle = calendar.position(as_day[1:], as_day[:-1]) - 1  # working days strictly between
+    idle = np.concatenate([[0], idle]).astype(np.int64)  # before each distinct day
+    block_of_day = np.cumsum(idle >= STRAY_GAP_WORKING_DAYS)
+    blocks = int(block_of_day[-1]) + 1
+    if blocks == 1:  # the usual case: no stretch without exports, nothing more to count
+        return []
+    of_row = np.searchsorted(distinct, days[at])
+    block = block_of_day[of_row]
+    main = int(np.argmax(np.bincount(block, minlength=blocks)))
+    codes, names = pd.factorize(part[at])
+    width = max(len(names), 1)
+    exported = np.unique(of_row[block == main] * width + codes[block == main])  # (day, part) pairs
+    typical = float(np.median(np.unique(exported // width, return_counts=True)[1]))
+    parts = np.bincount(np.unique(block * width + codes) // width, minlength=blocks)  # distinct parts a block
+    main_days = distinct[block_of_day == main]
+    strays = []
+    for b in np.flatnonzero(parts < share * typical):
+        if b == main:
+            continue
+        days_of_block = np.flatnonzero(block_of_day == b)
+        after = b > main
+        # the stretch on the main block's side: before the block's first day, or after its last day
+        idle_days = idle[days_of_block[0]] if after else idle[days_of_block[-1] + 1]
+        strays.append(
+            StrayBlock(
+                rows=at[block == b],
+                first=int(distinct[days_of_block[0]]),
+                last=int(distinct[days_of_block[-1]]),
+                parts=int(parts[b]),
+                idle=int(idle_days),
+                after=bool(after),
+                main_first=int(main_days[0]),
+                main_last=int(main_days[-1]),
+                typical=typical,
+            )
+        )
+    return strays
 
 
 def _year(day: int) -> int:
