@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from export_files import HEADER, ROWS, ingest_params, write_export
 
+from plancast.data.file_cache import file_key
 from plancast.data.ingest import IngestResult, ingest
 from plancast.errors import InputDataError
 
@@ -85,3 +86,29 @@ def test_a_failed_run_leaves_the_cache_as_it_was(exports) -> None:
     with pytest.raises(InputDataError, match=r"data/raw/a\.xls, sheet Sheet1, row 5"):
         ingest(ingest_params("data/raw"), cache_dir=CACHE)
     assert {name: (Path(CACHE) / name).read_bytes() for name in entries()} == before
+
+
+@pytest.mark.parametrize(
+    ("suffix", "reason"),
+    [
+        (".json", "JSONDecodeError: Expecting property name enclosed in double quotes: line 5 column 7 (char 50)"),
+        (".npz", "BadZipFile: File is not a zip file"),
+    ],
+)
+def test_a_damaged_entry_is_a_miss_that_is_read_again_and_heals(exports, capsys, suffix, reason) -> None:
+    # issue 22 case 8: an entry cut short failed every later run (JSONDecodeError / BadZipFile), for ever
+    params = ingest_params("data/raw", on_bad_rows="quarantine")
+    ingest(params, cache_dir=CACHE)
+    key = file_key("data/raw/a.xls", params)
+    damaged = Path(CACHE) / f"{key}{suffix}"
+    damaged.write_bytes(damaged.read_bytes()[:50])  # a disk that filled up while it was written
+    capsys.readouterr()
+    healed = ingest(params, cache_dir=CACHE)
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: {CACHE}/{key}.json: cache entry of data/raw/a.xls cannot be read ({reason}); reading the file again"
+    ]
+    assert (healed.cache.parsed, healed.cache.cached) == (1, 1)
+    assert_same(healed, ingest(params))
+    again = ingest(params, cache_dir=CACHE)
+    assert (again.cache.parsed, again.cache.cached) == (0, 2)  # the entry was written anew
+    assert capsys.readouterr().err == ""

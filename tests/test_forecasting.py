@@ -264,3 +264,62 @@ def test_every_models_rows_get_its_own_intervals_by_delay_and_part():
     older = forecasting.with_intervals(frame, {k: v for k, v in recommendation.items() if k != "intervals"}, 0.0)
     assert older["lower_80"].notna().tolist() == [False, False, False, False, True, False]
     assert older.loc[4, "upper_95"] == 20.0
+
+
+def _stray_day_daily() -> pd.DataFrame:
+    """Issue 22 case 5: one row dated weeks after the data stretches every part's calendar, so each part's
+    latest days are missing (A has the stray day itself, B nothing after 2025-01-10)."""
+    days = pd.bdate_range("2025-01-06", periods=8)  # Mon 6 .. Wed 15; the data ends on Fri 10
+    rng = np.random.default_rng(5)
+    frames = []
+    for part in ("A", "B"):
+        values = {column: rng.uniform(5, 9, 8) for column in ("target", "h1", "h2")}
+        frame = pd.DataFrame({"part": part, "day": days, **values})
+        frame["present"] = frame["day"] <= "2025-01-10"
+        if part == "A":
+            frame.loc[7, "present"] = True  # the stray day
+        frame.loc[~frame["present"], ["target", "h1", "h2"]] = np.nan
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True).assign(position=np.tile(np.arange(8), 2))
+
+
+@pytest.mark.parametrize("context", [(), ("vintages",), ("vintages", "flags", "consensus", "profile", "calendar")])
+def test_no_part_with_a_latest_window_gives_an_empty_forecast_naming_every_part(context):
+    network = Recording([0.0, 1.0])
+    manifest = Manifest(
+        "net", "global", 3, (1, 2), COLUMNS, SCALERS, {"A": "w", "B": "w"}, context=context, max_horizon=1
+    )
+    model = TrainedModel.of(manifest, {"A": network})
+    frame, skipped = forecasting.forecast(_stray_day_daily(), {"net": model}, BUSINESS)
+    assert network.calls == 0 and len(frame) == 0 and list(frame.columns) == forecasting.COLUMNS
+    assert skipped == {
+        "A": "no snapshot on 2025-01-14, inside its latest 3 days",
+        "B": "no snapshot on 2025-01-15, inside its latest 3 days",
+    }
+    assert forecasting.forecast_summary(frame, skipped)["without_forecast_because"] == {"no snapshot": 2}
+
+
+def test_a_missing_input_value_in_the_latest_window_is_named_not_forecast_as_nan():
+    daily = _daily().assign(present=True)
+    daily.loc[8, "h1"] = np.nan  # B's plan of 2025-01-09 is missing though the day had a snapshot
+    network = Constant([0.0, 1.0])
+    frame, skipped = forecasting.forecast(daily, {"net": trained({"A": network, "B": network})}, BUSINESS)
+    assert set(frame["part"]) == {"A"} and frame["forecast"].notna().all()
+    assert skipped == {"B": "no value of h1 on 2025-01-09, inside its latest 3 days"}
+    assert forecasting.forecast_summary(frame, skipped)["without_forecast_because"] == {"no value of h1": 1}
+
+
+def test_the_recommended_forecast_of_no_latest_window_is_empty():
+    from plancast.features.scaling import fit_scalers
+    from plancast.features.windows import make_windows
+
+    full = _stray_day_daily().assign(present=True)
+    full = full.fillna({"target": 7.0, "h1": 7.0, "h2": 7.0})
+    windows = make_windows(full, {"columns": COLUMNS}, 2, [1, 2])
+    scalers = fit_scalers(windows.inputs, windows.targets, windows.part, np.arange(len(windows.part)), "standard")
+    tabular = forecasting.fit_tabular(full, windows, scalers, ["plan_linear", "boosted"])
+    recommendation = {"route": {"1": "boosted", "2": "plan_linear"}, "plan": "baseline_plan", "delays": [1, 2]}
+    rows = forecasting.recommended_forecast(
+        _stray_day_daily(), windows, COLUMNS, scalers, {}, tabular, recommendation, BUSINESS
+    )
+    assert len(rows) == 0 and set(forecasting.COLUMNS) <= set(rows.columns)

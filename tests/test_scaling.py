@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plancast.errors import ParamsError
+from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers, calendar_cut, fit_scalers, split_and_scale, split_by_date
 from plancast.features.windows import Windows
 
@@ -157,3 +157,71 @@ def test_split_and_scale_writes_float32_splits_and_skips_parts_without_training(
     assert arrays["targets_test"].dtype == np.float32 and arrays["targets_test"].shape == (2, 2)
     # A's first target 2 with mean 5, std sqrt(5)
     assert arrays["targets_train"][0, 0] == pytest.approx(-3 / np.sqrt(5.0), rel=1e-6)
+
+
+def _valued(part: list[str], target: list[float], feature: list[float]) -> Windows:
+    """One-day windows with the given target and input feature (h1) values, one per position."""
+    n = len(part)
+    inputs = np.stack([np.array(target, float), np.array(feature, float)], axis=1)[:, None, :]
+    return Windows(inputs, np.array(target, float)[:, None], np.zeros((n, 1)), np.array(part),
+                   np.zeros(n, np.int64), np.arange(n, dtype=np.int64), np.array([1]),
+                   np.array(["target", "h1"]), DAYS)  # fmt: skip
+
+
+def test_a_quantity_near_the_float_limit_is_named_never_written_as_a_null_scaler() -> None:
+    # issue 22 case 6: 1e308 passed ingest; its mean overflowed and scalers.json got null
+    target = [1.0, 2.0, 1e308, 3.0, 2.0, 1.0, 2.0, 3.0, 1.0, 2.0]
+    windows = _valued(["P1"] * 10, target, [5.0] * 10)
+    with pytest.raises(InputDataError) as info:
+        split_and_scale(windows, [0.7, 0.1, 0.2], "standard")
+    assert str(info.value) == (
+        "split_scale: part 'P1', column target: its training values span 1 .. 1e+308, too wide for a finite "
+        "standard scaler (offset 1.42857e+307, scale inf); check these quantities in the export"
+    )
+
+
+def test_a_value_its_finite_scaler_takes_beyond_float32_is_named() -> None:
+    # minmax over 0 .. 1 in training; a test value of 1e300 scales to 1e300, beyond float32
+    windows = _valued(["P1"] * 10, [0.0, 1.0] * 5, [0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1e300, 1.0])
+    with pytest.raises(InputDataError) as info:
+        split_and_scale(windows, [0.7, 0.1, 0.2], "minmax")
+    assert str(info.value) == (
+        "split_scale: part 'P1', column h1: its values span 0 .. 1e+300, which its minmax scaler "
+        "(offset 0, scale 1) takes beyond float32 in the test windows; check these quantities in the export"
+    )
+
+
+def test_a_step_as_a_cut_on_a_dated_series_names_the_key() -> None:
+    # issue 22 case 7: an integer cut on a dated series ended in "2025-11-04 < NaT"
+    windows = at(["A"] * 20, list(range(20)))
+    with pytest.raises(ParamsError) as info:
+        split_and_scale(windows, [0.7, 0.1, 0.2], "standard", test_start=15)
+    assert str(info.value) == (
+        "split_scale.test_start: must be a day such as '2025-04-16', as the data is indexed by calendar days (got 15)"
+    )
+
+
+def test_a_validation_period_no_window_fits_in_is_refused_naming_the_key() -> None:
+    # issue 22 case 7: an empty validation split reached train, which failed with a traceback
+    windows = at(["A"] * 20, list(range(20)), delays=(1, 2, 3))  # each window's targets span 3 days
+    with pytest.raises(ParamsError) as info:
+        split_and_scale(windows, [0.7, 0.1, 0.2], "standard", "2025-01-20", "2025-01-22")
+    assert str(info.value) == (
+        "split_scale.test_start: leaves no validation window between 2025-01-20 and the test period (2025-01-22); "
+        "a window needs its 3 target day(s) (delays 1, 2, 3) inside one period, so make validation longer"
+    )
+    with pytest.raises(ParamsError) as info:
+        split_and_scale(windows, [0.7, 0.1, 0.2], "standard", "2025-01-07")
+    assert str(info.value) == (
+        "split_scale.validation_start: leaves no training window: no part has a window with every target before "
+        "validation starts (2025-01-07, first target 2025-01-07); start validation later"
+    )
+
+
+def test_a_null_scaler_written_before_the_check_is_named_when_read() -> None:
+    # issue 22 case 6: train died on scalers.json's null with "TypeError: float() ... NoneType"
+    data = {"kind": "standard", "parts": {"P1": {"feature_offset": [0.0], "feature_scale": [None],
+                                                  "target_offset": 0.0, "target_scale": 1.0}}}  # fmt: skip
+    with pytest.raises(InputDataError) as info:
+        Scalers.from_json(data)
+    assert str(info.value) == "scalers of part 'P1': feature_scale is null, not a number; rerun `dvc repro split_scale`"

@@ -10,8 +10,10 @@ Two forecasts:
 
 Future days are counted on the working-day calendar (``daily`` params: weekdays, holidays), integer
 steps for a step-indexed series. A part gets no forecast when its latest window touches a day without
-a snapshot, when it has fewer days than the lookback, or when the model never saw it in training; the
-forecast says which parts and why (:func:`forecast` returns them).
+a snapshot or holds a missing value, when it has fewer days than the lookback, or when the model never
+saw it in training; the forecast says which parts and why (:func:`forecast` returns them). When no part
+is left (a stray day after the data leaves every part's latest days empty), the forecast is empty and
+every part is named with its reason: no model is called on zero windows.
 """
 
 from __future__ import annotations
@@ -73,11 +75,10 @@ def latest_windows(daily: pd.DataFrame, manifest: Manifest) -> Latest:
     for part, rows in groups.items():
         if part not in columns:
             skipped[part] = "no training windows (too short or too new before validation starts)"
-        elif len(rows) < lookback:
-            skipped[part] = f"{len(rows)} days, fewer than window.lookback = {lookback}"
-        elif "present" in rows and not rows["present"].iloc[-lookback:].all():
-            missing = rows.loc[~rows["present"], "day"].iloc[-lookback:]
-            skipped[part] = f"no snapshot on {_day_text(missing.iloc[-1])}, inside its latest {lookback} days"
+            continue
+        reason = unforecastable(rows, lookback, columns[part])
+        if reason:
+            skipped[part] = reason
         else:
             parts.append(part)
     if parts:
@@ -92,6 +93,31 @@ def latest_windows(daily: pd.DataFrame, manifest: Manifest) -> Latest:
         last_row=last_row.reset_index(drop=True),
         skipped=skipped,
     )
+
+
+def unforecastable(rows: pd.DataFrame, lookback: int, columns: Sequence[str]) -> str | None:
+    """Why one part's daily ``rows`` (in day order) give no latest window of ``columns``, or None.
+
+    Fewer days than the lookback, a day without a snapshot in the latest ``lookback`` days (a gap is never
+    bridged, so the forecast would misread the horizons), or a missing input value there (a network
+    given NaN answers NaN); the same rules as the windows it was trained on.
+    """
+    if len(rows) < lookback:
+        return f"{len(rows)} days, fewer than window.lookback = {lookback}"
+    latest = rows.iloc[-lookback:]
+    if "present" in latest and not latest["present"].all():
+        missing = latest.loc[~latest["present"].to_numpy(bool), "day"]
+        return f"no snapshot on {_day_text(missing.iloc[-1])}, inside its latest {lookback} days"
+    absent = [column for column in columns if column not in latest]
+    if absent:
+        return f"no column {absent[0]} in the daily table (rerun `dvc repro daily_last`)"
+    values = latest[list(columns)].to_numpy(np.float64)
+    unknown = ~np.isfinite(values)
+    if unknown.any():
+        row, column = np.argwhere(unknown)[-1]
+        day = _day_text(latest["day"].iloc[row])
+        return f"no value of {columns[column]} on {day}, inside its latest {lookback} days"
+    return None
 
 
 def _day_text(day: Any) -> str:
@@ -136,6 +162,8 @@ def direct_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, calenda
     latest = latest_windows(daily, model.manifest)
     ahead = np.asarray(model.manifest.delays, dtype=np.int64)
     plan = plan_ahead(latest.last_row, ahead)
+    if not len(latest.part):  # every part is in latest.skipped with its reason
+        return _frame("direct", latest, name, ahead, np.empty((0, len(ahead))), plan, calendar)
     context = profile = None
     if model.manifest.context:
         context, profile = latest_context(daily, latest, model.manifest, plan, calendar)
@@ -219,6 +247,9 @@ def recursive_forecast(
             )
     latest = latest_windows(daily, model.manifest)
     ahead = np.arange(1, steps + 1, dtype=np.int64)
+    if not len(latest.part):
+        empty = np.empty((0, steps))
+        return _frame("recursive", latest, name, ahead, empty, empty, calendar)
     targets = None
     if model.manifest.context:  # the season profile, read off each part's targets (TrainedModel.predict_recursive)
         targets = part_targets(daily, latest.part)
@@ -257,7 +288,7 @@ def forecast_summary(frame: pd.DataFrame, skipped: Mapping[str, str]) -> dict[st
     its steps, last day and each model's total."""
     reasons: dict[str, int] = {}
     for reason in skipped.values():
-        kind = reason.split(" on ")[0] if reason.startswith("no snapshot") else reason.split(",")[0]
+        kind = reason.split(" on ")[0] if reason.startswith(("no snapshot", "no value")) else reason.split(",")[0]
         reasons[kind] = reasons.get(kind, 0) + 1
     summary: dict[str, Any] = {
         "parts": int(frame["part"].nunique()),
@@ -324,7 +355,7 @@ def future_windows(
     Like the windows of stage window (each part's input ``columns`` from features.json, the same
     lookback and delays), with unknown (NaN) targets, and the calendar extended past the data so the
     target days' weekday and holidays are known. Only parts in ``columns``; a part whose latest
-    ``lookback`` days are not all present gets no window.
+    ``lookback`` days are not all present and complete (:func:`unforecastable`) gets no window.
     """
     lookback = windows.inputs.shape[1]
     delays = np.asarray(windows.delays, np.int64)
@@ -332,7 +363,7 @@ def future_windows(
     width = len(windows.feature_names)
     chosen, inputs, end_row, position, plan = [], [], [], [], []
     for part, rows in ordered.groupby("part", sort=True):
-        if str(part) not in columns or len(rows) < lookback or not rows["present"].iloc[-lookback:].all():
+        if str(part) not in columns or unforecastable(rows, lookback, columns[str(part)]):
             continue
         chosen.append(str(part))
         inputs.append(rows[list(columns[str(part)])].to_numpy(np.float64)[-lookback:])

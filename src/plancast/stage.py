@@ -6,13 +6,21 @@ view that refuses keys the stage does not declare (the declaration is what DVC r
 reading an undeclared key would be a silent staleness bug); ``io`` hands out the paths of the stage's
 declared artifacts only. With ``PLANCAST_TRACE=<folder>`` set, each run writes what it read and wrote
 to ``<folder>/<stage>.json``; the end-to-end test holds that equal to the catalog.
+
+Files are the other errors a user causes, so they are turned into one line here, once for all stages:
+an input that is not what its format says (a garbage Parquet, ``.npz`` or JSON file) names the file and
+the stage that makes it again, before the stage reads it; an output the OS refuses to write (a read-only
+folder, a full disk) names the path and the OS's reason. Outputs are written to a temporary file beside
+them and renamed (:mod:`plancast.artifacts`), so a refused write loses nothing already there.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
+import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +41,7 @@ class _Recorder:
         self.declared = [key.replace("${item}", item or "${item}") for key in spec.params]
         self.params: set[str] = set()
         self.paths: dict[str, set[str]] = {"reads": set(), "writes": set()}
+        self.files: dict[str, set[Path]] = {"reads": set(), "writes": set()}  # with the model filled in
 
     def read_param(self, key: str) -> None:
         if not any(key == d or key.startswith(f"{d}.") or d.startswith(f"{key}.") for d in self.declared):
@@ -91,23 +100,106 @@ class StageIO:
         if artifact not in getattr(spec, side):
             raise RuntimeError(f"stage {spec.name} {side} {artifact.path}, which plancast.catalog does not declare")
         self._recorder.paths[side].add(artifact.path)
+        self._recorder.files[side].add(artifact.at(model))
         return artifact.at(model)
 
     def read(self, artifact: Artifact, model: str | None = None) -> Path:
-        """The path of an input; one line naming the stage to run first if it is missing."""
+        """The path of an input; one line naming the stage to run first if it is missing or not a file
+        of its format (cut short, overwritten: :func:`format_problem`)."""
         path = self._path(artifact, "reads", model)
         if not path.exists():
             raise InputDataError(f"{path}: not found (run `dvc repro {producer(artifact, model)}` first)")
+        problem = format_problem(path, artifact.format)
+        if problem:
+            raise InputDataError(f"{path}: {problem}; rerun `dvc repro {producer(artifact, model)}`")
         return path
 
     def write(self, artifact: Artifact, model: str | None = None) -> Path:
         return self._path(artifact, "writes", model)
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def format_problem(path: Path, fmt: str) -> str | None:
+    """Why ``path`` is not a readable file of format ``fmt`` (parquet, npz, json, csv), or None.
+
+    Cheap checks of what makes each format: a Parquet footer, a zip of ``.npy`` headers, JSON text, UTF-8
+    CSV text; others (folders, models) are their loaders' to check.
+    """
+    if not path.is_file():
+        return None if fmt in ("folder", "xls", "xlsx", "png") else "is not a file"
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet
+
+            pyarrow.parquet.ParquetFile(path).close()
+        elif fmt == "npz":
+            import numpy as np
+
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    if not name.endswith(".npy"):
+                        return f"is not a NumPy .npz file (it holds {name!r})"
+                    with archive.open(name) as member:  # the header (shape, dtype), not the data
+                        version = np.lib.format.read_magic(member)
+                        if version == (1, 0):
+                            np.lib.format.read_array_header_1_0(member)
+                        elif version == (2, 0):
+                            np.lib.format.read_array_header_2_0(member)
+        elif fmt == "json":
+            json.loads(path.read_text(encoding="utf-8"))
+        elif fmt == "csv":
+            with path.open(encoding="utf-8") as text:
+                for _ in text:  # decodes it all, a line at a time
+                    pass
+    except OSError:
+        raise  # permissions, a vanished disk: the OS's reason, named by _call, not "rerun the producer"
+    except Exception as exc:  # each reader has its own error types (ArrowInvalid, BadZipFile, JSONDecodeError)
+        return f"is not a readable {fmt} file ({type(exc).__name__}: {_one_line(exc)})"
+    return None
+
+
+_OUT_OF_SPACE = tuple(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS") if hasattr(errno, name))
+
+
+def _os_error_line(exc: OSError, recorder: _Recorder) -> str | None:
+    """The one line of an OS error on a declared input or output of the stage, or None (not ours to name).
+
+    The failing path may be the file itself, the temporary file beside it (``.<name>.<random>.tmp``), a
+    file inside a folder output, or a folder above it that could not be made.
+    """
+    reason = exc.strerror or _one_line(exc)
+    names = [name for name in (exc.filename, exc.filename2) if name is not None]
+    for side, verb in (("writes", "written"), ("reads", "read")):
+        for declared in sorted(recorder.files[side]):
+            target = declared.absolute()
+            for name in names:
+                failed = Path(os.fsdecode(name)).absolute()
+                temporary = failed.parent == target.parent and failed.name.startswith(f".{target.name}.")
+                if failed == target or temporary or target in failed.parents or failed in target.parents:
+                    return f"{declared}: cannot be {verb} ({reason})"
+    if not names and exc.errno in _OUT_OF_SPACE and recorder.files["writes"]:
+        return f"stage {recorder.spec.name}: its outputs cannot be written ({reason})"
+    return None
+
+
+def _call(body: Callable[[Any, StageIO], None], params: Any, recorder: _Recorder) -> None:
+    """``body(params, io)``, an OS error on one of the stage's files raised as one line (InputDataError)."""
+    try:
+        body(ParamsView(params, "", recorder), StageIO(recorder))
+    except OSError as exc:
+        line = _os_error_line(exc, recorder)
+        if line is None:
+            raise
+        raise InputDataError(line) from None
+
+
 def invoke(name: str, body: Callable[[Any, StageIO], None], params: Any, item: str | None = None) -> None:
     """Call a stage body with already loaded ``params`` as :func:`run_stage` would (for tests and tools)."""
-    recorder = _Recorder(STAGES[name], item)
-    body(ParamsView(params, "", recorder), StageIO(recorder))
+    _call(body, params, _Recorder(STAGES[name], item))
 
 
 def run_stage(
@@ -122,7 +214,7 @@ def run_stage(
     path = params_path or os.environ.get("PLANCAST_PARAMS", PARAMS_FILE)
     recorder = _Recorder(STAGES[name], item)
     try:
-        body(ParamsView(load_params(path), "", recorder), StageIO(recorder))
+        _call(body, load_params(path), recorder)
     except PlancastError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(EXIT_USER_ERROR)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,27 +70,29 @@ class FileCache:
         self._written: set[str] = set()  # keys of the entries written this run
 
     def sheets(self, file: str) -> list[RawSheet] | None:
-        """The sheets of ``file`` with headers only (no cells) when cached, else None (read it)."""
+        """The sheets of ``file`` with headers only (no cells) when cached, else None (read it).
+
+        An entry that cannot be read (cut short by a full disk, edited by hand, a bad sector) is a miss,
+        not an error: a warning names it, it is removed, and the file is read and cached again, so the
+        next run heals instead of failing on it for ever.
+        """
         key = self._keys.setdefault(file, file_key(file, self.params))
         meta_path = self.folder / f"{key}.json"
         if not meta_path.is_file():
             return None
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        with np.load(self.folder / f"{key}.npz", allow_pickle=False) as arrays:
-            sheets = []
-            for i, entry in enumerate(meta["sheets"]):
-                sheet = RawSheet(
-                    file=file,
-                    sheet=entry["sheet"],
-                    header=entry["header"],
-                    header_row=entry["header_row"],
-                    cells=np.empty((0, len(entry["header"])), dtype=object),
-                    lengths=np.empty(0, dtype=np.int64),
-                    encoding=entry["encoding"],
-                )
-                sheets.append(sheet)
-                if entry["rows"] is not None:
-                    self._hits[file, sheet.sheet] = _rows_from(entry["rows"], arrays, i, file, sheet.sheet)
+        try:
+            sheets, hits = _read_entry(self.folder, key, file)
+        except _UNREADABLE as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            print(
+                f"warning: {meta_path}: cache entry of {file} cannot be read ({type(exc).__name__}: {reason}); "
+                "reading the file again",
+                file=sys.stderr,
+            )
+            for suffix in (".json", ".npz"):
+                (self.folder / f"{key}{suffix}").unlink(missing_ok=True)
+            return None
+        self._hits.update(hits)
         return sheets
 
     def take(self, sheet: RawSheet) -> SheetRows | None:
@@ -121,6 +125,32 @@ class FileCache:
                 dropped.add(path.stem)
         parsed = len(self._written)
         return CacheStats(cached=len(self._keys) - parsed, parsed=parsed, dropped=len(dropped))
+
+
+# What a damaged entry raises: bad JSON or UTF-8, a zip or .npy that is not one, a field missing or of
+# the wrong type, an unreadable file.
+_UNREADABLE = (ValueError, KeyError, TypeError, IndexError, OSError, EOFError, zipfile.BadZipFile)
+
+
+def _read_entry(folder: Path, key: str, file: str) -> tuple[list[RawSheet], dict[tuple[str, str], SheetRows]]:
+    """Entry ``key`` of ``file``: its sheets (headers only) and the validated rows of each sheet that has them."""
+    meta = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+    sheets, hits = [], {}
+    with np.load(folder / f"{key}.npz", allow_pickle=False) as arrays:
+        for i, entry in enumerate(meta["sheets"]):
+            sheet = RawSheet(
+                file=file,
+                sheet=str(entry["sheet"]),
+                header=list(entry["header"]),
+                header_row=int(entry["header_row"]),
+                cells=np.empty((0, len(entry["header"])), dtype=object),
+                lengths=np.empty(0, dtype=np.int64),
+                encoding=entry["encoding"],
+            )
+            sheets.append(sheet)
+            if entry["rows"] is not None:
+                hits[file, sheet.sheet] = _rows_from(entry["rows"], arrays, i, file, sheet.sheet)
+    return sheets, hits
 
 
 def _write_entry(folder: Path, key: str, sheets: list[tuple[RawSheet, SheetRows | None]]) -> None:

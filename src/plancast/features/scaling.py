@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from plancast.errors import ParamsError
+from plancast.errors import InputDataError, ParamsError
 from plancast.features.windows import Windows
 
 SPLITS = ("train", "val", "test")  # the three time-ordered parts of the windows, in order
@@ -59,6 +59,15 @@ class Scalers:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Scalers:
+        """The scalers of :meth:`to_json`'s layout; a null (a non-finite number JSON cannot hold, written
+        before split_scale refused them) is one line naming the part, not a TypeError in ``float``."""
+        for part, s in data["parts"].items():
+            for field in ("feature_offset", "feature_scale", "target_offset", "target_scale"):
+                values = s[field] if isinstance(s[field], list) else [s[field]]
+                if any(value is None for value in values):
+                    raise InputDataError(
+                        f"scalers of part {part!r}: {field} is null, not a number; rerun `dvc repro split_scale`"
+                    )
         parts = {
             str(part): PartScaler(
                 feature_offset=np.asarray(s["feature_offset"], np.float64),
@@ -176,10 +185,17 @@ def _split_point(fraction: float, count: int) -> int:
 def _position_of(windows: Windows, day: object, key: str) -> int:
     """The calendar position of a cut day given in params (the first working day on or after it)."""
     days = windows.days
-    if np.issubdtype(days.dtype, np.datetime64):
+    dated = np.issubdtype(days.dtype, np.datetime64)
+    step = isinstance(day, int | np.integer) and not isinstance(day, bool)
+    if dated and not step:
         value = np.datetime64(day, "D")
-    elif isinstance(day, int):
+    elif not dated and step:
         value = np.int64(day)
+    elif dated:
+        raise ParamsError(
+            f"split_scale.{key}: must be a day such as '{_label(np.asarray(days[len(days) // 2]))}', as the data "
+            f"is indexed by calendar days (got {day!r})"
+        )
     else:
         raise ParamsError(f"split_scale.{key}: {day} is a date, but the data is indexed by integer steps")
     return int(np.searchsorted(days, value, side="left"))
@@ -206,11 +222,19 @@ def calendar_cut(
     if test_start is not None:
         test = _position_of(windows, test_start, "test_start")
     if test < validation:
+        given = "test_start" if test_start is not None else "validation_start"
         raise ParamsError(
-            f"split_scale.test_start: the test period must not start before validation "
-            f"({windows.day_at(np.array(test))} < {windows.day_at(np.array(validation))})"
+            f"split_scale.{given}: the test period must not start before validation (test from "
+            f"{_day_text(windows, test)}, validation from {_day_text(windows, validation)})"
         )
     return Cut(validation, test, first, last)
+
+
+def _day_text(windows: Windows, position: int) -> str:
+    """A cut position as people read it: its day, or where it lies beyond the data."""
+    if position >= len(windows.days):
+        return f"after the data ends ({_label(np.asarray(windows.days[-1]))})"
+    return str(_label(np.asarray(windows.days[position])))
 
 
 def split_by_date(windows: Windows, cut: Cut) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
@@ -265,8 +289,9 @@ def fit_scalers(
     groups = np.split(train_idx[order], starts[1:]) if names.size else []
     for part, index in zip(names, groups, strict=True):
         features = inputs[index].reshape(-1, inputs.shape[-1]).astype(np.float64)
-        feature_offset, feature_scale = _offset_scale(features, kind, axis=0)
-        target_offset, target_scale = _offset_scale(targets[index].astype(np.float64).ravel(), kind, axis=None)
+        with np.errstate(over="ignore", invalid="ignore"):  # split_and_scale names a non-finite scaler
+            feature_offset, feature_scale = _offset_scale(features, kind, axis=0)
+            target_offset, target_scale = _offset_scale(targets[index].astype(np.float64).ravel(), kind, axis=None)
         parts[str(part)] = PartScaler(feature_offset, feature_scale, float(target_offset), float(target_scale))
     return Scalers(kind=kind, parts=parts)
 
@@ -300,14 +325,17 @@ def split_and_scale(
     per_part: dict[str, dict[str, int]] = {part: {} for part in scalers.parts}
     for split, index in indices.items():
         index = index[np.isin(labels[index], list(scalers.parts))]
-        splits[split] = Split(
-            inputs=scalers.inputs(windows.inputs[index], labels[index]).astype(np.float32),
-            targets=scalers.targets(windows.targets[index], labels[index]).astype(np.float32),
-            window=index.astype(np.int64),
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is found and named below
+            splits[split] = Split(
+                inputs=scalers.inputs(windows.inputs[index], labels[index]).astype(np.float32),
+                targets=scalers.targets(windows.targets[index], labels[index]).astype(np.float32),
+                window=index.astype(np.int64),
+            )
         in_split = _counts(labels[index])
         for part in per_part:
             per_part[part][split] = in_split.get(part, 0)
+    refuse_empty(windows, cut, splits, validation_start, test_start)
+    refuse_non_finite(windows, scalers, Splits(**splits), indices["train"])
     day = windows.day_at
     report = {
         "kind": kind,
@@ -324,6 +352,93 @@ def split_and_scale(
         "skipped": skipped,
     }
     return Splits(**splits), scalers, report
+
+
+def refuse_empty(
+    windows: Windows, cut: Cut, splits: Mapping[str, Split], validation_start: object, test_start: object
+) -> None:
+    """A ParamsError naming the cut's key when no window trains, or none validates: the networks need
+    training windows, and validation picks each network's epoch and the recommended model. (No test
+    window is allowed: evaluate says so.) A window belongs to a split only with every target inside it,
+    so a period shorter than the delays' spread holds none."""
+    spread = f"a window needs its {len(windows.delays)} target day(s) {_delays_text(windows)} inside one period"
+    if not len(splits["train"].window):
+        key = "validation_start" if validation_start is not None else "fractions"
+        raise ParamsError(
+            f"split_scale.{key}: leaves no training window: no part has a window with every target before "
+            f"validation starts ({_day_text(windows, cut.validation_start)}, first target "
+            f"{_day_text(windows, cut.first_target)}); start validation later"
+        )
+    if not len(splits["val"].window):
+        given = [
+            key for key, day in (("test_start", test_start), ("validation_start", validation_start)) if day is not None
+        ]
+        key = given[0] if given else "fractions"
+        raise ParamsError(
+            f"split_scale.{key}: leaves no validation window between {_day_text(windows, cut.validation_start)} "
+            f"and the test period ({_day_text(windows, cut.test_start)}); {spread}, so make validation longer"
+        )
+
+
+def _delays_text(windows: Windows) -> str:
+    return "(delays " + ", ".join(str(int(delay)) for delay in windows.delays) + ")"
+
+
+def refuse_non_finite(windows: Windows, scalers: Scalers, splits: Splits, train_idx: np.ndarray) -> None:
+    """One line (InputDataError) naming the part, column and value range whose scaler, or whose scaled
+    values, are not finite.
+
+    A quantity near float64's limit (``1e308``) passes every "is it a number" check, but its mean or
+    spread overflows to inf/NaN, which scalers.json could only write as null (and train then fails on
+    it); a finite scaler can still take a value far from the training ones beyond float32, the networks'
+    inputs. Windows hold finite values only (stage window drops incomplete ones), so anything non-finite
+    here came from the scaling.
+    """
+    for part, scaler in scalers.parts.items():
+        # column -1: the target, 0 ..: the input features
+        offsets = np.concatenate([[scaler.target_offset], scaler.feature_offset])
+        scales = np.concatenate([[scaler.target_scale], scaler.feature_scale])
+        bad = np.flatnonzero(~(np.isfinite(offsets) & np.isfinite(scales)))
+        if len(bad):
+            name, low, high = _value_range(windows, part, int(bad[0]) - 1, train_idx)
+            raise InputDataError(
+                f"split_scale: part {part!r}, column {name}: its training values span {low:.6g} .. {high:.6g}, "
+                f"too wide for a finite {scalers.kind} scaler (offset {offsets[bad[0]]:.6g}, scale "
+                f"{scales[bad[0]]:.6g}); check these quantities in the export"
+            )
+    for split in SPLITS:
+        inputs, targets = ~np.isfinite(splits[split].inputs), ~np.isfinite(splits[split].targets)
+        if inputs.any():
+            row, _, column = np.argwhere(inputs)[0]
+        elif targets.any():
+            row, column = np.argwhere(targets)[0][0], -1
+        else:
+            continue
+        part = str(windows.part[splits[split].window[row]])
+        scaler = scalers.parts[part]
+        offset, scale = (
+            (scaler.target_offset, scaler.target_scale)
+            if column < 0
+            else (scaler.feature_offset[column], scaler.feature_scale[column])
+        )
+        name, low, high = _value_range(windows, part, int(column), None)
+        raise InputDataError(
+            f"split_scale: part {part!r}, column {name}: its values span {low:.6g} .. {high:.6g}, which its "
+            f"{scalers.kind} scaler (offset {offset:.6g}, scale {scale:.6g}) takes beyond float32 in the {split} "
+            "windows; check these quantities in the export"
+        )
+
+
+def _value_range(windows: Windows, part: str, column: int, index: np.ndarray | None) -> tuple[str, float, float]:
+    """The name of input feature ``column`` (-1: the target) and its smallest and largest value in
+    ``part``'s windows (those of ``index`` only, when given)."""
+    rows = np.flatnonzero(np.asarray(windows.part).astype(str) == part)
+    if index is not None:
+        rows = np.intersect1d(rows, index)
+    if column < 0:
+        return "target", float(np.min(windows.targets[rows])), float(np.max(windows.targets[rows]))
+    values = windows.inputs[rows][..., column]
+    return str(windows.feature_names[column]), float(np.min(values)), float(np.max(values))
 
 
 def _counts(labels: np.ndarray) -> dict[str, int]:
