@@ -1,18 +1,23 @@
 """The recommended forecast as a servable folder: the tabular models' files, the folder, its loader."""
 
+import hashlib
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.ensemble import HistGradientBoostingRegressor
 
 from plancast.data.calendar import Calendar
-from plancast.errors import InputDataError
+from plancast.errors import InputDataError, PlancastError
 from plancast.features.scaling import fit_scalers
 from plancast.features.windows import make_windows
 from plancast.forecasting import INTERVAL_COLUMNS, fit_tabular, recommended_forecast
 from plancast.models.tabular_export import OnnxTrees, trees_to_onnx
 from plancast.params import DailyParams
-from plancast.serving import load_recommended, save_recommended
+from plancast.serving import DAILY_KEYS, load_recommended, save_recommended
 
 
 def test_boosted_trees_in_onnx_predict_as_scikit_learn_and_are_byte_stable(tmp_path):
@@ -130,3 +135,390 @@ def test_a_daily_table_without_the_models_inputs_is_refused_in_one_line(fitted):
     daily, _, folder, _ = fitted
     with pytest.raises(InputDataError, match=r"daily table: no column 'h1' \(the recommended model of .* reads"):
         load_recommended(folder).forecast(daily.drop(columns="h1"))
+
+
+# Issue 22, case 10: the manifest is checked before anything is loaded, on a real folder each time.
+
+
+def _copy(fitted, tmp_path):
+    import shutil
+
+    folder = tmp_path / "recommended"
+    shutil.copytree(fitted[2], folder)
+    return folder
+
+
+def _edit(folder, change):
+    """Rewrite recommended.json with ``change`` applied (it holds no hash of itself)."""
+    manifest = json.loads((folder / "recommended.json").read_text(encoding="utf-8"))
+    change(manifest)
+    (folder / "recommended.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _refused(folder) -> str:
+    with pytest.raises(InputDataError) as raised:
+        load_recommended(folder)
+    assert "\n" not in str(raised.value)
+    return str(raised.value)
+
+
+def test_a_changed_file_whose_hash_was_removed_from_the_list_is_refused(fitted, tmp_path):
+    folder = _copy(fitted, tmp_path)
+    _edit(folder, lambda manifest: manifest["files"].pop("boosted-d2.onnx"))
+    _tamper(folder, "boosted-d2.onnx")
+    assert _refused(folder) == (
+        f"{folder}/recommended.json: files: no SHA-256 for 'boosted-d2.onnx', which tabular.boosted.files opens "
+        "(every file loaded is listed)"
+    )
+
+
+@pytest.mark.parametrize("elsewhere", ["../../../elsewhere", "ABSOLUTE"])
+def test_a_network_folder_outside_the_folder_is_refused_before_it_is_opened(fitted, tmp_path, elsewhere):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "manifest.json").write_text("{}", encoding="utf-8")  # what the loader used to open
+    folder = _copy(fitted, tmp_path / "a" / "b")
+    path = str(outside) if elsewhere == "ABSOLUTE" else elsewhere
+    assert (folder / path).resolve() == outside.resolve()
+    _edit(folder, lambda manifest: manifest["networks"].update(lstm=path))
+    assert _refused(folder) == (
+        f"{folder}/recommended.json: networks.lstm: must be a path inside the model's folder (relative, without '..') "
+        f"(got {path!r})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda m: m["tabular"]["plan_linear"].update(files=["../plan_linear.json"]),
+            "tabular.plan_linear.files.0: must be a path inside the model's folder (relative, without '..') "
+            "(got '../plan_linear.json')",
+        ),
+        (
+            lambda m: m["files"].update({"../../etc/passwd": "0" * 64}),
+            "files: key '../../etc/passwd' must be a path inside the model's folder (relative, without '..')",
+        ),
+    ],
+    ids=["tabular-file", "hashed-file"],
+)
+def test_a_file_path_leaving_the_folder_is_refused(fitted, tmp_path, change, message):
+    folder = _copy(fitted, tmp_path)
+    _edit(folder, change)
+    assert _refused(folder) == f"{folder}/recommended.json: {message}"
+
+
+def test_a_listed_file_that_links_outside_the_folder_is_refused(fitted, tmp_path):
+    folder = _copy(fitted, tmp_path)
+    outside = tmp_path / "outside.json"
+    outside.write_bytes((folder / "scalers.json").read_bytes())  # the same bytes: its hash matches
+    (folder / "scalers.json").unlink()
+    (folder / "scalers.json").symlink_to(outside)
+    assert _refused(folder) == (
+        f"{folder}/recommended.json: files: 'scalers.json' leads outside {folder} (a symbolic link); "
+        "a model's files lie inside it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda m: m["tabular"]["boosted"]["columns"][0].append(99),
+            "tabular.boosted.columns.0.{n}: is not a column of a design {width} wide (got 99)",
+        ),
+        (
+            lambda m: m["tabular"]["boosted"]["columns"][1].append(-1),
+            "tabular.boosted.columns.1.{n1}: Input should be greater than or equal to 0 (got -1)",
+        ),
+        (
+            lambda m: m["design"]["daily"].update(country="XX"),
+            "design.daily.country: is not a country code the holidays package knows, e.g. KR, US, DE (got 'XX')",
+        ),
+        (
+            lambda m: m["design"].update(lookback=0),
+            "design.lookback: Input should be greater than or equal to 1 (got 0)",
+        ),
+        (lambda m: m["design"].update(lookback="4"), "design.lookback: Input should be a valid integer (got '4')"),
+        (
+            lambda m: m["design"].update(delays=[1, -2]),
+            "design.delays.1: Input should be greater than or equal to 1 (got -2)",
+        ),
+        (
+            lambda m: m["recommendation"]["route"].update({"2": "lstm"}),
+            "recommendation.route.2: is none of this folder's models "
+            "(baseline_plan, boosted, combination, plan_linear) (got 'lstm')",
+        ),
+        (
+            lambda m: m["recommendation"]["route"].update({"5": "boosted"}),
+            "recommendation.route.5: is not one of the delays [1, 2] (got '5')",
+        ),
+        (
+            lambda m: m["recommendation"]["half_widths"].update({"0.8": [0.5]}),
+            "recommendation.half_widths.0.8: 1 half-widths for 2 delays (got [0.5])",
+        ),
+        (lambda m: m.update(format=2), "format 2, this plancast reads format 1"),
+    ],
+    ids=["column-index", "negative-column", "country", "lookback-0", "lookback-text", "delay", "route", "route-delay",
+         "half-widths", "format"],
+)  # fmt: skip
+def test_a_bad_number_or_name_in_the_manifest_is_one_line_naming_the_key_and_value(fitted, tmp_path, change, message):
+    folder = _copy(fitted, tmp_path)
+    manifest = json.loads((folder / "recommended.json").read_text(encoding="utf-8"))
+    used = manifest["tabular"]["boosted"]["columns"]
+    _edit(folder, change)
+    expected = message.format(n=len(used[0]), n1=len(used[1]), width=manifest["tabular"]["boosted"]["design_width"][0])
+    assert _refused(folder) == f"{folder}/recommended.json: {expected}"
+
+
+def _network_folder(folder, weights):
+    """A routed network's folder in the served folder: its manifest listed with its hash, as saved."""
+    from plancast.artifacts import read_json
+    from plancast.features.scaling import Scalers
+    from plancast.models.networks import Manifest
+
+    scalers = Scalers.from_json(read_json(folder / "scalers.json"))
+    network = Manifest(
+        model="net", scope="global", lookback=LOOKBACK, delays=tuple(DELAYS), scalers=scalers,
+        columns={part: ["target", "h1"] for part in PARTS}, weights={part: weights for part in PARTS},
+    )  # fmt: skip
+    (folder / "networks" / "net").mkdir(parents=True)
+    (folder / "networks/net/manifest.json").write_text(json.dumps(network.to_json()), encoding="utf-8")
+    digest = hashlib.sha256((folder / "networks/net/manifest.json").read_bytes()).hexdigest()
+    _edit(
+        folder,
+        lambda m: (m["networks"].update(net="networks/net"), m["files"].update({"networks/net/manifest.json": digest})),
+    )
+
+
+def test_a_networks_onnx_file_must_be_inside_its_folder_and_listed(fitted, tmp_path):
+    folder = _copy(fitted, tmp_path / "outside")
+    _network_folder(folder, "../../../x.weights.h5")
+    assert _refused(folder) == (
+        f"{folder}/networks/net/manifest.json: weights.A: must be a path inside the model's folder "
+        "(relative, without '..') (got '../../../x.weights.h5')"
+    )
+    folder = _copy(fitted, tmp_path / "unlisted")
+    _network_folder(folder, "global.weights.h5")
+    (folder / "networks/net/global.onnx").write_bytes(b"not listed")
+    assert _refused(folder) == (
+        f"{folder}/recommended.json: files: no SHA-256 for 'networks/net/global.onnx', which "
+        "networks/net/manifest.json opens (every file loaded is listed)"
+    )
+
+
+# The serving entry reads a daily table as stage daily_last writes it, or refuses in one line.
+
+
+@pytest.fixture(scope="module")
+def served(fitted):
+    return load_recommended(fitted[2])
+
+
+def _refused_table(model, daily) -> str:
+    with pytest.raises(PlancastError) as raised:
+        model.forecast(daily)
+    assert "\n" not in str(raised.value)
+    return str(raised.value)
+
+
+def test_a_table_without_present_is_refused_not_bridged(fitted, served):
+    daily = fitted[0].drop(index=[3, 4])  # two days of part A without a snapshot, no row saying so
+    assert _refused_table(served, daily.drop(columns="present")) == (
+        f"daily table: no column 'present' (the recommended model of {fitted[2]} reads part, day, position, "
+        "present, target, h1, h2, h3, as stage daily_last writes them)"
+    )
+
+
+def test_duplicated_rows_are_refused_not_averaged_into_the_forecast(fitted, served):
+    daily = fitted[0]
+    doubled = pd.concat([daily, daily[daily["part"] == "B"].tail(3).assign(target=500.0)], ignore_index=True)
+    last = pd.Timestamp(daily["day"].max()).date() - pd.Timedelta(days=2)
+    assert _refused_table(served, doubled) == (
+        f"daily table: part 'B' has 2 rows for {last.isoformat()} (a daily table has one row per part and day)"
+    )
+
+
+def test_a_part_whose_targets_are_all_empty_gets_no_forecast_and_says_why(fitted, served):
+    daily = fitted[0].copy()
+    daily.loc[daily["part"] == "A", "target"] = np.nan
+    result = served.serve(daily)
+    assert set(result.rows["part"]) == {"B"}  # was: A's forecasts, finite numbers from no history
+    last = pd.Timestamp(daily["day"].max()).date().isoformat()
+    assert result.skipped == {"A": f"no value of target on {last}, inside its latest {LOOKBACK} days"}
+    pd.testing.assert_frame_equal(result.rows, served.forecast(fitted[0]).query("part == 'B'").reset_index(drop=True))
+
+
+GAP = "(a working day without a snapshot is a row with present False, as stage daily_last writes it)"
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: d.assign(target=d["target"].astype(str)), "column 'target' must hold numbers (got dtype str)"),
+        (
+            lambda d: d.assign(present=d["present"].astype(int)),
+            "column 'present' must hold True/False (got dtype int64)",
+        ),
+        (
+            lambda d: d.assign(day=d["day"].dt.strftime("%Y-%m-%d")),
+            "column 'day' must hold dates or integer steps (got dtype str)",
+        ),
+        (
+            lambda d: d.assign(part=np.where(d["part"] == "A", 1, 2)),
+            "column 'part': row 0 holds 1, not a part id (text)",
+        ),
+        (lambda d: d.drop(index=10), f"part 'A' has no row for 2025-01-20 {GAP}"),
+        (lambda d: d.drop(index=DAYS - 1), f"part 'A' has no row for 2025-05-09 {GAP}"),
+        (
+            lambda d: d.assign(day=d["day"].where(d.index != 5, pd.Timestamp("2025-01-11"))),
+            "part 'A' has a row on a day off: 2025-01-11 is a Saturday "
+            "(the model's calendar: recommended.json design.daily)",
+        ),
+        (
+            lambda d: d.assign(position=d["position"].where(d.index != 7, 70)),
+            "part 'A' on 2025-01-15: position 70 does not count working days (the model's calendar gives 7)",
+        ),
+        (
+            lambda d: d.assign(h2=d["h2"].where(d.index != 30, np.inf)),
+            "part 'A' on 2025-02-17: h2 is inf (a quantity is finite; an unknown one is empty)",
+        ),
+        (lambda d: d.iloc[:0], "no rows"),
+    ],
+    ids=["target-text", "present-int", "day-text", "part-number", "row-dropped", "last-row-dropped", "day-off",
+         "position", "inf", "empty"],
+)  # fmt: skip
+def test_a_table_that_is_not_a_daily_table_is_refused_in_one_line(fitted, served, damage, message):
+    assert _refused_table(served, damage(fitted[0])) == f"daily table: {message}"
+
+
+def test_row_order_and_extra_columns_do_not_change_the_forecast(fitted, served):
+    daily = fitted[0]
+    shuffled = daily.sample(frac=1.0, random_state=0).assign(snapshots=1, note="x")
+    pd.testing.assert_frame_equal(served.forecast(shuffled), served.forecast(daily))
+
+
+# Property: over tables derived from a real daily table, the serving entry answers with finite
+# forecasts (naming every other part with a reason) or refuses in one line, never anything else.
+
+NUMBERS = ["target", "h1", "h2", "h3"]
+MUTATIONS = [
+    "gap", "drop_rows", "duplicate_rows", "nan_values", "inf", "negative", "shuffle", "extra_part", "all_nan_part",
+    "off_calendar", "nan_plan", "truncate_part",
+]  # fmt: skip
+
+
+def _mutated(daily: pd.DataFrame, mutation: str, data) -> pd.DataFrame:
+    def rows(most: int = 5) -> pd.Index:
+        chosen = data.draw(st.lists(st.integers(0, len(daily) - 1), min_size=1, max_size=most, unique=True))
+        return daily.index[chosen]
+
+    daily = daily.reset_index(drop=True).copy()
+    if daily.empty:
+        return daily
+    part = data.draw(st.sampled_from(sorted(daily["part"].astype(str).unique())))
+    own = daily.index[daily["part"].astype(str) == part]
+    if mutation == "gap":  # a working day without a snapshot, as daily_last lays it
+        chosen = rows()
+        daily.loc[chosen, "present"] = False
+        daily.loc[chosen, NUMBERS] = np.nan
+    elif mutation == "drop_rows":
+        daily = daily.drop(index=rows())
+    elif mutation == "duplicate_rows":
+        daily = pd.concat([daily, daily.loc[rows(3)]])
+    elif mutation == "nan_values":
+        daily.loc[rows(), data.draw(st.sampled_from(NUMBERS))] = np.nan
+    elif mutation == "inf":
+        daily.loc[rows(1), data.draw(st.sampled_from(NUMBERS))] = data.draw(st.sampled_from([np.inf, -np.inf]))
+    elif mutation == "negative":
+        daily.loc[rows(), "target"] *= -1
+    elif mutation == "drop_column":
+        daily = daily.drop(columns=data.draw(st.sampled_from(["part", "day", "position", "present", *NUMBERS])))
+    elif mutation == "dtype":
+        column, kind = data.draw(st.sampled_from([
+            ("target", str), ("target", "Int64"), ("target", bool), ("h1", object), ("present", int),
+            ("present", object), ("day", str), ("day", "steps"), ("part", "codes"), ("position", float),
+        ]))  # fmt: skip
+        if kind == "steps":
+            daily["day"] = daily["position"]
+        elif kind == "codes":
+            daily["part"] = daily["part"].astype("category").cat.codes
+        elif kind == "Int64":
+            values = daily[column].round()
+            daily[column] = values.where(np.isfinite(values)).astype("Int64")  # NaN -> <NA>
+        else:
+            daily[column] = daily[column].astype(kind)
+    elif mutation == "shuffle":
+        daily = daily.sample(frac=1.0, random_state=data.draw(st.integers(0, 2**16)))
+    elif mutation == "extra_part":  # a part the model never saw, maybe shorter than the lookback
+        tail = data.draw(st.integers(1, len(own)))
+        daily = pd.concat([daily, daily.loc[own[-tail:]].assign(part="C")])
+    elif mutation == "all_nan_part":
+        daily.loc[own, "target"] = np.nan
+        if data.draw(st.booleans()):
+            daily.loc[own, ["present", *NUMBERS]] = [False, *[np.nan] * len(NUMBERS)]
+    elif mutation == "off_calendar":
+        chosen = rows(1)
+        daily.loc[chosen, "day"] = daily.loc[chosen, "day"] + pd.Timedelta(days=data.draw(st.integers(1, 6)))
+    elif mutation == "nan_plan":  # the plan of the last day does not reach that far
+        daily.loc[own[-1], data.draw(st.sampled_from(NUMBERS[1:]))] = np.nan
+    elif mutation == "truncate_part":
+        daily = daily.drop(index=own[-data.draw(st.integers(1, len(own))) :])
+    return daily
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_serving_entry_forecasts_finite_numbers_or_refuses_in_one_line(served, fitted, data):
+    daily = fitted[0]
+    mutations = data.draw(st.lists(st.sampled_from(MUTATIONS), max_size=3), label="mutations")
+    schema = data.draw(st.sampled_from([None, "drop_column", "dtype"]), label="schema")
+    for mutation in [*mutations, *([schema] if schema else [])]:  # the rows change first, then the columns
+        daily = _mutated(daily, mutation, data)
+    absent = {*DAILY_KEYS, *NUMBERS} - set(daily.columns)
+    doubled = not absent and daily.duplicated(["part", "day"]).any()
+    try:
+        result = served.serve(daily)
+    except PlancastError as refused:
+        message = str(refused)
+        assert message.startswith("daily table: ") and "\n" not in message, message
+        return
+    assert not absent and not doubled  # a table without present bridges gaps; a doubled day moves the forecast
+    rows = result.rows
+    assert np.isfinite(rows["forecast"].to_numpy(np.float64)).all()
+    assert not np.isinf(rows[INTERVAL_COLUMNS].to_numpy(np.float64)).any()
+    parts = set(daily["part"])
+    assert set(rows["part"]) <= parts and set(result.skipped) <= parts
+    for part in parts - set(result.skipped):
+        assert sorted(rows.loc[rows["part"] == part, "step_ahead"]) == DELAYS, part
+    assert all(isinstance(reason, str) and reason and "\n" not in reason for reason in result.skipped.values())
+    base = served.forecast(fitted[0])
+    for part in set(rows["part"]):
+        assert daily.loc[daily["part"] == part, "target"].notna().any(), part  # no forecast from no history
+        if _same_rows(daily, fitted[0], part):  # a part's forecast reads its own rows only
+            np.testing.assert_allclose(
+                rows.loc[rows["part"] == part, "forecast"], base.loc[base["part"] == part, "forecast"], err_msg=part
+            )
+
+
+def _same_rows(daily: pd.DataFrame, original: pd.DataFrame, part: str) -> bool:
+    def own(table: pd.DataFrame) -> pd.DataFrame:
+        chosen = table[table["part"] == part].sort_values("day")
+        return chosen.reindex(columns=original.columns).reset_index(drop=True)
+
+    try:
+        pd.testing.assert_frame_equal(own(daily), own(original))
+    except AssertionError:
+        return False
+    return True
+
+
+def test_a_day_ahead_without_a_plan_is_named_not_given_as_nan(fitted, tmp_path):
+    folder = _copy(fitted, tmp_path)
+    _edit(folder, lambda m: m["recommendation"]["route"].update({"2": "baseline_plan"}))  # the plan itself
+    daily = fitted[0].copy()
+    daily.loc[daily.index[-1], "h2"] = np.nan  # part B's last plan does not reach 2 days ahead
+    result = load_recommended(folder).serve(daily)
+    assert result.skipped == {"B": "no forecast 2 days ahead: the plan h2 of its last day, 2025-05-09, is empty"}
+    assert result.rows[["part", "step_ahead"]].values.tolist() == [["A", 1], ["A", 2], ["B", 1]]
+    assert np.isfinite(result.rows["forecast"]).all()

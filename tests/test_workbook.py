@@ -38,3 +38,56 @@ def test_workbook_has_three_sheets_and_the_same_bytes_twice(tmp_path):
     trust = book.get_sheet_by_name("Trust").to_python()
     assert trust[1] == ["part", "D+1", "D+2"] and trust[2] == ["Part 2", 4.0, 6.0] and trust[3][0] == "pooled"
     assert book.get_sheet_by_name("No forecast").to_python()[1] == ["Part 9", "no training windows"]
+
+
+# What a real export can hold as a part, a model or a reason: formulas, links, numeric-looking ids.
+HOSTILE = [
+    '=HYPERLINK("http://example.com/x","open me")',
+    "=1+1",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "{=A1}",
+    "http://example.com/x",
+    "mailto:planner@example.com",
+    "external:other.xlsx",
+    "0101",
+    "1e5",
+]
+
+
+def test_every_user_string_stays_a_string_cell_in_every_sheet(tmp_path):
+    """Case 9: a part named =HYPERLINK(...) became a live formula; every text now reads back as that text."""
+    from openpyxl import load_workbook
+
+    parts = HOSTILE[:-1]  # the last one names a model, a reason and a horizon label below
+    forecast = pd.DataFrame({
+        "method": "direct", "part": parts, "model": "recommended", "step_ahead": 1, "day": "2026-01-13",
+        "forecast": 5.0, "lower_80": 4.0, "upper_80": 6.0, "lower_95": 3.0, "upper_95": 7.0, "plan": 6.0,
+    })  # fmt: skip
+    trust = pd.DataFrame({
+        "part": parts, "horizon": 1, "label": HOSTILE[-1], "plan_mae": 4.0, "beats_plan": True,
+    })  # fmt: skip
+    skipped = {part: reason for part, reason in zip(HOSTILE, reversed(HOSTILE), strict=True)}
+    write_workbook(tmp_path / "forecast.xlsx", forecast, trust, skipped, {"1": HOSTILE[0]})
+
+    book = load_workbook(tmp_path / "forecast.xlsx")
+    assert book.sheetnames == ["Forecast", "Trust", "No forecast"]
+    expected = {
+        "Forecast": [*parts, HOSTILE[0]],  # the parts, and the route's model in "from model"
+        "Trust": [*parts, HOSTILE[-1]],  # the parts, and the horizon label as a column header
+        "No forecast": HOSTILE,  # as parts and as reasons
+    }
+    for sheet in book.worksheets:
+        assert not sheet._hyperlinks, sheet.title
+        found = []
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f" and cell.hyperlink is None, (sheet.title, cell.coordinate, cell.value)
+                if cell.value in HOSTILE:
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate)
+                    found.append(cell.value)
+        assert set(found) == set(expected[sheet.title]), sheet.title
+    rows = list(book["Forecast"].iter_rows(min_row=2, values_only=True))
+    assert sorted(row[0] for row in rows) == sorted(parts) and {row[-1] for row in rows} == {HOSTILE[0]}
+    assert [row[0] for row in book["No forecast"].iter_rows(min_row=2, values_only=True)] == sorted(HOSTILE)

@@ -4,6 +4,10 @@ Sheets: ``Forecast`` (per part and day: the recommended number, its 80% and 95% 
 and which model the number comes from), ``Trust`` (per part and plan horizon: the plan's own error on
 the test period, a cell marked where our forecast beats it), ``No forecast`` (parts without one, and
 why). Written with xlsxwriter; the file's creation time is fixed so two runs give the same bytes.
+
+Every text cell is written as text (:data:`TEXT_STAYS_TEXT`): part names, reasons and model names come
+from the user's files, and xlsxwriter would otherwise turn ``=HYPERLINK(...)`` into a live formula,
+``http://...`` into a link and (if asked) ``0101`` into a number. Nothing is refused; nothing is run.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from plancast.reporting.plots import natural_key
 
 _FIXED_TIME = datetime(2000, 1, 1)  # xlsxwriter stamps the creation time into docProps; outputs hold no clock
 RECOMMENDED = "recommended"
+# xlsxwriter's write() reads "=..." as a formula and "http://..." as a link by default; these keep text text
+TEXT_STAYS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
 def forecast_sheet(forecast: pd.DataFrame, route: Mapping[str, str]) -> pd.DataFrame:
@@ -65,7 +71,7 @@ def write_workbook(
     table = forecast_sheet(forecast, route)
     mae, beats = trust_sheet(trust) if not trust.empty else (pd.DataFrame(), pd.DataFrame())
     with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True})
+        book = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True, **TEXT_STAYS_TEXT})
         book.set_properties({"created": _FIXED_TIME, "title": "plancast forecast"})
         bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         better = book.add_format({"bg_color": "#cfe2f3", "bold": True})
