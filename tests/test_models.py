@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NON_TF_MODULES = [
     "plancast.data.sample",
     "plancast.data.reading",
+    "plancast.data.parsing",
+    "plancast.data.columns",
     "plancast.data.validation",
+    "plancast.data.calendar_checks",
     "plancast.data.calendar",
     "plancast.data.ingest",
     "plancast.catalog",

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from plancast.data.calendar import Calendar
 from plancast.data.daily import last_snapshot_per_day, lay_on_calendar
 from plancast.data.ingest import ingest
-from plancast.data.validation import (
+from plancast.data.parsing import (
     parse_part,
     parse_parts,
     parse_quantities,

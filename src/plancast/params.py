@@ -203,7 +203,7 @@ class DailyParams(_Section):
     max_gap_days: PositiveInt = 60
     # a block of export days cut off from the main block by a working week or more without any export
     # is stray (bad rows: a wrong date) when it holds fewer parts than this share of the parts the main
-    # block exports a day; 0 = keep every block (plancast.data.validation.check_calendar)
+    # block exports a day; 0 = keep every block (plancast.data.calendar_checks.check_calendar)
     stray_share: Fraction = 0.5
 
     @field_validator("country")

@@ -16,39 +16,29 @@ artifact ``plancast-recommended``)::
 
 Only the models the route needs are written (both halves of a routed combination). No pickle: ONNX,
 JSON and Keras weights; the loader runs everything with ONNX Runtime (no TensorFlow, no scikit-learn
-fit). :func:`load_recommended` checks the folder before it loads anything, and each problem stops it
-with one line naming the file (and in ``recommended.json`` the key and the value):
-
-- ``recommended.json`` against its schema (:class:`RecommendedManifest`): numbers in range (lookback,
-  delays, column indices), names known (route, country), every path relative and inside the folder;
-- every path it names resolves inside the folder (no ``..``, no absolute path, no symbolic link out);
-- every file the loader will open is listed in ``files`` with its SHA-256 (a network's ONNX files
-  too, read from its listed manifest), and every listed file is there with that hash.
-
-The folder's hashes guard against a changed or half-copied folder, not against someone who rewrites
-``recommended.json`` too: serve folders you fetched from your own registry. Then::
+fit). :func:`load_recommended` checks the folder against ``recommended.json`` before it loads anything
+(:mod:`plancast.serving_manifest`: its schema, every path inside the folder, every opened file listed
+with its SHA-256), each problem one line naming the file. Then::
 
     model = load_recommended("serving/recommended")
     rows = model.forecast(pd.read_parquet("data/interim/daily.parquet"))
 
 gives the rows ``model == "recommended"`` of ``data/reports/forecast.csv`` (float32 tolerance).
 :meth:`RecommendedModel.forecast` takes a daily table as stage daily_last writes it and refuses, in one
-line, a table that is not one (:func:`check_daily_table`): a missing column, a wrong dtype, two rows
+line, a table that is not one (:func:`daily_table`): a missing column, a wrong dtype, two rows
 for one part and day, a day off the model's calendar or a working day without its row.
 """
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Annotated, Any, Literal
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from plancast.artifacts import atomic_folder, read_json, write_json
 from plancast.data.calendar import Calendar
@@ -67,12 +57,21 @@ from plancast.models.networks import MANIFEST_FILE, NETWORK_FILE, TrainedModel, 
 from plancast.models.onnx import onnx_file
 from plancast.models.tabular import TabularModel
 from plancast.models.tabular_export import load_tabular, save_tabular
-from plancast.params import DailyParams, PositiveInt
+from plancast.params import DailyParams
+from plancast.serving_manifest import (
+    FORMAT,
+    MANIFEST,
+    NETWORKS,
+    SCALERS,
+    Design,
+    check_folder,
+    check_network_files,
+    file_sha256,
+    one_line,
+    read_recommended_manifest,
+    shown,
+)
 
-FORMAT = 1
-MANIFEST = "recommended.json"
-SCALERS = "scalers.json"
-NETWORKS = "networks"
 _EXACT = 17
 
 
@@ -134,7 +133,7 @@ def save_recommended(
             "tabular": entries,
             "networks": copied,
             "files": {
-                path.relative_to(staging).as_posix(): _sha256(path)
+                path.relative_to(staging).as_posix(): file_sha256(path)
                 for path in sorted(staging.rglob("*"))
                 if path.is_file()
             },
@@ -162,319 +161,12 @@ def _copy_network(source: Path, target: Path) -> None:
         shutil.copyfile(source / file, target / file)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-# recommended.json, as the loader reads it: one schema, checked before any other file is opened.
-
-
-class _ManifestProblem(ValueError):
-    """A problem of recommended.json found across keys: its key (relative to where it was found) and value."""
-
-    def __init__(self, key: str, value: Any, message: str) -> None:
-        super().__init__(message)
-        self.key, self.value, self.message = key, value, message
-
-
-def _folder_path(value: str) -> str:
-    """A path recommended.json names, as the POSIX path relative to the folder; refused when it could
-    leave the folder on its own (absolute, a drive, ``..``, a backslash). Symbolic links: :func:`_within`."""
-    path = PurePosixPath(value)
-    if "\\" in value or "\0" in value or path.is_absolute() or PureWindowsPath(value).anchor or ".." in path.parts:
-        raise ValueError("must be a path inside the model's folder (relative, without '..')")
-    return path.as_posix()
-
-
-def _level(value: str) -> str:
-    try:
-        level = float(value)
-    except ValueError:
-        level = float("nan")
-    if not 0.0 < level < 1.0:
-        raise ValueError("must be an interval level between 0 and 1, e.g. '0.8'")
-    return value
-
-
-Name = Annotated[str, Field(strict=True, min_length=1)]
-FolderPath = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_folder_path)]
-Sha256 = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
-ColumnIndex = Annotated[int, Field(strict=True, ge=0)]
-Level = Annotated[str, AfterValidator(_level)]
-HalfWidth = Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)] | None  # null: none measured
-
-
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TabularEntry(_Closed):
-    """A tabular model's files (:func:`plancast.models.tabular_export.save_tabular`): boosted trees as one
-    ONNX file per delay, the i-th reading ``columns[i]`` of a design ``design_width[i]`` wide; or the
-    plan-correcting Ridge as one JSON file."""
-
-    kind: Literal["boosted", "plan_linear"]
-    files: list[FolderPath] = Field(min_length=1)
-    columns: list[list[ColumnIndex]] | None = None
-    design_width: list[PositiveInt] | None = None
-
-    @model_validator(mode="after")
-    def _columns_in_range(self) -> TabularEntry:
-        if self.kind == "plan_linear":
-            if len(self.files) != 1:
-                raise _ManifestProblem("files", self.files, "a plan_linear model is one JSON file")
-            return self
-        if self.columns is None or self.design_width is None:
-            missing = "columns" if self.columns is None else "design_width"
-            raise _ManifestProblem(missing, None, "is required for boosted trees")
-        if not len(self.files) == len(self.columns) == len(self.design_width):
-            raise _ManifestProblem(
-                "columns", self.columns,
-                f"{len(self.columns)} column lists and {len(self.design_width)} widths for {len(self.files)} files",
-            )  # fmt: skip
-        for i, (used, width) in enumerate(zip(self.columns, self.design_width, strict=True)):
-            for j, index in enumerate(used):
-                if index >= width:
-                    raise _ManifestProblem(f"columns.{i}.{j}", index, f"is not a column of a design {width} wide")
-            if len(set(used)) != len(used):
-                raise _ManifestProblem(f"columns.{i}", used, "names a column twice")
-        return self
-
-
-class Design(_Closed):
-    """How the models' inputs are built from the daily table: the windows' ``lookback`` and ``delays``,
-    each part's input ``columns`` (target first, one per ``feature_names``), the plan horizons the
-    vintages reach (``max_horizon``), a step series' ``profile_period`` and the working-day calendar."""
-
-    lookback: PositiveInt
-    delays: list[PositiveInt] = Field(min_length=1)
-    feature_names: list[Name] = Field(min_length=1)
-    columns: dict[Name, list[Name]]
-    max_horizon: Annotated[int, Field(strict=True, ge=0)]
-    profile_period: PositiveInt | None = None
-    daily: DailyParams
-
-    @model_validator(mode="after")
-    def _one_width(self) -> Design:
-        if len(set(self.delays)) != len(self.delays):
-            raise _ManifestProblem("delays", self.delays, "names a delay twice")
-        for part, names in self.columns.items():
-            if len(names) != len(self.feature_names):
-                raise _ManifestProblem(
-                    f"columns.{part}", names, f"{len(names)} columns, the design has {len(self.feature_names)} inputs"
-                )
-        return self
-
-    @property
-    def inputs(self) -> list[str]:
-        """Every column of the daily table the models read: target, each part's inputs, the vintages."""
-        names = {"target", *(name for names in self.columns.values() for name in names)}
-        names |= {f"h{k}" for k in range(1, self.max_horizon + 1)}
-        return sorted(names, key=lambda name: (name != "target", len(name), name))
-
-
-class ModelIntervals(BaseModel):
-    """One model's conformal half-widths per level and delay (its coverage figures kept as they are)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-    half_widths: dict[Level, list[HalfWidth]] = {}
-
-
-class Recommendation(BaseModel):
-    """Stage evaluate's choice (data/reports/recommendation.json) as the forecast applies it: the
-    ``route`` (delay -> model), the combination's halves, the interval half-widths and part scales."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-    route: dict[str, Name] = Field(min_length=1)
-    plan: Name
-    best_network: Name | None = None
-    best_tabular: Name | None = None
-    delays: list[PositiveInt] = Field(min_length=1)
-    levels: list[Annotated[float, Field(strict=True, gt=0.0, lt=1.0)]] = []
-    half_widths: dict[Level, list[HalfWidth]] = {}
-    scales: dict[str, HalfWidth] = {}
-    intervals: dict[Name, ModelIntervals] = {}
-
-
-class RecommendedManifest(_Closed):
-    """``recommended.json``: the route, the design, which files hold which model, every file's SHA-256.
-
-    Paths are relative to the folder. Checked across keys too: the route covers exactly the delays and
-    names models of this folder, every half-width list has one value per delay, boosted trees one file
-    per delay.
-    """
-
-    format: Literal[1]
-    recommendation: Recommendation
-    design: Design
-    tabular: dict[Name, TabularEntry] = {}
-    networks: dict[Name, FolderPath] = {}
-    files: dict[FolderPath, Sha256]
-
-    @model_validator(mode="after")
-    def _consistent(self) -> RecommendedManifest:
-        delays, chosen = self.design.delays, self.recommendation
-        if chosen.delays != delays:
-            raise _ManifestProblem("recommendation.delays", chosen.delays, f"differ from design.delays {delays}")
-        routed_delays = []
-        models = set(self.tabular) | set(self.networks)
-        known = sorted(models | {chosen.plan, COMBINATION})
-        for key, name in chosen.route.items():
-            if not key.isdigit() or int(key) not in delays:
-                raise _ManifestProblem(f"recommendation.route.{key}", key, f"is not one of the delays {delays}")
-            if name not in known:
-                raise _ManifestProblem(
-                    f"recommendation.route.{key}", name, f"is none of this folder's models ({', '.join(known)})"
-                )
-            routed_delays.append(int(key))
-        unrouted = sorted(set(delays) - set(routed_delays))
-        if unrouted or len(routed_delays) != len(set(routed_delays)):
-            raise _ManifestProblem("recommendation.route", chosen.route, f"must name one model per delay {delays}")
-        if COMBINATION in chosen.route.values():
-            for half in ("best_network", "best_tabular"):
-                if getattr(chosen, half) not in models:
-                    value = getattr(chosen, half)
-                    raise _ManifestProblem(f"recommendation.{half}", value, "is no model of this folder, yet routed")
-        widths = {f"recommendation.half_widths.{level}": values for level, values in chosen.half_widths.items()}
-        for name, own in chosen.intervals.items():
-            widths |= {f"recommendation.intervals.{name}.half_widths.{k}": v for k, v in own.half_widths.items()}
-        for key, values in widths.items():
-            if len(values) != len(delays):
-                raise _ManifestProblem(key, values, f"{len(values)} half-widths for {len(delays)} delays")
-        for name, entry in self.tabular.items():
-            if entry.kind == "boosted" and len(entry.files) != len(delays):
-                raise _ManifestProblem(
-                    f"tabular.{name}.files", entry.files, f"{len(entry.files)} files for {len(delays)} delays"
-                )
-        return self
-
-
-def _shown(value: Any) -> str:
-    text = repr(value.item() if isinstance(value, np.generic) else value)
-    return text if len(text) <= 80 else f"{text[:77]}..."
-
-
-def _schema_problem(path: Path, error: ValidationError) -> str:
-    """One line from pydantic's first error: the file, the dotted key, what is wrong, the value."""
-    first = error.errors()[0]
-    loc = [str(part) for part in first["loc"]]
-    problem = first.get("ctx", {}).get("error")
-    if isinstance(problem, _ManifestProblem):
-        return f"{path}: {'.'.join([*loc, problem.key])}: {problem.message} (got {_shown(problem.value)})"
-    message = first["msg"].removeprefix("Value error, ")
-    if loc and loc[-1] == "[key]":  # a dict's key, e.g. a path in files
-        return f"{path}: {'.'.join(loc[:-2]) or '(top level)'}: key {_shown(loc[-2])} {message}"
-    key = ".".join(loc) or "(top level)"
-    if first["type"] == "missing":
-        return f"{path}: {key}: is required"
-    if first["type"] == "extra_forbidden":
-        message = "is not a key of a plancast recommended model"
-    if "(got " not in message:
-        message = f"{message} (got {_shown(first['input'])})"
-    return f"{path}: {key}: {message}"
-
-
-def read_recommended_manifest(folder: str | Path) -> RecommendedManifest:
-    """``recommended.json`` of ``folder``, checked against :class:`RecommendedManifest`; opens no other file.
-
-    A missing, unreadable or invalid one raises InputDataError with one line naming it, and for a bad
-    value the dotted key and the value.
-    """
-    folder = Path(folder)
-    path = folder / MANIFEST
-    if path.is_symlink() and not _within(folder, MANIFEST):
-        raise InputDataError(f"{path}: leads outside {folder} (a symbolic link); the model's files lie inside it")
-    try:
-        raw = read_json(path)
-    except FileNotFoundError:
-        raise InputDataError(f"{path}: not found (fetch it: dvc artifacts get <repo> plancast-recommended)") from None
-    except (ValueError, RecursionError) as exc:
-        raise InputDataError(f"{path}: not valid JSON ({_one_line(exc)})") from None
-    except OSError as exc:
-        raise InputDataError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    if not isinstance(raw, dict) or "format" not in raw:
-        raise InputDataError(f"{path}: not a plancast recommended model (no key 'format' at the top level)")
-    if type(raw["format"]) is not int or raw["format"] != FORMAT:
-        raise InputDataError(f"{path}: format {_shown(raw['format'])}, this plancast reads format {FORMAT}")
-    if "none" in raw:
-        raise InputDataError(f"{path}: holds no recommended model ({_one_line(raw['none'])})")
-    try:
-        return RecommendedManifest.model_validate(raw)
-    except ValidationError as exc:
-        raise InputDataError(_schema_problem(path, exc)) from None
-
-
-def _one_line(value: object) -> str:
-    return " ".join(str(value).split())[:300]
-
-
-def _within(folder: Path, relative: str) -> bool:
-    """Whether ``folder / relative``, symbolic links followed, lies inside ``folder``."""
-    root = folder.resolve()
-    try:
-        return (root / relative).resolve().is_relative_to(root)
-    except (OSError, RuntimeError):  # a link loop
-        return False
-
-
-def check_folder(folder: str | Path, manifest: RecommendedManifest) -> None:
-    """Every file the loader opens is listed with its SHA-256, inside the folder, present and unchanged.
-
-    Reads only the files ``manifest`` lists (to hash them), after checking each lies inside ``folder``;
-    a network's own files are checked by :func:`_check_network_files` once its listed manifest is known.
-    """
-    folder = Path(folder)
-    source = folder / MANIFEST
-    for key, relative in [
-        *((f"networks.{n}", sub) for n, sub in manifest.networks.items()),
-        *(("files", f) for f in manifest.files),
-    ]:
-        if not _within(folder, relative):
-            raise InputDataError(
-                f"{source}: {key}: {relative!r} leads outside {folder} (a symbolic link); a model's files lie inside it"
-            )
-    opened = {SCALERS: "the loader"}
-    for name, entry in manifest.tabular.items():
-        opened |= {file: f"tabular.{name}.files" for file in entry.files}
-    opened |= {_joined(sub, MANIFEST_FILE): f"networks.{name}" for name, sub in manifest.networks.items()}
-    for file, named_by in sorted(opened.items()):
-        if file not in manifest.files:
-            raise InputDataError(
-                f"{source}: files: no SHA-256 for {file!r}, which {named_by} opens (every file loaded is listed)"
-            )
-    for name, digest in sorted(manifest.files.items()):
-        file = folder / name
-        if not file.is_file():
-            raise InputDataError(f"{file}: missing (named in {MANIFEST})")
-        if _sha256(file) != digest:
-            raise InputDataError(f"{file}: changed since stage forecast wrote it (SHA-256 differs from {MANIFEST})")
-
-
-def _joined(folder: str, file: str) -> str:
-    return PurePosixPath(folder, file).as_posix()
-
-
-def _check_network_files(folder: Path, manifest: RecommendedManifest, sub: str) -> None:
-    """The ONNX files a routed network's (listed, hashed) manifest names: inside its folder and listed."""
-    network = read_manifest(folder / sub)
-    for part, weights in sorted(network.weights.items()):
-        try:
-            file = _joined(sub, _folder_path(onnx_file(weights)))
-        except ValueError as exc:
-            raise InputDataError(f"{folder / sub / MANIFEST_FILE}: weights.{part}: {exc} (got {weights!r})") from None
-        if file not in manifest.files:
-            raise InputDataError(
-                f"{folder / MANIFEST}: files: no SHA-256 for {file!r}, which {sub}/{MANIFEST_FILE} opens "
-                "(every file loaded is listed)"
-            )
-
-
 def _scalers(folder: Path, design: Design) -> Scalers:
     path = folder / SCALERS
     try:
         scalers = Scalers.from_json(read_json(path))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputDataError(f"{path}: not plancast scalers ({type(exc).__name__}: {_one_line(exc)})") from None
+        raise InputDataError(f"{path}: not plancast scalers ({type(exc).__name__}: {one_line(exc)})") from None
     width = len(design.feature_names)
     for part in sorted(design.columns):
         scaler = scalers.parts.get(part)
@@ -515,9 +207,22 @@ def daily_table(
     horizons. Rows may come in any order; other columns are dropped. ``reader`` names who reads it.
     """
     source = "daily table"
+    _check_columns(daily, [*DAILY_KEYS, *inputs], source, reader)
+    frame, dated = _key_columns(daily, source)
+    for column, numbers in _number_columns(daily, inputs, source).items():
+        frame[column] = numbers
+    _check_one_row_per_day(frame, source)
+    frame = frame.sort_values(["part", "day"], kind="stable").reset_index(drop=True)
+    years = range(frame["day"].min().year, frame["day"].max().year + 2) if dated else []
+    calendar = Calendar.from_params(params, years)
+    frame["position"] = _working_day_positions(frame, calendar, dated, source)
+    return DailyTable(frame, calendar)
+
+
+def _check_columns(daily: pd.DataFrame, wanted: Sequence[str], source: str, reader: str) -> None:
+    """``daily`` is a DataFrame with rows and each of the ``wanted`` columns once."""
     if not isinstance(daily, pd.DataFrame):
         raise InputDataError(f"{source}: must be a pandas DataFrame (got {type(daily).__name__})")
-    wanted = [*DAILY_KEYS, *inputs]
     absent = [column for column in wanted if column not in daily.columns]
     if absent:
         raise InputDataError(
@@ -528,11 +233,16 @@ def daily_table(
         raise InputDataError(f"{source}: column {doubled[0]!r} appears twice")
     if daily.empty:
         raise InputDataError(f"{source}: no rows")
+
+
+def _key_columns(daily: pd.DataFrame, source: str) -> tuple[pd.DataFrame, bool]:
+    """``part`` (text), ``day`` (dates at midnight, or integer steps), ``position`` (integers) and
+    ``present`` (True/False) checked, as a new frame in ``daily``'s row order; and whether days are dates."""
     part, day, position, present = (daily[column] for column in DAILY_KEYS)
     text = part.map(lambda value: isinstance(value, str) and value != "").to_numpy(bool)
     if not text.all():
         row = int(np.argmin(text))
-        raise InputDataError(f"{source}: column 'part': row {row} holds {_shown(part.iloc[row])}, not a part id (text)")
+        raise InputDataError(f"{source}: column 'part': row {row} holds {shown(part.iloc[row])}, not a part id (text)")
     dated = pd.api.types.is_datetime64_dtype(day) and not isinstance(day.dtype, pd.DatetimeTZDtype)
     steps = pd.api.types.is_integer_dtype(day) and not pd.api.types.is_bool_dtype(day)
     if not (dated or steps) or day.isna().any():
@@ -555,6 +265,13 @@ def daily_table(
             "present": present.to_numpy(bool),
         }
     )
+    return frame, dated
+
+
+def _number_columns(daily: pd.DataFrame, inputs: Sequence[str], source: str) -> dict[str, np.ndarray]:
+    """Each column of ``inputs`` as float64 ``(rows,)``, once checked to hold numbers, finite or empty."""
+    part, day = daily["part"], daily["day"]
+    columns = {}
     for column in inputs:
         values = daily[column]
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
@@ -566,7 +283,12 @@ def daily_table(
                 f"{source}: part {part.iloc[row]!r} on {_day(day.iloc[row])}: {column} is {numbers[row]} "
                 "(a quantity is finite; an unknown one is empty)"
             )
-        frame[column] = numbers
+        columns[column] = numbers
+    return columns
+
+
+def _check_one_row_per_day(frame: pd.DataFrame, source: str) -> None:
+    """No two rows of ``frame`` for one part and day."""
     doubles = frame.duplicated(["part", "day"], keep=False).to_numpy()
     if doubles.any():
         row = int(np.argmax(doubles))
@@ -575,11 +297,6 @@ def daily_table(
             f"{source}: part {frame['part'].iloc[row]!r} has {count} rows for {_day(frame['day'].iloc[row])} "
             "(a daily table has one row per part and day)"
         )
-    frame = frame.sort_values(["part", "day"], kind="stable").reset_index(drop=True)
-    years = range(frame["day"].min().year, frame["day"].max().year + 2) if dated else []
-    calendar = Calendar.from_params(params, years)
-    frame["position"] = _working_day_positions(frame, calendar, dated, source)
-    return DailyTable(frame, calendar)
 
 
 def _day(value: Any) -> str:
@@ -724,7 +441,7 @@ def load_recommended(folder: str | Path) -> RecommendedModel:
     manifest = read_recommended_manifest(folder)
     check_folder(folder, manifest)
     for sub in sorted(manifest.networks.values()):
-        _check_network_files(folder, manifest, sub)
+        check_network_files(folder, manifest, sub)
     scalers = _scalers(folder, manifest.design)
     tabular = {}
     for name, entry in manifest.tabular.items():
@@ -733,7 +450,7 @@ def load_recommended(folder: str | Path) -> RecommendedModel:
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             files = ", ".join(str(folder / file) for file in entry.files)
             raise InputDataError(
-                f"{files}: not a plancast {entry.kind} model ({type(exc).__name__}: {_one_line(exc)})"
+                f"{files}: not a plancast {entry.kind} model ({type(exc).__name__}: {one_line(exc)})"
             ) from None
     networks = {name: load_onnx_model(folder / sub) for name, sub in manifest.networks.items()}
     recommendation = manifest.recommendation.model_dump(mode="json")

@@ -31,22 +31,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from plancast.data.reading import RawSheet, read_sheets, source_files
+from plancast.data.calendar_checks import check_calendar
+from plancast.data.columns import Columns, missing_column, near_miss, required_columns, resolve_columns
+from plancast.data.reading import RawSheet, read_sheets, source_files, where
 from plancast.data.validation import (
     REJECT_COLUMNS,
     REJECT_KINDS,
-    Columns,
     Reject,
     SheetRows,
-    check_calendar,
     leading_zero_clash,
-    missing_column,
-    near_miss,
     renumbered,
-    required_columns,
-    resolve_columns,
     validate_sheet,
-    where,
 )
 from plancast.errors import InputDataError, ParamsError
 from plancast.params import DailyParams, IngestParams
@@ -180,7 +175,7 @@ def read_source(
 def _usable_sheets(sheets: Sequence[RawSheet], params: IngestParams) -> tuple[list[RawSheet], list[str]]:
     """Sheets with the required columns, and why each other one was skipped. A sheet named in
     ``ingest.sheets`` must have them; so must at least one sheet, and so must a sheet with data rows and
-    some of them (:func:`plancast.data.validation.near_miss`)."""
+    some of them (:func:`plancast.data.columns.near_miss`)."""
     usable, skipped = [], []
     for sheet in sheets:
         problem = missing_column(sheet, params)

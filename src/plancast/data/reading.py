@@ -66,6 +66,18 @@ class RawSheet:
         return int(self.cells.shape[0])
 
 
+def where(file: str, sheet: str, row: int | None = None, column: str | None = None) -> str:
+    """``file, sheet S, row R, column 'C'`` with the parts that apply."""
+    text = file
+    if sheet:
+        text += f", sheet {sheet}"
+    if row is not None:
+        text += f", row {row}"
+    if column is not None:
+        text += f", column {column!r}"
+    return text
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
