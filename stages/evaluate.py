@@ -9,8 +9,6 @@ the model as a column, the training record), and the PNG figures under ``plots/e
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -20,6 +18,7 @@ from plancast.data.daily import horizon_columns
 from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, people_summary, report_tables
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
+from plancast.models.curves import LIVE, loss_table, read_history
 from plancast.models.networks import load_model
 from plancast.models.tabular import tabular_rows
 from plancast.models.training import TRAINING_COLUMNS
@@ -27,34 +26,7 @@ from plancast.reporting import plots
 from plancast.runtime import import_tensorflow
 from plancast.stage import StageIO, run_stage
 
-LIVE, RECORD = "live", "training.json"  # inside a model folder (stages/train.py)
-
-
-def read_history(live: Path) -> pd.DataFrame:
-    """Loss per epoch as DVCLive logged it for one model: epoch, train_loss, val_loss (NaN if none)."""
-    frames = []
-    for split in ("train", "val"):
-        path = live / "plots" / "metrics" / split / "loss.tsv"
-        if path.is_file():
-            frame = pd.read_csv(path, sep="\t").rename(columns={"step": "epoch", "loss": f"{split}_loss"})
-            frames.append(frame.set_index("epoch"))
-    history = pd.concat(frames, axis=1) if frames else pd.DataFrame(columns=["train_loss", "val_loss"])
-    history = history.reindex(columns=["train_loss", "val_loss"]).reset_index(names="epoch")
-    history["epoch"] += 1  # DVCLive counts steps from 0; people count epochs from 1
-    return history
-
-
-def loss_table(histories: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One long table of every model's curves (model, epoch, split, loss): one file, the model a column."""
-    frames = [
-        pd.DataFrame({"model": name, "epoch": history["epoch"], "split": split, "loss": history[f"{split}_loss"]})
-        for name, history in histories.items()
-        for split in ("train", "val")
-    ]
-    table = (
-        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["model", "epoch", "split", "loss"])
-    )
-    return table.dropna(subset=["loss"]).replace({"split": {"val": "validation", "train": "training"}})
+RECORD = "training.json"  # inside a model folder (stages/train.py)
 
 
 def main(params, io: StageIO) -> None:

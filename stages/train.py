@@ -18,13 +18,13 @@ from plancast.artifacts import load_npz, read_json, write_json
 from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, feature_columns
+from plancast.models.curves import LIVE, log_curves
 from plancast.models.networks import Manifest, residual_splits, save_model
 from plancast.models.onnx import write_onnx
 from plancast.models.tabular import network_context_sets, tabular_rows
-from plancast.models.training import epoch_curves, log_curves, print_line, train_model
+from plancast.models.training import epoch_curves, print_line, train_model
 from plancast.stage import StageIO, run_stage, unwrap
 
-LIVE = "live"  # DVCLive's folder inside the model folder
 RECORD = "training.json"
 
 

@@ -1,4 +1,5 @@
-"""dvc.yaml stays exact: every stage's deps, outs and params equal the catalog's map and the code it runs.
+"""dvc.yaml stays exact: it is the catalog's rendering, and every stage's deps, outs and params equal the
+catalog's map and the code it runs (checked on the parsed file, so a fault of the renderer shows too).
 
 - deps: the stage script, every library module it imports (directly or through other plancast modules,
   package ``__init__`` files included), the artifacts it reads (``plancast.catalog``), nothing else;
@@ -8,50 +9,28 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import yaml
 
-from plancast.catalog import MODEL, RECOMMENDED_ARTIFACT, RECOMMENDED_MODEL, STAGES, model_artifact
+from plancast.catalog import (
+    IMAGES,
+    MODEL,
+    NETWORK_ARTIFACTS,
+    PLOTS,
+    RECOMMENDED_ARTIFACT,
+    RECOMMENDED_FORECAST,
+    RECOMMENDED_MODEL,
+    STAGES,
+    model_artifact,
+)
+from plancast.dvc_yaml import library_closure, render
 
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "src"
 
 
-def _module_file(name: str) -> Path | None:
-    base = SRC / name.replace(".", "/")
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.is_file():
-            return path
-    return None
-
-
-def _imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("plancast"):
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name.startswith("plancast"))
-    # importing a.b.c runs a/__init__.py and a/b/__init__.py too
-    parents = {".".join(name.split(".")[:i]) for name in found for i in range(1, name.count(".") + 1)}
-    return {name for name in found | parents if _module_file(name) is not None}
-
-
-def library_closure(script: Path) -> set[str]:
-    """Paths of every plancast module ``script`` imports, directly or through other plancast modules."""
-    seen: set[str] = set()
-    pending = _imported_modules(script)
-    while pending:
-        module = pending.pop()
-        if module in seen:
-            continue
-        seen.add(module)
-        pending |= _imported_modules(_module_file(module))
-    return {_module_file(name).relative_to(ROOT).as_posix() for name in seen}
+def test_dvc_yaml_is_the_rendering_of_the_catalog():
+    assert (ROOT / "dvc.yaml").read_text(encoding="utf-8") == render(), "run: python scripts/write_dvc_yaml.py"
 
 
 def _dvc_stages() -> dict[str, dict]:
@@ -130,3 +109,31 @@ def test_every_network_and_the_recommended_forecast_are_model_artifacts_at_their
         RECOMMENDED_ARTIFACT: (RECOMMENDED_MODEL.path, "model"),
         **{model_artifact(network): (MODEL.at(network).as_posix(), "model") for network in networks},
     }
+
+
+def test_model_artifacts_keep_the_catalog_desc_and_labels():
+    artifacts = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["artifacts"]
+    assert artifacts == {
+        a.name: {"path": a.path, "type": a.type, "desc": a.desc, "labels": list(a.labels)}
+        for a in (RECOMMENDED_FORECAST, *NETWORK_ARTIFACTS)
+    }
+
+
+def test_plots_are_the_catalog_charts_and_images_of_uncached_artifacts():
+    plots = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["plots"]
+    charts = [
+        {
+            p.title: {
+                "template": p.template,
+                "x": p.x,
+                "y": {p.table.path: p.y},
+                "x_label": p.x_label,
+                "y_label": p.y_label,
+            }
+        }
+        for p in PLOTS
+    ]
+    assert plots == charts + [image.path for image in IMAGES]
+    # `dvc plots diff` reads them from git at each revision, and draws each chart with its own template
+    assert all(not artifact.cache for artifact in [p.table for p in PLOTS] + list(IMAGES))
+    assert all((ROOT / ".dvc" / "plots" / f"{p.template}.json").is_file() for p in PLOTS)

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from plancast.features.scaling import Split, Splits
-from plancast.models.training import TRAINING_COLUMNS, NetworkRun, TrainResult, epoch_curves, log_curves
+from plancast.models.curves import log_curves
+from plancast.models.training import TRAINING_COLUMNS, NetworkRun, TrainResult, epoch_curves
 from plancast.params import ModelSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,19 +78,6 @@ def test_per_part_metrics_pool_the_best_validation_loss_by_windows():
     for record in (metrics, global_metrics):
         assert set(TRAINING_COLUMNS) - {"model"} <= set(record)
     assert metrics["kept_epoch"] is None and global_metrics["kept_epoch"] == 2
-
-
-def test_log_curves_writes_dvclive_tsvs_without_timestamps(tmp_path, monkeypatch):
-    # Inside a Git repo without commits, where DVCLive's own repo discovery fails (and would dvc-init).
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    monkeypatch.chdir(tmp_path)
-    log_curves(tmp_path / "live", {"train/loss": [0.5, 0.25], "val/loss": [1.0, 0.75]})
-    assert not (tmp_path / ".dvc").exists()
-    plots = tmp_path / "live" / "plots" / "metrics"
-    assert (plots / "train" / "loss.tsv").read_text() == "step\tloss\n0\t0.5\n1\t0.25\n"
-    assert (plots / "val" / "loss.tsv").read_text() == "step\tloss\n0\t1.0\n1\t0.75\n"
-    summary = json.loads((tmp_path / "live" / "metrics.json").read_text())
-    assert summary == {"train": {"loss": 0.25}, "val": {"loss": 0.75}, "step": 1}
 
 
 @pytest.mark.tf
@@ -166,7 +154,8 @@ sys.path.insert(0, sys.argv[2])
 from test_training import _spec, _splits
 from plancast.features.scaling import Scalers
 from plancast.models.networks import Manifest, save_model
-from plancast.models.training import epoch_curves, log_curves, train_model
+from plancast.models.curves import log_curves
+from plancast.models.training import epoch_curves, train_model
 
 out = Path(sys.argv[1])
 splits, parts = _splits({"A": (12, 4), "B": (8, 4)}, seed=7)

@@ -3,9 +3,11 @@
 Kedro's catalog, in the small: an artifact is named once here with its path and format; stage scripts
 ask :class:`plancast.stage.StageIO` for paths by artifact (never a literal path), "input missing -> run
 stage X first" comes from the producer named here, `docs/architecture.md`'s table is generated from here
-(``python -m plancast.catalog``), and ``tests/test_pipeline_definition.py`` holds ``dvc.yaml``'s deps,
-outs and params of every stage equal to :data:`STAGES`. The end-to-end test records what each stage
-really read and wrote (params keys included) and holds that equal to :data:`STAGES` too.
+(``python -m plancast.catalog``), and ``dvc.yaml`` is rendered whole from here (:data:`STAGES`, the
+:data:`PLOTS` and :data:`IMAGES` of ``dvc plots``, the model artifacts of ``dvc artifacts get``) by
+:func:`plancast.dvc_yaml.render`; ``tests/test_pipeline_definition.py`` holds the file to it. The end-to-end
+test records what each stage really read and wrote (params keys included) and holds that equal to
+:data:`STAGES` too.
 
 Why a module rather than DVC ``vars:`` or paths on the command line: the stages, the input checks, the
 tests and the docs are Python, so a Python map is read by all of them without parsing YAML templates,
@@ -145,6 +147,70 @@ RECOMMENDED_MODEL = _a(
 RECOMMENDED_ARTIFACT = "plancast-recommended"  # its name in dvc.yaml's `artifacts:` (`dvc artifacts get`)
 
 INGEST_SOURCE = "${ingest.source}"  # the user's export: a dep of stage ingest named by a param
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A chart of ``dvc plots``: column ``y`` of ``table`` against column ``x``, drawn by the vega-lite
+    template ``.dvc/plots/<template>.json`` (DVC's ``<DVC_METRIC_*>`` anchors take these fields)."""
+
+    title: str
+    template: str
+    table: Artifact
+    x: str
+    y: str
+    x_label: str
+    y_label: str
+
+
+PLOTS = (
+    Plot("Loss per epoch, every model and split", template="loss_curves", table=LOSS_CURVES,
+         x="epoch", y="loss", x_label="epoch", y_label="loss (scaled target units)"),
+    Plot("Test MAE by model and baseline (units)", template="error_by_model", table=ERROR_BY_MODEL,
+         x="test_mae", y="model", x_label="test MAE (quantity units), lower is better", y_label="model"),
+    Plot("Test MAE by part, best model (units)", template="error_by_part", table=ERROR_BY_PART,
+         x="test_mae", y="part", x_label="test MAE (quantity units)", y_label="part"),
+    Plot("Correlation of actual with plan by horizon, pooled over parts", template="correlation_pooled",
+         table=CORRELATION, x="horizon", y="correlation",
+         x_label="plan horizon (plan made k days before the day)", y_label="Pearson r (actual vs plan)"),
+)  # fmt: skip
+IMAGES = (HEATMAP, EVALUATE_FIGURES, FORECAST_PLOT)  # figures `dvc plots` shows as they are
+
+
+@dataclass(frozen=True)
+class ModelArtifact:
+    """A folder ``dvc artifacts get <repo> <name>`` serves: an entry of dvc.yaml's ``artifacts:``."""
+
+    name: str
+    path: str
+    desc: str
+    labels: tuple[str, ...]
+    type: str = "model"
+
+
+NETWORKS = {  # params.yaml's `models`: what each network is, and the seed project whose setup it follows
+    "lstm_sigmoid": ("one LSTM layer with sigmoid activation", "seed-a"),
+    "lstm": ("one LSTM layer", "seed-a"),
+    "gru": ("one GRU layer", "seed-a"),
+    "lstm_gru": ("an LSTM layer feeding a GRU layer", "seed-a"),
+    "hand_lstm": ("two stacked layers of our hand-written LSTM cell", "seed-b"),
+}
+RECOMMENDED_FORECAST = ModelArtifact(
+    RECOMMENDED_ARTIFACT,
+    RECOMMENDED_MODEL.path,
+    "the recommended forecast per delay with its intervals; route, input design, scalers, tabular models as "
+    "ONNX/JSON, routed networks (Keras weights + ONNX)",
+    ("plancast", "recommended", "onnx"),
+)
+NETWORK_ARTIFACTS = tuple(
+    ModelArtifact(
+        model_artifact(name),
+        MODEL.at(name).as_posix(),
+        f"{what} (Keras 3); manifest.json, network.json, weights, ONNX, training.json",
+        ("plancast", seed),
+    )
+    for name, (what, seed) in NETWORKS.items()
+)
 
 
 @dataclass(frozen=True)

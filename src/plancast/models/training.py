@@ -19,7 +19,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -131,7 +130,8 @@ def train_model(
     window (windows,)) of splits.npz; ``window_parts`` (all windows,)
     names each window's part (windows.npz ``part``). The parts are those with training windows.
     ``progress`` (e.g. :func:`print_line`) gets one line per epoch: model, part or ``global``, epoch,
-    loss, val_loss. The curves go to DVCLive through :func:`log_curves` of :func:`epoch_curves`.
+    loss, val_loss. The curves go to DVCLive through :func:`plancast.models.curves.log_curves` of
+    :func:`epoch_curves`.
     ``backend``: ``local`` or ``ray`` (per-part networks as Ray tasks on ``ray_address``: "" = a Ray
     started here for this call, ``auto`` or ``host:port`` = a running cluster); with ``ray`` the
     progress is one line per part, when its network is done. ``context`` ({"train": (n, width), "val":
@@ -340,29 +340,6 @@ def epoch_curves(runs: list[NetworkRun]) -> dict[str, list[float]]:
 def _mean_by_epoch(series: list[list[float]]) -> list[float]:
     epochs = max(len(values) for values in series)
     return [float(np.mean([values[min(e, len(values) - 1)] for values in series])) for e in range(epochs)]
-
-
-def log_curves(log_dir: str | Path, curves: Mapping[str, list[float]]) -> None:
-    """Write ``curves`` (name -> value per epoch) with DVCLive into ``log_dir``, one step per epoch.
-
-    Files: ``metrics.json`` (last values) and ``plots/metrics/<name>.tsv`` (``step``, value; no
-    timestamps), the same bytes for the same curves.
-    """
-    from dvclive import Live
-
-    class FilesOnlyLive(Live):
-        # DVCLive's DVC/Git discovery brings nothing here (no experiment, no dvc.yaml: DVC runs this
-        # stage), and in a Git repo without commits it raises "Empty git repo" (dvclive 3.49), or
-        # runs `dvc init` where no DVC repo exists. Skipping it leaves DVCLive a file writer.
-        def _init_dvc(self) -> None:
-            self._dvc_file = None
-
-    with FilesOnlyLive(dir=str(log_dir), dvcyaml=False, save_dvc_exp=False, report=None) as live:
-        for epoch in range(max(len(values) for values in curves.values())):
-            for metric, values in sorted(curves.items()):
-                if epoch < len(values):
-                    live.log_metric(metric, values[epoch])
-            live.next_step()
 
 
 def print_line(line: str) -> None:
