@@ -7,7 +7,8 @@ import pandas as pd
 from plancast import catalog
 from plancast.artifacts import write_csv, write_json
 from plancast.features.correlation import correlation_summary, horizon_correlations, horizon_cross_correlation
-from plancast.reporting.plots import correlation_heatmap, save_figure
+from plancast.reporting.plot_style import save_figure
+from plancast.reporting.plots import correlation_heatmap
 from plancast.stage import StageIO, run_stage
 
 

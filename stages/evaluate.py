@@ -22,7 +22,8 @@ from plancast.models.curves import LIVE, loss_table, read_history
 from plancast.models.networks import load_model
 from plancast.models.tabular import tabular_rows
 from plancast.models.training import TRAINING_COLUMNS
-from plancast.reporting import plots
+from plancast.reporting import evaluation_plots
+from plancast.reporting.plot_style import save_figure
 from plancast.runtime import import_tensorflow
 from plancast.stage import StageIO, run_stage
 
@@ -75,15 +76,17 @@ def main(params, io: StageIO) -> None:
 
     figures = io.write(catalog.EVALUATE_FIGURES)
     best = result.summary["best_network"]
-    plots.save_figure(plots.error_by_model(tables.by_model), figures / "error_by_model.png")
-    plots.save_figure(plots.error_by_part(tables.by_part, best), figures / "error_by_part.png")
-    plots.save_figure(
-        plots.prediction_panels(result.predictions, tables.showcase_part, int(result.predictions["delay"].min())),
+    save_figure(evaluation_plots.error_by_model(tables.by_model), figures / "error_by_model.png")
+    save_figure(evaluation_plots.error_by_part(tables.by_part, best), figures / "error_by_part.png")
+    save_figure(
+        evaluation_plots.prediction_panels(
+            result.predictions, tables.showcase_part, int(result.predictions["delay"].min())
+        ),
         figures / "predictions_test.png",
     )
     losses = {name: record["loss"] for name, record in records.items()}
-    plots.save_figure(plots.loss_curves(histories, losses), figures / "loss_curves.png")
-    plots.save_figure(plots.horizon_trust_figure(result.horizon_trust), figures / "horizon_trust.png")
+    save_figure(evaluation_plots.loss_curves(histories, losses), figures / "loss_curves.png")
+    save_figure(evaluation_plots.horizon_trust_figure(result.horizon_trust), figures / "horizon_trust.png")
 
     test = result.summary["test"]
     recommended = result.summary["recommended"]

@@ -31,6 +31,7 @@ from plancast.forecasting import (
 )
 from plancast.models.networks import load_model
 from plancast.reporting import plots
+from plancast.reporting.plot_style import save_figure
 from plancast.reporting.workbook import write_workbook
 from plancast.runtime import import_tensorflow
 from plancast.serving import save_no_recommendation, save_recommended
@@ -76,7 +77,7 @@ def main(params, io: StageIO) -> None:
     write_workbook(io.write(catalog.WORKBOOK), frame, trust, skipped, recommendation["route"])
     # a long recursive forecast shows as much history as it forecasts
     history_days = max(plots.FORECAST_HISTORY_DAYS, steps)
-    plots.save_figure(plots.forecast_figure(daily, frame, history_days=history_days), io.write(catalog.FORECAST_PLOT))
+    save_figure(plots.forecast_figure(daily, frame, history_days=history_days), io.write(catalog.FORECAST_PLOT))
     summary = forecast_summary(frame, skipped)
     summary["engine"] = engine
     write_json(io.write(catalog.FORECAST_METRICS), summary)

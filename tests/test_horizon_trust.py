@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from plancast.evaluation.horizon_trust import COLUMNS, horizon_trust, plan_errors
-from plancast.reporting import plots
+from plancast.reporting import evaluation_plots
 
 
 def _daily() -> pd.DataFrame:
@@ -38,5 +38,5 @@ def test_trust_table_says_where_the_recommended_forecast_beats_the_plan_on_the_s
     assert own.loc[2, "relative_plan_mae"] == 3.0 / 55.0
     pooled = table[table["part"] == "pooled"]
     assert len(pooled) == 2 and np.isclose(pooled["plan_mae"].iloc[0], 1.0)
-    figure = plots.horizon_trust_figure(table)
+    figure = evaluation_plots.horizon_trust_figure(table)
     assert "Which plan horizons to trust" in figure.axes[0].get_title()

@@ -38,7 +38,9 @@ NON_TF_MODULES = [
     "plancast.artifacts",
     "plancast.evaluation.metrics",
     "plancast.evaluation.baselines",
+    "plancast.reporting.plot_style",
     "plancast.reporting.plots",
+    "plancast.reporting.evaluation_plots",
     "plancast.reporting.pr_report",
     "plancast.experiments",
     # ours: TensorFlow only inside their functions

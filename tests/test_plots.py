@@ -1,4 +1,4 @@
-"""The correlation heatmap and the shared figure helpers: content, fixed colour range, stable bytes."""
+"""The correlation heatmap and the forecast figure: content, fixed colour range, stable bytes, Hangul names."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from plancast.reporting.plots import correlation_heatmap, save_figure
+from plancast.reporting.plot_style import save_figure
+from plancast.reporting.plots import correlation_heatmap
 
 
 def correlation_table(parts: int, horizons: int) -> pd.DataFrame:
@@ -70,86 +71,10 @@ def test_saved_png_is_byte_stable_and_carries_no_software_stamp(tmp_path) -> Non
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.png", "b.png"]  # no temporary left
 
 
-def _predictions() -> pd.DataFrame:
-    days = pd.bdate_range("2025-03-03", periods=6)
-    rows = []
-    for model, offset in (("gru", 1.0), ("baseline_plan", -2.0)):
-        for day, actual in zip(days, [10, 12, 0, 14, 9, 11], strict=True):
-            rows.append(("test", model, "Part 1", day.date().isoformat(), 1, actual, actual + offset))
-    return pd.DataFrame(rows, columns=["split", "model", "part", "target_day", "delay", "actual", "prediction"])
-
-
-def _titles_and_labels(fig) -> list[str]:
-    return [text for ax in fig.axes for text in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel())] + [
-        fig._suptitle.get_text() if fig._suptitle else ""
-    ]
-
-
-def test_prediction_panels_show_each_model_with_its_mae() -> None:
-    from plancast.reporting.plots import prediction_panels
-
-    fig = prediction_panels(_predictions(), "Part 1", delay=1)
-    labels = _titles_and_labels(fig)
-    assert "gru  (MAE 1)" in labels and "plan (baseline)  (MAE 2)" in labels
-    assert any("Part 1: test period, forecast 1 day(s) ahead vs actual" in label for label in labels)
-    assert "quantity" in labels and "target day" in labels
-
-    planless = _predictions()
-    planless.loc[planless["model"] == "baseline_plan", "prediction"] = np.nan  # a series without plans
-    labels = _titles_and_labels(prediction_panels(planless, "Part 1", delay=1))
-    assert "gru  (MAE 1)" in labels and not [label for label in labels if "plan" in label]
-
-
-def test_error_by_model_sorts_lowest_error_to_the_top_and_marks_the_plan() -> None:
-    from plancast.reporting.plots import error_by_model
-
-    table = pd.DataFrame({"model": ["gru", "baseline_plan", "baseline_last"], "test_mae": [2.0, 3.0, 5.0]})
-    fig = error_by_model(table)
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["last (baseline)", "plan (baseline)", "gru"]
-    assert "the planner's own number" in [t.get_text() for t in fig.legends[0].get_texts()]
-    assert ax.get_xlabel() == "test MAE (quantity)"
-
-
 def _overlaps(fig, legend, artists) -> list:
     fig.canvas.draw()
     box = legend.get_window_extent()
     return [artist for artist in artists if box.overlaps(artist.get_window_extent())]
-
-
-def test_error_by_model_legend_covers_no_bar_even_when_the_longest_is_last() -> None:
-    from plancast.reporting.plots import error_by_model
-
-    # the longest bar is drawn at the bottom: where the old legend (lower right) sat over it
-    table = pd.DataFrame({"model": [f"m{i}" for i in range(8)] + ["baseline_last"], "test_mae": [*range(1, 9), 50.0]})
-    fig = error_by_model(table)
-    bars = fig.axes[0].patches
-    assert len(bars) == 9
-    assert _overlaps(fig, fig.legends[0], bars) == []
-
-
-def test_loss_curves_name_each_models_loss_in_a_legend_beside_the_curves() -> None:
-    from plancast.reporting.plots import loss_curves
-
-    history = pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.7, 0.6]})
-    fig = loss_curves({"gru": history}, {"gru": "mse"})
-    (legend,) = fig.legends
-    assert [t.get_text() for t in legend.get_texts()] == ["gru train (MSE)", "gru validation (MSE)"]
-    assert _overlaps(fig, legend, [fig.axes[0]]) == []
-
-
-def test_error_by_part_draws_at_most_forty_parts_the_largest_errors_and_says_so() -> None:
-    from plancast.reporting.plots import error_by_part
-
-    table = pd.DataFrame({"part": [f"P{i}" for i in range(1, 2001)], "test_mae": np.arange(1.0, 2001.0)})
-    table["plan_mae"] = 10.0
-    fig = error_by_part(table, "lstm")
-    ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0] == "P2000" and labels[-1] == "P1961"  # natural order, top to bottom: P1961 .. P2000
-    assert len(labels) == 40
-    assert "40 of 2,000 parts: those with the largest test MAE" in ax.get_title()
-    assert fig.get_size_inches()[1] < 16
 
 
 def test_largest_parts_ranks_by_volume_of_the_recent_days_then_natural_order() -> None:
@@ -233,21 +158,23 @@ def test_forecast_figure_saves_and_says_when_there_is_nothing(tmp_path) -> None:
     assert any("nothing to forecast" in t for t in texts(forecast_figure(history, forecasts.iloc[:0])))
 
 
-def test_hangul_part_names_draw_with_the_bundled_font_not_as_empty_boxes() -> None:
+def test_hangul_part_names_draw_with_the_bundled_font_not_as_empty_boxes(tmp_path) -> None:
     import warnings
 
     from matplotlib import font_manager
 
-    from plancast.reporting import plots
+    from plancast.reporting import plot_style
+    from plancast.reporting.plots import forecast_figure
 
-    assert plots.HANGUL_FONT == "NanumGothic", "koreanize-matplotlib (requirements.lock) bundles the font"
-    assert Path(font_manager.findfont(font_manager.FontProperties(family=plots.HANGUL_FONT))).name == "NanumGothic.ttf"
+    assert plot_style.HANGUL_FONT == "NanumGothic", "koreanize-matplotlib (requirements.lock) bundles the font"
+    font = font_manager.findfont(font_manager.FontProperties(family=plot_style.HANGUL_FONT))
+    assert Path(font).name == "NanumGothic.ttf"
     history, forecasts = _forecast_inputs(parts=2)
     names = {"Part 1": "부품 1", "Part 2": "엔진 커버"}
     history["part"], forecasts["part"] = history["part"].map(names), forecasts["part"].map(names)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fig = plots.forecast_figure(history, forecasts)
-        fig.canvas.draw()
+        fig = forecast_figure(history, forecasts)
+        save_figure(fig, tmp_path / "hangul.png")  # drawn as the stages draw it: in the house style
     assert [str(w.message) for w in caught if "missing from font" in str(w.message)] == []
     assert {ax.get_title() for ax in fig.axes if ax.axison} == {"부품 1", "엔진 커버"}

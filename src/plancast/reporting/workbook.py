@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from plancast.artifacts import atomic_path
-from plancast.reporting.plots import natural_key
+from plancast.reporting.plot_style import natural_key
 
 _FIXED_TIME = datetime(2000, 1, 1)  # xlsxwriter stamps the creation time into docProps; outputs hold no clock
 RECOMMENDED = "recommended"
