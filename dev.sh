@@ -6,7 +6,7 @@
 #   ./dev.sh setup      only set up .venv
 #   ./dev.sh restore    after a failed or killed run: put the last committed results back
 #   ./dev.sh pull       restore outputs and the run-cache from the default DVC remote, if it can be reached
-#   ./dev.sh push       send outputs and the run-cache to the default DVC remote (README: Sharing results)
+#   ./dev.sh push       send outputs and the run-cache to the default DVC remote (docs/sharing.md)
 # Afterwards `source .venv/bin/activate` gives you dvc, python and pytest from the same environment.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -74,7 +74,7 @@ case "${1:-}" in
     dvc repro
     # sharing is a bonus: results computed here stand even when the remote refuses them
     push || echo "warning: results not pushed to the DVC remote (see the error above); \`./dev.sh push\` retries"
-    echo "done. Next: source .venv/bin/activate, then dvc metrics show, dvc plots show (see README, Results)" ;;
+    echo "done. Next: source .venv/bin/activate, then dvc metrics show, dvc plots show (see docs/results.md)" ;;
   plots)
     setup; activate
     shift
