@@ -25,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from plancast.models.networks import KerasNetwork, load_model, recursive_graph
+from plancast.models.engines import KerasNetwork, recursive_graph, step_by_step
 from plancast.models.onnx import OnnxNetwork, export_onnx
+from plancast.models.store import load_model
 from plancast.runtime import import_tensorflow
 
 LOOKBACK, UNITS = 30, 30
@@ -116,7 +117,7 @@ def main() -> None:
         path = Path(folder) / "lstm.onnx"
         export = _seconds(lambda: export_onnx(model, path))
         onnx_network = OnnxNetwork(path)
-    first, warm = _warm_median(lambda: onnx_network.predict_recursive(window, gain, shift, args.steps), args.runs)
+    first, warm = _warm_median(lambda: step_by_step(onnx_network, window, gain, shift, args.steps), args.runs)
     print(
         f"  onnx runtime (onnx)      {1000 * warm:9.2f} ms  "
         f"({1000 * warm / args.steps:.3f} ms/step; export {export:.2f} s, first call {1000 * first:.1f} ms)"

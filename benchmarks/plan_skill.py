@@ -96,8 +96,9 @@ def train_networks(params: Params, data: Prepared, names: Sequence[str], target:
     """The networks ``names`` as stage train fits them: the window, the plan context of train.context, and
     with ``target`` residual the correction to the reference (the stage's ``residual_splits``)."""
     from plancast.features.windows import feature_columns
-    from plancast.models.networks import Manifest, TrainedModel, residual_splits
+    from plancast.models.manifest import Manifest
     from plancast.models.tabular import network_context_sets
+    from plancast.models.trained import TrainedModel, residual_splits
     from plancast.models.training import train_model
 
     windows, scalers = data.windows, data.scalers

@@ -66,7 +66,9 @@ def main() -> None:
     )
 
     from plancast.features.windows import feature_columns
-    from plancast.models.networks import Manifest, TrainedModel, build_network, reference_forecast
+    from plancast.models.manifest import Manifest
+    from plancast.models.networks import build_network
+    from plancast.models.trained import TrainedModel, reference_forecast
     from plancast.runtime import import_tensorflow
 
     tf, _ = import_tensorflow(params.train.seed)

@@ -49,8 +49,9 @@ from plancast.features.correlation import horizon_correlations
 from plancast.features.scaling import split_and_scale
 from plancast.features.selection import select_horizons
 from plancast.features.windows import feature_columns, make_windows
-from plancast.models.networks import Manifest, TrainedModel
+from plancast.models.manifest import Manifest
 from plancast.models.tabular import network_context_sets, tabular_rows
+from plancast.models.trained import TrainedModel
 from plancast.models.training import train_model
 from plancast.params import PARAMS_FILE, Params, parse_params
 

@@ -19,7 +19,7 @@ from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, people_summar
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, loss_table, read_history
-from plancast.models.networks import load_model
+from plancast.models.store import load_model
 from plancast.models.tabular import tabular_rows
 from plancast.models.training import TRAINING_COLUMNS
 from plancast.reporting import evaluation_plots

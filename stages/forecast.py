@@ -29,7 +29,7 @@ from plancast.forecasting import (
     recommended_forecast,
     with_intervals,
 )
-from plancast.models.networks import load_model
+from plancast.models.store import load_model
 from plancast.reporting import plots
 from plancast.reporting.plot_style import save_figure
 from plancast.reporting.workbook import write_workbook

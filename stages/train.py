@@ -19,9 +19,10 @@ from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, feature_columns
 from plancast.models.curves import LIVE, log_curves
-from plancast.models.networks import Manifest, residual_splits, save_model
-from plancast.models.onnx import write_onnx
+from plancast.models.manifest import Manifest
+from plancast.models.store import save_model, write_onnx
 from plancast.models.tabular import network_context_sets, tabular_rows
+from plancast.models.trained import residual_splits
 from plancast.models.training import epoch_curves, print_line, train_model
 from plancast.stage import StageIO, run_stage, unwrap
 

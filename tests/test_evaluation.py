@@ -6,7 +6,9 @@ from plancast.errors import ParamsError
 from plancast.evaluation import evaluate as evaluation
 from plancast.features.scaling import Scalers, split_and_scale
 from plancast.features.windows import make_windows
-from plancast.models.networks import KerasNetwork, Manifest, TrainedModel
+from plancast.models.engines import KerasNetwork
+from plancast.models.manifest import Manifest
+from plancast.models.trained import TrainedModel
 
 
 def trained(scope: str, networks: dict, scalers: Scalers | None = None) -> TrainedModel:

@@ -6,7 +6,8 @@ from plancast import forecasting
 from plancast.data.calendar import Calendar
 from plancast.errors import ParamsError
 from plancast.features.scaling import Scalers
-from plancast.models.networks import Manifest, TrainedModel
+from plancast.models.manifest import Manifest
+from plancast.models.trained import TrainedModel
 
 BUSINESS = Calendar()
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from plancast.errors import InputDataError, ParamsError
-from plancast.models.networks import part_slugs
+from plancast.models.store import part_slugs
 from plancast.params import ModelSpec, parse_params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +46,10 @@ NON_TF_MODULES = [
     # ours: TensorFlow only inside their functions
     "plancast.runtime",
     "plancast.models.networks",
+    "plancast.models.manifest",
+    "plancast.models.engines",
+    "plancast.models.trained",
+    "plancast.models.store",
     "plancast.models.training",
     "plancast.evaluation.evaluate",
     "plancast.forecasting",
@@ -74,6 +78,24 @@ def keras():
     from plancast.runtime import import_tensorflow
 
     return import_tensorflow(seed=0)[1]
+
+
+def test_no_library_module_imports_itself_through_others():
+    """The import graph (function-level imports included) has no cycle; in models/ the engines and the
+    ONNX exporter stand alone and the store sits above them: store -> networks, manifest, onnx, trained;
+    trained -> engines, manifest."""
+    from plancast.dvc_yaml import library_closure
+
+    for path in sorted((ROOT / "src" / "plancast").rglob("*.py")):
+        assert path.relative_to(ROOT).as_posix() not in library_closure(path), f"{path.name} is in an import cycle"
+
+    def models(name: str) -> set[str]:
+        closure = library_closure(ROOT / "src" / "plancast" / "models" / f"{name}.py")
+        return {Path(p).stem for p in closure if p.startswith("src/plancast/models/") and not p.endswith("__init__.py")}
+
+    assert models("onnx") == models("engines") == models("manifest") == set()
+    assert models("trained") == {"engines", "manifest"}
+    assert models("store") == {"cells", "engines", "manifest", "networks", "onnx", "trained"}
 
 
 def test_non_tf_modules_and_stages_import_no_tensorflow():
@@ -176,7 +198,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def _manifest(scope: str, parts: list[str], lookback: int = 3, features: int = 2):
     from plancast.features.scaling import PartScaler, Scalers
-    from plancast.models.networks import Manifest
+    from plancast.models.manifest import Manifest
 
     scaler = PartScaler(np.zeros(features), np.ones(features), 0.0, 1.0)
     columns = {part: ["target", *(f"h{k}" for k in range(1, features))] for part in parts}
@@ -185,7 +207,7 @@ def _manifest(scope: str, parts: list[str], lookback: int = 3, features: int = 2
 
 @pytest.mark.tf
 def test_global_model_saves_and_loads_one_shared_network(keras, tmp_path):
-    from plancast.models.networks import load_model, read_manifest, save_model
+    from plancast.models.store import load_model, read_manifest, save_model
 
     spec = _spec({"type": "hand_lstm", "units": 3, "dropout": 0.2})
     network = _trained_like(keras, spec, seed=1)
@@ -207,7 +229,7 @@ def test_global_model_saves_and_loads_one_shared_network(keras, tmp_path):
 def test_per_part_model_round_trips_and_rewrites_byte_identically(keras, tmp_path):
     import h5py
 
-    from plancast.models.networks import load_model, save_model
+    from plancast.models.store import load_model, save_model
 
     spec = _spec({"type": "lstm", "units": 2, "return_sequences": True}, {"type": "gru", "units": 2})
     networks = {"Part 94": _trained_like(keras, spec, seed=1), "Part 95": _trained_like(keras, spec, seed=2)}
@@ -237,7 +259,7 @@ def test_per_part_model_round_trips_and_rewrites_byte_identically(keras, tmp_pat
 
 @pytest.mark.tf
 def test_load_model_names_the_missing_file(keras, tmp_path):
-    from plancast.models.networks import load_model, save_model
+    from plancast.models.store import load_model, save_model
 
     with pytest.raises(InputDataError, match=r"manifest\.json: not found"):
         load_model(tmp_path / "nothing")
@@ -256,7 +278,7 @@ def test_part_slugs_are_bounded_and_collision_free_for_long_names():
 
 
 def test_reference_is_the_latest_plan_else_the_last_value():
-    from plancast.models.networks import reference_forecast
+    from plancast.models.trained import reference_forecast
 
     plan = np.array([[5.0, np.nan], [7.0, 8.0]])
     inputs = np.array([[[1.0], [2.0]], [[3.0], [4.0]]])
@@ -266,7 +288,7 @@ def test_reference_is_the_latest_plan_else_the_last_value():
 def test_residual_splits_hold_the_scaled_correction_that_to_raw_adds_back():
     from plancast.features.scaling import PartScaler, Scalers, Split, Splits
     from plancast.features.windows import Windows
-    from plancast.models.networks import TrainedModel, reference_forecast, residual_splits
+    from plancast.models.trained import TrainedModel, reference_forecast, residual_splits
 
     # Two parts with different scalers; window 1 has no plan for delay 2 (the last value stands in).
     targets = np.array([[12.0, 14.0], [30.0, 33.0], [50.0, 45.0]])
@@ -301,7 +323,7 @@ def test_residual_splits_hold_the_scaled_correction_that_to_raw_adds_back():
 
 
 def test_a_residual_model_adds_its_output_to_the_scaled_reference():
-    from plancast.models.networks import TrainedModel
+    from plancast.models.trained import TrainedModel
 
     class Zero:
         def predict_batch(self, inputs):
@@ -319,7 +341,9 @@ def test_a_residual_model_adds_its_output_to_the_scaled_reference():
 
 @pytest.mark.tf
 def test_a_non_linear_head_sits_between_the_context_and_the_output(keras, tmp_path):
-    from plancast.models.networks import Manifest, build_network, load_model, save_model
+    from plancast.models.manifest import Manifest
+    from plancast.models.networks import build_network
+    from plancast.models.store import load_model, save_model
 
     keras.utils.set_random_seed(4)
     spec = _spec({"type": "gru", "units": 3}, head=[5, 4])
@@ -349,7 +373,9 @@ def test_a_head_width_must_be_positive():
 
 @pytest.mark.tf
 def test_a_model_with_a_context_input_round_trips_in_safe_mode(keras, tmp_path):
-    from plancast.models.networks import Manifest, build_network, load_model, save_model
+    from plancast.models.manifest import Manifest
+    from plancast.models.networks import build_network
+    from plancast.models.store import load_model, save_model
 
     keras.utils.set_random_seed(4)
     network = build_network(_spec({"type": "lstm", "units": 3}), lookback=3, features=2, outputs=2, context=5)

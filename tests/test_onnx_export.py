@@ -3,7 +3,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from plancast.models.networks import KerasNetwork
+from plancast.models.engines import KerasNetwork, recursive_forecast, step_by_step
 from plancast.models.onnx import OnnxNetwork, export_onnx, onnx_networks
 
 pytestmark = pytest.mark.tf
@@ -67,10 +67,12 @@ def test_recursive_forecast_agrees_between_engines(tmp_path):
     export_onnx(model, tmp_path / "model.onnx")
     window = np.random.default_rng(2).normal(size=(3, LOOKBACK, 1))
     gain, shift = np.array([1.0, 0.5, 2.0]), np.array([0.0, 0.1, -0.3])
-    expected = KerasNetwork(model).predict_recursive(window, gain, shift, 20)
-    got = OnnxNetwork(tmp_path / "model.onnx").predict_recursive(window, gain, shift, 20)
+    expected = recursive_forecast(KerasNetwork(model), window, gain, shift, 20)  # Keras' XLA graph
+    got = recursive_forecast(OnnxNetwork(tmp_path / "model.onnx"), window, gain, shift, 20)  # step_by_step
     assert got.shape == (3, 20)
     np.testing.assert_allclose(got, expected, atol=1e-5)
+    # the one numpy loop over Keras' predict_batch is the XLA graph's loop
+    np.testing.assert_allclose(step_by_step(KerasNetwork(model), window, gain, shift, 20), expected, atol=1e-5)
 
 
 def test_two_exports_of_one_model_are_byte_identical(tmp_path):
@@ -138,8 +140,8 @@ def test_an_export_takes_every_input_the_keras_model_has(tmp_path):
 
 def test_write_onnx_exports_each_weights_file_of_a_model_folder_byte_stably(tmp_path):
     from plancast.features.scaling import PartScaler, Scalers
-    from plancast.models.networks import Manifest, save_model
-    from plancast.models.onnx import write_onnx
+    from plancast.models.manifest import Manifest
+    from plancast.models.store import save_model, write_onnx
     from plancast.runtime import import_tensorflow
 
     _, keras = import_tensorflow(6)
@@ -174,8 +176,8 @@ def test_load_model_on_onnx_runs_trains_files_without_tensorflow_and_names_a_mis
 
     from plancast.errors import InputDataError
     from plancast.features.scaling import PartScaler, Scalers
-    from plancast.models.networks import Manifest, load_model, save_model
-    from plancast.models.onnx import write_onnx
+    from plancast.models.manifest import Manifest
+    from plancast.models.store import load_model, save_model, write_onnx
     from plancast.runtime import import_tensorflow
 
     _, keras = import_tensorflow(8)
@@ -193,7 +195,7 @@ def test_load_model_on_onnx_runs_trains_files_without_tensorflow_and_names_a_mis
     script = f"""
 import sys
 import numpy as np
-from plancast.models.networks import load_model
+from plancast.models.store import load_model
 model = load_model({str(tmp_path / "m")!r}, "onnx")
 got = model.predict_scaled(np.load({str(tmp_path / "inputs.npy")!r}), np.array(["P1"] * 4))
 assert not {{"tensorflow", "keras"}} & set(sys.modules), "TensorFlow imported"
@@ -216,7 +218,8 @@ def test_a_seasonal_recursive_forecast_follows_the_profile_step_by_step(residual
     import pandas as pd
 
     from plancast.features.vintages import phases, season_profile
-    from plancast.models.networks import build_network, season_history
+    from plancast.models.engines import season_history
+    from plancast.models.networks import build_network
     from plancast.params import ModelSpec
 
     period, seasons, steps = 3, 2, 7
@@ -241,10 +244,12 @@ def test_a_seasonal_recursive_forecast_follows_the_profile_step_by_step(residual
         extended = np.concatenate([extended, out[:, None]], axis=1)
         step_window = np.concatenate([step_window[:, 1:], out[:, None, None].astype(np.float32)], axis=1)
     want = np.stack(want, axis=1)
-    keras_got = KerasNetwork(network).predict_recursive(window, ones, zeros, steps, history, residual)
-    onnx_got = OnnxNetwork(tmp_path / "model.onnx").predict_recursive(window, ones, zeros, steps, history, residual)
+    keras_got = recursive_forecast(KerasNetwork(network), window, ones, zeros, steps, history, residual)
+    onnx_got = recursive_forecast(OnnxNetwork(tmp_path / "model.onnx"), window, ones, zeros, steps, history, residual)
+    numpy_got = step_by_step(KerasNetwork(network), window, ones, zeros, steps, history, residual)
     np.testing.assert_allclose(keras_got, want, atol=1e-5)
     np.testing.assert_allclose(onnx_got, want, atol=1e-5)
+    np.testing.assert_allclose(numpy_got, want, atol=1e-5)
 
     # The first step's profile is training's: season_profile of the next step (20) at the last row (19).
     daily = pd.DataFrame({"part": np.repeat(["a", "b"], 20), "day": np.tile(np.arange(20), 2),
@@ -274,7 +279,5 @@ def test_a_residual_recursive_forecast_without_profile_corrects_the_last_value(t
         want.append(out)
         step_window = np.concatenate([step_window[:, 1:], (out * gain + shift)[:, None, None].astype(np.float32)], 1)
     want = np.stack(want, axis=1)
-    np.testing.assert_allclose(KerasNetwork(network).predict_recursive(window, gain, shift, 6, None, True), want,
-                               atol=1e-5)  # fmt: skip
-    np.testing.assert_allclose(OnnxNetwork(tmp_path / "model.onnx").predict_recursive(window, gain, shift, 6,
-                               None, True), want, atol=1e-5)  # fmt: skip
+    for engine in KerasNetwork(network), OnnxNetwork(tmp_path / "model.onnx"):
+        np.testing.assert_allclose(recursive_forecast(engine, window, gain, shift, 6, None, True), want, atol=1e-5)

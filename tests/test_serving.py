@@ -275,7 +275,7 @@ def _network_folder(folder, weights):
     """A routed network's folder in the served folder: its manifest listed with its hash, as saved."""
     from plancast.artifacts import read_json
     from plancast.features.scaling import Scalers
-    from plancast.models.networks import Manifest
+    from plancast.models.manifest import Manifest
 
     scalers = Scalers.from_json(read_json(folder / "scalers.json"))
     network = Manifest(

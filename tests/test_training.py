@@ -153,7 +153,8 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from test_training import _spec, _splits
 from plancast.features.scaling import Scalers
-from plancast.models.networks import Manifest, save_model
+from plancast.models.manifest import Manifest
+from plancast.models.store import save_model
 from plancast.models.curves import log_curves
 from plancast.models.training import epoch_curves, train_model
 
@@ -202,7 +203,8 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from test_training import _spec, _splits
 from plancast.features.scaling import Scalers
-from plancast.models.networks import Manifest, save_model
+from plancast.models.manifest import Manifest
+from plancast.models.store import save_model
 from plancast.models.training import train_model
 
 out, backend = Path(sys.argv[1]), sys.argv[2]

@@ -30,9 +30,10 @@ from plancast.data.daily import horizon_columns
 from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows, calendar_days, on_calendar
-from plancast.models.networks import Manifest, TrainedModel, reference_forecast
+from plancast.models.manifest import Manifest
 from plancast.models.recommended import combination, routed
 from plancast.models.tabular import TABULAR_MODELS, TabularModel, runnable_tabular, tabular_rows
+from plancast.models.trained import TrainedModel, reference_forecast
 
 COLUMNS = ["method", "part", "model", "step_ahead", "day", "forecast", "plan"]
 

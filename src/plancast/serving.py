@@ -53,10 +53,11 @@ from plancast.forecasting import (
     recommended_forecast,
     unforecastable,
 )
-from plancast.models.networks import MANIFEST_FILE, NETWORK_FILE, TrainedModel, load_onnx_model, read_manifest
 from plancast.models.onnx import onnx_file
+from plancast.models.store import MANIFEST_FILE, NETWORK_FILE, load_onnx_model, read_manifest
 from plancast.models.tabular import TabularModel
 from plancast.models.tabular_export import load_tabular, save_tabular
+from plancast.models.trained import TrainedModel
 from plancast.params import DailyParams
 from plancast.serving_manifest import (
     FORMAT,

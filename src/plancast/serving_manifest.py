@@ -25,8 +25,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from plancast.artifacts import read_json
 from plancast.errors import InputDataError
 from plancast.forecasting import COMBINATION
-from plancast.models.networks import MANIFEST_FILE, read_manifest
 from plancast.models.onnx import onnx_file
+from plancast.models.store import MANIFEST_FILE, read_manifest
 from plancast.params import DailyParams, PositiveInt
 
 FORMAT = 1

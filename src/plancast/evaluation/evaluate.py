@@ -2,7 +2,7 @@
 
 Models predict scaled targets; they go back to original units through the part's scaler (from the
 model's manifest) before any metric, so every number here is in the parts' own units (pieces). Each
-network sees all its windows in one call (:class:`plancast.models.networks.TrainedModel`).
+network sees all its windows in one call (:class:`plancast.models.trained.TrainedModel`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from plancast.evaluation.significance import diebold_mariano
 from plancast.features.correlation import POOLED
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, rows_by_part
-from plancast.models.networks import reference_forecast
 from plancast.models.tabular import TABULAR_MODELS, runnable_tabular
+from plancast.models.trained import reference_forecast
 
 if TYPE_CHECKING:
-    from plancast.models.networks import TrainedModel
     from plancast.models.tabular import TabularRows
+    from plancast.models.trained import TrainedModel
 
 SPLITS = ("val", "test")  # the splits every model is scored on
 ALL_DELAYS = "all"

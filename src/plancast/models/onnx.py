@@ -1,8 +1,10 @@
 """ONNX: export a trained Keras network with Keras' own exporter and run it with ONNX Runtime.
 
-:class:`OnnxNetwork` has the same ``predict_batch`` / ``predict_recursive`` interface as
-:class:`plancast.models.networks.KerasNetwork`, so evaluation and forecasting run on either engine
-(``forecast.engine: onnx | keras``, for evaluate and forecast). Running an exported file needs neither
+:class:`OnnxNetwork` is an engine (:class:`plancast.models.engines.Network`, ``predict_batch``) as
+:class:`plancast.models.engines.KerasNetwork` is, so evaluation and forecasting run on either
+(``forecast.engine: onnx | keras``, for evaluate and forecast); its recursive forecast is
+:func:`plancast.models.engines.step_by_step`. A model folder's files are written and opened by
+:mod:`plancast.models.store`. Running an exported file needs neither
 TensorFlow nor Keras; exporting needs both (imported lazily, through :mod:`plancast.runtime`).
 """
 
@@ -69,29 +71,6 @@ def input_signature(model: Any) -> list[Any]:
 def onnx_file(weights_file: str) -> str:
     """The ONNX file of a weights file in a model folder: ``global.weights.h5`` -> ``global.onnx``."""
     return f"{weights_file.removesuffix('.weights.h5')}.onnx"
-
-
-def write_onnx(model_dir: str | Path) -> list[Path]:
-    """Export every network of a saved model folder to ONNX beside its weights: one ``<name>.onnx`` per
-    distinct weights file ``<name>.weights.h5`` (``global.onnx`` for scope global).
-
-    The networks are read back from the folder (``network.json`` + weights, Keras safe mode), so the
-    files are the saved model's; they run with ONNX Runtime alone (:class:`OnnxNetwork`), no
-    TensorFlow. Byte-identical for identical weights. About 1.5 s per network (tf2onnx). Returns the
-    paths written.
-    """
-    from plancast.models.networks import load_keras_networks, read_manifest
-
-    model_dir = Path(model_dir)
-    manifest = read_manifest(model_dir)
-    networks = load_keras_networks(model_dir, manifest)
-    written = []
-    for part, file in sorted(manifest.weights.items()):
-        path = model_dir / onnx_file(file)
-        if path not in written:
-            export_onnx(networks[part], path)
-            written.append(path)
-    return written
 
 
 def canonical_names(proto: Any) -> Any:
@@ -252,7 +231,7 @@ def _number(name: str) -> tuple[int, str]:
 
 
 class OnnxNetwork:
-    """An ONNX file run by an ONNX Runtime session, behind the evaluation/forecast network interface.
+    """An ONNX file run by an ONNX Runtime session, behind the engine interface (``predict_batch``).
 
     ``threads`` is ONNX Runtime's intra-op thread count. One is as fast as more for these small
     recurrent networks (measured on 2 cores: LSTM→GRU over 1728 windows 6.0 ms with 1 thread, 8.3 ms
@@ -270,61 +249,13 @@ class OnnxNetwork:
         self.session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
         self._inputs = [item.name for item in self.session.get_inputs()]
 
-    def _run(self, inputs: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
-        feed = {self._inputs[0]: inputs}
-        if context is not None:
-            feed[self._inputs[1]] = np.ascontiguousarray(context, dtype=np.float32)
-        return self.session.run(None, feed)[0]
-
     def predict_batch(self, inputs: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
         """Scaled predictions (windows, outputs) for scaled inputs (windows, lookback, features) and the
         context (windows, width) of a network with a second input, one call."""
-        return np.asarray(self._run(np.ascontiguousarray(inputs, dtype=np.float32), context), dtype=np.float64)
-
-    def predict_recursive(
-        self,
-        window: np.ndarray,
-        gain: np.ndarray,
-        shift: np.ndarray,
-        steps: int,
-        history: np.ndarray | None = None,
-        residual: bool = False,
-    ) -> np.ndarray:
-        """Recursive forecast of (parts, lookback, 1) scaled windows -> (parts, steps) scaled targets.
-
-        Each step's output ŷ enters the window as ``gain·ŷ + shift`` and the oldest row drops out, in
-        float32 as in the Keras graph; one session run per step (a few hundredths of a millisecond). A
-        network with the season profile as its second input reads it off ``history`` (parts, seasons,
-        period), which takes ŷ in as the Keras loop does (:func:`plancast.models.networks.season_history`);
-        a ``residual`` network's ŷ is its output plus the profile where one is known, else plus the
-        window's last value (the reference of a series without plans).
-        """
-        window = np.array(window, dtype=np.float32)
-        gain, shift = np.asarray(gain, dtype=np.float32), np.asarray(shift, dtype=np.float32)
-        flat = None if history is None else np.array(history, np.float32).reshape(len(window), -1)
-        period = 0 if history is None else np.shape(history)[2]
-        predictions = np.empty((len(window), steps), dtype=np.float32)
-        for step in range(steps):
-            context, known = None, np.zeros(len(window), bool)
-            if flat is not None:
-                column = flat[:, ::period]
-                finite = np.isfinite(column)
-                count = finite.sum(axis=1).astype(np.float32)
-                known = count > 0
-                total = np.where(finite, column, np.float32(0)).sum(axis=1, dtype=np.float32)
-                context = np.where(count > 0, total / np.maximum(count, 1), 0).astype(np.float32)[:, None]
-            predicted = self._run(window, context)[:, 0]
-            if residual:  # the profile where one is known, else the last value (reference_forecast)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    last = np.where(gain != 0, (window[:, -1, 0] - shift) / gain, np.float32(0)).astype(np.float32)
-                predicted = predicted + (last if context is None else np.where(known, context[:, 0], last))
-            predictions[:, step] = predicted
-            window[:, :-1] = window[:, 1:]
-            window[:, -1, 0] = predicted * gain + shift
-            if flat is not None:
-                flat[:, :-1] = flat[:, 1:]
-                flat[:, -1] = predicted
-        return predictions.astype(np.float64)
+        feed = {self._inputs[0]: np.ascontiguousarray(inputs, dtype=np.float32)}
+        if context is not None:
+            feed[self._inputs[1]] = np.ascontiguousarray(context, dtype=np.float32)
+        return np.asarray(self.session.run(None, feed)[0], dtype=np.float64)
 
 
 def onnx_networks(networks: Mapping[str, Any], directory: str | Path | None = None) -> dict[str, OnnxNetwork]:

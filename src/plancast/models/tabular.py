@@ -87,7 +87,7 @@ class TabularRows:
 
     def reference_profile(self, sets: Collection[str], profile_period: int | None) -> np.ndarray | None:
         """The profile a residual network corrects where there is no plan
-        (:func:`plancast.models.networks.reference_forecast`): :meth:`profile` for a network that reads
+        (:func:`plancast.models.trained.reference_forecast`): :meth:`profile` for a network that reads
         it (``profile`` in its context ``sets``) on a step series' season (``profile_period``), else None
         (dated data: the last value)."""
         return self.profile() if "profile" in sets and profile_period is not None else None

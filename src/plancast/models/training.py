@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from plancast.features.scaling import Splits
     from plancast.params import ModelSpec
 
-from plancast.models.networks import GLOBAL
+from plancast.models.manifest import GLOBAL
 
 
 @dataclass(frozen=True)

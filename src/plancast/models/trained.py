@@ -1,0 +1,162 @@
+"""A trained model in memory: its :class:`~plancast.models.manifest.Manifest` and one engine per part,
+predicting in raw units (one call for all windows, or recursively step by step); and the reference a
+residual network corrects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from plancast.features.scaling import Scalers, Split, Splits
+from plancast.features.vintages import PROFILE_WEEKS
+from plancast.features.windows import Windows, rows_by_part
+from plancast.models.engines import Network, as_networks, recursive_forecast, season_history
+from plancast.models.manifest import GLOBAL, Manifest
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A trained model: its :class:`Manifest` and a :class:`Network` per part (one shared when global).
+
+    Every method takes all windows at once: a global model runs them in one call, a per-part model one
+    call per part.
+    """
+
+    manifest: Manifest
+    networks: Mapping[str, Network]
+
+    @classmethod
+    def of(cls, manifest: Manifest, networks: Mapping[str, Any]) -> TrainedModel:
+        """Wrap Keras models (or ready :class:`Network` engines) by part."""
+        return cls(manifest, as_networks(networks))
+
+    def _by_network(self, part: np.ndarray, run: Callable[[Network, np.ndarray], np.ndarray]) -> np.ndarray:
+        """``run(network, rows)`` (rows, outputs) for the rows of each network, stacked: (windows, outputs)."""
+        part = np.asarray(part).astype(str)
+        if self.manifest.scope == GLOBAL:
+            distinct = {id(network): network for network in self.networks.values()}
+            if len(distinct) != 1:
+                raise ValueError(f"a global model has one network, got {len(distinct)}")
+            return run(next(iter(distinct.values())), np.arange(len(part)))
+        chunks = []
+        for name, rows in rows_by_part(part).items():
+            if name not in self.networks:
+                raise KeyError(f"no network for part {name!r} in a per_part model")
+            chunks.append((rows, run(self.networks[name], rows)))
+        width = chunks[0][1].shape[1] if chunks else 0
+        stacked = np.full((len(part), width), np.nan)
+        for rows, values in chunks:
+            stacked[rows] = values
+        return stacked
+
+    def predict_scaled(self, inputs: np.ndarray, part: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
+        """Scaled predictions (windows, delays) for scaled inputs (windows, lookback, features) and, when
+        the manifest names a context, its (windows, width) second input."""
+        if bool(self.manifest.context) != (context is not None):
+            need = f"the context {', '.join(self.manifest.context)}" if self.manifest.context else "no context"
+            raise ValueError(f"model {self.manifest.model} takes {need} beside the windows")
+        if context is None:
+            return self._by_network(part, lambda network, rows: network.predict_batch(inputs[rows]))
+        return self._by_network(part, lambda network, rows: network.predict_batch(inputs[rows], context[rows]))
+
+    def to_raw(self, scaled: np.ndarray, part: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+        """Network outputs (windows, delays) in raw units; a residual network's output is added to the
+        scaled ``reference`` (windows, delays, raw: :func:`reference_forecast`) first."""
+        scalers = self.manifest.scalers
+        if self.manifest.target == "residual":
+            if reference is None:
+                raise ValueError(f"model {self.manifest.model} is residual: its forecast needs the reference")
+            scaled = np.asarray(scaled, np.float64) + scalers.targets(reference, part)
+        return scalers.unscale_targets(scaled, part)
+
+    def predict(
+        self,
+        inputs: np.ndarray,
+        part: np.ndarray,
+        reference: np.ndarray | None = None,
+        context: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Predictions (windows, delays) in raw units for raw inputs (windows, lookback, features) and, for
+        a model with a context, :meth:`~plancast.models.tabular.TabularRows.network_context`'s array."""
+        scaled = self.manifest.scalers.inputs(inputs, part).astype(np.float32)
+        return self.to_raw(self.predict_scaled(scaled, part, context), part, reference)
+
+    def predict_recursive(
+        self, inputs: np.ndarray, part: np.ndarray, steps: int, targets: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Recursive ``steps``-step forecast (parts, steps) in raw units from raw (parts, lookback, 1) windows.
+
+        A model whose context is the season profile alone (a step series with ``train.profile_period``)
+        also needs ``targets`` (parts, rows): each part's raw targets up to its last row, NaN where
+        absent; the profile then follows the forecast step by step. Any other context (plans of the target
+        days) is unknown for the later steps: ValueError. A residual network corrects the profile where one
+        is known, else the window's last value (a plan's later steps are unknown too: params refuse a
+        residual recursive forecast on plan data).
+        """
+        manifest = self.manifest
+        seasonal = manifest.context == ("profile",) and manifest.profile_period is not None
+        if manifest.context and not seasonal:
+            raise ValueError(
+                f"model {manifest.model} reads the plans of each target day (context), which a recursive "
+                "forecast does not have for its later steps"
+            )
+        residual = manifest.target == "residual"
+        if seasonal and targets is None:
+            raise ValueError(
+                f"model {manifest.model} reads the season profile: its recursive forecast needs the targets"
+            )
+        scalers = manifest.scalers
+        scaled = scalers.inputs(inputs, part).astype(np.float32)
+        gain, shift = scalers.feedback(part)
+        history = None
+        if seasonal:
+            history = season_history(scalers.targets(targets, part), int(manifest.profile_period), PROFILE_WEEKS)
+        predicted = self._by_network(
+            part,
+            lambda network, rows: recursive_forecast(
+                network,
+                scaled[rows],
+                gain[rows],
+                shift[rows],
+                steps,
+                None if history is None else history[rows],
+                residual,
+            ),
+        )
+        return scalers.unscale_targets(predicted, part)
+
+
+def reference_forecast(plan: np.ndarray, inputs: np.ndarray, profile: np.ndarray | None = None) -> np.ndarray:
+    """What a residual network corrects: the latest plan for each target day, else the season profile
+    (given for a step series with ``train.profile_period``), else the last value.
+
+    ``plan`` (windows, delays) raw, NaN where the data has no such horizon; ``inputs`` raw (windows,
+    lookback, features) with the target as feature 0; ``profile`` (windows, delays) raw, NaN where
+    unknown (:meth:`plancast.models.tabular.TabularRows.profile`). Returns (windows, delays).
+    """
+    plan = np.asarray(plan, np.float64)
+    last = np.asarray(inputs, np.float64)[:, -1, :1]
+    if profile is not None:
+        profile = np.asarray(profile, np.float64)
+        last = np.where(np.isfinite(profile), profile, last)
+    return np.where(np.isfinite(plan), plan, last)
+
+
+def residual_splits(splits: Splits, windows: Windows, scalers: Scalers, profile: np.ndarray | None = None) -> Splits:
+    """The splits with targets turned into corrections of the reference (:func:`reference_forecast`: the
+    latest plan, else the season ``profile`` (windows, delays) raw of all ``windows`` when given, else the
+    last value), in the same scaled units: target_s - reference_s. What stage train fits a
+    ``train.target: residual`` network on; :meth:`TrainedModel.to_raw` adds the reference back."""
+
+    def corrected(split: Split) -> Split:
+        index = split.window
+        seasonal = None if profile is None else profile[index]
+        reference = reference_forecast(windows.plan[index], windows.inputs[index], seasonal)
+        scaled = scalers.targets(reference, windows.part[index]).astype(np.float32)
+        return Split(split.inputs, (split.targets - scaled).astype(np.float32), index)
+
+    return Splits(corrected(splits.train), corrected(splits.val), corrected(splits.test))
