@@ -130,7 +130,7 @@ def main() -> None:
                         data.daily, data.windows, data.splits, data.scalers, {}, params.evaluate.season_period,
                         params.evaluate.ridge_alpha, rows=rows, tabular=["boosted"],
                         folds=params.evaluate.folds,
-                    ).summary  # fmt: skip
+                    ).summary.to_json()  # fmt: skip
                 finally:
                     tabular.TABULAR_MODELS["boosted"] = default
                 val, test = summary["val"]["boosted"]["mae"], summary["test"]["boosted"]["mae"]

@@ -61,7 +61,7 @@ def main() -> None:
                 data.daily, data.windows, data.splits, data.scalers, {args.model: model},
                 params.evaluate.season_period, params.evaluate.ridge_alpha, rows=data.rows, tabular=[],
                 folds=params.evaluate.folds,
-            ).summary  # fmt: skip
+            ).summary.to_json()  # fmt: skip
             print(
                 f"{sample:<8} {seed:>5} {batch:>6}  {seconds:7.1f}  "
                 f"{summary['val'][args.model]['mae']:7.2f}  {summary['test'][args.model]['mae']:8.2f}",

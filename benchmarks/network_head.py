@@ -47,7 +47,7 @@ def main() -> None:
                     data.daily, data.windows, data.splits, data.scalers, trained, params.evaluate.season_period,
                     params.evaluate.ridge_alpha, rows=data.rows, tabular=[] if boosted else ["boosted"],
                     folds=params.evaluate.folds,
-                ).summary  # fmt: skip
+                ).summary.to_json()  # fmt: skip
                 if not boosted:  # the trees do not depend on the head: fitted once per sample
                     boosted = f"({summary['val']['boosted']['mae']:.2f} / {summary['test']['boosted']['mae']:.2f})"
                 for name in args.models:

@@ -45,14 +45,14 @@ def main() -> None:
                 )  # fmt: skip
                 table = result.predictions.sort_values(["split", "window", "delay"], kind="stable")
                 if boosted is None:
-                    boosted = {split: result.summary[split]["boosted"]["mae"] for split in ("val", "test")}
+                    boosted = {split: result.summary.to_json()[split]["boosted"]["mae"] for split in ("val", "test")}
                 for name in args.models:
                     rows = table[(table["model"] == name) & table["split"].isin(["val", "test"])]
                     if truth is None:
                         truth = rows[["split", "actual"]].reset_index(drop=True)
                     forecasts[name].append(rows["prediction"].to_numpy())
                     print(f"{regime:<7} {seed:>5}  {name:<10} {train_seed:>10}  "
-                          f"{result.summary['val'][name]['mae']:8.2f}  {result.summary['test'][name]['mae']:8.2f}",
+                          f"{result.summary.val[name]['mae']:8.2f}  {result.summary.test[name]['mae']:8.2f}",
                           flush=True)  # fmt: skip
             for name in args.models:
                 mean = np.mean(forecasts[name], axis=0)

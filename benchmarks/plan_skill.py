@@ -35,12 +35,13 @@ from plancast.data.calendar import Calendar
 from plancast.data.daily import horizon_columns, last_snapshot_per_day, lay_on_calendar
 from plancast.data.ingest import ingest
 from plancast.data.sample import plan_snapshots, write_plan_xls
-from plancast.evaluation.evaluate import RECOMMENDED, evaluate
+from plancast.evaluation.evaluate import evaluate
 from plancast.features.correlation import horizon_correlations
 from plancast.features.scaling import Scalers, Splits, split_and_scale
 from plancast.features.selection import select_horizons
 from plancast.features.windows import Windows, make_windows
 from plancast.models.tabular import TabularRows, tabular_rows
+from plancast.names import RECOMMENDED
 from plancast.params import Params, SampleParams, load_params
 
 
@@ -89,7 +90,7 @@ def run(regime: str, seed: int, networks: bool) -> tuple:
     parts = evaluation.parts
     per_delay = parts[(parts["model"] == RECOMMENDED) & (parts["part"] == "pooled") & (parts["delay"] != "all")]
     worst = {split: float(rows["skill"].min()) for split, rows in per_delay.groupby("split")}
-    return evaluation.summary, worst, evaluation
+    return evaluation.summary.to_json(), worst, evaluation
 
 
 def train_networks(params: Params, data: Prepared, names: Sequence[str], target: str = "level") -> dict:
@@ -122,7 +123,7 @@ def print_each(summary: dict, evaluation) -> None:
     skill per fold (mean ± sd) and its own intervals' test coverage (baselines have none), best first."""
     skill = evaluation.folds.groupby("model")["skill"]
     folds = pd.DataFrame({"mean": skill.mean(), "std": skill.std(ddof=0)})  # sd as evaluate.json's (n)
-    intervals = evaluation.recommendation.get("intervals", {})
+    intervals = evaluation.recommendation.intervals
     order = sorted(summary["test"], key=lambda name: summary["test"][name]["mae"])
     for name in order:
         test = summary["test"][name]

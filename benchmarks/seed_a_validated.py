@@ -141,7 +141,7 @@ def run(params: Params, prepared, target: str) -> tuple[dict, dict]:
     choice = params.evaluate
     evaluation = evaluate(daily, windows, splits, scalers, models, choice.season_period, choice.ridge_alpha,
                           rows=rows, tabular=list(choice.tabular), folds=choice.folds)  # fmt: skip
-    summary = evaluation.summary
+    summary = evaluation.summary.to_json()
     for name in models:
         record[name].update(val=summary["val"][name]["mae"], test=summary["test"][name]["mae"])
     return record, summary

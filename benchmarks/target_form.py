@@ -67,12 +67,12 @@ import time
 import numpy as np
 from plan_skill import Prepared, prepare, train_networks
 
-from plancast.evaluation.baselines import BASELINE_PREFIX, PLAN_BASELINE
 from plancast.evaluation.evaluate import evaluate
+from plancast.names import PLAN_BASELINE, RIDGE_BASELINE
 from plancast.params import Params, SampleParams, load_params
 
 FORMS = ("level", "residual")
-RIDGE = f"{BASELINE_PREFIX}ridge"
+RIDGE = RIDGE_BASELINE
 
 
 def sample_params(params: Params, sample: str, seed: int, trend: float) -> SampleParams:
@@ -119,7 +119,7 @@ def run(params: Params, sample: str, seed: int, names: list[str], trend: float) 
         params.evaluate.ridge_alpha, rows=data.rows, tabular=list(params.evaluate.tabular),
         folds=params.evaluate.folds,
     )  # fmt: skip
-    summary = evaluation.summary
+    summary = evaluation.summary.to_json()
     mae = {split: {model: figures["mae"] for model, figures in summary[split].items()} for split in ("val", "test")}
     return {"mae": mae, "seconds": time.perf_counter() - started}
 

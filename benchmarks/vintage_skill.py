@@ -32,7 +32,6 @@ from plancast.data.sample import (
     horizon_header,
     plan_snapshots,
 )
-from plancast.evaluation.baselines import PLAN_BASELINE
 from plancast.evaluation.intervals import LEVELS, calibrate, coverage, part_scales, window_scale
 from plancast.evaluation.metrics import mae
 from plancast.evaluation.recommendation import combination, route, routed
@@ -40,6 +39,7 @@ from plancast.evaluation.significance import diebold_mariano
 from plancast.features.scaling import split_and_scale
 from plancast.features.windows import make_windows
 from plancast.models.tabular import Boosted, PlanLinear, WindowRidge, tabular_rows
+from plancast.names import PLAN_BASELINE
 from plancast.params import SampleParams
 
 LOOKBACK = 10

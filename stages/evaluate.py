@@ -15,13 +15,14 @@ import pandas as pd
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_csv, write_json
 from plancast.data.daily import horizon_columns
-from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, people_summary, report_tables
+from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, report_tables
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, loss_table, read_history
 from plancast.models.store import load_model
 from plancast.models.tabular import tabular_rows
 from plancast.models.training import TRAINING_COLUMNS
+from plancast.names import PLAN_BASELINE
 from plancast.reporting import evaluation_plots
 from plancast.reporting.plot_style import save_figure
 from plancast.runtime import import_tensorflow
@@ -61,8 +62,8 @@ def main(params, io: StageIO) -> None:
     tables = report_tables(result, names)
     records = {name: read_json(folder / RECORD) for name, folder in folders.items()}
     histories = {name: read_history(folder / LIVE) for name, folder in folders.items()}
-    write_json(io.write(catalog.EVALUATE_METRICS), result.summary, digits=SUMMARY_DIGITS)
-    write_json(io.write(catalog.SUMMARY_METRICS), people_summary(result.summary), digits=3)
+    write_json(io.write(catalog.EVALUATE_METRICS), result.summary.to_json(), digits=SUMMARY_DIGITS)
+    write_json(io.write(catalog.SUMMARY_METRICS), result.summary.people(), digits=3)
     write_csv(io.write(catalog.EVALUATE_PARTS), result.parts)
     write_csv(io.write(catalog.PREDICTIONS), result.predictions)
     write_csv(io.write(catalog.ERROR_BY_MODEL), tables.by_model)
@@ -70,12 +71,12 @@ def main(params, io: StageIO) -> None:
     write_csv(io.write(catalog.LOSS_CURVES), loss_table(histories))
     write_csv(io.write(catalog.BACKTEST), result.folds)
     write_csv(io.write(catalog.HORIZON_TRUST), result.horizon_trust)
-    write_json(io.write(catalog.RECOMMENDATION), result.recommendation, digits=17)
+    write_json(io.write(catalog.RECOMMENDATION), result.recommendation.to_json(), digits=17)
     training = pd.DataFrame([{"model": n, **r} for n, r in records.items()]).reindex(columns=list(TRAINING_COLUMNS))
     write_csv(io.write(catalog.TRAINING), training)
 
     figures = io.write(catalog.EVALUATE_FIGURES)
-    best = result.summary["best_network"]
+    best = result.summary.best_network
     save_figure(evaluation_plots.error_by_model(tables.by_model), figures / "error_by_model.png")
     save_figure(evaluation_plots.error_by_part(tables.by_part, best), figures / "error_by_part.png")
     save_figure(
@@ -88,24 +89,24 @@ def main(params, io: StageIO) -> None:
     save_figure(evaluation_plots.loss_curves(histories, losses), figures / "loss_curves.png")
     save_figure(evaluation_plots.horizon_trust_figure(result.horizon_trust), figures / "horizon_trust.png")
 
-    test = result.summary["test"]
-    recommended = result.summary["recommended"]
+    test = result.summary.test
+    recommended = result.summary.recommended
     skill = test[best]["skill"] if best else float("nan")
     if not len(result.predictions[result.predictions["split"] == "test"]):
         against_plan = "no test windows: split_scale leaves no target days to test"
     elif not np.isfinite(windows.plan).any():
         against_plan = "no plan in the data"
     else:
-        against_plan = f"skill vs plan {skill:+.3f}; the plan's test MAE {test['baseline_plan']['mae']:.4g}"
+        against_plan = f"skill vs plan {skill:+.3f}; the plan's test MAE {test[PLAN_BASELINE]['mae']:.4g}"
     print(
         f"evaluate: {len(models)} network(s), {len(tabular)} tabular model(s) and the baselines on the same "
         f"windows; best network {best} ({against_plan})"
     )
     print(
-        f"evaluate: recommended forecast, route {recommended['route']}: test MAE {_number(recommended['test_mae'])}, "
-        f"skill vs plan {_number(recommended['test_skill'])}, 80%/95% interval coverage "
-        f"{_number(recommended['coverage_80'])}/{_number(recommended['coverage_95'])} over "
-        f"{recommended['folds']} test fold(s)"
+        f"evaluate: recommended forecast, route {recommended.to_json()['route']}: test MAE "
+        f"{_number(recommended.test_mae)}, skill vs plan {_number(recommended.test_skill)}, 80%/95% interval "
+        f"coverage {_number(recommended.coverage[80])}/{_number(recommended.coverage[95])} over "
+        f"{recommended.folds} test fold(s)"
     )
 
 

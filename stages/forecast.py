@@ -25,10 +25,12 @@ from plancast.forecasting import (
     fit_tabular,
     forecast,
     forecast_summary,
+    latest_windows,
     quantity_floor,
     recommended_forecast,
     with_intervals,
 )
+from plancast.models.recommended import Recommendation
 from plancast.models.store import load_model
 from plancast.reporting import plots
 from plancast.reporting.plot_style import save_figure
@@ -49,16 +51,18 @@ def main(params, io: StageIO) -> None:
     years = range(daily["day"].min().year, daily["day"].max().year + 2) if dated and len(daily) else []
     calendar = Calendar.from_params(unwrap(params.daily), years)
     frame, skipped = forecast(daily, models, calendar, steps)
-    recommendation = read_json(io.read(catalog.RECOMMENDATION))
+    recommendation = Recommendation.from_json(read_json(io.read(catalog.RECOMMENDATION)))
     if not steps:  # a recursive forecast is a plain series' own: no recommendation among delays
         windows = Windows.load(io.read(catalog.WINDOWS))
         scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
         period = params.train.profile_period
         tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular), period)
         columns = read_json(io.read(catalog.FEATURES))["columns"]
+        fitted = {part: names for part, names in columns.items() if part in scalers.parts}
+        latest = latest_windows(daily, windows.inputs.shape[1], windows.delays, fitted, calendar, windows.feature_names)
         extra = recommended_forecast(
-            daily, windows, columns, scalers, models, tabular, recommendation, calendar, profile_period=period
-        )  # fmt: skip
+            daily, latest, scalers, models, tabular, recommendation, calendar, profile_period=period
+        )
         frame = with_intervals(frame, recommendation, quantity_floor(daily))  # the networks' rows; extra has its own
         frame = pd.concat([frame, extra], ignore_index=True)
         frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
@@ -74,7 +78,7 @@ def main(params, io: StageIO) -> None:
 
     write_csv(io.write(catalog.FORECAST), frame)
     trust = pd.read_csv(io.read(catalog.HORIZON_TRUST), dtype={"part": str})
-    write_workbook(io.write(catalog.WORKBOOK), frame, trust, skipped, recommendation["route"])
+    write_workbook(io.write(catalog.WORKBOOK), frame, trust, skipped, recommendation.to_json()["route"])
     # a long recursive forecast shows as much history as it forecasts
     history_days = max(plots.FORECAST_HISTORY_DAYS, steps)
     save_figure(plots.forecast_figure(daily, frame, history_days=history_days), io.write(catalog.FORECAST_PLOT))

@@ -5,6 +5,7 @@ import pytest
 from plancast.evaluation import baselines
 from plancast.features.scaling import PartScaler, Scalers, Split, Splits
 from plancast.features.windows import Windows
+from plancast.names import is_baseline
 
 
 def _history(
@@ -35,7 +36,7 @@ def test_every_baseline_has_the_one_call_shape_and_a_formula():
     history = _history(part=np.array(["a", "a"]), train=[0], series={"a": np.arange(5.0)},
                        scalers=Scalers("standard", {"a": _unit("a")}))  # fmt: skip
     for name, baseline in baselines.BASELINES.items():
-        assert name.startswith(baselines.BASELINE_PREFIX)
+        assert is_baseline(name)
         assert baseline(history, np.array([1])).shape == (1, 1), name
         assert "ŷ" in baseline.__doc__.splitlines()[0], name
 

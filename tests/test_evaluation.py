@@ -4,6 +4,7 @@ import pytest
 
 from plancast.errors import ParamsError
 from plancast.evaluation import evaluate as evaluation
+from plancast.evaluation.summary import EvaluationSummary, RecommendedScore
 from plancast.features.scaling import Scalers, split_and_scale
 from plancast.features.windows import make_windows
 from plancast.models.engines import KerasNetwork
@@ -132,8 +133,8 @@ def test_evaluate_scores_networks_and_baselines_on_the_same_windows():
     assert zero.calls == [evaluated]
     names = ["zero", "baseline_last", "baseline_seasonal", "baseline_mean", "baseline_plan", "baseline_ridge",
              "recommended"]  # fmt: skip
-    assert list(result.summary["val"]) == names
-    assert set(result.summary) == {
+    assert list(result.summary.val) == names
+    assert set(result.summary.to_json()) == {
         "best_model",
         "best_network",
         "best_tabular",
@@ -142,13 +143,13 @@ def test_evaluate_scores_networks_and_baselines_on_the_same_windows():
         "val",
         "test",
     }
-    assert result.summary["best_by"] == "val.mae"
+    assert result.summary.best_by == "val.mae"
     # A standard-scaled 0 is the part's training target mean, which is the training-mean baseline.
-    assert result.summary["test"]["zero"] == result.summary["test"]["baseline_mean"]
+    assert result.summary.test["zero"] == result.summary.test["baseline_mean"]
     # The data repeats every 5 working days exactly, so seasonal naive is perfect and wins.
-    assert result.summary["test"]["baseline_seasonal"]["mae"] == 0.0
-    assert result.summary["best_model"] == "baseline_seasonal"
-    assert result.summary["best_network"] == "zero"
+    assert result.summary.test["baseline_seasonal"]["mae"] == 0.0
+    assert result.summary.best_model == "baseline_seasonal"
+    assert result.summary.best_network == "zero"
     # h1 at end_row is target(end_row) + 1, not the next day's target: check one value by hand
     first = result.predictions.query("model == 'baseline_plan' and delay == 1").iloc[0]
     end_row = windows.end_row[first["window"]]
@@ -202,7 +203,7 @@ def test_report_tables_compare_each_network_with_the_plan_per_part():
     assert kinds["zero"] == "network" and kinds["baseline_plan"] == "baseline" and len(kinds) == 7
     assert kinds["recommended"] == "recommended"
     zero_row = tables.by_model.set_index("model").loc["zero"]
-    assert zero_row["test_mae"] == result.summary["test"]["zero"]["mae"]
+    assert zero_row["test_mae"] == result.summary.test["zero"]["mae"]
     assert sorted(tables.by_part["part"]) == ["A", "B"]
     per_part = result.parts[(result.parts["split"] == "test") & (result.parts["delay"].astype(str) == "all")]
     plan_a = per_part[(per_part["model"] == "baseline_plan") & (per_part["part"] == "A")]["mae"].item()
@@ -210,16 +211,15 @@ def test_report_tables_compare_each_network_with_the_plan_per_part():
     assert tables.showcase_part in {"A", "B"}
 
 
-def test_people_summary_keeps_the_few_figures_under_short_names():
-    summary = {
-        "best_network": "gru",
-        "test": {"gru": {"skill": 0.2}},
-        "recommended": {
-            "route": {"d2": "gru", "d1": "boosted"}, "test_skill": 0.3, "test_mae": 20.0, "fold_skill_std": 0.01,
-            "coverage_80": 0.81, "coverage_95": 0.95,
-        },
-    }  # fmt: skip
-    assert evaluation.people_summary(summary) == {
+def test_the_summary_round_trips_and_keeps_the_few_figures_under_short_names():
+    recommended = RecommendedScore(
+        route={2: "gru", 1: "boosted"}, test_mae=20.0, test_skill=0.3, fold_skill_mean=0.3, fold_skill_std=0.01,
+        folds=3, coverage={80: 0.81, 95: 0.95}, p_better_than_plan={1: 0.01, 2: 0.2},
+    )  # fmt: skip
+    summary = EvaluationSummary("val.mae", "gru", "gru", None, recommended, {}, {"gru": {"skill": 0.2}})
+    assert EvaluationSummary.from_json(summary.to_json()) == summary
+    assert summary.to_json()["recommended"]["coverage_80"] == 0.81
+    assert summary.people() == {
         "skill": 0.3, "mae": 20.0, "skill_sd": 0.01, "cover80": 0.81, "cover95": 0.95,
         "route": "boosted/gru", "network": "gru", "network_skill": 0.2,
     }  # fmt: skip
@@ -239,7 +239,7 @@ def test_a_series_without_plan_drops_the_models_made_of_plans_alone():
         daily, windows, splits, scalers, {}, season_period=5, ridge_alpha=1.0, rows=rows,
         tabular=["plan_linear", "boosted"],
     )  # fmt: skip
-    assert "boosted" in result.summary["test"] and "plan_linear" not in result.summary["test"]
+    assert "boosted" in result.summary.test and "plan_linear" not in result.summary.test
 
 
 def test_every_forecast_gets_its_own_intervals_and_their_test_coverage():
@@ -248,12 +248,12 @@ def test_every_forecast_gets_its_own_intervals_and_their_test_coverage():
     models = {"zero": trained("global", {"A": zero, "B": zero}, scalers)}
     result = evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
 
-    intervals = result.recommendation["intervals"]
+    intervals = result.recommendation.intervals
     assert list(intervals) == ["recommended", "zero"]  # forecasts a planner is given; no baselines
-    recommended = result.summary["recommended"]
+    recommended = result.summary.recommended
     # the recommended forecast's own entry is the one evaluate.json reports
-    assert intervals["recommended"]["half_widths"] == result.recommendation["half_widths"]
-    coverage = {"0.8": recommended["coverage_80"], "0.95": recommended["coverage_95"]}
+    assert intervals["recommended"]["half_widths"] == result.recommendation.half_widths
+    coverage = {"0.8": recommended.coverage[80], "0.95": recommended.coverage[95]}
     assert intervals["recommended"]["coverage"] == coverage
     own = intervals["zero"]
     assert len(own["half_widths"]["0.8"]) == len(windows.delays)
@@ -261,6 +261,6 @@ def test_every_forecast_gets_its_own_intervals_and_their_test_coverage():
     assert 0.0 <= own["coverage"]["0.8"] <= own["coverage"]["0.95"] <= 1.0
     # each is calibrated on its own errors: the recommended forecast is the plan at D+1 and the zero
     # network at D+2, so it shares zero's width at D+2 and is narrower at D+1, where the plan is closer
-    assert result.recommendation["route"] == {"1": "baseline_plan", "2": "zero"}
+    assert result.recommendation.route == {1: "baseline_plan", 2: "zero"}
     assert intervals["recommended"]["half_widths"]["0.8"][1] == own["half_widths"]["0.8"][1]
     assert intervals["recommended"]["half_widths"]["0.8"][0] < own["half_widths"]["0.8"][0]

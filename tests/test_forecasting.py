@@ -4,9 +4,10 @@ import pytest
 
 from plancast import forecasting
 from plancast.data.calendar import Calendar
-from plancast.errors import ParamsError
+from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers
 from plancast.models.manifest import Manifest
+from plancast.models.recommended import Recommendation
 from plancast.models.trained import TrainedModel
 
 BUSINESS = Calendar()
@@ -86,12 +87,22 @@ class Constant:
 
 
 def test_latest_windows_take_the_manifests_last_rows():
-    latest = forecasting.latest_windows(_daily(), trained({"A": None, "B": None}, lookback=2).manifest)
+    latest = forecasting.model_latest(_daily(), trained({"A": None, "B": None}, lookback=2), BUSINESS)
+    inputs = latest.windows.inputs
     np.testing.assert_array_equal(latest.part, ["A", "B"])
-    np.testing.assert_allclose(latest.inputs[0], [[3.0, 103.0], [4.0, 104.0]])  # A's rows 3 and 4, raw
+    np.testing.assert_allclose(inputs[0], [[3.0, 103.0], [4.0, 104.0]])  # A's rows 3 and 4, raw
     # scaled like training: target (3 - 1)/2, (4 - 1)/2; h1 103, 104 unscaled
-    np.testing.assert_allclose(SCALERS.inputs(latest.inputs, latest.part)[0], [[1.0, 103.0], [1.5, 104.0]])
+    np.testing.assert_allclose(SCALERS.inputs(inputs, latest.part)[0], [[1.0, 103.0], [1.5, 104.0]])
     assert latest.last_day[0] == np.datetime64("2025-01-10")
+    assert latest.skipped == {}
+
+
+def test_latest_windows_name_each_part_without_one_by_the_one_skip_rule():
+    daily = _daily().assign(present=True)
+    daily.loc[8, "h1"] = np.nan  # B's plan of 2025-01-09
+    latest = forecasting.latest_windows(daily, 3, [1, 2], {"B": ["target", "h1"]}, BUSINESS, not_trained="new")
+    assert len(latest.part) == 0 and latest.windows.inputs.shape == (0, 3, 2)
+    assert latest.skipped == {"A": "new", "B": "no value of h1 on 2025-01-09, inside its latest 3 days"}
 
 
 def test_direct_forecast_batches_parts_and_dates_each_delay():
@@ -244,16 +255,21 @@ def test_every_models_rows_get_its_own_intervals_by_delay_and_part():
         "step_ahead": [1, 2, 2, 1, 1, 1],
         "forecast": [10.0, 3.0, 20.0, 10.0, 12.0, 5.0],
     })  # fmt: skip
-    recommendation = {
-        "delays": [1, 2],
-        "scales": {"A": 2.0, "B": 1.0},
-        "half_widths": {"0.8": [3.0, 3.0], "0.95": [4.0, 4.0]},  # the recommended forecast's
-        "intervals": {
+    recommendation = Recommendation(
+        route={1: "lstm", 2: "lstm"},
+        plan="baseline_plan",
+        best_network="lstm",
+        best_tabular="boosted",
+        levels=[0.8, 0.95],
+        delays=[1, 2],
+        scales={"A": 2.0, "B": 1.0},
+        half_widths={"0.8": [3.0, 3.0], "0.95": [4.0, 4.0]},  # the recommended forecast's
+        intervals={
             "lstm": {"half_widths": {"0.8": [1.0, 4.0], "0.95": [2.0, 5.0]}},
             "boosted": {"half_widths": {"0.8": [0.5, 1.5], "0.95": [1.0, 2.0]}},
             "recommended": {"half_widths": {"0.8": [3.0, 3.0], "0.95": [4.0, 4.0]}},
         },
-    }
+    )
     got = forecasting.with_intervals(frame, recommendation, floor=0.0)
     # B's 3 - 4 stops at the floor; the recursive step and gru (no half-widths) stay empty
     np.testing.assert_array_equal(got["lower_80"], [8.0, 0.0, 17.0, np.nan, 6.0, np.nan])
@@ -261,10 +277,11 @@ def test_every_models_rows_get_its_own_intervals_by_delay_and_part():
     np.testing.assert_array_equal(got["lower_95"], [6.0, 0.0, 16.0, np.nan, 4.0, np.nan])
     np.testing.assert_array_equal(got["upper_95"], [14.0, 8.0, 24.0, np.nan, 20.0, np.nan])
     assert "lower_80" not in frame  # the caller's frame is left as it was
-    # a report older than per-model intervals: the recommended rows alone, from its half_widths
-    older = forecasting.with_intervals(frame, {k: v for k, v in recommendation.items() if k != "intervals"}, 0.0)
-    assert older["lower_80"].notna().tolist() == [False, False, False, False, True, False]
-    assert older.loc[4, "upper_95"] == 20.0
+    # a report older than per-model intervals is named, with what to do
+    older = {k: v for k, v in recommendation.to_json().items() if k != "intervals"}
+    with pytest.raises(InputDataError, match=r"recommendation\.json: no 'intervals' .*rerun `dvc repro evaluate`"):
+        Recommendation.from_json(older)
+    assert Recommendation.from_json(recommendation.to_json()) == recommendation
 
 
 def _stray_day_daily() -> pd.DataFrame:
@@ -319,8 +336,9 @@ def test_the_recommended_forecast_of_no_latest_window_is_empty():
     windows = make_windows(full, {"columns": COLUMNS}, 2, [1, 2])
     scalers = fit_scalers(windows.inputs, windows.targets, windows.part, np.arange(len(windows.part)), "standard")
     tabular = forecasting.fit_tabular(full, windows, scalers, ["plan_linear", "boosted"])
-    recommendation = {"route": {"1": "boosted", "2": "plan_linear"}, "plan": "baseline_plan", "delays": [1, 2]}
-    rows = forecasting.recommended_forecast(
-        _stray_day_daily(), windows, COLUMNS, scalers, {}, tabular, recommendation, BUSINESS
+    recommendation = Recommendation(
+        {1: "boosted", 2: "plan_linear"}, "baseline_plan", None, "boosted", [], {}, [1, 2], {}, {}
     )
+    latest = forecasting.latest_windows(_stray_day_daily(), 2, [1, 2], COLUMNS, BUSINESS, windows.feature_names)
+    rows = forecasting.recommended_forecast(_stray_day_daily(), latest, scalers, {}, tabular, recommendation, BUSINESS)
     assert len(rows) == 0 and set(forecasting.COLUMNS) <= set(rows.columns)

@@ -1,7 +1,7 @@
 import numpy as np
 
 from plancast.evaluation import recommendation as r
-from plancast.evaluation.baselines import PLAN_BASELINE
+from plancast.names import PLAN_BASELINE
 
 
 def test_route_picks_the_lowest_validation_mae_per_delay_ties_to_the_plan():

@@ -14,7 +14,8 @@ from plancast.data.calendar import Calendar
 from plancast.errors import InputDataError, PlancastError
 from plancast.features.scaling import fit_scalers
 from plancast.features.windows import make_windows
-from plancast.forecasting import INTERVAL_COLUMNS, fit_tabular, recommended_forecast
+from plancast.forecasting import INTERVAL_COLUMNS, fit_tabular, latest_windows, recommended_forecast
+from plancast.models.recommended import Recommendation
 from plancast.models.tabular_export import OnnxTrees, trees_to_onnx
 from plancast.params import DailyParams
 from plancast.serving import DAILY_KEYS, load_recommended, save_recommended
@@ -39,16 +40,17 @@ def test_boosted_trees_in_onnx_predict_as_scikit_learn_and_are_byte_stable(tmp_p
 
 
 PARTS, DAYS, LOOKBACK, DELAYS = ("A", "B"), 90, 4, [1, 2]
-RECOMMENDATION = {
-    "route": {"1": "boosted", "2": "plan_linear"},  # both kinds of tabular model, one per delay
-    "plan": "baseline_plan",
-    "best_network": None,
-    "best_tabular": "boosted",
-    "delays": DELAYS,
-    "levels": [0.8, 0.95],
-    "half_widths": {"0.8": [0.5, 0.6], "0.95": [1.0, 1.3]},
-    "scales": {"A": 3.0, "B": 4.0},
-}
+RECOMMENDATION = Recommendation(
+    route={1: "boosted", 2: "plan_linear"},  # both kinds of tabular model, one per delay
+    plan="baseline_plan",
+    best_network=None,
+    best_tabular="boosted",
+    levels=[0.8, 0.95],
+    half_widths={"0.8": [0.5, 0.6], "0.95": [1.0, 1.3]},
+    delays=DELAYS,
+    scales={"A": 3.0, "B": 4.0},
+    intervals={"recommended": {"half_widths": {"0.8": [0.5, 0.6], "0.95": [1.0, 1.3]}}},
+)
 
 
 def _daily() -> pd.DataFrame:
@@ -74,7 +76,8 @@ def fitted(tmp_path_factory):
         windows.inputs, windows.targets, windows.part, np.flatnonzero(windows.position < 60), "standard"
     )
     tabular = fit_tabular(daily, windows, scalers, ["plan_linear", "boosted"])
-    frame = recommended_forecast(daily, windows, columns, scalers, {}, tabular, RECOMMENDATION, Calendar())
+    latest = latest_windows(daily, LOOKBACK, DELAYS, columns, Calendar(), windows.feature_names)
+    frame = recommended_forecast(daily, latest, scalers, {}, tabular, RECOMMENDATION, Calendar())
     folder = tmp_path_factory.mktemp("serving") / "recommended"
     args = (RECOMMENDATION, windows, columns, scalers, 3, DailyParams(), tabular, {})
     save_recommended(folder, *args)

@@ -30,10 +30,10 @@ from plancast.data.daily import horizon_columns
 from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows, calendar_days, on_calendar
-from plancast.models.manifest import Manifest
-from plancast.models.recommended import combination, routed
+from plancast.models.recommended import Recommendation, combination, routed
 from plancast.models.tabular import TABULAR_MODELS, TabularModel, runnable_tabular, tabular_rows
 from plancast.models.trained import TrainedModel, reference_forecast
+from plancast.names import COMBINATION, RECOMMENDED
 
 COLUMNS = ["method", "part", "model", "step_ahead", "day", "forecast", "plan"]
 
@@ -47,53 +47,85 @@ def future_days(last_day: Any, ahead: np.ndarray, calendar: Calendar) -> np.ndar
     return calendar.shift(last_day, ahead).astype(last_day.dtype)
 
 
+NOT_TRAINED = "no training windows (too short or too new before validation starts)"
+
+
 @dataclass(frozen=True)
 class Latest:
-    """Each forecastable part's latest window: the input of every forecast.
+    """Each forecastable part's latest window as of the last day of the data: the input of every forecast.
 
-    ``part`` (parts,); ``inputs`` raw (parts, lookback, features); ``last_day`` (parts,); ``last_row``
-    the parts' last daily rows (for the plan, ``h{k}``); ``skipped``: part -> why it has no forecast.
+    ``windows``: one window per part, like stage window's (raw inputs (parts, lookback, features), its
+    ``end_row`` and ``position``), with unknown targets, ``plan`` the ``h{delay}`` of the part's last day
+    (NaN where absent) and ``days`` the calendar extended past the data by the longest delay;
+    ``last_day`` (parts,): each part's last day; ``skipped``: part -> why it has no window.
     """
 
-    part: np.ndarray
-    inputs: np.ndarray
+    windows: Windows
     last_day: np.ndarray
-    last_row: pd.DataFrame
     skipped: dict[str, str]
 
+    @property
+    def part(self) -> np.ndarray:
+        return self.windows.part
 
-def latest_windows(daily: pd.DataFrame, manifest: Manifest) -> Latest:
-    """The last ``manifest.lookback`` calendar days of the manifest's input columns, for every part it can.
 
-    A part of the daily table is skipped (with the reason) when the model was not trained on it, when
-    it has fewer days than the lookback, or when a day of its latest window had no snapshot (a gap is
-    never bridged, so the forecast would misread the horizons).
+def latest_windows(
+    daily: pd.DataFrame,
+    lookback: int,
+    delays: Sequence[int],
+    columns: Mapping[str, Sequence[str]],
+    calendar: Calendar,
+    feature_names: Sequence[str] | None = None,
+    not_trained: str = NOT_TRAINED,
+) -> Latest:
+    """The last ``lookback`` calendar days of each part's input ``columns``, for every part it can: the one
+    skip rule of every forecast (stage forecast's and the served model's).
+
+    A part of the daily table gets no window (:attr:`Latest.skipped` says why) when it is not in
+    ``columns`` (``not_trained``: the model was not trained on it) or when :func:`unforecastable`.
+    ``feature_names`` (features,) name the inputs (default: none, as many inputs as a part's columns).
     """
-    lookback, columns = manifest.lookback, manifest.columns
-    ordered = daily.sort_values(["part", "day"], kind="stable")
-    groups = {str(part): rows for part, rows in ordered.groupby("part", sort=True)}
-    parts, skipped = [], {}
-    for part, rows in groups.items():
-        if part not in columns:
-            skipped[part] = "no training windows (too short or too new before validation starts)"
-            continue
-        reason = unforecastable(rows, lookback, columns[part])
+    delays = np.asarray(delays, np.int64)
+    placed = on_calendar(daily)
+    if "present" in daily:  # the table's own snapshot flags, though it has no positions
+        placed = placed.assign(present=daily["present"])
+    ordered = placed.sort_values(["part", "day"], kind="stable")
+    chosen, inputs, end_row, position, plan, last_day = [], [], [], [], [], []
+    skipped: dict[str, str] = {}
+    for name, rows in ordered.groupby("part", sort=True):
+        part = str(name)
+        reason = not_trained if part not in columns else unforecastable(rows, lookback, columns[part])
         if reason:
             skipped[part] = reason
-        else:
-            parts.append(part)
-    if parts:
-        raw = np.stack([groups[p][list(columns[p])].to_numpy(np.float64)[-lookback:] for p in parts])
-    else:
-        raw = np.empty((0, lookback, 1))
-    last_row = pd.concat([groups[p].iloc[-1:] for p in parts]) if parts else ordered.iloc[:0]
-    return Latest(
-        part=np.asarray(parts, dtype=str),
-        inputs=raw,
-        last_day=last_row["day"].to_numpy(),
-        last_row=last_row.reset_index(drop=True),
-        skipped=skipped,
+            continue
+        chosen.append(part)
+        inputs.append(rows[list(columns[part])].to_numpy(np.float64)[-lookback:])
+        end_row.append(len(rows) - 1)
+        position.append(int(rows["position"].iloc[-1]))
+        last = rows.iloc[-1]
+        plan.append([float(last[f"h{d}"]) if f"h{d}" in rows.columns else np.nan for d in delays])
+        last_day.append(rows["day"].to_numpy()[-1])
+    names = np.asarray([] if feature_names is None else list(feature_names), dtype=str)
+    width = len(names) if feature_names is not None else max((len(c) for c in columns.values()), default=1)
+    count = len(chosen)
+    windows = Windows(
+        inputs=np.asarray(inputs, np.float64).reshape(count, lookback, width),
+        targets=np.full((count, len(delays)), np.nan),
+        plan=np.asarray(plan, np.float64).reshape(count, len(delays)),
+        part=np.asarray(chosen, dtype=str),
+        end_row=np.asarray(end_row, np.int64),
+        position=np.asarray(position, np.int64),
+        delays=delays,
+        feature_names=names,
+        days=days_ahead(calendar_days(ordered), int(delays.max()), calendar),
     )
+    return Latest(windows, np.asarray(last_day, dtype=ordered["day"].to_numpy().dtype), skipped)
+
+
+def model_latest(daily: pd.DataFrame, model: TrainedModel, calendar: Calendar) -> Latest:
+    """:func:`latest_windows` of what ``model``'s manifest takes: its lookback, delays and input columns."""
+    manifest = model.manifest
+    return latest_windows(daily, manifest.lookback, manifest.delays, manifest.columns, calendar)
 
 
 def unforecastable(rows: pd.DataFrame, lookback: int, columns: Sequence[str]) -> str | None:
@@ -134,7 +166,9 @@ def _frame(
     plan: np.ndarray,
     calendar: Calendar,
 ) -> pd.DataFrame:
-    parts, steps = forecast.shape
+    """Forecast rows (:data:`COLUMNS`) of ``forecast`` and ``plan`` (parts, steps), step k of part i on
+    the day ``ahead[k]`` working days (or steps) after the part's last day."""
+    parts, steps = np.shape(forecast)
     days = [future_days(latest.last_day[i], ahead, calendar) for i in range(parts)]
     return pd.DataFrame(
         {
@@ -143,32 +177,38 @@ def _frame(
             "model": model,
             "step_ahead": np.tile(ahead, parts),
             "day": np.concatenate(days) if days else np.empty(0, latest.last_day.dtype),
-            "forecast": forecast.ravel(),
-            "plan": plan.ravel(),
+            "forecast": np.asarray(forecast, np.float64).ravel(),
+            "plan": np.asarray(plan, np.float64).ravel(),
         }
     )
 
 
-def plan_ahead(last_row: pd.DataFrame, ahead: np.ndarray) -> np.ndarray:
-    """The plan k steps ahead: ``h{k}`` of each part's last row, NaN where absent; (parts, steps)."""
-    plan = np.full((len(last_row), len(ahead)), np.nan)
-    for j, k in enumerate(ahead):
-        if f"h{k}" in last_row.columns:
-            plan[:, j] = last_row[f"h{k}"].to_numpy(np.float64)
-    return plan
+def network_forecast(model: TrainedModel, daily: pd.DataFrame, windows: Windows, known: np.ndarray) -> np.ndarray:
+    """``model``'s forecast of the ``windows`` that ``known`` indexes, in original units: (known, delays).
+
+    A network with a context is also given, as in training, the windows' plan vintages, flags and target
+    days' calendar (:meth:`plancast.models.tabular.TabularRows.network_context`) and, a residual network
+    on a step series, the season profile it corrects.
+    """
+    manifest = model.manifest
+    context = profile = None
+    if manifest.context:
+        rows = tabular_rows(
+            windows, daily, manifest.scalers, manifest.max_horizon, profile_period=manifest.profile_period
+        ).take(known)
+        context = rows.network_context(manifest.context)
+        profile = rows.reference_profile(manifest.context, manifest.profile_period)
+    reference = reference_forecast(windows.plan[known], windows.inputs[known], profile)
+    return model.predict(windows.inputs[known], windows.part[known], reference, context)
 
 
 def direct_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, calendar: Calendar) -> pd.DataFrame:
     """One model's forecast of each part's ``end + delay`` days (its manifest's delays), in one call."""
-    latest = latest_windows(daily, model.manifest)
-    ahead = np.asarray(model.manifest.delays, dtype=np.int64)
-    plan = plan_ahead(latest.last_row, ahead)
+    latest = model_latest(daily, model, calendar)
+    ahead, plan = latest.windows.delays, latest.windows.plan
     if not len(latest.part):  # every part is in latest.skipped with its reason
         return _frame("direct", latest, name, ahead, np.empty((0, len(ahead))), plan, calendar)
-    context = profile = None
-    if model.manifest.context:
-        context, profile = latest_context(daily, latest, model.manifest, plan, calendar)
-    forecast = model.predict(latest.inputs, latest.part, reference_forecast(plan, latest.inputs, profile), context)
+    forecast = network_forecast(model, daily, latest.windows, np.arange(len(latest.part)))
     return _frame("direct", latest, name, ahead, forecast, plan, calendar)
 
 
@@ -179,38 +219,6 @@ def days_ahead(days: np.ndarray, count: int, calendar: Calendar) -> np.ndarray:
     if np.issubdtype(days.dtype, np.datetime64):
         return np.concatenate([days, calendar.shift(days[-1], np.arange(1, count + 1)).astype(days.dtype)])
     return np.concatenate([days, days[-1] + np.arange(1, count + 1)])
-
-
-def latest_context(
-    daily: pd.DataFrame, latest: Latest, manifest: Manifest, plan: np.ndarray, calendar: Calendar
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The second input of a network with a context, for each part's latest window: (parts, width), and
-    the season profile a residual network corrects on a step series ((parts, delays) raw; else None).
-
-    The same features as in training (:meth:`plancast.models.tabular.TabularRows.network_context`):
-    the vintages of the days after the data as the last snapshots hold them, their flags, and the
-    target days' calendar, counted past the data on ``calendar``.
-    """
-    placed = on_calendar(daily).sort_values(["part", "day"], kind="stable")
-    parts = placed["part"].astype(str)
-    count = parts.value_counts()
-    last_position = placed.groupby(parts, sort=True)["position"].max()
-    end_row = np.asarray([int(count[part]) - 1 for part in latest.part], np.int64)
-    position = np.asarray([int(last_position[part]) for part in latest.part], np.int64)
-    delays = np.asarray(manifest.delays, np.int64)
-    windows = Windows(
-        inputs=latest.inputs,
-        targets=np.full((len(latest.part), len(delays)), np.nan),
-        plan=plan,
-        part=latest.part,
-        end_row=end_row,
-        position=position,
-        delays=delays,
-        feature_names=np.asarray([], dtype=str),
-        days=days_ahead(calendar_days(placed), int(delays.max()), calendar),
-    )
-    rows = tabular_rows(windows, daily, manifest.scalers, manifest.max_horizon, profile_period=manifest.profile_period)
-    return rows.network_context(manifest.context), rows.reference_profile(manifest.context, manifest.profile_period)
 
 
 def part_targets(daily: pd.DataFrame, parts: np.ndarray) -> np.ndarray:
@@ -246,7 +254,7 @@ def recursive_forecast(
                 f"input, so it needs the inputs [target]; part {part!r} has {', '.join(columns)} "
                 "(set forecast.recursive_steps: 0)"
             )
-    latest = latest_windows(daily, model.manifest)
+    latest = model_latest(daily, model, calendar)
     ahead = np.arange(1, steps + 1, dtype=np.int64)
     if not len(latest.part):
         empty = np.empty((0, steps))
@@ -254,7 +262,7 @@ def recursive_forecast(
     targets = None
     if model.manifest.context:  # the season profile, read off each part's targets (TrainedModel.predict_recursive)
         targets = part_targets(daily, latest.part)
-    forecast = model.predict_recursive(latest.inputs, latest.part, steps, targets)
+    forecast = model.predict_recursive(latest.windows.inputs, latest.part, steps, targets)
     return _frame("recursive", latest, name, ahead, forecast, np.full(forecast.shape, np.nan), calendar)
 
 
@@ -275,7 +283,7 @@ def forecast(
     frames += [direct_forecast(daily, name, model, calendar) for name, model in models.items()]
     skipped: dict[str, str] = {}
     for model in models.values():
-        for part, reason in latest_windows(daily, model.manifest).skipped.items():
+        for part, reason in model_latest(daily, model, calendar).skipped.items():
             skipped.setdefault(part, reason)
     if not frames:
         return pd.DataFrame(columns=COLUMNS), skipped
@@ -309,7 +317,6 @@ def forecast_summary(frame: pd.DataFrame, skipped: Mapping[str, str]) -> dict[st
 
 
 INTERVAL_COLUMNS = ["lower_80", "upper_80", "lower_95", "upper_95"]
-RECOMMENDED, COMBINATION = "recommended", "combination"
 
 
 def quantity_floor(daily: pd.DataFrame) -> float:
@@ -317,25 +324,21 @@ def quantity_floor(daily: pd.DataFrame) -> float:
     return 0.0 if (daily["target"].dropna() >= 0).all() else -np.inf
 
 
-def with_intervals(frame: pd.DataFrame, recommendation: Mapping[str, Any], floor: float) -> pd.DataFrame:
+def with_intervals(frame: pd.DataFrame, recommendation: Recommendation, floor: float) -> pd.DataFrame:
     """``frame`` (forecast rows) with each model's own conformal intervals:
     ŷ ± half_width[model, level, delay] · scale[part], the lower bound at least ``floor``.
 
-    Half-widths and scales come from stage evaluate's ``recommendation`` (``intervals`` per model, and
-    ``half_widths``, the recommended forecast's, which a report older than ``intervals`` has alone);
-    rows of a model, delay or part without them (a recursive step) stay empty.
+    Half-widths and scales come from stage evaluate's ``recommendation``; rows of a model, delay or
+    part without them (a recursive step) stay empty.
     """
     frame = frame.copy()
     for column in INTERVAL_COLUMNS:
         if column not in frame:
             frame[column] = np.nan
-    widths = {name: own["half_widths"] for name, own in recommendation.get("intervals", {}).items()}
-    if "half_widths" in recommendation:
-        widths.setdefault(RECOMMENDED, recommendation["half_widths"])
-    delays = {int(delay): index for index, delay in enumerate(recommendation.get("delays", []))}
-    scale = frame["part"].astype(str).map(recommendation.get("scales", {})).to_numpy(np.float64)
+    delays = {delay: index for index, delay in enumerate(recommendation.delays)}
+    scale = frame["part"].astype(str).map(recommendation.scales).to_numpy(np.float64)
     position = frame["step_ahead"].map(delays)
-    for name, by_level in widths.items():
+    for name, by_level in recommendation.half_widths_by_model().items():
         rows = ((frame["model"] == name) & (frame["method"] == "direct") & position.notna()).to_numpy()
         if not rows.any():
             continue
@@ -346,45 +349,6 @@ def with_intervals(frame: pd.DataFrame, recommendation: Mapping[str, Any], floor
             frame.loc[rows, f"lower_{round(float(level) * 100)}"] = np.maximum(values - half, floor)
             frame.loc[rows, f"upper_{round(float(level) * 100)}"] = values + half
     return frame
-
-
-def future_windows(
-    daily: pd.DataFrame, windows: Windows, calendar: Calendar, columns: Mapping[str, Sequence[str]]
-) -> Windows:
-    """Each part's latest window as of the last day of the data, its targets the days after it.
-
-    Like the windows of stage window (each part's input ``columns`` from features.json, the same
-    lookback and delays), with unknown (NaN) targets, and the calendar extended past the data so the
-    target days' weekday and holidays are known. Only parts in ``columns``; a part whose latest
-    ``lookback`` days are not all present and complete (:func:`unforecastable`) gets no window.
-    """
-    lookback = windows.inputs.shape[1]
-    delays = np.asarray(windows.delays, np.int64)
-    ordered = on_calendar(daily).sort_values(["part", "day"], kind="stable")
-    width = len(windows.feature_names)
-    chosen, inputs, end_row, position, plan = [], [], [], [], []
-    for part, rows in ordered.groupby("part", sort=True):
-        if str(part) not in columns or unforecastable(rows, lookback, columns[str(part)]):
-            continue
-        chosen.append(str(part))
-        inputs.append(rows[list(columns[str(part)])].to_numpy(np.float64)[-lookback:])
-        end_row.append(len(rows) - 1)
-        position.append(int(rows["position"].iloc[-1]))
-        last = rows.iloc[-1]
-        plan.append([float(last[f"h{d}"]) if f"h{d}" in rows.columns else np.nan for d in delays])
-    days = days_ahead(windows.days, int(delays.max()), calendar)
-    count = len(chosen)
-    return Windows(
-        inputs=np.asarray(inputs, np.float64).reshape(count, lookback, width),
-        targets=np.full((count, len(delays)), np.nan),
-        plan=np.asarray(plan, np.float64).reshape(count, len(delays)),
-        part=np.asarray(chosen, dtype=str),
-        end_row=np.asarray(end_row, np.int64),
-        position=np.asarray(position, np.int64),
-        delays=delays,
-        feature_names=windows.feature_names,
-        days=days,
-    )
 
 
 def fit_tabular(
@@ -408,79 +372,52 @@ def fit_tabular(
 
 def recommended_forecast(
     daily: pd.DataFrame,
-    windows: Windows,
-    columns: Mapping[str, Sequence[str]],
+    latest: Latest,
     scalers: Scalers,
     networks: Mapping[str, TrainedModel],
     tabular: Mapping[str, TabularModel],
-    recommendation: Mapping[str, Any],
+    recommendation: Recommendation,
     calendar: Calendar,
     max_horizon: int | None = None,
     profile_period: int | None = None,
 ) -> pd.DataFrame:
     """The tabular models', the combination's and the recommended forecast of the days after the data.
 
-    The fitted tabular models (:func:`fit_tabular`) predict each part's latest window
-    (:func:`future_windows`; ``windows`` gives its lookback, delays and calendar, ``max_horizon`` the
+    The networks and the fitted tabular models (:func:`fit_tabular`) predict each part's ``latest``
+    window (:func:`latest_windows` with the pipeline's lookback, delays and inputs; ``max_horizon`` the
     vintages, default the daily table's horizons, ``profile_period`` a step series' profile season, as
-    the tabular models were fitted with); the combination and the route per delay are the
-    ones stage evaluate chose on validation (``recommendation``); every row gets its model's conformal
-    intervals (:func:`with_intervals`). Rows as :func:`forecast`'s (method ``direct``) plus the interval
-    columns.
+    the tabular models were fitted with); the combination and the route per delay are the ones stage
+    evaluate chose on validation (``recommendation``); every row gets its model's conformal intervals
+    (:func:`with_intervals`). Rows as :func:`forecast`'s (method ``direct``) plus the interval columns.
     """
-    future = future_windows(daily, windows, calendar, {p: c for p, c in columns.items() if p in scalers.parts})
+    future = latest.windows
     max_horizon = len(horizon_columns(daily)) if max_horizon is None else max_horizon
     predictions: dict[str, np.ndarray] = {}
     for name, model in networks.items():
         known = np.flatnonzero(np.isin(future.part, model.manifest.parts))
         values = np.full(future.targets.shape, np.nan)
         if len(known):
-            context = profile = None
-            if model.manifest.context:
-                rows = tabular_rows(
-                    future, daily, model.manifest.scalers, model.manifest.max_horizon,
-                    profile_period=model.manifest.profile_period,
-                ).take(known)  # fmt: skip
-                context = rows.network_context(model.manifest.context)
-                profile = rows.reference_profile(model.manifest.context, model.manifest.profile_period)
-            reference = reference_forecast(future.plan[known], future.inputs[known], profile)
-            values[known] = model.predict(future.inputs[known], future.part[known], reference, context)
+            values[known] = network_forecast(model, daily, future, known)
         predictions[name] = values
     if tabular:
         ahead = tabular_rows(future, daily, scalers, max_horizon, profile_period=profile_period)
         for name, model in tabular.items():
             predictions[name] = model.predict(ahead)
-    best = [recommendation.get("best_network"), recommendation.get("best_tabular")]
+    best = [recommendation.best_network, recommendation.best_tabular]
     if all(name in predictions for name in best):
         predictions[COMBINATION] = combination(predictions[best[0]], predictions[best[1]])
-    predictions[recommendation["plan"]] = future.plan  # the planner's number, named as evaluate names it
-    route = {int(delay): name for delay, name in recommendation["route"].items()}
-    missing = sorted({name for name in route.values() if name not in predictions})
+    predictions[recommendation.plan] = future.plan  # the planner's number, named as evaluate names it
+    missing = sorted({name for name in recommendation.route.values() if name not in predictions})
     if missing:
         raise InputDataError(
             f"data/reports/recommendation.json: routes to {missing[0]!r}, which this forecast does not have "
             "(rerun stage evaluate)"
         )
     delays = [int(d) for d in future.delays]
-    predictions[RECOMMENDED] = routed(predictions, route, delays)
+    predictions[RECOMMENDED] = routed(predictions, recommendation.route, delays)
     names = [*tabular, *([COMBINATION] if COMBINATION in predictions else []), RECOMMENDED]
-    frame = pd.concat([_future_frame(future, name, predictions[name], calendar) for name in names], ignore_index=True)
-    return with_intervals(frame, recommendation, quantity_floor(daily))
-
-
-def _future_frame(future: Windows, model: str, values: np.ndarray, calendar: Calendar) -> pd.DataFrame:
-    ahead = np.asarray(future.delays, np.int64)
-    last_day = future.days[future.position] if len(future.position) else np.empty(0, future.days.dtype)
-    days = [future_days(day, ahead, calendar) for day in last_day]
-    parts, steps = values.shape
-    return pd.DataFrame(
-        {
-            "method": "direct",
-            "part": np.repeat(future.part, steps),
-            "model": model,
-            "step_ahead": np.tile(ahead, parts),
-            "day": np.concatenate(days) if days else np.empty(0, future.days.dtype),
-            "forecast": np.asarray(values, np.float64).ravel(),
-            "plan": future.plan.ravel(),
-        }
+    frame = pd.concat(
+        [_frame("direct", latest, name, future.delays, predictions[name], future.plan, calendar) for name in names],
+        ignore_index=True,
     )
+    return with_intervals(frame, recommendation, quantity_floor(daily))

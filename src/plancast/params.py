@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from plancast.errors import ParamsError
+from plancast.names import TABULAR
 
 PARAMS_FILE = "params.yaml"
 
@@ -384,7 +385,7 @@ class TrainParams(_Section):
 class EvaluateParams(_Section):
     season_period: PositiveInt = 5
     ridge_alpha: Annotated[float, Field(ge=0.0)] = 1.0
-    tabular: list[Literal["plan_linear", "boosted"]] = ["plan_linear", "boosted"]  # fed the plan vintages
+    tabular: list[Literal[TABULAR]] = list(TABULAR)  # fed the plan vintages
     folds: Annotated[int, Field(strict=True, ge=1, le=52)] = 3  # test origins, each refits the tabular models
 
 

@@ -44,20 +44,15 @@ from plancast.artifacts import atomic_folder, read_json, write_json
 from plancast.data.calendar import Calendar
 from plancast.errors import InputDataError
 from plancast.features.scaling import Scalers
-from plancast.features.windows import Windows, calendar_days
-from plancast.forecasting import (
-    COLUMNS,
-    COMBINATION,
-    INTERVAL_COLUMNS,
-    RECOMMENDED,
-    recommended_forecast,
-    unforecastable,
-)
+from plancast.features.windows import Windows
+from plancast.forecasting import COLUMNS, INTERVAL_COLUMNS, latest_windows, recommended_forecast
 from plancast.models.onnx import onnx_file
+from plancast.models.recommended import Recommendation
 from plancast.models.store import MANIFEST_FILE, NETWORK_FILE, load_onnx_model, read_manifest
 from plancast.models.tabular import TabularModel
 from plancast.models.tabular_export import load_tabular, save_tabular
 from plancast.models.trained import TrainedModel
+from plancast.names import RECOMMENDED
 from plancast.params import DailyParams
 from plancast.serving_manifest import (
     FORMAT,
@@ -76,17 +71,9 @@ from plancast.serving_manifest import (
 _EXACT = 17
 
 
-def needed_models(recommendation: Mapping[str, Any]) -> set[str]:
-    """The models the route names, with both halves of a routed combination; not the plan."""
-    needed = set(recommendation["route"].values())
-    if COMBINATION in needed:
-        needed |= {recommendation["best_network"], recommendation["best_tabular"]}
-    return needed - {COMBINATION, recommendation["plan"]}
-
-
 def save_recommended(
     folder: str | Path,
-    recommendation: Mapping[str, Any],
+    recommendation: Recommendation,
     windows: Windows,
     columns: Mapping[str, Sequence[str]],
     scalers: Scalers,
@@ -103,7 +90,7 @@ def save_recommended(
     ``networks``: each trained network's model folder by name. A route naming a model that is in
     neither raises InputDataError (rerun stage evaluate). Byte-identical for identical inputs.
     """
-    needed = needed_models(recommendation)
+    needed = recommendation.needed_models()
     missing = sorted(needed - set(tabular) - set(networks))
     if missing:
         raise InputDataError(
@@ -121,7 +108,7 @@ def save_recommended(
         write_json(staging / SCALERS, Scalers(scalers.kind, {p: scalers.parts[p] for p in parts}).to_json(), _EXACT)
         manifest = {
             "format": FORMAT,
-            "recommendation": dict(recommendation),
+            "recommendation": recommendation.to_json(),
             "design": {
                 "lookback": int(windows.inputs.shape[1]),
                 "delays": delays,
@@ -360,7 +347,7 @@ class RecommendedModel:
     """A loaded recommended forecast (:func:`load_recommended`); :meth:`forecast` gives its rows."""
 
     folder: Path
-    recommendation: dict[str, Any]
+    recommendation: Recommendation
     design: Design
     scalers: Scalers
     tabular: dict[str, TabularModel]
@@ -368,7 +355,7 @@ class RecommendedModel:
 
     @property
     def route(self) -> dict[int, str]:
-        return {int(delay): name for delay, name in self.recommendation["route"].items()}
+        return self.recommendation.route
 
     def forecast(self, daily: pd.DataFrame) -> pd.DataFrame:
         """The recommended forecast of the days after ``daily`` ends, with its 80%/95% intervals.
@@ -386,30 +373,18 @@ class RecommendedModel:
         the routed model reads is empty, such as the plan of the last day."""
         design = self.design
         table = daily_table(daily, design.inputs, design.daily, f"the recommended model of {self.folder}")
-        frame, lookback = table.frame, design.lookback
-        skipped: dict[str, str] = {}
-        for part, rows in frame.groupby("part", sort=True):
-            if part not in design.columns or part not in self.scalers.parts:
-                skipped[part] = "no training windows (the served model was not fitted on it)"
-            elif reason := unforecastable(rows, lookback, design.columns[part]):
-                skipped[part] = reason
+        frame = table.frame
+        fitted = {part: columns for part, columns in design.columns.items() if part in self.scalers.parts}
+        latest = latest_windows(
+            frame, design.lookback, design.delays, fitted, table.calendar, design.feature_names,
+            not_trained="no training windows (the served model was not fitted on it)",
+        )  # fmt: skip
+        skipped = dict(latest.skipped)
         empty = pd.DataFrame(columns=[*COLUMNS, *INTERVAL_COLUMNS])
-        if len(skipped) == frame["part"].nunique():
+        if not len(latest.part):
             return ServedForecast(empty, skipped)
-        delays = np.asarray(design.delays, np.int64)
-        template = Windows(  # no windows: the lookback, delays and calendar of the pipeline's windows
-            inputs=np.empty((0, lookback, len(design.feature_names))),
-            targets=np.empty((0, len(delays))),
-            plan=np.empty((0, len(delays))),
-            part=np.empty(0, str),
-            end_row=np.empty(0, np.int64),
-            position=np.empty(0, np.int64),
-            delays=delays,
-            feature_names=np.asarray(design.feature_names, str),
-            days=calendar_days(frame),
-        )
         result = recommended_forecast(
-            frame, template, design.columns, self.scalers, self.networks, self.tabular, self.recommendation,
+            frame, latest, self.scalers, self.networks, self.tabular, self.recommendation,
             table.calendar, max_horizon=design.max_horizon, profile_period=design.profile_period,
         )  # fmt: skip
         rows = result[result["model"] == RECOMMENDED].reset_index(drop=True).reindex(columns=empty.columns)
@@ -454,5 +429,5 @@ def load_recommended(folder: str | Path) -> RecommendedModel:
                 f"{files}: not a plancast {entry.kind} model ({type(exc).__name__}: {one_line(exc)})"
             ) from None
     networks = {name: load_onnx_model(folder / sub) for name, sub in manifest.networks.items()}
-    recommendation = manifest.recommendation.model_dump(mode="json")
+    recommendation = Recommendation.from_json(manifest.recommendation.model_dump(mode="json"), str(folder / MANIFEST))
     return RecommendedModel(folder, recommendation, manifest.design, scalers, tabular, networks)

@@ -24,9 +24,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from plancast.artifacts import read_json
 from plancast.errors import InputDataError
-from plancast.forecasting import COMBINATION
 from plancast.models.onnx import onnx_file
 from plancast.models.store import MANIFEST_FILE, read_manifest
+from plancast.names import BOOSTED, COMBINATION, PLAN_LINEAR, TABULAR
 from plancast.params import DailyParams, PositiveInt
 
 FORMAT = 1
@@ -84,14 +84,14 @@ class TabularEntry(_Closed):
     ONNX file per delay, the i-th reading ``columns[i]`` of a design ``design_width[i]`` wide; or the
     plan-correcting Ridge as one JSON file."""
 
-    kind: Literal["boosted", "plan_linear"]
+    kind: Literal[TABULAR]
     files: list[FolderPath] = Field(min_length=1)
     columns: list[list[ColumnIndex]] | None = None
     design_width: list[PositiveInt] | None = None
 
     @model_validator(mode="after")
     def _columns_in_range(self) -> TabularEntry:
-        if self.kind == "plan_linear":
+        if self.kind == PLAN_LINEAR:
             if len(self.files) != 1:
                 raise _ManifestProblem("files", self.files, "a plan_linear model is one JSON file")
             return self
@@ -158,13 +158,13 @@ class Recommendation(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
     route: dict[str, Name] = Field(min_length=1)
     plan: Name
-    best_network: Name | None = None
-    best_tabular: Name | None = None
+    best_network: Name | None
+    best_tabular: Name | None
     delays: list[PositiveInt] = Field(min_length=1)
-    levels: list[Annotated[float, Field(strict=True, gt=0.0, lt=1.0)]] = []
-    half_widths: dict[Level, list[HalfWidth]] = {}
-    scales: dict[str, HalfWidth] = {}
-    intervals: dict[Name, ModelIntervals] = {}
+    levels: list[Annotated[float, Field(strict=True, gt=0.0, lt=1.0)]]
+    half_widths: dict[Level, list[HalfWidth]]
+    scales: dict[str, HalfWidth]
+    intervals: dict[Name, ModelIntervals]
 
 
 class RecommendedManifest(_Closed):
@@ -213,7 +213,7 @@ class RecommendedManifest(_Closed):
             if len(values) != len(delays):
                 raise _ManifestProblem(key, values, f"{len(values)} half-widths for {len(delays)} delays")
         for name, entry in self.tabular.items():
-            if entry.kind == "boosted" and len(entry.files) != len(delays):
+            if entry.kind == BOOSTED and len(entry.files) != len(delays):
                 raise _ManifestProblem(
                     f"tabular.{name}.files", entry.files, f"{len(entry.files)} files for {len(delays)} delays"
                 )

@@ -18,9 +18,7 @@ from sklearn.linear_model import Ridge
 
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, rows_by_part
-
-BASELINE_PREFIX = "baseline_"  # a model named so is a baseline; trained models may not use it
-PLAN_BASELINE = f"{BASELINE_PREFIX}plan"
+from plancast.names import LAST_BASELINE, MEAN_BASELINE, PLAN_BASELINE, RIDGE_BASELINE, SEASONAL_BASELINE
 
 
 @dataclass(frozen=True)
@@ -116,9 +114,9 @@ def _flat(inputs: np.ndarray) -> np.ndarray:
 
 
 BASELINES: dict[str, Baseline] = {
-    f"{BASELINE_PREFIX}last": last_value,
-    f"{BASELINE_PREFIX}seasonal": seasonal_naive,
-    f"{BASELINE_PREFIX}mean": training_mean,
+    LAST_BASELINE: last_value,
+    SEASONAL_BASELINE: seasonal_naive,
+    MEAN_BASELINE: training_mean,
     PLAN_BASELINE: planner,
-    f"{BASELINE_PREFIX}ridge": ridge,
+    RIDGE_BASELINE: ridge,
 }

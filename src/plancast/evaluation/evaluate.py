@@ -16,17 +16,20 @@ import pandas as pd
 
 from plancast.errors import ParamsError
 from plancast.evaluation.backtest import fold_scores, tabular_backtest, test_folds
-from plancast.evaluation.baselines import BASELINE_PREFIX, BASELINES, PLAN_BASELINE, History, part_series
+from plancast.evaluation.baselines import BASELINES, History, part_series
 from plancast.evaluation.horizon_trust import horizon_trust
 from plancast.evaluation.intervals import LEVELS, calibrate, coverage, part_scales, rolling_coverage, window_scale
 from plancast.evaluation.metrics import mae, naive_scale, score
 from plancast.evaluation.recommendation import combination, route, routed
 from plancast.evaluation.significance import diebold_mariano
+from plancast.evaluation.summary import EvaluationSummary, RecommendedScore
 from plancast.features.correlation import POOLED
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, rows_by_part
-from plancast.models.tabular import TABULAR_MODELS, runnable_tabular
+from plancast.models.recommended import Recommendation
+from plancast.models.tabular import runnable_tabular
 from plancast.models.trained import reference_forecast
+from plancast.names import COMBINATION, LAST_BASELINE, PLAN_BASELINE, RECOMMENDED, TABULAR, is_baseline, reserved
 
 if TYPE_CHECKING:
     from plancast.models.tabular import TabularRows
@@ -176,16 +179,12 @@ class Evaluation:
     to give the recommended number and its interval: the route per delay, the models combined, the
     conformal half-widths per delay and each part's interval scale)."""
 
-    summary: dict[str, Any]
+    summary: EvaluationSummary
     parts: pd.DataFrame
     predictions: pd.DataFrame
     folds: pd.DataFrame
-    recommendation: dict[str, Any]
+    recommendation: Recommendation
     horizon_trust: pd.DataFrame
-
-
-RECOMMENDED = "recommended"
-COMBINATION = "combination"
 
 
 def _best_by_validation(
@@ -224,7 +223,7 @@ def evaluate(
     delay.
     """
     for name in models:
-        if name.startswith(BASELINE_PREFIX) or name in (RECOMMENDED, COMBINATION, *TABULAR_MODELS):
+        if reserved(name):
             raise ParamsError(f"train.models: {name!r}: that name is reserved (baselines, tabular models)")
     tabular = runnable_tabular(tabular, 0 if rows is None else rows.vintages.shape[-1])
     window = np.concatenate([splits[name].window for name in SPLITS]).astype(np.int64)
@@ -261,7 +260,7 @@ def evaluate(
 
     candidates = [PLAN_BASELINE, *models, *tabular, *([COMBINATION] if COMBINATION in predictions else [])]
     if not np.isfinite(plan).any():  # a plain series has no plan: the networks and tabular models compete
-        candidates = candidates[1:] or [f"{BASELINE_PREFIX}last"]
+        candidates = candidates[1:] or [LAST_BASELINE]
     errors = {name: (actual - predictions[name])[in_val] for name in candidates}
     chosen = route(errors, delays)
     predictions[RECOMMENDED] = routed(predictions, chosen, delays)
@@ -279,7 +278,7 @@ def evaluate(
     target_day = windows.position[window][:, None] + np.asarray(delays)[None, :]
     intervals = model_intervals(actual, predictions, scale, in_val, in_test, fold, target_day, cut.start)
     own = intervals[RECOMMENDED]  # the recommended forecast's: the ones evaluate.json and stage forecast give
-    coverage_by_level = {f"coverage_{round(level * 100)}": own["coverage"][str(level)] for level in LEVELS}
+    coverage_by_level = {round(level * 100): own["coverage"][str(level)] for level in LEVELS}
 
     per_fold = fold_scores(actual, predictions, plan, fold)
     fold_table = pd.DataFrame(
@@ -297,41 +296,44 @@ def evaluate(
             _, p_value = diebold_mariano(errors_rec, errors_plan, target_day[in_test, column], int(delay), "a_better")
         else:
             p_value = float("nan")
-        significance[f"d{int(delay)}"] = p_value
+        significance[int(delay)] = p_value
 
     skills = per_fold[RECOMMENDED]["skill"]
     test = summary["test"].get(RECOMMENDED, {})
-    head = {
-        "best_by": best_by,
-        "best_model": best_model(summary, best_by),
-        "best_network": best_network,
-        "best_tabular": best_tabular,
-        RECOMMENDED: {
-            "route": {f"d{delay}": name for delay, name in chosen.items()},
-            "test_mae": test.get("mae"),
-            "test_skill": test.get("skill"),
-            "fold_skill_mean": float(np.nanmean(skills)) if np.isfinite(skills).any() else None,
-            "fold_skill_std": float(np.nanstd(skills)) if np.isfinite(skills).any() else None,
-            "folds": len(skills),
-            **coverage_by_level,
-            "p_better_than_plan": significance,
-        },
-    }
-    recommendation = {
-        "route": {str(delay): name for delay, name in chosen.items()},
-        "plan": PLAN_BASELINE,
-        "best_network": best_network,
-        "best_tabular": best_tabular,
-        "levels": [float(level) for level in LEVELS],
-        "half_widths": own["half_widths"],
-        "delays": [int(d) for d in delays],
-        "scales": interval_scale,
-        "intervals": intervals,
-    }
+    scored = np.isfinite(skills).any()
+    head = EvaluationSummary(
+        best_by=best_by,
+        best_model=best_model(summary, best_by),
+        best_network=best_network,
+        best_tabular=best_tabular,
+        recommended=RecommendedScore(
+            route=dict(chosen),
+            test_mae=test.get("mae"),
+            test_skill=test.get("skill"),
+            fold_skill_mean=float(np.nanmean(skills)) if scored else None,
+            fold_skill_std=float(np.nanstd(skills)) if scored else None,
+            folds=len(skills),
+            coverage=coverage_by_level,
+            p_better_than_plan=significance,
+        ),
+        val=summary["val"],
+        test=summary["test"],
+    )
+    recommendation = Recommendation(
+        route=dict(chosen),
+        plan=PLAN_BASELINE,
+        best_network=best_network,
+        best_tabular=best_tabular,
+        levels=[float(level) for level in LEVELS],
+        half_widths=own["half_widths"],
+        delays=[int(d) for d in delays],
+        scales=interval_scale,
+        intervals=intervals,
+    )
     test_windows = splits.test.window
     first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0
     trust = horizon_trust(daily, first_test_day, parts, [int(d) for d in delays], RECOMMENDED)
-    return Evaluation({**head, **summary}, parts, frame, fold_table, recommendation, trust)
+    return Evaluation(head, parts, frame, fold_table, recommendation, trust)
 
 
 def model_intervals(
@@ -353,7 +355,7 @@ def model_intervals(
     result = {}
     held_out = in_val | in_test
     for name, values in predictions.items():
-        if name.startswith(BASELINE_PREFIX):
+        if is_baseline(name):
             continue
         served = calibrate(actual[held_out], values[held_out], scale[held_out])
         validated = calibrate(actual[in_val], values[in_val], scale[in_val])
@@ -367,27 +369,6 @@ def model_intervals(
             },
         }
     return dict(sorted(result.items()))
-
-
-def people_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
-    """metrics/summary.json: the few figures `dvc exp show` should show, under short names.
-
-    ``skill``/``mae``: the recommended forecast on test (skill vs the plan); ``skill_sd``: its spread
-    over the test folds; ``cover80``/``cover95``: its interval coverage on test; ``route``: the candidate
-    per delay; ``network``/``network_skill``: the best network on validation and its test skill.
-    """
-    recommended = summary[RECOMMENDED]
-    network = summary.get("best_network")
-    return {
-        "skill": recommended["test_skill"],
-        "mae": recommended["test_mae"],
-        "skill_sd": recommended["fold_skill_std"],
-        "cover80": recommended.get("coverage_80"),
-        "cover95": recommended.get("coverage_95"),
-        "route": "/".join(recommended["route"][key] for key in sorted(recommended["route"])),
-        "network": network,
-        "network_skill": summary["test"].get(network, {}).get("skill") if network else None,
-    }
 
 
 @dataclass(frozen=True)
@@ -410,18 +391,18 @@ MODEL_KINDS = (RECOMMENDED, COMBINATION, "tabular", "network", "baseline")  # er
 def report_tables(result: Evaluation, networks: list[str]) -> ReportTables:
     """The :class:`ReportTables` of an evaluation whose trained networks are ``networks``."""
     rows = []
-    for model in result.summary["test"]:
-        kind = "network" if model in networks else "tabular" if model in TABULAR_MODELS else "baseline"
+    for model in result.summary.test:
+        kind = "network" if model in networks else "tabular" if model in TABULAR else "baseline"
         if model in (RECOMMENDED, COMBINATION):
             kind = model
         row: dict[str, Any] = {"model": model, "kind": kind}
-        for split_name in SPLITS:
+        for split_name, scores in zip(SPLITS, (result.summary.val, result.summary.test), strict=True):
             for metric in ("mae", "rmse", "skill"):
-                row[f"{split_name}_{metric}"] = result.summary[split_name].get(model, {}).get(metric, np.nan)
+                row[f"{split_name}_{metric}"] = scores.get(model, {}).get(metric, np.nan)
         rows.append(row)
     by_model = pd.DataFrame(rows).sort_values(["kind", "model"], kind="stable").reset_index(drop=True)
 
-    best = result.summary["best_network"]
+    best = result.summary.best_network
     parts = result.parts
     test_all = parts[
         (parts["split"] == "test") & (parts["delay"].astype(str) == ALL_DELAYS) & (parts["part"] != POOLED)

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from plancast.data.daily import horizon_columns
-from plancast.evaluation.baselines import PLAN_BASELINE
 from plancast.features.correlation import POOLED, label
 from plancast.features.windows import on_calendar
+from plancast.names import PLAN_BASELINE
 
 COLUMNS = ["part", "horizon", "label", "pairs", "plan_mae", "plan_bias", "relative_plan_mae",
            "recommended_mae", "beats_plan"]  # fmt: skip

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from plancast.evaluation.baselines import PLAN_BASELINE
 from plancast.features.windows import rows_by_part
 from plancast.models.recommended import combination, routed  # noqa: F401  (one home: models.recommended)
+from plancast.names import PLAN_BASELINE
 
 MIN_PART_WINDOWS = 0  # 0: routing per part is off; > 0: parts with this many validation windows route alone
 

@@ -1,14 +1,20 @@
-"""The recommended forecast from several: a combination of two, and a route choosing one per delay.
+"""The recommended forecast from several: a combination of two, a route choosing one per delay, and
+the :class:`Recommendation` that records the choice.
 
-Pure array functions shared by evaluation (which chooses on validation) and forecasting (which
-applies the choice to the days after the data), so neither imports the other.
+Shared by evaluation (which chooses on validation) and forecasting and serving (which apply the choice
+to the days after the data), so neither imports the other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
+
+from plancast.errors import InputDataError
+from plancast.names import COMBINATION
 
 
 def combination(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -37,3 +43,72 @@ def routed(
                 rows = labels == name
                 result[rows, column] = np.asarray(predictions[candidate], np.float64)[rows, column]
     return result
+
+
+RECOMMENDATION_FILE = "data/reports/recommendation.json"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Stage evaluate's choice, as stage forecast and the served model apply it (recommendation.json).
+
+    ``route``: delay -> the candidate given for it; ``plan``: the planner's number's name;
+    ``best_network``/``best_tabular``: the combination's halves (None where there is no such model);
+    ``levels``: the interval levels; ``half_widths``: the recommended forecast's half-widths per level
+    (str) and delay (scale units); ``delays`` (delays,); ``scales``: part -> interval scale;
+    ``intervals``: per model, its ``half_widths``, ``coverage`` and ``coverage_validation_only`` per level.
+    """
+
+    route: dict[int, str]
+    plan: str
+    best_network: str | None
+    best_tabular: str | None
+    levels: list[float]
+    half_widths: dict[str, list[float]]
+    delays: list[int]
+    scales: dict[str, float]
+    intervals: dict[str, dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        """The dict recommendation.json holds (delays as string keys of ``route``)."""
+        return {
+            "route": {str(delay): name for delay, name in self.route.items()},
+            "plan": self.plan,
+            "best_network": self.best_network,
+            "best_tabular": self.best_tabular,
+            "levels": list(self.levels),
+            "half_widths": dict(self.half_widths),
+            "delays": list(self.delays),
+            "scales": dict(self.scales),
+            "intervals": dict(self.intervals),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], source: str = RECOMMENDATION_FILE) -> Recommendation:
+        """The recommendation :meth:`to_json` wrote; a file without one of its keys (an older format)
+        raises InputDataError naming ``source``."""
+        missing = [field.name for field in fields(cls) if field.name not in data]
+        if missing:
+            raise InputDataError(f"{source}: no {missing[0]!r} (an older format: rerun `dvc repro evaluate`)")
+        return cls(
+            route={int(delay): str(name) for delay, name in data["route"].items()},
+            plan=data["plan"],
+            best_network=data["best_network"],
+            best_tabular=data["best_tabular"],
+            levels=[float(level) for level in data["levels"]],
+            half_widths=dict(data["half_widths"]),
+            delays=[int(delay) for delay in data["delays"]],
+            scales=dict(data["scales"]),
+            intervals=dict(data["intervals"]),
+        )
+
+    def half_widths_by_model(self) -> dict[str, dict[str, list[float]]]:
+        """Each forecast's own half-widths: {model: {level: (delays,)}}."""
+        return {name: own["half_widths"] for name, own in self.intervals.items()}
+
+    def needed_models(self) -> set[str]:
+        """The models the route names, with both halves of a routed combination; not the plan."""
+        needed = set(self.route.values())
+        if COMBINATION in needed:
+            needed |= {name for name in (self.best_network, self.best_tabular) if name is not None}
+        return needed - {COMBINATION, self.plan}

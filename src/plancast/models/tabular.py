@@ -22,6 +22,7 @@ from plancast.data.daily import horizon_columns
 from plancast.features import vintages as vintage_features
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows, rows_by_part
+from plancast.names import BOOSTED, PLAN_LINEAR, PLAN_MODELS
 
 if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted: stage train builds rows without it (~2 s)
     from sklearn.ensemble import HistGradientBoostingRegressor
@@ -350,9 +351,6 @@ class WindowRidge:
         return _unscale(rows, scaled)
 
 
-PLAN_MODELS = ("plan_linear",)  # tabular models made of the plan vintages alone: none without plan horizons
-
-
 def runnable_tabular(names: Sequence[str], max_horizon: int) -> list[str]:
     """The tabular models of ``names`` this data can feed: a series without plan horizons (``max_horizon``
     0, Seed A's wave) has no vintages, so the models made of them alone (:data:`PLAN_MODELS`) drop out."""
@@ -360,6 +358,6 @@ def runnable_tabular(names: Sequence[str], max_horizon: int) -> list[str]:
 
 
 TABULAR_MODELS: dict[str, Callable[[int], TabularModel]] = {
-    "plan_linear": lambda seed: PlanLinear(),
-    "boosted": lambda seed: Boosted(seed=seed),
-}  # the tabular models params may name (evaluate.tabular), each made from a seed
+    PLAN_LINEAR: lambda seed: PlanLinear(),
+    BOOSTED: lambda seed: Boosted(seed=seed),
+}  # each of names.TABULAR made from a seed

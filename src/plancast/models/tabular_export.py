@@ -25,6 +25,7 @@ import numpy as np
 from plancast.artifacts import atomic_path, read_json, write_json
 from plancast.errors import InputDataError
 from plancast.models.tabular import Boosted, PlanLinear, TabularModel
+from plancast.names import BOOSTED, PLAN_LINEAR
 
 TREE_OPSETS = {"": 17, "ai.onnx.ml": 3}
 IR_VERSION = 9  # ONNX Runtime 1.18+ reads it
@@ -143,7 +144,7 @@ def save_tabular(model: TabularModel, folder: str | Path, name: str, delays: lis
             files.append(file)
         used = [np.flatnonzero(mask).tolist() for mask in model.columns]
         widths = [len(mask) for mask in model.columns]
-        return {"kind": "boosted", "files": files, "columns": used, "design_width": widths}
+        return {"kind": BOOSTED, "files": files, "columns": used, "design_width": widths}
     if isinstance(model, PlanLinear):
         file = f"{name}.json"
         fits = [
@@ -151,14 +152,14 @@ def save_tabular(model: TabularModel, folder: str | Path, name: str, delays: lis
             for pooled, parts in zip(model.pooled, model.per_part, strict=True)
         ]
         write_json(folder / file, {"delays": fits}, digits=EXACT_DIGITS)
-        return {"kind": "plan_linear", "files": [file]}
+        return {"kind": PLAN_LINEAR, "files": [file]}
     raise TypeError(f"save_tabular: no file format for {type(model).__name__}")
 
 
 def load_tabular(entry: Mapping[str, Any], folder: str | Path) -> TabularModel:
     """The tabular model :func:`save_tabular` wrote, its fits read from the files (no scikit-learn fit)."""
     folder = Path(folder)
-    if entry["kind"] == "boosted":
+    if entry["kind"] == BOOSTED:
         model = Boosted()
         model.models = [OnnxTrees(folder / file) for file in entry["files"]]
         model.columns = []
@@ -167,7 +168,7 @@ def load_tabular(entry: Mapping[str, Any], folder: str | Path) -> TabularModel:
             mask[np.asarray(used, np.int64)] = True
             model.columns.append(mask)
         return model
-    if entry["kind"] == "plan_linear":
+    if entry["kind"] == PLAN_LINEAR:
         (file,) = entry["files"]
         fits = read_json(folder / file)["delays"]
         linear = PlanLinear()

@@ -13,8 +13,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from plancast.evaluation.baselines import BASELINE_PREFIX, PLAN_BASELINE
 from plancast.features.correlation import POOLED, label
+from plancast.names import BASELINE_PREFIX, COMBINATION, PLAN_BASELINE, RECOMMENDED
 from plancast.reporting.plot_style import (
     ACTUAL_COLOUR,
     BASELINE_COLOUR,
@@ -82,16 +82,16 @@ def prediction_panels(
 
 
 _KIND_COLOURS = {
-    "recommended": "#000000",
-    "combination": "#9467bd",
+    RECOMMENDED: "#000000",
+    COMBINATION: "#9467bd",
     "tabular": "#2ca02c",
     "network": "#1f77b4",
     "baseline": "#9e9e9e",
     "plan": "#d62728",
 }
 _KIND_LABELS = {
-    "recommended": "recommended (routed per delay on validation)",
-    "combination": "combination (best network + best tabular)",
+    RECOMMENDED: "recommended (routed per delay on validation)",
+    COMBINATION: "combination (best network + best tabular)",
     "tabular": "tabular model on the plan vintages",
     "network": "network",
     "baseline": "baseline",

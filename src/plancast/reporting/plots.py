@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from plancast.features.correlation import POOLED, label
+from plancast.names import RECOMMENDED
 from plancast.reporting.plot_style import (
     ACTUAL_COLOUR,
     PLAN_COLOUR,
@@ -170,9 +171,9 @@ def forecast_figure(
     parts = largest_parts(history, all_parts, max_parts, history_days)
     # With a recommended forecast the planner sees it, its intervals and the plan; every model's own
     # number stays in forecast.csv (nine lines per panel hid the one that matters).
-    recommended = "recommended" in set(forecasts["model"])
+    recommended = RECOMMENDED in set(forecasts["model"])
     if recommended:
-        forecasts = forecasts[forecasts["model"] == "recommended"]
+        forecasts = forecasts[forecasts["model"] == RECOMMENDED]
     models = sorted(forecasts["model"].unique())
     methods = sorted(forecasts["method"].unique())
     columns = 1 if len(parts) == 1 else 2 if len(parts) <= 4 else 3

@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from plancast.names import PLAN_BASELINE
+
 EVALUATE_METRICS = "metrics/evaluate.json"
 SPLIT = "test"
-PLAN_BASELINE = "baseline_plan"
 MISSING = "—"
 MAX_DVC_ROWS = 60  # a PR comment holds 65,536 characters; per-part metrics can fill that many times over
 

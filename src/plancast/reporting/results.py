@@ -20,6 +20,18 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from plancast.names import (
+    BOOSTED,
+    COMBINATION,
+    LAST_BASELINE,
+    MEAN_BASELINE,
+    PLAN_BASELINE,
+    PLAN_LINEAR,
+    RECOMMENDED,
+    RIDGE_BASELINE,
+    SEASONAL_BASELINE,
+)
+
 TEMPLATE = Path("docs/results.template.md")
 RESULTS = Path("docs/results.md")
 MARKER = re.compile(r"^<!-- rendered: (\w+) -->$", re.MULTILINE)
@@ -30,13 +42,13 @@ HEADER = (
 
 # how a forecast's name reads in the tables; names not listed read as themselves
 _LABELS = {
-    "boosted": "boosted trees (window, plan vintages, consensus, weekday profile, calendar)",
-    "plan_linear": "plan corrected per part (ridge on the vintages)",
-    "baseline_plan": "**the plan** (latest snapshot)",
-    "baseline_ridge": "Ridge on the window",
-    "baseline_mean": "training mean",
-    "baseline_seasonal": "seasonal naive",
-    "baseline_last": "last value",
+    BOOSTED: "boosted trees (window, plan vintages, consensus, weekday profile, calendar)",
+    PLAN_LINEAR: "plan corrected per part (ridge on the vintages)",
+    PLAN_BASELINE: "**the plan** (latest snapshot)",
+    RIDGE_BASELINE: "Ridge on the window",
+    MEAN_BASELINE: "training mean",
+    SEASONAL_BASELINE: "seasonal naive",
+    LAST_BASELINE: "last value",
 }
 
 
@@ -82,7 +94,7 @@ def _route(route: Mapping[str, str]) -> str:
 
 
 def _label(name: str, evaluation: dict) -> str:
-    if name == "combination":
+    if name == COMBINATION:
         return f"combination ({evaluation['best_network']} + {evaluation['best_tabular']})"
     if name == evaluation["best_network"]:
         return f"{name} (best network on validation)"
@@ -112,15 +124,13 @@ def _forecasts(root: Path) -> str:
     intervals = _read_json(root, "data/reports/recommendation.json")["intervals"]
     kinds = _kinds(root)
     test, val = evaluation["test"], evaluation["val"]
-    recommended = evaluation["recommended"]
+    recommended = evaluation[RECOMMENDED]
     models = sorted(
-        (name for name in test if kinds.get(name) != "baseline"), key=lambda n: (n != "recommended", test[n]["mae"])
+        (name for name in test if kinds.get(name) != "baseline"), key=lambda n: (n != RECOMMENDED, test[n]["mae"])
     )
     rows = []
     for name in models:
-        label = (
-            f"**recommended** ({_route(recommended['route'])})" if name == "recommended" else _label(name, evaluation)
-        )
+        label = f"**recommended** ({_route(recommended['route'])})" if name == RECOMMENDED else _label(name, evaluation)
         coverage = intervals[name]["coverage"]
         rows.append(
             [
@@ -154,11 +164,11 @@ def _forecasts(root: Path) -> str:
 def _folds(root: Path) -> str:
     rows = _read_csv(root, "data/reports/backtest.csv")
     evaluation = _read_json(root, "metrics/evaluate.json")
-    recommended = evaluation["recommended"]
+    recommended = evaluation[RECOMMENDED]
     folds = sorted({int(row["fold"]) for row in rows})
     skill = {(row["model"], int(row["fold"])): float(row["skill"]) for row in rows}
-    models = list(dict.fromkeys(row["model"] for row in rows if row["model"] != "baseline_plan"))
-    models.sort(key=lambda name: (name != "recommended", -sum(skill[name, fold] for fold in folds)))
+    models = list(dict.fromkeys(row["model"] for row in rows if row["model"] != PLAN_BASELINE))
+    models.sort(key=lambda name: (name != RECOMMENDED, -sum(skill[name, fold] for fold in folds)))
     table = _table(
         ["forecast", *(f"fold {fold}" for fold in folds)],
         [[name, *(_skill(skill[name, fold]) for fold in folds)] for name in models],
@@ -175,7 +185,7 @@ def _folds(root: Path) -> str:
 def _intervals(root: Path) -> str:
     intervals = _read_json(root, "data/reports/recommendation.json")["intervals"]
     test = _read_json(root, "metrics/evaluate.json")["test"]
-    names = sorted(intervals, key=lambda name: (name != "recommended", test[name]["mae"]))
+    names = sorted(intervals, key=lambda name: (name != RECOMMENDED, test[name]["mae"]))
     return _table(
         ["forecast", "coverage 80% / 95% (rolling calibration)", "calibrated on validation alone"],
         [

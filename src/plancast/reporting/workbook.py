@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from plancast.artifacts import atomic_path
+from plancast.names import RECOMMENDED
 from plancast.reporting.plot_style import natural_key
 
 _FIXED_TIME = datetime(2000, 1, 1)  # xlsxwriter stamps the creation time into docProps; outputs hold no clock
-RECOMMENDED = "recommended"
 # xlsxwriter's write() reads "=..." as a formula and "http://..." as a link by default; these keep text text
 TEXT_STAYS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
