@@ -31,18 +31,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from plancast.data.calendar import Calendar
-from plancast.data.daily import horizon_columns, last_snapshot_per_day, lay_on_calendar
-from plancast.data.ingest import ingest
+from plancast.data.daily import horizon_columns
 from plancast.data.sample import plan_snapshots, write_plan_xls
 from plancast.evaluation.evaluate import evaluate
-from plancast.features.correlation import horizon_correlations
-from plancast.features.scaling import Scalers, Splits, split_and_scale
-from plancast.features.selection import select_horizons
-from plancast.features.windows import Windows, make_windows
+from plancast.features.scaling import Scalers, Splits
+from plancast.features.windows import Windows
 from plancast.models.tabular import TabularRows, tabular_rows
 from plancast.names import RECOMMENDED
 from plancast.params import Params, SampleParams, load_params
+from plancast.pipeline import run as pipeline  # the data stages in memory: pipeline.run, pipeline.ingest, ...
 
 
 @dataclass(frozen=True)
@@ -62,20 +59,11 @@ def prepare(params: Params, sample: SampleParams) -> Prepared:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "plan.xls"
         write_plan_xls(plan_snapshots(sample), path)
-        result = ingest(params.ingest.model_copy(update={"source": str(path)}), params.daily, root=Path(folder))
-    last = last_snapshot_per_day(result.snapshots)
-    calendar = Calendar.from_params(params.daily, sorted({day.year for day in last["day"]}))
-    daily = lay_on_calendar(last, calendar)
-    table = horizon_correlations(daily, params.correlate.min_pairs)
-    choice = params.select_features
-    parts = sorted(daily["part"].unique())
-    features = select_horizons(table, choice.method, choice.basis, choice.top_k, choice.threshold,
-                               choice.horizons, parts=parts)  # fmt: skip
-    windows = make_windows(daily, features, params.window.lookback, params.window.delays)
-    split = params.split_scale
-    splits, scalers, _ = split_and_scale(windows, split.fractions, split.scaler)
-    rows = tabular_rows(windows, daily, scalers, len(horizon_columns(daily)))
-    return Prepared(daily, features, windows, splits, scalers, rows)
+        ingested = pipeline.ingest(params.ingest.model_copy(update={"source": str(path)}), params.daily, folder)
+    made = pipeline.run(params, until="split_scale", ingested=ingested)
+    daily, windows, prepared = made.daily.table, made.windowed.windows, made.prepared
+    rows = tabular_rows(windows, daily, prepared.scalers, len(horizon_columns(daily)))
+    return Prepared(daily, made.features, windows, prepared.splits, prepared.scalers, rows)
 
 
 def run(regime: str, seed: int, networks: bool) -> tuple:

@@ -20,12 +20,9 @@ import time
 
 import numpy as np
 
-from plancast.data.calendar import Calendar
-from plancast.data.daily import last_snapshot_per_day, lay_on_calendar
 from plancast.data.sample import HORIZONS, PART_HEADER, TARGET_HEADER, TIME_HEADER, horizon_header, plan_snapshots
-from plancast.features.scaling import split_and_scale
-from plancast.features.windows import make_windows
 from plancast.params import load_params
+from plancast.pipeline import run as pipeline  # the data stages in memory: pipeline.run, pipeline.ingest, ...
 
 
 def snapshots(params, parts: int, days: int):
@@ -54,12 +51,11 @@ def main() -> None:
     params = load_params("params.yaml")
 
     start = time.perf_counter()
-    last = last_snapshot_per_day(snapshots(params, args.parts, args.days))
-    calendar = Calendar.from_params(params.daily, sorted({day.year for day in last["day"]}))
-    daily = lay_on_calendar(last, calendar)
+    daily = pipeline.daily_last(params.daily, snapshots(params, args.parts, args.days)).table
     columns = {str(part): ["target", "h1", "h2", "h3"] for part in daily["part"].unique()}
-    windows = make_windows(daily, {"columns": columns}, params.window.lookback, params.window.delays)
-    splits, scalers, _ = split_and_scale(windows, params.split_scale.fractions, params.split_scale.scaler)
+    windows = pipeline.window(params.window, daily, {"columns": columns}).windows
+    prepared = pipeline.split_scale(params.split_scale, windows)
+    splits, scalers = prepared.splits, prepared.scalers
     print(
         f"{args.parts} parts x {args.days} days: {len(windows.part):,} windows, train {len(splits.train.window):,}; "
         f"data prepared in {time.perf_counter() - start:.1f} s"

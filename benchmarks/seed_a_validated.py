@@ -28,7 +28,6 @@ metrics/evaluate.json (same library calls, same seeds; TensorFlow deterministic 
 from __future__ import annotations
 
 import argparse
-import copy
 import importlib.util
 import itertools
 import tempfile
@@ -36,24 +35,19 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import yaml
 
-from plancast.data.calendar import Calendar
-from plancast.data.daily import horizon_columns, last_snapshot_per_day, lay_on_calendar
-from plancast.data.ingest import ingest
+from plancast.data.daily import horizon_columns
 from plancast.data.sample import plan_snapshots, seed_a_series, write_plan_xls, write_seed_a_csv
 from plancast.evaluation.evaluate import evaluate
 from plancast.experiments import read_config
-from plancast.features.correlation import horizon_correlations
-from plancast.features.scaling import split_and_scale
-from plancast.features.selection import select_horizons
-from plancast.features.windows import feature_columns, make_windows
+from plancast.features.windows import feature_columns
 from plancast.models.manifest import Manifest
 from plancast.models.tabular import network_context_sets, tabular_rows
 from plancast.models.trained import TrainedModel
 from plancast.models.training import train_model
-from plancast.params import PARAMS_FILE, Params, parse_params
+from plancast.params import PARAMS_FILE, Params, load_params, with_overrides
+from plancast.pipeline import run as pipeline  # the data stages in memory: pipeline.run, pipeline.ingest, ...
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,17 +62,9 @@ def _stage_train():
 
 def merged_params(config: str | None, extra: dict[str, object]) -> Params:
     """params.yaml with the config's dotted overrides, then ``extra``'s, applied and validated."""
-    raw = yaml.safe_load((ROOT / PARAMS_FILE).read_text(encoding="utf-8"))
     overrides = dict(read_config(config)[1]) if config else {}
     overrides.update(extra)
-    merged = copy.deepcopy(raw)
-    for dotted, value in overrides.items():
-        node = merged
-        *parents, leaf = dotted.split(".")
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return parse_params(merged, config or PARAMS_FILE)
+    return with_overrides(load_params(ROOT / PARAMS_FILE), overrides, config or PARAMS_FILE)
 
 
 def prepare(params: Params):
@@ -92,19 +78,10 @@ def prepare(params: Params):
             write_plan_xls(plan_snapshots(params.sample), path)
         else:
             raise SystemExit(f"ingest.source {source}: only the bundled seed_a.csv / plan_sample.xls are made here")
-        result = ingest(params.ingest.model_copy(update={"source": str(path)}), params.daily, root=Path(folder))
-    last = last_snapshot_per_day(result.snapshots)
-    years = sorted({day.year for day in last["day"]}) if pd.api.types.is_datetime64_any_dtype(last["day"]) else []
-    daily = lay_on_calendar(last, Calendar.from_params(params.daily, years))
-    table = horizon_correlations(daily, params.correlate.min_pairs)
-    choice = params.select_features
-    parts = sorted(str(part) for part in daily["part"].unique())
-    features = select_horizons(table, choice.method, choice.basis, choice.top_k, choice.threshold,
-                               choice.horizons, parts=parts)  # fmt: skip
-    windows = make_windows(daily, features, params.window.lookback, params.window.delays)
-    split = params.split_scale
-    splits, scalers, _ = split_and_scale(windows, split.fractions, split.scaler, split.validation_start,
-                                         split.test_start)  # fmt: skip
+        ingested = pipeline.ingest(params.ingest.model_copy(update={"source": str(path)}), params.daily, folder)
+    made = pipeline.run(params, until="split_scale", ingested=ingested)
+    daily, windows, features = made.daily.table, made.windowed.windows, made.features
+    splits, scalers = made.prepared.splits, made.prepared.scalers
     period = params.train.profile_period
     sets, _ = network_context_sets(windows, daily, params.train.context, period)
     needs_rows = bool(params.evaluate.tabular) or bool(sets)

@@ -6,22 +6,21 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import write_csv, write_json
-from plancast.features.correlation import correlation_summary, horizon_correlations, horizon_cross_correlation
+from plancast.pipeline.correlate import correlate
 from plancast.reporting.plot_style import save_figure
 from plancast.reporting.plots import correlation_heatmap
-from plancast.stage import StageIO, run_stage
+from plancast.stage import StageIO, run_stage, unwrap
 
 
 def main(params, io: StageIO) -> None:
     daily = pd.read_parquet(io.read(catalog.DAILY))
-    min_pairs = params.correlate.min_pairs
-    table = horizon_correlations(daily, min_pairs)
-    summary = correlation_summary(table, sorted(str(part) for part in daily["part"].unique()))
+    correlation = correlate(unwrap(params.correlate), daily)
+    table, summary = correlation.table, correlation.summary
     write_csv(io.write(catalog.CORRELATION), table)
     # per part out of metrics: keeps `dvc exp show` short
     write_json(io.write(catalog.CORRELATION_PARTS), {"parts": summary["parts"]})
     write_json(io.write(catalog.CORRELATION_METRICS), {key: value for key, value in summary.items() if key != "parts"})
-    save_figure(correlation_heatmap(table, horizon_cross_correlation(daily, min_pairs)), io.write(catalog.HEATMAP))
+    save_figure(correlation_heatmap(table, correlation.cross), io.write(catalog.HEATMAP))
     best = summary["best_horizon"]
     best_text = f"best pooled {best} (r = {summary['pooled'][best]:.2f})" if best else "no defined correlation"
     horizons = table["horizon"].nunique()

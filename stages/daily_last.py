@@ -6,21 +6,16 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import write_json, write_parquet
-from plancast.data.calendar import Calendar
-from plancast.data.daily import check_snapshots, daily_summary, last_snapshot_per_day, lay_on_calendar
+from plancast.pipeline.daily_last import daily_last
 from plancast.stage import StageIO, run_stage, unwrap
 
 
 def main(params, io: StageIO) -> None:
     source = io.read(catalog.SNAPSHOTS)
     snapshots = pd.read_parquet(source)
-    check_snapshots(snapshots, str(source))
-    last = last_snapshot_per_day(snapshots)
-    years = sorted({day.year for day in last["day"]}) if pd.api.types.is_datetime64_any_dtype(last["day"]) else []
-    calendar = Calendar.from_params(unwrap(params.daily), years)
-    daily = lay_on_calendar(last, calendar, str(source))
-    summary = daily_summary(snapshots, daily)
-    write_parquet(io.write(catalog.DAILY), daily)
+    daily = daily_last(unwrap(params.daily), snapshots, str(source))
+    summary = daily.summary
+    write_parquet(io.write(catalog.DAILY), daily.table)
     write_json(io.write(catalog.DAILY_PARTS), {"parts": summary["parts"]})
     write_json(io.write(catalog.DAILY_METRICS), {key: value for key, value in summary.items() if key != "parts"})
     print(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from plancast import catalog
 from plancast.artifacts import write_csv, write_json, write_parquet
-from plancast.data.ingest import ingest
+from plancast.pipeline.ingest import ingest
 from plancast.stage import StageIO, run_stage, unwrap
 
 

@@ -6,8 +6,8 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import write_json
-from plancast.features.selection import select_horizons
-from plancast.stage import StageIO, run_stage
+from plancast.pipeline.select_features import select_features
+from plancast.stage import StageIO, run_stage, unwrap
 
 
 def main(params, io: StageIO) -> None:
@@ -15,15 +15,12 @@ def main(params, io: StageIO) -> None:
     # A series without horizons has no correlation rows, so the part names come from the daily table.
     daily = pd.read_parquet(io.read(catalog.DAILY), columns=["part"])
     parts = sorted(str(part) for part in daily["part"].unique())
-    choice = params.select_features
-    method = choice.method
-    features = select_horizons(
-        table, method, choice.basis, choice.top_k, choice.threshold, choice.horizons, parts=parts
-    )
+    choice = unwrap(params.select_features)
+    features = select_features(choice, table, parts)
     write_json(io.write(catalog.FEATURES), features)
     distinct = sorted({tuple(columns) for columns in features["columns"].values()})
     shown = "; ".join(", ".join(columns) for columns in distinct[:3]) + (" ..." if len(distinct) > 3 else "")
-    print(f"select_features: {method} ({features['basis']}) -> {shown} for {len(parts)} parts")
+    print(f"select_features: {choice.method} ({features['basis']}) -> {shown} for {len(parts)} parts")
 
 
 if __name__ == "__main__":

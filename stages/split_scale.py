@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from plancast import catalog
 from plancast.artifacts import save_npz, write_json
-from plancast.features.scaling import split_and_scale
 from plancast.features.windows import Windows
-from plancast.stage import StageIO, run_stage
+from plancast.pipeline.split_scale import split_scale
+from plancast.stage import StageIO, run_stage, unwrap
 
 
 def main(params, io: StageIO) -> None:
     windows = Windows.load(io.read(catalog.WINDOWS))
-    choice = params.split_scale
-    splits, scalers, report = split_and_scale(
-        windows, choice.fractions, choice.scaler, choice.validation_start, choice.test_start
-    )
+    prepared = split_scale(unwrap(params.split_scale), windows)
+    splits, scalers, report = prepared.splits, prepared.scalers, prepared.report
     save_npz(io.write(catalog.SPLITS), **splits.to_arrays())
     write_json(io.write(catalog.SCALERS), scalers.to_json(), digits=17)
     write_json(io.write(catalog.SPLIT_PARTS), {"parts": report["parts"]})

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from plancast.errors import ParamsError
-from plancast.params import load_params, parse_params
+from plancast.params import apply_overrides, load_params, parse_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,14 +28,7 @@ def test_shipped_params_are_valid(raw):
 def test_every_seed_config_is_valid(raw):
     for config in sorted((ROOT / "configs").glob("*.yaml")):
         overrides = yaml.safe_load(config.read_text(encoding="utf-8"))
-        merged = copy.deepcopy(raw)
-        for dotted, value in overrides["set"].items():
-            node = merged
-            *parents, leaf = dotted.split(".")
-            for key in parents:
-                node = node.setdefault(key, {})
-            node[leaf] = value
-        parse_params(merged, str(config))
+        parse_params(apply_overrides(raw, overrides["set"], str(config)), str(config))
 
 
 def _error_for(raw: dict, mutate) -> str:

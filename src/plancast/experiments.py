@@ -10,7 +10,6 @@ never to the workspace's ``params.yaml``, so one config cannot carry its values 
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import yaml
 
 from plancast.errors import ParamsError
-from plancast.params import parse_params
+from plancast.params import apply_overrides, parse_params
 
 
 def _override_value(value: Any) -> str:
@@ -53,16 +52,8 @@ def read_config(path: str | Path) -> tuple[str, dict[str, Any]]:
 
 def check_config(path: str | Path, params: dict[str, Any]) -> None:
     """Validate ``params`` with the config's overrides applied; errors name the config file and the key."""
-    merged = copy.deepcopy(params)
     _, overrides = read_config(path)
-    for dotted, value in overrides.items():
-        node = merged
-        *parents, leaf = dotted.split(".")
-        for depth, key in enumerate(parents):
-            if not isinstance(node.get(key), dict):
-                raise ParamsError(f"{path}: {'.'.join(parents[: depth + 1])}: is not a section of params.yaml")
-            node = node[key]
-        node[leaf] = value
+    merged = apply_overrides(params, overrides, str(path))
     parse_params(merged, str(path))
 
 

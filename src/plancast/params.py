@@ -9,11 +9,13 @@ dotted key, what is allowed and what was given, e.g.
 from __future__ import annotations
 
 import codecs
+import copy
 import re
 import zoneinfo
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -473,6 +475,32 @@ def parse_params(raw: object, source: str = PARAMS_FILE) -> Params:
         return Params.model_validate(raw)
     except ValidationError as exc:
         raise ParamsError(_format_validation_error(source, exc)) from None
+
+
+def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source: str = "overrides") -> dict:
+    """A copy of the params mapping ``raw`` with each ``{"window.lookback": 5}`` override set in place.
+
+    Only the sections an override walks through must exist (as ``dvc exp run -S`` wants them): one that
+    does not is one line naming ``source`` and the dotted key. Leaf keys are checked by the schema.
+    """
+    merged = copy.deepcopy(dict(raw))
+    for dotted, value in overrides.items():
+        node = merged
+        *parents, leaf = dotted.split(".")
+        for depth, key in enumerate(parents):
+            if not isinstance(node.get(key), dict):
+                raise ParamsError(f"{source}: {'.'.join(parents[: depth + 1])}: is not a section of params.yaml")
+            node = node[key]
+        node[leaf] = copy.deepcopy(value)
+    return merged
+
+
+def with_overrides(params: Params, overrides: Mapping[str, Any], source: str = "overrides") -> Params:
+    """``params`` with dotted-key overrides applied, validated again and frozen like :func:`load_params`'s.
+
+    A bad key or value is one :class:`ParamsError` line naming ``source`` and the dotted key.
+    """
+    return parse_params(apply_overrides(params.model_dump(), overrides, source), source)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

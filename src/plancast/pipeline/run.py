@@ -1,0 +1,57 @@
+"""Any prefix of the data stages, ingest .. split_scale, in memory (see :mod:`plancast.pipeline`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from plancast.params import Params
+from plancast.pipeline.correlate import Correlation, correlate
+from plancast.pipeline.daily_last import Daily, daily_last
+from plancast.pipeline.ingest import Ingested, ingest
+from plancast.pipeline.select_features import select_features
+from plancast.pipeline.split_scale import Prepared, split_scale
+from plancast.pipeline.window import Windowed, window
+
+STAGES = ("ingest", "daily_last", "correlate", "select_features", "window", "split_scale")
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """What :func:`run` made; the stages after ``until`` are None."""
+
+    ingested: Ingested
+    daily: Daily | None = None
+    correlation: Correlation | None = None
+    features: dict[str, Any] | None = None  # data/features/features.json
+    windowed: Windowed | None = None
+    prepared: Prepared | None = None
+
+
+def run(
+    params: Params,
+    until: str = "split_scale",
+    ingested: Ingested | None = None,
+    cache_dir: str | Path | None = None,
+) -> Artifacts:
+    """The data stages from ingest through ``until`` (one of :data:`STAGES`) in memory.
+
+    ``ingest.source`` is read from the working directory, unless ``ingested`` is given: a snapshot table
+    made elsewhere (a generated sample in a temporary folder, :func:`ingest` with its own ``root``).
+    """
+    if until not in STAGES:
+        raise ValueError(f"until: {until!r} is not a data stage ({', '.join(STAGES)})")
+    last = STAGES.index(until)
+    made: dict[str, Any] = {"ingested": ingested or ingest(params.ingest, params.daily, cache_dir=cache_dir)}
+    if last >= 1:
+        made["daily"] = daily_last(params.daily, made["ingested"].snapshots)
+    if last >= 2:
+        made["correlation"] = correlate(params.correlate, made["daily"].table)
+    if last >= 3:
+        made["features"] = select_features(params.select_features, made["correlation"].table, made["daily"].parts)
+    if last >= 4:
+        made["windowed"] = window(params.window, made["daily"].table, made["features"])
+    if last >= 5:
+        made["prepared"] = split_scale(params.split_scale, made["windowed"].windows)
+    return Artifacts(**made)

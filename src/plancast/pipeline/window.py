@@ -1,0 +1,31 @@
+"""Stage window in memory: the lookback windows and their delayed targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from plancast.errors import ParamsError
+from plancast.features.windows import Windows, required_rows, window_report
+from plancast.params import WindowParams
+
+
+@dataclass(frozen=True)
+class Windowed:
+    windows: Windows  # data/windows/windows.npz: inputs (windows, lookback, features)
+    report: dict[str, Any]  # metrics/window.json with "parts" (data/reports/window_parts.json)
+
+
+def window(params: WindowParams, daily: pd.DataFrame, features: dict[str, Any]) -> Windowed:
+    """The lookback windows; one line naming window.lookback if no part is long enough for one."""
+    windows, report = window_report(daily, features, params.lookback, params.delays)
+    if not report["windows"]:
+        longest = int(daily.groupby("part").size().max()) if len(daily) else 0
+        needed = required_rows(params.lookback, params.delays)
+        raise ParamsError(
+            f"window.lookback: no part has the lookback + max(delays) = {needed} "
+            f"days one window needs (longest part: {longest} days); lower window.lookback or window.delays"
+        )
+    return Windowed(windows, report)
