@@ -28,7 +28,6 @@ metrics/evaluate.json (same library calls, same seeds; TensorFlow deterministic 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import itertools
 import tempfile
 import time
@@ -44,20 +43,12 @@ from plancast.experiments import read_config
 from plancast.features.windows import feature_columns
 from plancast.models.manifest import Manifest
 from plancast.models.tabular import network_context_sets, tabular_rows
-from plancast.models.trained import TrainedModel
+from plancast.models.trained import TrainedModel, residual_splits
 from plancast.models.training import train_model
 from plancast.params import PARAMS_FILE, Params, load_params, with_overrides
 from plancast.pipeline import run as pipeline  # the data stages in memory: pipeline.run, pipeline.ingest, ...
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _stage_train():
-    """stages/train.py as a module: its ``residual_splits`` is what the train stage applies."""
-    spec = importlib.util.spec_from_file_location("stage_train", ROOT / "stages" / "train.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def merged_params(config: str | None, extra: dict[str, object]) -> Params:
@@ -98,7 +89,7 @@ def run(params: Params, prepared, target: str) -> tuple[dict, dict]:
     period = params.train.profile_period
     sets, max_horizon = network_context_sets(windows, daily, params.train.context, period)
     profile = None if rows is None else rows.reference_profile(sets, period)
-    train_splits = _stage_train().residual_splits(splits, windows, scalers, profile) if target == "residual" else splits
+    train_splits = residual_splits(splits, windows, scalers, profile) if target == "residual" else splits
     context = None
     if sets:
         context = {split: rows.take(splits[split].window).network_context(sets) for split in ("train", "val")}

@@ -43,10 +43,9 @@ def main(params, io: StageIO) -> None:
     windows = Windows.load(io.read(catalog.WINDOWS))
     scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
     tabular = list(choice.tabular)
-    needs_rows = tabular or any(model.manifest.context for model in models.values())
     period = params.train.profile_period
     horizons = len(horizon_columns(daily))
-    rows = tabular_rows(windows, daily, scalers, horizons, profile_period=period) if needs_rows else None
+    rows = tabular_rows(windows, daily, scalers, horizons, profile_period=period) if tabular else None
     result = evaluate(
         daily,
         windows,

@@ -15,63 +15,31 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_json
-from plancast.errors import InputDataError, ParamsError
+from plancast.errors import InputDataError
 from plancast.features.scaling import Scalers, Splits
-from plancast.features.windows import Windows, feature_columns
+from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, log_curves
-from plancast.models.manifest import Manifest
+from plancast.models.fit import fit_network
 from plancast.models.store import save_model, write_onnx
-from plancast.models.tabular import network_context_sets, tabular_rows
-from plancast.models.trained import residual_splits
-from plancast.models.training import epoch_curves, print_line, train_model
-from plancast.stage import StageIO, run_stage, unwrap
+from plancast.models.training import epoch_curves, print_line
+from plancast.stage import StageIO, run_stage
 
 RECORD = "training.json"
 
 
 def main(params, io: StageIO, name: str) -> None:
-    if name not in params.models:
-        known = ", ".join(sorted(params.models)) or "none"
-        raise ParamsError(f"params.yaml: models.{name}: no such model (known: {known})")
     splits = Splits.from_arrays(load_npz(io.read(catalog.SPLITS)))
-    windows = Windows.load(io.read(catalog.WINDOWS))
-    scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
     if splits.train.window.size == 0:
         raise InputDataError(
             f"{catalog.SPLITS.path}: no training windows "
             "(every part has fewer than window.lookback + max(delays) rows?)"
         )
-    scope = params.train.scope
-    target = params.train.target
-    daily = pd.read_parquet(io.read(catalog.DAILY))
-    period = params.train.profile_period
-    sets, max_horizon = network_context_sets(windows, daily, params.train.context, period)
-    context = rows = None
-    if sets:
-        rows = tabular_rows(windows, daily, scalers, max_horizon, profile_period=period)
-        context = {split: rows.take(splits[split].window).network_context(sets) for split in ("train", "val")}
-    if target == "residual":  # a step series with a profile corrects the profile, as evaluate and forecast do
-        profile = None if rows is None else rows.reference_profile(sets, period)
-        splits = residual_splits(splits, windows, scalers, profile)
-    result = train_model(
-        name, unwrap(params.models[name]), splits, windows.part, scope=scope, seed=params.train.seed,
-        progress=print_line, backend=params.train.backend, ray_address=params.train.ray_address, context=context,
+    fitted = fit_network(
+        params, name, Windows.load(io.read(catalog.WINDOWS)), splits,
+        Scalers.from_json(read_json(io.read(catalog.SCALERS))), pd.read_parquet(io.read(catalog.DAILY)),
+        read_json(io.read(catalog.FEATURES)), progress=print_line,
     )  # fmt: skip
-    parts = sorted(result.networks)
-    columns = feature_columns(read_json(io.read(catalog.FEATURES)), parts)
-    manifest = Manifest(
-        model=name,
-        scope=scope,
-        lookback=int(windows.inputs.shape[1]),
-        delays=tuple(int(delay) for delay in windows.delays),
-        columns=columns,
-        scalers=Scalers(scalers.kind, {part: scalers.parts[part] for part in parts}),
-        weights={},
-        target=target,
-        context=sets,
-        max_horizon=max_horizon if sets else 0,
-        profile_period=period if "profile" in sets else None,
-    )
+    manifest, result = fitted.manifest, fitted.result
     record = result.metrics()
 
     def extra(folder: Path) -> None:

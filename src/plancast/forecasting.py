@@ -32,7 +32,7 @@ from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows, calendar_days, on_calendar
 from plancast.models.recommended import Recommendation, combination, routed
 from plancast.models.tabular import TABULAR_MODELS, TabularModel, runnable_tabular, tabular_rows
-from plancast.models.trained import TrainedModel, reference_forecast
+from plancast.models.trained import TrainedModel
 from plancast.names import COMBINATION, RECOMMENDED
 
 COLUMNS = ["method", "part", "model", "step_ahead", "day", "forecast", "plan"]
@@ -183,32 +183,13 @@ def _frame(
     )
 
 
-def network_forecast(model: TrainedModel, daily: pd.DataFrame, windows: Windows, known: np.ndarray) -> np.ndarray:
-    """``model``'s forecast of the ``windows`` that ``known`` indexes, in original units: (known, delays).
-
-    A network with a context is also given, as in training, the windows' plan vintages, flags and target
-    days' calendar (:meth:`plancast.models.tabular.TabularRows.network_context`) and, a residual network
-    on a step series, the season profile it corrects.
-    """
-    manifest = model.manifest
-    context = profile = None
-    if manifest.context:
-        rows = tabular_rows(
-            windows, daily, manifest.scalers, manifest.max_horizon, profile_period=manifest.profile_period
-        ).take(known)
-        context = rows.network_context(manifest.context)
-        profile = rows.reference_profile(manifest.context, manifest.profile_period)
-    reference = reference_forecast(windows.plan[known], windows.inputs[known], profile)
-    return model.predict(windows.inputs[known], windows.part[known], reference, context)
-
-
 def direct_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, calendar: Calendar) -> pd.DataFrame:
     """One model's forecast of each part's ``end + delay`` days (its manifest's delays), in one call."""
     latest = model_latest(daily, model, calendar)
     ahead, plan = latest.windows.delays, latest.windows.plan
     if not len(latest.part):  # every part is in latest.skipped with its reason
         return _frame("direct", latest, name, ahead, np.empty((0, len(ahead))), plan, calendar)
-    forecast = network_forecast(model, daily, latest.windows, np.arange(len(latest.part)))
+    forecast = model.predict_windows(latest.windows, daily)
     return _frame("direct", latest, name, ahead, forecast, plan, calendar)
 
 
@@ -219,25 +200,6 @@ def days_ahead(days: np.ndarray, count: int, calendar: Calendar) -> np.ndarray:
     if np.issubdtype(days.dtype, np.datetime64):
         return np.concatenate([days, calendar.shift(days[-1], np.arange(1, count + 1)).astype(days.dtype)])
     return np.concatenate([days, days[-1] + np.arange(1, count + 1)])
-
-
-def part_targets(daily: pd.DataFrame, parts: np.ndarray) -> np.ndarray:
-    """Each of ``parts``' targets in day order, NaN where no snapshot, right-aligned on its last day and
-    NaN-padded on the left: (parts, longest part's rows)."""
-    ordered = daily.sort_values(["part", "day"], kind="stable")
-    groups = {str(part): rows for part, rows in ordered.groupby("part", sort=True)}
-    series = []
-    for part in parts:
-        rows = groups[str(part)]
-        values = rows["target"].to_numpy(np.float64).copy()
-        if "present" in rows:
-            values[~rows["present"].to_numpy(bool)] = np.nan
-        series.append(values)
-    width = max((len(values) for values in series), default=0)
-    result = np.full((len(series), width), np.nan)
-    for row, values in enumerate(series):
-        result[row, width - len(values) :] = values
-    return result
 
 
 def recursive_forecast(
@@ -259,10 +221,7 @@ def recursive_forecast(
     if not len(latest.part):
         empty = np.empty((0, steps))
         return _frame("recursive", latest, name, ahead, empty, empty, calendar)
-    targets = None
-    if model.manifest.context:  # the season profile, read off each part's targets (TrainedModel.predict_recursive)
-        targets = part_targets(daily, latest.part)
-    forecast = model.predict_recursive(latest.windows.inputs, latest.part, steps, targets)
+    forecast = model.predict_windows_recursive(latest.windows, daily, steps)
     return _frame("recursive", latest, name, ahead, forecast, np.full(forecast.shape, np.nan), calendar)
 
 
@@ -397,7 +356,7 @@ def recommended_forecast(
         known = np.flatnonzero(np.isin(future.part, model.manifest.parts))
         values = np.full(future.targets.shape, np.nan)
         if len(known):
-            values[known] = network_forecast(model, daily, future, known)
+            values[known] = model.predict_windows(future.take(known), daily)
         predictions[name] = values
     if tabular:
         ahead = tabular_rows(future, daily, scalers, max_horizon, profile_period=profile_period)

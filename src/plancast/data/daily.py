@@ -165,3 +165,22 @@ def daily_summary(snapshots: pd.DataFrame, daily: pd.DataFrame) -> dict[str, Any
         "last_day": _day_label(present["day"].max()) if len(present) else None,
         "horizons": len(horizon_columns(daily)),
     }
+
+
+def part_targets(daily: pd.DataFrame, parts: np.ndarray) -> np.ndarray:
+    """Each of ``parts``' targets in day order, NaN where no snapshot, right-aligned on its last day and
+    NaN-padded on the left: (parts, longest part's rows)."""
+    ordered = daily.sort_values(["part", "day"], kind="stable")
+    groups = {str(part): rows for part, rows in ordered.groupby("part", sort=True)}
+    series = []
+    for part in parts:
+        rows = groups[str(part)]
+        values = rows["target"].to_numpy(np.float64).copy()
+        if "present" in rows:
+            values[~rows["present"].to_numpy(bool)] = np.nan
+        series.append(values)
+    width = max((len(values) for values in series), default=0)
+    result = np.full((len(series), width), np.nan)
+    for row, values in enumerate(series):
+        result[row, width - len(values) :] = values
+    return result

@@ -28,7 +28,6 @@ from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, rows_by_part
 from plancast.models.recommended import Recommendation
 from plancast.models.tabular import runnable_tabular
-from plancast.models.trained import reference_forecast
 from plancast.names import COMBINATION, LAST_BASELINE, PLAN_BASELINE, RECOMMENDED, TABULAR, is_baseline, reserved
 
 if TYPE_CHECKING:
@@ -213,8 +212,8 @@ def evaluate(
 
     ``daily`` is the daily table, ``windows``/``splits``/``scalers`` what stages window and split_scale
     wrote, ``models`` each trained network by name, ``rows`` the windows with their plan vintages for
-    the ``tabular`` models (refitted at each of the ``folds`` test origins, :mod:`backtest`) and the
-    networks' context. Every
+    the ``tabular`` models (refitted at each of the ``folds`` test origins, :mod:`backtest`); each network
+    builds its own context from ``daily`` (:meth:`~plancast.models.trained.TrainedModel.predict_windows`). Every
     choice is made on validation: the best network and tabular model (their mean is the combination),
     and per delay the recommended candidate among networks, tabular models, the combination and the
     plan (the plan first on ties). Every forecast gets split-conformal intervals (:func:`model_intervals`:
@@ -228,24 +227,12 @@ def evaluate(
     tabular = runnable_tabular(tabular, 0 if rows is None else rows.vintages.shape[-1])
     window = np.concatenate([splits[name].window for name in SPLITS]).astype(np.int64)
     split = np.concatenate([np.full(len(splits[name].window), name) for name in SPLITS])
-    inputs = np.concatenate([splits[name].inputs for name in SPLITS])
     part, end_row, delays = windows.part[window], windows.end_row[window], windows.delays
     actual, plan = windows.targets[window], windows.plan[window]
     in_val = split == "val"
     series = part_series(daily)
-    predictions = {}
-    for name, model in models.items():
-        context = None
-        if model.manifest.context:
-            if rows is None:
-                raise ValueError(f"model {name} takes the plan vintages as context: evaluate needs their rows")
-            context = rows.take(window).network_context(model.manifest.context)
-        profile = (
-            None if rows is None else rows.reference_profile(model.manifest.context, model.manifest.profile_period)
-        )
-        seasonal = None if profile is None else profile[window]
-        reference = reference_forecast(windows.plan[window], windows.inputs[window], seasonal)  # what residuals correct
-        predictions[name] = model.to_raw(model.predict_scaled(inputs, part, context), part, reference)
+    evaluated = windows.take(window)
+    predictions = {name: model.predict_windows(evaluated, daily) for name, model in models.items()}
     cut = test_folds(windows, splits, folds)
     if rows is not None and tabular:
         backtest = tabular_backtest(rows, windows, splits, cut, list(tabular), seed)

@@ -54,6 +54,13 @@ class Windows:
         missing = np.datetime64("NaT") if np.issubdtype(self.days.dtype, np.datetime64) else -1
         return np.where(inside, self.days[np.clip(position, 0, max(len(self.days) - 1, 0))], missing)
 
+    def take(self, index: np.ndarray) -> Windows:
+        """The windows ``index`` selects, every per-window array indexed alike (delays, names, days kept)."""
+        return Windows(
+            self.inputs[index], self.targets[index], self.plan[index], self.part[index], self.end_row[index],
+            self.position[index], self.delays, self.feature_names, self.days,
+        )  # fmt: skip
+
     def save(self, path: str | Path) -> None:
         save_npz(path, **{field.name: getattr(self, field.name) for field in fields(self)})
 

@@ -1,21 +1,52 @@
 """A trained model in memory: its :class:`~plancast.models.manifest.Manifest` and one engine per part,
-predicting in raw units (one call for all windows, or recursively step by step); and the reference a
-residual network corrects.
+predicting in raw units (one call for all windows, or recursively step by step); the inputs a network
+takes beside its windows (:func:`network_inputs`, built from the daily table as its manifest says) and
+the reference a residual network corrects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from plancast.data.daily import part_targets
 from plancast.features.scaling import Scalers, Split, Splits
 from plancast.features.vintages import PROFILE_WEEKS
 from plancast.features.windows import Windows, rows_by_part
 from plancast.models.engines import Network, as_networks, recursive_forecast, season_history
 from plancast.models.manifest import GLOBAL, Manifest
+from plancast.models.tabular import tabular_rows
+
+
+@dataclass(frozen=True)
+class NetworkInputs:
+    """What a network takes beside its windows: ``context`` float32 (windows, width), its second input
+    (:meth:`~plancast.models.tabular.TabularRows.network_context`), None without one; ``profile`` raw
+    (windows, delays), the season profile a residual network's reference falls back on, None if none."""
+
+    context: np.ndarray | None
+    profile: np.ndarray | None
+
+
+def network_inputs(
+    windows: Windows,
+    daily: pd.DataFrame,
+    scalers: Scalers,
+    sets: Collection[str],
+    max_horizon: int,
+    profile_period: int | None,
+) -> NetworkInputs:
+    """The :class:`NetworkInputs` of ``windows``: the context ``sets`` read from ``daily`` (vintages up
+    to ``max_horizon``, the profile on ``profile_period``'s season), scaled by ``scalers``. The one place
+    they are built: stage train fits on them, :meth:`TrainedModel.predict_windows` predicts with them."""
+    if not sets:
+        return NetworkInputs(None, None)
+    rows = tabular_rows(windows, daily, scalers, max_horizon, profile_period=profile_period)
+    return NetworkInputs(rows.network_context(sets), rows.reference_profile(sets, profile_period))
 
 
 @dataclass(frozen=True)
@@ -84,6 +115,27 @@ class TrainedModel:
         a model with a context, :meth:`~plancast.models.tabular.TabularRows.network_context`'s array."""
         scaled = self.manifest.scalers.inputs(inputs, part).astype(np.float32)
         return self.to_raw(self.predict_scaled(scaled, part, context), part, reference)
+
+    def network_inputs(self, windows: Windows, daily: pd.DataFrame) -> NetworkInputs:
+        """:func:`network_inputs` of ``windows`` as this model's manifest says (context sets, vintages'
+        reach, profile season, scalers)."""
+        manifest = self.manifest
+        return network_inputs(
+            windows, daily, manifest.scalers, manifest.context, manifest.max_horizon, manifest.profile_period
+        )
+
+    def predict_windows(self, windows: Windows, daily: pd.DataFrame) -> np.ndarray:
+        """Predictions (windows, delays) in raw units of raw ``windows``, their context and a residual
+        network's reference (:func:`reference_forecast`) built from ``daily`` as the manifest says."""
+        built = self.network_inputs(windows, daily)
+        reference = reference_forecast(windows.plan, windows.inputs, built.profile)
+        return self.predict(windows.inputs, windows.part, reference, built.context)
+
+    def predict_windows_recursive(self, windows: Windows, daily: pd.DataFrame, steps: int) -> np.ndarray:
+        """:meth:`predict_recursive` of each part's one window (parts, steps), raw units; the season
+        profile (a model with a context) read off each part's targets in ``daily``."""
+        targets = part_targets(daily, windows.part) if self.manifest.context else None
+        return self.predict_recursive(windows.inputs, windows.part, steps, targets)
 
     def predict_recursive(
         self, inputs: np.ndarray, part: np.ndarray, steps: int, targets: np.ndarray | None = None
