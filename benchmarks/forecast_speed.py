@@ -16,14 +16,11 @@ several warm runs; first-call costs (tracing, compiling, exporting) are printed 
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from harness import parser, seconds, warm_median
 
 from plancast.models.engines import KerasNetwork, recursive_graph, step_by_step
 from plancast.models.onnx import OnnxNetwork, export_onnx
@@ -31,18 +28,6 @@ from plancast.models.store import load_model
 from plancast.runtime import import_tensorflow
 
 LOOKBACK, UNITS = 30, 30
-
-
-def _seconds(call: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    call()
-    return time.perf_counter() - start
-
-
-def _warm_median(call: Callable[[], object], runs: int) -> tuple[float, float]:
-    """(first call, median of ``runs`` later calls), in seconds."""
-    first = _seconds(call)
-    return first, statistics.median(_seconds(call) for _ in range(runs))
 
 
 def _predict_per_step(model, window: np.ndarray, steps: int) -> np.ndarray:
@@ -69,20 +54,20 @@ def trained(runs: int, engine: str) -> None:
     print(f"direct forecast of every part, {engine}; median of {runs} warm runs")
     for name in params["train"]["models"]:
         model = load_model(catalog.MODEL.at(name), engine)
-        first, warm = _warm_median(lambda model=model, name=name: direct_forecast(daily, name, model), runs)
+        first, warm = warm_median(lambda model=model, name=name: direct_forecast(daily, name, model), runs)
         parts = len(model.manifest.parts)
         print(f"  {name:<14} {1000 * warm:8.2f} ms for {parts} parts  (first call {1000 * first:.0f} ms)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trained", action="store_true", help="time the pipeline's trained models")
-    parser.add_argument("--engine", default="keras", choices=["keras", "onnx"])
-    parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--parts", type=int, default=1)
-    parser.add_argument("--keras-steps", type=int, default=5, help="steps timed for predict-per-step")
-    args = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--trained", action="store_true", help="time the pipeline's trained models")
+    arguments.add_argument("--engine", default="keras", choices=["keras", "onnx"])
+    arguments.add_argument("--steps", type=int, default=50)
+    arguments.add_argument("--runs", type=int, default=15)
+    arguments.add_argument("--parts", type=int, default=1)
+    arguments.add_argument("--keras-steps", type=int, default=5, help="steps timed for predict-per-step")
+    args = arguments.parse_args()
     if args.trained:
         trained(args.runs, args.engine)
         return
@@ -96,7 +81,7 @@ def main() -> None:
         f"median of {args.runs} warm runs"
     )
 
-    first, per_call = _warm_median(lambda: _predict_per_step(model, window, args.keras_steps), max(3, args.runs // 3))
+    first, per_call = warm_median(lambda: _predict_per_step(model, window, args.keras_steps), max(3, args.runs // 3))
     per_step = per_call / args.keras_steps
     print(
         f"  keras predict per step   {1000 * per_step * args.steps:9.1f} ms  "
@@ -106,18 +91,18 @@ def main() -> None:
 
     tensors = (tf.constant(window), tf.constant(gain), tf.constant(shift), tf.constant(args.steps))
     plain = recursive_graph(model, jit_compile=False)
-    first, warm = _warm_median(lambda: plain(*tensors).numpy(), args.runs)
+    first, warm = warm_median(lambda: plain(*tensors).numpy(), args.runs)
     print(f"  tf.function, no XLA      {1000 * warm:9.2f} ms  (first call, tracing: {first:.2f} s)")
 
     network = KerasNetwork(model)
-    first, warm = _warm_median(lambda: network.predict_recursive(window, gain, shift, args.steps), args.runs)
+    first, warm = warm_median(lambda: network.predict_recursive(window, gain, shift, args.steps), args.runs)
     print(f"  tf.function, XLA (keras) {1000 * warm:9.2f} ms  (first call, tracing + compiling: {first:.2f} s)")
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "lstm.onnx"
-        export = _seconds(lambda: export_onnx(model, path))
+        export = seconds(lambda: export_onnx(model, path))
         onnx_network = OnnxNetwork(path)
-    first, warm = _warm_median(lambda: step_by_step(onnx_network, window, gain, shift, args.steps), args.runs)
+    first, warm = warm_median(lambda: step_by_step(onnx_network, window, gain, shift, args.steps), args.runs)
     print(
         f"  onnx runtime (onnx)      {1000 * warm:9.2f} ms  "
         f"({1000 * warm / args.steps:.3f} ms/step; export {export:.2f} s, first call {1000 * first:.1f} ms)"

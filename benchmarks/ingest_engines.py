@@ -1,21 +1,19 @@
 """Time reading the sample ``.xls`` with calamine vs xlrd, raw and through ingest (best of 5).
 
-Run from the repo root: ``python benchmarks/ingest_engines.py [path.xls]``. Without a path it reads
+Run from the repo root: ``python benchmarks/ingest_engines.py [path.xls] [--repeats 5]``. Without a path it reads
 ``data/raw/plan_sample.xls`` (written by ``python stages/make_sample.py``), or, when that file is not
 there, a sample generated from the default ``sample`` params into a temporary folder.
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import xlrd
+from harness import parser, seconds
 from python_calamine import CalamineWorkbook
 
 from plancast.data.ingest import canonical_snapshots
@@ -24,17 +22,6 @@ from plancast.data.sample import plan_snapshots, write_plan_xls
 from plancast.params import IngestParams, SampleParams
 
 DEFAULT_PATH = Path("data/raw/plan_sample.xls")
-REPEATS = 5
-
-
-def best_of(function: Callable[[], object], repeats: int = REPEATS) -> float:
-    """The shortest of ``repeats`` wall-clock times of ``function()``, in seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def raw_calamine(path: str) -> int:
@@ -65,34 +52,34 @@ def through_ingest(path: str, engine: str) -> int:
     return len(canonical_snapshots(read_sheets(path, xls_engine=engine), params).snapshots)
 
 
-def through_ingest_read_only(path: str, engine: str) -> int:
-    return len(read_sheets(path, xls_engine=engine))
-
-
-def main(argv: list[str]) -> None:
+def main() -> None:
+    arguments = parser(__doc__)
+    arguments.add_argument("path", nargs="?", type=Path, help=f"an .xls export (default {DEFAULT_PATH})")
+    arguments.add_argument("--repeats", type=int, default=5, help="each case's time is the best of these")
+    args = arguments.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(argv[0]) if argv else DEFAULT_PATH
-        if not argv and not path.is_file():
+        path = args.path or DEFAULT_PATH
+        if args.path is None and not path.is_file():
             path = Path(folder) / "plan_sample.xls"
             write_plan_xls(plan_snapshots(SampleParams()), path)
             print(f"({DEFAULT_PATH} not found: generated the default sample into a temporary folder)")
         name = str(path)
         rows = raw_calamine(name) - 1
-        print(f"{path}: {path.stat().st_size / 1e6:.2f} MB, {rows:,} data rows; best of {REPEATS}, seconds")
+        print(f"{path}: {path.stat().st_size / 1e6:.2f} MB, {rows:,} data rows; best of {args.repeats}, seconds")
         cases = [
             ("raw calamine (python_calamine to_python)", lambda: raw_calamine(name)),
             ("raw xlrd (open_workbook + row_values)", lambda: raw_xlrd(name)),
             ("pandas read_excel engine=calamine", lambda: pandas_read(name, "calamine")),
             ("pandas read_excel engine=xlrd", lambda: pandas_read(name, "xlrd")),
-            ("ingest read_sheets, calamine", lambda: through_ingest_read_only(name, "calamine")),
-            ("ingest read_sheets, xlrd", lambda: through_ingest_read_only(name, "xlrd")),
+            ("ingest read_sheets, calamine", lambda: len(read_sheets(name, xls_engine="calamine"))),
+            ("ingest read_sheets, xlrd", lambda: len(read_sheets(name, xls_engine="xlrd"))),
             ("ingest read + validate, calamine", lambda: through_ingest(name, "calamine")),
             ("ingest read + validate, xlrd", lambda: through_ingest(name, "xlrd")),
         ]
         width = max(len(label) for label, _ in cases)
         for label, function in cases:
-            print(f"  {label:<{width}}  {best_of(function):7.3f}")
+            print(f"  {label:<{width}}  {min(seconds(function) for _ in range(args.repeats)):7.3f}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -10,6 +10,7 @@ the route uses them through the combination), and prints the best network agains
 model; without it, 15 s a run with the tabular models alone.
 
     python benchmarks/plan_skill.py [--seeds 2026 7 11] [--regimes noisy sharp] [--networks] [--each]
+                                    [--parts 24] [--days 250]
 
 ``--each`` also prints every forecast and baseline: validation MAE, test MAE, skill, skill per fold and
 the coverage of its own conformal intervals.
@@ -22,53 +23,20 @@ points of 80% and 95%.
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
+from harness import Prepared, parser, prepare
 
-from plancast.data.daily import horizon_columns
-from plancast.data.sample import plan_snapshots, write_plan_xls
 from plancast.evaluation.evaluate import evaluate
-from plancast.features.scaling import Scalers, Splits
-from plancast.features.windows import Windows
-from plancast.models.tabular import TabularRows, tabular_rows
 from plancast.names import RECOMMENDED
-from plancast.params import Params, SampleParams, load_params
-from plancast.pipeline import run as pipeline  # the data stages in memory: pipeline.run, pipeline.ingest, ...
+from plancast.params import Params, load_params
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A sample through the pipeline's library up to split_scale: what train and evaluate read."""
-
-    daily: pd.DataFrame
-    features: dict
-    windows: Windows
-    splits: Splits
-    scalers: Scalers
-    rows: TabularRows
-
-
-def prepare(params: Params, sample: SampleParams) -> Prepared:
-    """Make the sample ``sample`` and run ingest .. split_scale on it with ``params``, as the stages do."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "plan.xls"
-        write_plan_xls(plan_snapshots(sample), path)
-        ingested = pipeline.ingest(params.ingest.model_copy(update={"source": str(path)}), params.daily, folder)
-    made = pipeline.run(params, until="split_scale", ingested=ingested)
-    daily, windows, prepared = made.daily.table, made.windowed.windows, made.prepared
-    rows = tabular_rows(windows, daily, prepared.scalers, len(horizon_columns(daily)))
-    return Prepared(daily, made.features, windows, prepared.splits, prepared.scalers, rows)
-
-
-def run(regime: str, seed: int, networks: bool) -> tuple:
+def run(regime: str, seed: int, networks: bool, size: dict) -> tuple:
     params = load_params("params.yaml")
-    data = prepare(params, params.sample.model_copy(update={"planner": regime, "seed": seed}))
+    data = prepare(params, params.sample.model_copy(update={"planner": regime, "seed": seed, **size}))
     models = train_networks(params, data, params.train.models) if networks else {}
     evaluation = evaluate(
         data.daily, data.windows, data.splits, data.scalers, models, params.evaluate.season_period,
@@ -124,12 +92,15 @@ def print_each(summary: dict, evaluation) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[2026, 7])
-    parser.add_argument("--regimes", nargs="+", default=["noisy", "sharp"], choices=["noisy", "sharp"])
-    parser.add_argument("--networks", action="store_true")
-    parser.add_argument("--each", action="store_true", help="also every forecast's skill and interval coverage")
-    args = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--seeds", type=int, nargs="+", default=[2026, 7])
+    arguments.add_argument("--regimes", nargs="+", default=["noisy", "sharp"], choices=["noisy", "sharp"])
+    arguments.add_argument("--networks", action="store_true")
+    arguments.add_argument("--each", action="store_true", help="also every forecast's skill and interval coverage")
+    arguments.add_argument("--parts", type=int, help="the sample's parts (default: params.yaml's sample.parts)")
+    arguments.add_argument("--days", type=int, help="the sample's working days (default: sample.days)")
+    args = arguments.parse_args()
+    size = {key: value for key, value in (("parts", args.parts), ("days", args.days)) if value is not None}
     print(
         "regime  seed  route (d1 d2 d3)                     test skill  folds mean±sd   "
         "p(better) d1 d2 d3            cover 80  cover 95  worst delay: val  test   seconds"
@@ -137,7 +108,7 @@ def main() -> None:
     for regime in args.regimes:
         for seed in args.seeds:
             start = time.perf_counter()
-            summary, worst, evaluation = run(regime, seed, args.networks)
+            summary, worst, evaluation = run(regime, seed, args.networks, size)
             rec = summary[RECOMMENDED]
             route = " ".join(rec["route"][key] for key in sorted(rec["route"]))
             p = " ".join(f"{rec['p_better_than_plan'][key]:.1e}" for key in sorted(rec["p_better_than_plan"]))

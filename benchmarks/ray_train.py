@@ -18,11 +18,10 @@ import argparse
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+from harness import ROOT, parser
 
-ROOT = Path(__file__).resolve().parents[1]
 LOOKBACK, FEATURES, DELAYS, TRAIN, VAL = 10, 4, 3, 40, 10
 
 
@@ -80,12 +79,12 @@ def overhead(data, parts: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--backend", choices=["local", "ray"], help=argparse.SUPPRESS)  # one child's run
-    args = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--parts", type=int, default=200)
+    arguments.add_argument("--workers", type=int, default=2)
+    arguments.add_argument("--epochs", type=int, default=3)
+    arguments.add_argument("--backend", choices=["local", "ray"], help=argparse.SUPPRESS)  # one child's run
+    args = arguments.parse_args()
     if args.backend:
         train(args.backend, args.parts, args.workers, args.epochs)
         return

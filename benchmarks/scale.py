@@ -10,11 +10,8 @@ For each N it builds a project folder ``<workdir>/parts_<N>/``: the bundled samp
 repeats part of the previous day's last snapshots, some revised), and ``ingest.source`` pointed at that
 folder. The files are reused when their marker is there (generation is not what is timed). Then it runs
 ingest, daily_last, correlate, select_features, window and split_scale each as DVC would: a fresh
-``python stages/<stage>.py`` in that folder. Wall time is the child's; peak memory is the stage process's
-own maximum resident set, taken by a small launcher (``python -S``, ~8 MiB) that forks and execs the stage
-and reads ``os.wait4``'s rusage: Linux carries the resident set of the process that execs into the new
-program's ``ru_maxrss``, so spawning straight from this process (which holds the generated export)
-would report this process's size for every stage.
+``python stages/<stage>.py`` in that folder (``harness.run_stage``: the child's wall time and the stage
+process's own peak resident memory).
 
 It prints one table: seconds and peak MiB per stage and N, each stage's growth exponent (``exp``: slope
 of log time against log N fitted over every N given; ``last``: the slope between the two largest N,
@@ -31,19 +28,15 @@ planner waits for the new day's daily table.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import yaml
+from harness import ROOT, StageRun, parser, run_stage
 
-ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("ingest", "daily_last", "correlate", "select_features", "window", "split_scale")
 EXPORTS = "data/raw/plan_exports"
 # Targets of the issue at 2,000 parts x 260 days on this machine.
@@ -54,14 +47,6 @@ MEMORY_TARGET_MIB = 4096.0
 NEW_DAY_TARGET_S = 5.0  # ingest + daily_last after one new daily file
 SAMPLE_PARTS_MAX = 5000  # params.py's bound on sample.parts
 EVALUATE_MODEL = "lstm"  # --evaluate: trained for one epoch by train@lstm, then stage evaluate
-
-
-@dataclass(frozen=True)
-class StageRun:
-    stage: str
-    parts: int
-    seconds: float
-    peak_mib: float
 
 
 def project_params(parts: int, days: int) -> dict:
@@ -95,36 +80,7 @@ def prepare(folder: Path, parts: int, days: int) -> int:
     return rows
 
 
-# Forks, execs the stage, and writes the stage process's own peak RSS (KiB) as the last line of stderr.
-LAUNCHER = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
-_, status, usage = os.wait4(pid, 0)
-sys.stderr.write(f"\\npeak_kib {usage.ru_maxrss}\\n")
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
-def run_stage(folder: Path, stage: str, parts: int, *args: str) -> StageRun:
-    """Run ``stages/<stage>.py [args]`` in ``folder`` as a fresh process: its wall time and its own peak RSS."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    env.pop("PLANCAST_TRACE", None)
-    env.pop("PLANCAST_PARAMS", None)
-    start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", LAUNCHER, str(ROOT / "stages" / f"{stage}.py"), *args],
-        cwd=folder, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(f"{stage} at {parts} parts failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    peak_kib = int(result.stderr.rsplit("peak_kib ", 1)[1])
-    return StageRun(" ".join((stage, *args)), parts, seconds, peak_kib / 1024)
-
-
-def new_day(source: Path, folder: Path, parts: int) -> list[StageRun]:
+def new_day(source: Path, folder: Path) -> list[StageRun]:
     """Ingest the year less its last file, then time ingest + daily_last once the last file arrives."""
     if folder.exists():
         shutil.rmtree(folder)
@@ -133,9 +89,9 @@ def new_day(source: Path, folder: Path, parts: int) -> list[StageRun]:
     shutil.copy2(source / "params.yaml", folder / "params.yaml")
     for file in files[:-1]:
         os.link(file, folder / EXPORTS / file.name)
-    run_stage(folder, "ingest", parts)  # the days before: parsed once, cached
+    run_stage(folder, "ingest")  # the days before: parsed once, cached
     os.link(files[-1], folder / EXPORTS / files[-1].name)
-    return [run_stage(folder, stage, parts) for stage in ("ingest", "daily_last")]
+    return [run_stage(folder, stage) for stage in ("ingest", "daily_last")]
 
 
 def exponent(parts: list[int], values: list[float]) -> float:
@@ -144,19 +100,21 @@ def exponent(parts: list[int], values: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", type=int, nargs="+", default=[24, 200, 2000])
-    parser.add_argument("--days", type=int, default=260)
-    parser.add_argument("--workdir", default="/tmp/plancast_scale")
-    parser.add_argument("--estimate", type=int, default=10_000)
-    parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES), help="a prefix of the data stages")
-    parser.add_argument(
+    arguments = parser(__doc__)
+    arguments.add_argument("--parts", type=int, nargs="+", default=[24, 200, 2000])
+    arguments.add_argument("--days", type=int, default=260)
+    arguments.add_argument("--workdir", default="/tmp/plancast_scale")
+    arguments.add_argument("--estimate", type=int, default=10_000)
+    arguments.add_argument(
+        "--stages", nargs="+", choices=STAGES, default=list(STAGES), help="a prefix of the data stages"
+    )
+    arguments.add_argument(
         "--evaluate", action="store_true", help=f"then train@{EVALUATE_MODEL} (one epoch) and evaluate at the largest N"
     )
-    args = parser.parse_args()
+    args = arguments.parse_args()
     stages = [stage for stage in STAGES if stage in args.stages]
     if stages != list(STAGES[: len(stages)]) or (args.evaluate and len(stages) < len(STAGES)):
-        parser.error("--stages: each stage needs the ones before it (and --evaluate needs them all)")
+        arguments.error("--stages: each stage needs the ones before it (and --evaluate needs them all)")
 
     runs: dict[tuple[str, int], StageRun] = {}
     for parts in sorted(args.parts):
@@ -168,7 +126,7 @@ def main() -> None:
         # A year's ingest from scratch: no parsed-file cache left from an earlier run of this benchmark.
         shutil.rmtree(folder / "data/interim/ingest_cache", ignore_errors=True)
         for stage in stages:
-            run = run_stage(folder, stage, parts)
+            run = run_stage(folder, stage)
             runs[stage, parts] = run
             print(f"  {stage:<16} {run.seconds:7.1f} s {run.peak_mib:8.0f} MiB", flush=True)
 
@@ -202,7 +160,7 @@ def main() -> None:
     print(f"\nat {largest} parts: " + "; ".join(lines))
     if "daily_last" in stages:
         last_day = Path(args.workdir) / f"parts_{largest}_new_day"
-        day = new_day(Path(args.workdir) / f"parts_{largest}", last_day, largest)
+        day = new_day(Path(args.workdir) / f"parts_{largest}", last_day)
         day_seconds = sum(run.seconds for run in day)
         print(
             f"a new day's file at {largest} parts: "
@@ -213,7 +171,7 @@ def main() -> None:
         folder = Path(args.workdir) / f"parts_{largest}"
         print(f"\none small network and stage evaluate at {largest} parts, as DVC runs them:")
         for stage, extra in (("train", (EVALUATE_MODEL,)), ("evaluate", ())):
-            run = run_stage(folder, stage, largest, *extra)
+            run = run_stage(folder, stage, *extra)
             fits = verdict[run.peak_mib <= MEMORY_TARGET_MIB]
             print(f"  {run.stage:<16} {run.seconds:7.1f} s {run.peak_mib:8.0f} MiB (memory: {fits})", flush=True)
 

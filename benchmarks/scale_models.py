@@ -14,11 +14,11 @@ all parts <= 100 ms warm, at 2,000 parts x 260 days on this 2-core machine.
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import time
+from functools import partial
 
 import numpy as np
+from harness import parser, seconds, warm_median
 
 from plancast.data.sample import HORIZONS, PART_HEADER, TARGET_HEADER, TIME_HEADER, horizon_header, plan_snapshots
 from plancast.params import load_params
@@ -42,12 +42,12 @@ def snapshots(params, parts: int, days: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", type=int, default=2000)
-    parser.add_argument("--days", type=int, default=260)
-    parser.add_argument("--models", nargs="+", default=["lstm", "hand_lstm"])
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--parts", type=int, default=2000)
+    arguments.add_argument("--days", type=int, default=260)
+    arguments.add_argument("--models", nargs="+", default=["lstm", "hand_lstm"])
+    arguments.add_argument("--runs", type=int, default=7)
+    args = arguments.parse_args()
     params = load_params("params.yaml")
 
     start = time.perf_counter()
@@ -77,11 +77,8 @@ def main() -> None:
             .shuffle(len(splits.train.inputs), seed=0)
             .batch(spec.batch_size)
         )
-        epochs = []
-        for _ in range(3):
-            began = time.perf_counter()
-            network.fit(batches, epochs=1, verbose=0, shuffle=False)  # the dataset shuffles
-            epochs.append(time.perf_counter() - began)
+        epoch = partial(network.fit, batches, epochs=1, verbose=0, shuffle=False)  # the dataset shuffles
+        epochs = [seconds(epoch) for _ in range(3)]
         manifest = Manifest(name, "global", windows.inputs.shape[1], tuple(int(d) for d in windows.delays),
                             feature_columns({"columns": columns}, sorted(scalers.parts)), scalers, {})  # fmt: skip
         model = TrainedModel.of(manifest, dict.fromkeys(scalers.parts, network))
@@ -89,16 +86,11 @@ def main() -> None:
         known = np.isin(part, list(scalers.parts))
         inputs, part = inputs[known], part[known]
         reference = reference_forecast(windows.plan[latest][known], inputs)
-        model.predict(inputs, part, reference)  # warm
-        timings = []
-        for _ in range(args.runs):
-            began = time.perf_counter()
-            model.predict(inputs, part, reference)
-            timings.append(time.perf_counter() - began)
+        _, warm = warm_median(partial(model.predict, inputs, part, reference), args.runs)  # the first warms
         print(
             f"  {name:<10} batch {spec.batch_size:>3}: epoch {epochs[1]:6.1f} s, {epochs[2]:6.1f} s "
             f"(first, tracing: {epochs[0]:.1f} s); direct forecast of {len(part):,} parts "
-            f"{1000 * statistics.median(timings):7.1f} ms (median of {args.runs} warm runs)",
+            f"{1000 * warm:7.1f} ms (median of {args.runs} warm runs)",
             flush=True,
         )
 

@@ -14,13 +14,14 @@ Run from the repository root, after ``dvc repro split_scale`` (for the first par
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
 import numpy as np
+from harness import parser
 
 from plancast.artifacts import load_npz
+from plancast.features.scaling import Splits
 from plancast.models.training import fit_network, train_model
 from plancast.params import ModelSpec, Params, load_params
 
@@ -37,11 +38,11 @@ def pipeline_times(params: Params, names: list[str]) -> None:
     if not SPLITS.is_file() or not WINDOWS.is_file():
         print(f"[pipeline] {SPLITS} or {WINDOWS} missing: run `dvc repro split_scale` first; skipped")
         return
-    splits = load_npz(SPLITS)
+    splits = Splits.from_arrays(load_npz(SPLITS))
     parts = load_npz(WINDOWS)["part"]
     print(
-        f"[pipeline] scope {params.train.scope}, {len(splits['window_train'])} training windows "
-        f"{splits['inputs_train'].shape[1:]}, {len(splits['window_val'])} validation windows"
+        f"[pipeline] scope {params.train.scope}, {len(splits.train.window)} training windows "
+        f"{splits.train.inputs.shape[1:]}, {len(splits.val.window)} validation windows"
     )
     for name in names:
         spec = params.models[name]
@@ -55,19 +56,6 @@ def pipeline_times(params: Params, names: list[str]) -> None:
         )
 
 
-def seed_a_wave(params: Params) -> np.ndarray:
-    """Seed A's ``time_cos`` series (points,), from plancast.data.sample when it has it."""
-    try:
-        from plancast.data.sample import seed_a_series
-    except ImportError:
-        x = np.arange(params.sample.seed_a_points)
-        u = np.random.RandomState(params.sample.seed_a_seed).random_sample(len(x))
-        phase = (x % 30) / 30
-        wave = np.cos(2 * np.pi * phase)
-        return np.where(phase < 0.5, 20 * wave, 20 * (wave + u))
-    return seed_a_series(params.sample.seed_a_points, params.sample.seed_a_seed)["time_cos"].to_numpy()
-
-
 def seed_a_windows(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Min-max the whole series, then ``(windows, 30, 1)`` inputs and the next value ``(windows, 1)``."""
     scaled = ((series - series.min()) / (series.max() - series.min())).astype("float32")
@@ -77,10 +65,12 @@ def seed_a_windows(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def seed_a_comparison(params: Params) -> None:
     """Seed A's networks trained the notebook's way and the stage's way; print both times."""
+    from plancast.data.sample import seed_a_series
     from plancast.models.networks import build_network
     from plancast.runtime import import_tensorflow
 
-    inputs, targets = seed_a_windows(seed_a_wave(params))
+    wave = seed_a_series(params.sample.seed_a_points, params.sample.seed_a_seed)["time_cos"].to_numpy()
+    inputs, targets = seed_a_windows(wave)
     n = len(inputs)
     train_end = int(params.split_scale.fractions[0] * n)
     val_end = int((params.split_scale.fractions[0] + params.split_scale.fractions[1]) * n)
@@ -120,15 +110,15 @@ def seed_a_comparison(params: Params) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="*", help="models to time (default: train.models)")
-    parser.add_argument("--skip-pipeline", action="store_true")
-    parser.add_argument("--skip-seed-a", action="store_true")
-    arguments = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--models", nargs="*", help="models to time (default: train.models)")
+    arguments.add_argument("--skip-pipeline", action="store_true")
+    arguments.add_argument("--skip-seed-a", action="store_true")
+    args = arguments.parse_args()
     params = load_params()
-    if not arguments.skip_pipeline:
-        pipeline_times(params, arguments.models or list(params.train.models))
-    if not arguments.skip_seed_a:
+    if not args.skip_pipeline:
+        pipeline_times(params, args.models or list(params.train.models))
+    if not args.skip_seed_a:
         seed_a_comparison(params)
 
 

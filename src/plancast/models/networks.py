@@ -52,7 +52,7 @@ def build_network(
         "sgd": keras.optimizers.SGD,
     }
     losses = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "huber": "huber"}
-    # 32 steps per call into the graph: a third less CPU per epoch at small batches (benchmarks/cell_speed.py),
+    # 32 steps per call into the graph: a third less CPU per epoch at small batches (docs/decisions.md),
     # the same weights (steps are still taken one by one)
     network.compile(
         optimizer=optimizers[spec.optimizer](learning_rate=spec.learning_rate),
