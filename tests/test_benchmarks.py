@@ -3,7 +3,8 @@
 Each runs as a user runs it, ``python benchmarks/<name>.py ...`` in a fresh process, with this checkout's
 library first on the path. Not run here at all: train_speed's Seed A part (four networks trained to the
 end twice, minutes; ``--skip-seed-a``) and scale.py's ``--evaluate`` (an evaluate stage). The ``slow``
-ones import TensorFlow or start Ray (~10 s each, ~40 s for ray_train); the others take ~40 s together.
+ones import TensorFlow (~10 s each); ray_train is run with ``--help`` only (Ray is started for real in
+tests/test_training.py); the others take ~40 s together.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def test_forecast_speed() -> None:
     assert "onnx runtime (onnx)" in out
 
 
-@pytest.mark.slow
-def test_ray_train() -> None:
-    out = bench("ray_train", "--parts", "2", "--workers", "1", "--epochs", "1")
-    assert "local:" in out and "ray overhead" in out
+def test_ray_train_parses_its_flags() -> None:
+    # Only --help: starting Ray costs ~35 s, and tests/test_training.py already trains per-part networks
+    # on a real local Ray and checks the weights equal local's; the whole suite must stay under 10 minutes.
+    out = bench("ray_train", "--help")
+    assert "--workers" in out and "--parts" in out
