@@ -14,6 +14,7 @@ def main(params, io: StageIO) -> None:
     write_csv(io.write(catalog.REJECTS), result.rejects)
     write_csv(io.write(catalog.CONFLICTS), result.conflicts)
     write_json(io.write(catalog.INGEST_METRICS), result.metrics)
+    write_json(io.write(catalog.INGEST_SOURCES), result.sources)
     m = result.metrics
     print(
         f"ingest: {m['rows_kept']:,} snapshots of {m['parts']} parts ({m['horizons']} horizons) "

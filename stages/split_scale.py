@@ -15,13 +15,13 @@ def main(params, io: StageIO) -> None:
     splits, scalers, report = prepared.splits, prepared.scalers, prepared.report
     save_npz(io.write(catalog.SPLITS), **splits.to_arrays())
     write_json(io.write(catalog.SCALERS), scalers.to_json(), digits=17)
-    write_json(io.write(catalog.SPLIT_PARTS), {"parts": report["parts"]})
+    write_json(io.write(catalog.SPLIT_PARTS), report["parts"])
     write_json(io.write(catalog.SPLIT_METRICS), {key: value for key, value in report.items() if key != "parts"})
     totals = report["totals"]
     print(
         f"split_scale: validation from {report['cut']['validation_start']}, test from {report['cut']['test_start']} "
         f"for every part: train {totals['train']} / val {totals['val']} / test {totals['test']} windows, "
-        f"{scalers.kind} scalers for {len(scalers.parts)} parts; {len(report['skipped'])} parts skipped"
+        f"{scalers.kind} scalers for {len(scalers.parts)} parts; {report['parts_skipped']} parts skipped"
     )
 
 

@@ -16,13 +16,13 @@ def main(params, io: StageIO) -> None:
     windowed = window(choice, daily, read_json(io.read(catalog.FEATURES)))
     windows, report = windowed.windows, windowed.report
     windows.save(io.write(catalog.WINDOWS))
-    write_json(io.write(catalog.WINDOW_PARTS), {"parts": report["parts"]})
+    write_json(io.write(catalog.WINDOW_PARTS), report["parts"])
     write_json(io.write(catalog.WINDOW_METRICS), {key: value for key, value in report.items() if key != "parts"})
     print(
         f"window: {report['windows']} windows {tuple(windows.inputs.shape)}"
-        f" from {len(report['parts'])} parts (lookback {choice.lookback}, delays {choice.delays});"
-        f" {len(report['skipped'])} parts too short;"
-        f" {sum(report['lost_to_gaps'].values())} windows lost to missing days"
+        f" from {len(report['parts']['windows'])} parts (lookback {choice.lookback}, delays {choice.delays});"
+        f" {report['parts_skipped']} parts too short;"
+        f" {report['lost_to_gaps']} windows lost to missing days"
     )
 
 

@@ -159,8 +159,8 @@ def test_an_info_sheet_is_skipped_and_listed_unless_named(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     _workbook(Path("book.xlsx"), {"Plan": [HEADER, *ROWS], "Info": [["Exported by", "MES 4.2"], ["Rows", 3]]})
     result = ingest(ingest_params("book.xlsx"))
-    assert result.metrics["sheets_read"] == ["book.xlsx, sheet Plan"]
-    assert result.metrics["sheets_skipped"] == [
+    assert result.sources["sheets_read"] == ["book.xlsx, sheet Plan"]
+    assert result.sources["sheets_skipped"] == [
         "book.xlsx, sheet Info: no column 'Part Number' (ingest.part_column); columns found: 'Exported by', 'MES 4.2'"
     ]
     assert result.metrics["sheets_skipped_count"] == 1
@@ -190,7 +190,7 @@ def test_a_sheet_whose_header_is_off_stops_ingest(tmp_path, monkeypatch, mode: s
     )
     result = ingest(ingest_params("exports", on_bad_rows=mode))
     assert result.metrics["sheets_skipped_count"] == 2
-    assert result.metrics["sheets_skipped"] == [
+    assert result.sources["sheets_skipped"] == [
         "exports/b.xlsx, sheet Notes: no column 'Part Number' (ingest.part_column); columns found: 'Exported by', "
         "'MES 4.2'",
         "exports/b.xlsx, sheet Empty plan: no column 'Part Number' (ingest.part_column); closest header: 'Part Numbr'",
@@ -298,7 +298,7 @@ def test_part_numbers_that_differ_only_by_leading_zeros_stop_ingest(tmp_path, mo
         )
     one = ingest(ingest_params("exports", part_digits=4))
     assert one.snapshots.loc[one.snapshots["part"] == "0101", "target"].tolist() == [10.0, 11.0]
-    assert one.metrics["part_ids_normalised"] == {"101.0": "0101"} and one.metrics["parts"] == 3  # a number cell
+    assert one.sources["part_ids_normalised"] == {"101.0": "0101"} and one.metrics["parts"] == 3  # a number cell
     two = ingest(ingest_params("exports", part_digits="distinct"))
     assert sorted(two.snapshots["part"].unique()) == ["0101", "101", "Part 94", "Part 95"]
 

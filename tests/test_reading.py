@@ -173,7 +173,7 @@ def test_cp949_export_is_read_and_its_encoding_reported(tmp_path, monkeypatch) -
     write_export(Path("exports/a.csv"), HEADER, [[*ROWS[0][:5], "개", ROWS[0][6]]], encoding="cp949")
     write_export(Path("exports/b.csv"), HEADER, ROWS[1:], encoding="utf-8-sig")
     result = ingest(ingest_params("exports"))
-    assert result.metrics["encodings"] == {"exports/a.csv": "cp949", "exports/b.csv": "utf-8-sig"}
+    assert result.sources["encodings"] == {"exports/a.csv": "cp949", "exports/b.csv": "utf-8-sig"}
     assert result.metrics["rows_kept"] == 3
 
 

@@ -382,7 +382,7 @@ def test_part_101_and_101_0_are_one_part_and_the_mapping_is_reported(tmp_path, m
     write_export(Path("in.csv"), HEADER, rows)
     result = ingest(ingest_params("in.csv"))
     assert result.snapshots["part"].tolist() == ["101"] * 3
-    assert result.metrics["part_ids_normalised"] == {"101.0": "101", " 101 ": "101"}
+    assert result.sources["part_ids_normalised"] == {"101.0": "101", " 101 ": "101"}
     assert result.metrics["parts"] == 1
 
 

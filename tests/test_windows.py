@@ -88,8 +88,9 @@ def test_several_delays_plan_columns_and_part_order() -> None:
 
     same, report = window_report(daily, same_columns(["A", "B", "C"], ["target", "h1"]), 2, [1, 3])
     assert same.end_row.tolist() == windows.end_row.tolist()
-    assert report["parts"] == {"A": 2, "B": 4}
-    assert report["skipped"] == {"C": "4 days, fewer than lookback + max(delays) = 5"}
+    assert report["parts"]["windows"] == {"A": 2, "B": 4}
+    assert report["parts"]["skipped"] == {"C": "4 days, fewer than lookback + max(delays) = 5"}
+    assert report["parts_skipped"] == 1
     assert report["shape"] == {"inputs": [6, 2, 2], "targets": [6, 2]}
 
 
@@ -99,7 +100,8 @@ def test_windows_with_missing_values_are_left_out_and_counted() -> None:
     windows = make_windows(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
     assert windows.end_row.tolist() == [2, 3, 7, 8]
     _, report = window_report(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
-    assert report["dropped_incomplete"] == {"A": 3} and report["lost_to_gaps"] == {}
+    assert report["parts"]["dropped_incomplete"] == {"A": 3} and report["parts"]["lost_to_gaps"] == {}
+    assert report["dropped_incomplete"] == 3 and report["lost_to_gaps"] == 0
 
 
 def test_no_window_spans_a_missing_day_and_the_lost_ones_are_counted() -> None:
@@ -109,7 +111,8 @@ def test_no_window_spans_a_missing_day_and_the_lost_ones_are_counted() -> None:
     windows, report = window_report(daily, same_columns(["A"], ["target", "h1"]), 3, [1])
     # windows end at rows 2..8; those with row 5 among inputs (ends 5, 6, 7) or as target (end 4) are lost
     assert windows.end_row.tolist() == [2, 3, 8]
-    assert report["lost_to_gaps"] == {"A": 4} and report["dropped_incomplete"] == {}
+    assert report["parts"]["lost_to_gaps"] == {"A": 4} and report["parts"]["dropped_incomplete"] == {}
+    assert report["lost_to_gaps"] == 4 and report["dropped_incomplete"] == 0
     assert windows.position.tolist() == [2, 3, 8]
 
 
@@ -217,9 +220,12 @@ def test_stage_chain_is_byte_identical_across_runs(tmp_path, monkeypatch, capsys
     )
     window_metrics = json.loads(first["metrics/window.json"])
     # P3's 30 calendar days hold 25 windows, every one touching the days it sent nothing
-    assert window_metrics["lost_to_gaps"] == {"P3": 25} and window_metrics["skipped"] == {}
-    assert "parts" not in window_metrics  # per-part detail stays out of `dvc exp show`
-    assert json.loads(first["data/reports/window_parts.json"])["parts"] == {"P1": 25, "P2": 25, "P3": 0}
+    assert window_metrics["lost_to_gaps"] == 25 and window_metrics["parts_skipped"] == 0
+    # per-part detail stays out of `dvc exp show`: no metric is keyed by a part
+    assert not {"P1", "P2", "P3"} & set(_keys(window_metrics)), window_metrics
+    window_parts = json.loads(first["data/reports/window_parts.json"])
+    assert window_parts["windows"] == {"P1": 25, "P2": 25, "P3": 0}
+    assert window_parts["lost_to_gaps"] == {"P3": 25} and window_parts["skipped"] == {}
     splits = load_npz(tmp_path / "a" / "data/prepared/splits.npz")
     assert splits["inputs_train"].shape == (2 * 17, 4, 3)  # 30 - 4 - 2 + 1 = 25 windows; int(0.7 * 25) = 17
     scalers = json.loads(first["data/prepared/scalers.json"])
@@ -257,3 +263,12 @@ def test_rows_by_part_is_what_comparing_each_part_selects():
     for name, rows in groups.items():
         np.testing.assert_array_equal(rows, np.flatnonzero(part == name))
     assert rows_by_part(np.array([], dtype=str)) == {}
+
+
+def _keys(node: object) -> list[str]:
+    """Every key of a JSON tree, at any depth."""
+    if isinstance(node, dict):
+        return [key for key, value in node.items() for key in (key, *_keys(value))]
+    if isinstance(node, list):
+        return [key for value in node for key in _keys(value)]
+    return []

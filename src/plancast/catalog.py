@@ -74,6 +74,9 @@ SNAPSHOTS = _a("data/interim/snapshots.parquet", "parquet", "ingest", "canonical
 REJECTS = _a("data/interim/rejects.csv", "csv", "ingest", "rejected rows with file, sheet, row, column, reason")
 CONFLICTS = _a("data/interim/conflicts.csv", "csv", "ingest", "snapshots revised between files: both values")
 INGEST_METRICS = _a("metrics/ingest.json", "json", "ingest", "rows read, kept, rejected by reason", False, "metrics")
+INGEST_SOURCES = _a(
+    "data/reports/ingest_sources.json", "json", "ingest", "sheets read and skipped, encodings, renamed part ids", False
+)
 INGEST_CACHE = _a(
     "data/interim/ingest_cache", "folder", "ingest", "each export file's validated rows, by file hash", persist=True
 )
@@ -245,7 +248,7 @@ STAGES: dict[str, StageSpec] = {
         StageSpec(
             "ingest",
             (),
-            (SNAPSHOTS, REJECTS, CONFLICTS, INGEST_METRICS, INGEST_CACHE),
+            (SNAPSHOTS, REJECTS, CONFLICTS, INGEST_METRICS, INGEST_SOURCES, INGEST_CACHE),
             ("ingest", "daily"),
             external=(INGEST_SOURCE,),
         ),

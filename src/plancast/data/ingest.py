@@ -14,7 +14,8 @@ What is not a bad row stops ingest under ``on_bad_rows: quarantine`` too, since 
 show it: a file that holds nothing, a sheet with data rows and some but not all of the part, time and
 target columns (its header is off), and two part numbers that differ only by leading zeros
 (``ingest.part_digits`` says whether they are one part). A sheet with none of those columns (notes, a
-summary) is skipped, counted (``sheets_skipped_count``) and named with the reason (``sheets_skipped``).
+summary) is skipped, counted (``sheets_skipped_count``) and named with the reason (``sheets_skipped`` in
+``data/reports/ingest_sources.json``).
 
 Accounting (tested): ``rows_read = rows_kept + rows_rejected + rows_merged + rows_superseded +
 rows_other_parts``, where ``rows_read`` counts the non-blank data rows of every sheet read.
@@ -75,6 +76,7 @@ class IngestResult:
     rejects: pd.DataFrame
     conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
     metrics: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, Any] = field(default_factory=dict)  # data/reports/ingest_sources.json: grows with files
     cache: CacheStats | None = None  # files from the parsed-file cache; not in metrics (same result)
 
 
@@ -383,7 +385,7 @@ def ingest(
     except BaseException:
         cache.discard()
         raise
-    return IngestResult(result.snapshots, result.rejects, result.conflicts, result.metrics, cache.save())
+    return replace(result, cache=cache.save())
 
 
 def canonical_snapshots(
@@ -469,10 +471,7 @@ def canonical_snapshots(
     metrics = {
         "files": len(files),
         "sheets": len(sheets),
-        "sheets_read": [where(sheet.file, sheet.sheet) for sheet in sheets],
-        "sheets_skipped": skipped,
         "sheets_skipped_count": len(skipped),
-        "encodings": {sheet.file: sheet.encoding for sheet in all_sheets if sheet.encoding},
         "rows_read": sum(rows.rows_read for rows in validated),
         "rows_blank": sum(rows.rows_blank for rows in validated),
         "rows_other_parts": sum(rows.rows_other_parts for rows in validated),
@@ -482,7 +481,7 @@ def canonical_snapshots(
         "rows_merged": merged.merged,
         "rows_superseded": superseded,
         "conflicts": merged.conflicting_snapshots,
-        "part_ids_normalised": dict(sorted(renamed.items())),
+        "part_ids_normalised": len(renamed),
         "parts": int(snapshots["part"].nunique()),
         "horizons": horizons,
         "xls_engine": params.xls_engine,
@@ -491,4 +490,13 @@ def canonical_snapshots(
         "file_order": params.file_order,
         "calendar": "step" if step else daily.calendar,
     }
-    return IngestResult(snapshots=snapshots, rejects=reject_frame, conflicts=merged.conflicts, metrics=metrics)
+    # What grows with the files and parts goes to a report, not to DVC's metrics (one column each in exp show).
+    sources = {
+        "sheets_read": [where(sheet.file, sheet.sheet) for sheet in sheets],
+        "sheets_skipped": skipped,
+        "encodings": {sheet.file: sheet.encoding for sheet in all_sheets if sheet.encoding},
+        "part_ids_normalised": dict(sorted(renamed.items())),
+    }
+    return IngestResult(
+        snapshots=snapshots, rejects=reject_frame, conflicts=merged.conflicts, metrics=metrics, sources=sources
+    )

@@ -347,9 +347,9 @@ def split_and_scale(
             "last_target": _label(day(np.array(cut.last_target))),
         },
         "straddling_a_cut": straddle,
-        "parts": per_part,
         "totals": {split: len(splits[split].window) for split in SPLITS},
-        "skipped": skipped,
+        "parts_skipped": len(skipped),
+        "parts": {"windows": per_part, "skipped": skipped},  # data/reports/split_scale_parts.json
     }
     return Splits(**splits), scalers, report
 

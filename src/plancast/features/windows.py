@@ -222,10 +222,12 @@ def _windows(
 def window_report(
     daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int]
 ) -> tuple[Windows, dict[str, Any]]:
-    """The windows and metrics/window.json: windows per part, shapes, parts skipped, windows lost, with why.
+    """The windows and their report: counts and shapes (metrics/window.json) and, under ``parts``, the detail
+    per part (data/reports/window_parts.json: windows, parts skipped with why, windows lost).
 
     ``lost_to_gaps``: windows that would touch a missing calendar day (never bridged);
-    ``dropped_incomplete``: windows with a missing value on a day that has a snapshot.
+    ``dropped_incomplete``: windows with a missing value on a day that has a snapshot. DVC's metrics
+    hold only totals, so their count does not grow with the number of parts.
     """
     windows, made = _windows(daily, features, lookback, delays)
     needed = required_rows(lookback, delays)
@@ -235,14 +237,21 @@ def window_report(
         for part, rows in days.items()
         if str(part) not in made
     }
+    lost = {part: chunk.lost_to_gaps for part, chunk in made.items() if chunk.lost_to_gaps}
+    incomplete = {part: chunk.incomplete for part, chunk in made.items() if chunk.incomplete}
     return windows, {
         "lookback": lookback,
         "delays": [int(d) for d in delays],
         "feature_names": [str(name) for name in windows.feature_names],
         "windows": len(windows.part),
         "shape": {"inputs": list(windows.inputs.shape), "targets": list(windows.targets.shape)},
-        "parts": {part: len(chunk.end_row) for part, chunk in made.items()},
-        "skipped": skipped,
-        "lost_to_gaps": {part: chunk.lost_to_gaps for part, chunk in made.items() if chunk.lost_to_gaps},
-        "dropped_incomplete": {part: chunk.incomplete for part, chunk in made.items() if chunk.incomplete},
+        "parts_skipped": len(skipped),
+        "lost_to_gaps": sum(lost.values()),
+        "dropped_incomplete": sum(incomplete.values()),
+        "parts": {
+            "windows": {part: len(chunk.end_row) for part, chunk in made.items()},
+            "skipped": skipped,
+            "lost_to_gaps": lost,
+            "dropped_incomplete": incomplete,
+        },
     }
