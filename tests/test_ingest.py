@@ -445,18 +445,22 @@ def test_stage_outputs_are_byte_identical_across_runs(tmp_path, monkeypatch, cap
     ]
 
 
-def test_stage_bad_input_is_one_line_and_exit_2(tmp_path) -> None:
-    write_export(tmp_path / "data/raw/in.csv", HEADER, [[*ROWS[0][:2], -4, *ROWS[0][3:]]])
-    # the smallest valid params.yaml: the schema wants one model to train
-    (tmp_path / "params.yaml").write_text(
-        "ingest:\n  source: data/raw/in.csv\n"
-        "train:\n  models: [m]\nmodels:\n  m:\n    layers: [{type: lstm, units: 1}]\n",
+def _run_ingest_stage(folder: Path, ingest_yaml: str) -> subprocess.CompletedProcess[str]:
+    """``python stages/ingest.py`` in ``folder`` with the smallest valid params.yaml around ``ingest_yaml``
+    (the schema wants one model to train)."""
+    (folder / "params.yaml").write_text(
+        "ingest:\n" + ingest_yaml + "train:\n  models: [m]\nmodels:\n  m:\n    layers: [{type: lstm, units: 1}]\n",
         encoding="utf-8",
     )
     env = {k: v for k, v in os.environ.items() if k != "PLANCAST_PARAMS"}
-    done = subprocess.run(
-        [sys.executable, str(REPO / "stages" / "ingest.py")], cwd=tmp_path, capture_output=True, text=True, env=env
+    return subprocess.run(
+        [sys.executable, str(REPO / "stages" / "ingest.py")], cwd=folder, capture_output=True, text=True, env=env
     )
+
+
+def test_stage_bad_input_is_one_line_and_exit_2(tmp_path) -> None:
+    write_export(tmp_path / "data/raw/in.csv", HEADER, [[*ROWS[0][:2], -4, *ROWS[0][3:]]])
+    done = _run_ingest_stage(tmp_path, "  source: data/raw/in.csv\n")
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
         "error: data/raw/in.csv, row 2, column 'D일 투입예정 수량(D일계획)': negative quantity -4"
@@ -468,15 +472,7 @@ def test_stage_bad_input_is_one_line_and_exit_2(tmp_path) -> None:
 def test_stage_empty_export_is_one_line_and_exit_2(tmp_path) -> None:
     write_export(tmp_path / "data/raw/exports/20251103.csv", HEADER, ROWS)
     (tmp_path / "data/raw/exports/20251104.csv").write_bytes(b"")
-    (tmp_path / "params.yaml").write_text(
-        "ingest:\n  source: data/raw/exports\n  on_bad_rows: quarantine\n"
-        "train:\n  models: [m]\nmodels:\n  m:\n    layers: [{type: lstm, units: 1}]\n",
-        encoding="utf-8",
-    )
-    env = {k: v for k, v in os.environ.items() if k != "PLANCAST_PARAMS"}
-    done = subprocess.run(
-        [sys.executable, str(REPO / "stages" / "ingest.py")], cwd=tmp_path, capture_output=True, text=True, env=env
-    )
+    done = _run_ingest_stage(tmp_path, "  source: data/raw/exports\n  on_bad_rows: quarantine\n")
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
         "error: data/raw/exports/20251104.csv: the file is empty (0 bytes): a failed export? export it again or "

@@ -149,7 +149,10 @@ def test_split_and_scale_writes_float32_splits_and_skips_parts_without_training(
     assert report["parts_skipped"] == 1
     assert report["cut"] == {"validation_start": "2025-01-11", "test_start": "2025-01-13",
                              "first_target": "2025-01-07", "last_target": "2025-01-14"}  # fmt: skip
-    assert report["parts"]["windows"] == {"A": {"train": 2, "val": 1, "test": 1}, "B": {"train": 2, "val": 1, "test": 1}}
+    assert report["parts"]["windows"] == {
+        "A": {"train": 2, "val": 1, "test": 1},
+        "B": {"train": 2, "val": 1, "test": 1},
+    }
     assert report["totals"] == {"train": 4, "val": 2, "test": 2}
     assert arrays["window_train"].tolist() == [0, 1, 4, 5]
     assert arrays["window_val"].tolist() == [2, 6]
