@@ -323,12 +323,11 @@ def _finish(values: np.ndarray, ok: np.ndarray, cells: np.ndarray, parse: Any) -
     return Parsed(values, ok, problems)
 
 
-def parse_quantities(
-    cells: np.ndarray, allow_negative: bool = False, thousands: str = "", max_quantity: float = math.inf
-) -> Parsed:
-    """A column of quantity cells ``(n,)`` as float64 (NaN where not ok); see :func:`parse_quantity`."""
-    n = len(cells)
-    values = np.full(n, np.nan)
+def _cell_numbers(cells: np.ndarray, thousands: str = "") -> np.ndarray:
+    """The number in each cell ``(n,)`` as float64, NaN where there is none: number cells as they are,
+    text that reads as a number (``thousands`` separators removed where grouped right). A cell the
+    vectorised path cannot take (hundreds of digits, a huge integer) stays NaN for the scalar parser."""
+    values = np.full(len(cells), np.nan)
     is_text, is_number = _cell_types(cells)
     if is_text.any():
         at = np.flatnonzero(is_text)
@@ -336,14 +335,21 @@ def parse_quantities(
         if thousands:
             grouped = pc.match_substring_regex(text, grouped_number(thousands))
             text = pc.if_else(grouped, pc.replace_substring(text, thousands, ""), text)
-        number_like = pc.match_substring_regex(text, _NUMBER_ASCII)
-        kept = pc.if_else(number_like, text, pa.scalar(None, pa.string()))
-        with contextlib.suppress(pa.ArrowInvalid):  # e.g. hundreds of digits: the scalar parser takes them
+        kept = pc.if_else(pc.match_substring_regex(text, _NUMBER_ASCII), text, pa.scalar(None, pa.string()))
+        with contextlib.suppress(pa.ArrowInvalid):
             values[at] = pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False)
     if is_number.any():
         at = np.flatnonzero(is_number)
-        with contextlib.suppress(OverflowError, TypeError, ValueError):  # a huge integer: the scalar parser
+        with contextlib.suppress(OverflowError, TypeError, ValueError):
             values[at] = np.asarray(cells[at], dtype=np.float64)
+    return values
+
+
+def parse_quantities(
+    cells: np.ndarray, allow_negative: bool = False, thousands: str = "", max_quantity: float = math.inf
+) -> Parsed:
+    """A column of quantity cells ``(n,)`` as float64 (NaN where not ok); see :func:`parse_quantity`."""
+    values = _cell_numbers(cells, thousands)
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(values) & (allow_negative | (values >= 0)) & (np.abs(values) <= max_quantity)
     values = values + 0.0  # no -0.0 in the output
@@ -441,19 +447,7 @@ def _as_us(value: Any) -> Any:
 
 def _parse_excel_serials(cells: np.ndarray, timezone: str | None) -> Parsed:
     """A column of Excel serial day numbers ``(n,)`` as datetime64[us]; see :func:`_parse_excel`."""
-    n = len(cells)
-    serials = np.full(n, np.nan)
-    is_text, is_number = _cell_types(cells)
-    if is_text.any():
-        at = np.flatnonzero(is_text)
-        text = _arrow_text(cells[at])
-        kept = pc.if_else(pc.match_substring_regex(text, _NUMBER_ASCII), text, pa.scalar(None, pa.string()))
-        with contextlib.suppress(pa.ArrowInvalid):
-            serials[at] = pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False)
-    if is_number.any():
-        at = np.flatnonzero(is_number)
-        with contextlib.suppress(OverflowError, TypeError, ValueError):
-            serials[at] = np.asarray(cells[at], dtype=np.float64)
+    serials = _cell_numbers(cells)
     with np.errstate(invalid="ignore"):
         ok = (serials >= EXCEL_SERIALS[0]) & (serials < EXCEL_SERIALS[1])
     milliseconds = np.round(np.where(ok, serials, 0.0) * _MS_PER_DAY).astype(np.int64)
