@@ -18,12 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from plancast.features.scaling import Scalers, Splits
-from plancast.features.windows import Windows
-from plancast.models.tabular import TabularRows
 from plancast.params import Params, SampleParams
+from plancast.pipeline import run as pipeline
+from plancast.pipeline.run import Artifacts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,30 +80,12 @@ def run_stage(folder: Path, stage: str, *args: str) -> StageRun:
     return StageRun(" ".join((stage, *args)), wall, peak_kib / 1024)
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A sample through the pipeline's library up to split_scale: what train and evaluate read."""
-
-    daily: pd.DataFrame
-    features: dict
-    windows: Windows
-    splits: Splits
-    scalers: Scalers
-    rows: TabularRows
-
-
-def prepare(params: Params, sample: SampleParams) -> Prepared:
+def prepare(params: Params, sample: SampleParams) -> Artifacts:
     """Make the sample ``sample`` and run ingest .. split_scale on it with ``params`` in memory."""
-    from plancast.data.daily import horizon_columns
     from plancast.data.sample import plan_snapshots, write_plan_xls
-    from plancast.models.tabular import tabular_rows
-    from plancast.pipeline import run as pipeline
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "plan.xls"
         write_plan_xls(plan_snapshots(sample), path)
         ingested = pipeline.ingest(params.ingest.model_copy(update={"source": str(path)}), params.daily, folder)
-    made = pipeline.run(params, until="split_scale", ingested=ingested)
-    daily, windows, prepared = made.daily.table, made.windowed.windows, made.prepared
-    rows = tabular_rows(windows, daily, prepared.scalers, len(horizon_columns(daily)))
-    return Prepared(daily, made.features, windows, prepared.splits, prepared.scalers, rows)
+    return pipeline.run(params, until="split_scale", ingested=ingested)

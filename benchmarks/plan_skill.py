@@ -24,54 +24,26 @@ points of 80% and 95%.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
 import pandas as pd
-from harness import Prepared, parser, prepare
+from harness import parser, prepare
 
-from plancast.evaluation.evaluate import evaluate
 from plancast.names import RECOMMENDED
-from plancast.params import Params, load_params
+from plancast.params import load_params
+from plancast.pipeline import run as pipeline
 
 
 def run(regime: str, seed: int, networks: bool, size: dict) -> tuple:
     params = load_params("params.yaml")
-    data = prepare(params, params.sample.model_copy(update={"planner": regime, "seed": seed, **size}))
-    models = train_networks(params, data, params.train.models) if networks else {}
-    evaluation = evaluate(
-        data.daily, data.windows, data.splits, data.scalers, models, params.evaluate.season_period,
-        params.evaluate.ridge_alpha, rows=data.rows, tabular=list(params.evaluate.tabular),
-        folds=params.evaluate.folds,
-    )  # fmt: skip
+    made = prepare(params, params.sample.model_copy(update={"planner": regime, "seed": seed, **size}))
+    daily, windows, prepared = made.daily.table, made.windowed.windows, made.prepared
+    names = params.train.models if networks else []  # as stage train fits them (context, target, profile)
+    models = {name: pipeline.train(params, name, daily, windows, prepared, made.features).model() for name in names}
+    evaluation = pipeline.evaluate(params, daily, windows, prepared, models)
     parts = evaluation.parts
     per_delay = parts[(parts["model"] == RECOMMENDED) & (parts["part"] == "pooled") & (parts["delay"] != "all")]
     worst = {split: float(rows["skill"].min()) for split, rows in per_delay.groupby("split")}
     return evaluation.summary.to_json(), worst, evaluation
-
-
-def train_networks(params: Params, data: Prepared, names: Sequence[str], target: str = "level") -> dict:
-    """The networks ``names`` as stage train fits them: the window, the plan context of train.context, and
-    with ``target`` residual the correction to the reference (the stage's ``residual_splits``)."""
-    from plancast.features.windows import feature_columns
-    from plancast.models.manifest import Manifest
-    from plancast.models.tabular import network_context_sets
-    from plancast.models.trained import TrainedModel, residual_splits
-    from plancast.models.training import train_model
-
-    windows, scalers = data.windows, data.scalers
-    splits = residual_splits(data.splits, windows, scalers) if target == "residual" else data.splits
-    sets, max_horizon = network_context_sets(windows, data.daily, params.train.context)
-    context = {split: data.rows.take(splits[split].window).network_context(sets) for split in ("train", "val")}
-    trained = {}
-    for name in names:
-        result = train_model(name, params.models[name], splits, windows.part, params.train.scope, params.train.seed,
-                             context=context if sets else None)  # fmt: skip
-        parts = sorted(result.networks)
-        manifest = Manifest(name, params.train.scope, windows.inputs.shape[1], tuple(int(d) for d in windows.delays),
-                            feature_columns(data.features, parts), scalers, {}, target=target, context=sets,
-                            max_horizon=max_horizon if sets else 0)  # fmt: skip
-        trained[name] = TrainedModel.of(manifest, result.networks)
-    return trained
 
 
 def print_each(summary: dict, evaluation) -> None:

@@ -4,12 +4,12 @@ Run from the repository root, after ``dvc repro split_scale`` (for the first par
 
     python benchmarks/train_speed.py [--models lstm gru ...] [--skip-pipeline] [--skip-seed-a]
 
-1. Each model in ``train.models`` trained as the train stage does (``plancast.training.train_model``
-   on ``data/prepared/splits.npz``, scope from params): seconds, epochs, seconds per epoch.
+1. Each model in ``train.models`` trained as stage train does (``plancast.pipeline.train``: its context,
+   target form and scope from params, on the files split_scale wrote): seconds, epochs, seconds per epoch.
 2. Seed A's four networks on its wave (min-max over the whole series, 30 values -> the next), trained
    the notebook's way (``fit`` on every window, 4 epochs, batch 1) and the stage's way
-   (``fit_network``: the model's batch size and early stopping on a time-ordered 70/10/20 split,
-   ``split_scale.fractions``): seconds, epochs, and notebook / stage time ratio.
+   (``fit_one_network``, stage train's fit of one network: the model's batch size and early stopping on
+   a time-ordered 70/10/20 split, ``split_scale.fractions``): seconds, epochs, and notebook / stage time ratio.
 """
 
 from __future__ import annotations
@@ -18,15 +18,17 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from harness import parser
 
-from plancast.artifacts import load_npz
-from plancast.features.scaling import Splits
-from plancast.models.training import fit_network, train_model
+from plancast import catalog
+from plancast.artifacts import load_npz, read_json
+from plancast.features.scaling import Scalers, Splits
+from plancast.features.windows import Windows
+from plancast.models.training import fit_one_network
 from plancast.params import ModelSpec, Params, load_params
+from plancast.pipeline import run as pipeline
 
-SPLITS = Path("data/prepared/splits.npz")
-WINDOWS = Path("data/windows/windows.npz")
 SEED_A_MODELS = ("lstm_sigmoid", "lstm", "gru", "lstm_gru")
 SEED_A_LOOKBACK = 30
 NOTEBOOK_EPOCHS = 4
@@ -34,24 +36,29 @@ NOTEBOOK_BATCH = 1
 
 
 def pipeline_times(params: Params, names: list[str]) -> None:
-    """Train each named model like ``stages/train.py`` does and print its time."""
-    if not SPLITS.is_file() or not WINDOWS.is_file():
-        print(f"[pipeline] {SPLITS} or {WINDOWS} missing: run `dvc repro split_scale` first; skipped")
+    """Train each named model as stage train does and print its time."""
+    needed = [
+        Path(entry.path)
+        for entry in (catalog.SPLITS, catalog.WINDOWS, catalog.SCALERS, catalog.DAILY, catalog.FEATURES)
+    ]
+    if not all(path.is_file() for path in needed):
+        print(f"[pipeline] {', '.join(map(str, needed))}: run `dvc repro split_scale` first; skipped")
         return
-    splits = Splits.from_arrays(load_npz(SPLITS))
-    parts = load_npz(WINDOWS)["part"]
+    splits = Splits.from_arrays(load_npz(catalog.SPLITS.path))
+    prepared = pipeline.Prepared(splits, Scalers.from_json(read_json(catalog.SCALERS.path)))
+    windows, daily = Windows.load(catalog.WINDOWS.path), pd.read_parquet(catalog.DAILY.path)
+    features = read_json(catalog.FEATURES.path)
     print(
         f"[pipeline] scope {params.train.scope}, {len(splits.train.window)} training windows "
         f"{splits.train.inputs.shape[1:]}, {len(splits.val.window)} validation windows"
     )
     for name in names:
-        spec = params.models[name]
-        result = train_model(name, spec, splits, parts, params.train.scope, params.train.seed, progress=None)
+        result = pipeline.train(params, name, daily, windows, prepared, features).result
         epochs = sum(len(run.loss) for run in result.runs)
         best = result.metrics()["best_val_loss"]
         print(
             f"[pipeline] {name:<13} {result.seconds:7.1f} s  {epochs:4d} epochs  "
-            f"{result.seconds / epochs:6.2f} s/epoch  batch {spec.batch_size}  "
+            f"{result.seconds / epochs:6.2f} s/epoch  batch {params.models[name].batch_size}  "
             f"best val_loss {'none' if best is None else f'{best:.4f}'}"
         )
 
@@ -91,7 +98,7 @@ def seed_a_comparison(params: Params) -> None:
         notebook = time.perf_counter() - started
 
         started = time.perf_counter()
-        _, run = fit_network(
+        _, run = fit_one_network(
             spec,
             inputs[:train_end],
             targets[:train_end],

@@ -14,15 +14,15 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_csv, write_json
-from plancast.data.daily import horizon_columns
-from plancast.evaluation.evaluate import SUMMARY_DIGITS, evaluate, report_tables
+from plancast.evaluation.evaluate import SUMMARY_DIGITS, report_tables
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, loss_table, read_history
 from plancast.models.store import load_model
-from plancast.models.tabular import tabular_rows
 from plancast.models.training import TRAINING_COLUMNS
 from plancast.names import PLAN_BASELINE
+from plancast.pipeline.evaluate import evaluate
+from plancast.pipeline.split_scale import Prepared
 from plancast.reporting import evaluation_plots
 from plancast.reporting.plot_style import save_figure
 from plancast.runtime import import_tensorflow
@@ -39,25 +39,10 @@ def main(params, io: StageIO) -> None:
         import_tensorflow()  # deterministic ops before Keras loads; ONNX Runtime needs no TensorFlow
     models = {name: load_model(folder, engine) for name, folder in folders.items()}
     daily = pd.read_parquet(io.read(catalog.DAILY))
-    choice = params.evaluate
     windows = Windows.load(io.read(catalog.WINDOWS))
+    splits = Splits.from_arrays(load_npz(io.read(catalog.SPLITS)))
     scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
-    tabular = list(choice.tabular)
-    period = params.train.profile_period
-    horizons = len(horizon_columns(daily))
-    rows = tabular_rows(windows, daily, scalers, horizons, profile_period=period) if tabular else None
-    result = evaluate(
-        daily,
-        windows,
-        Splits.from_arrays(load_npz(io.read(catalog.SPLITS))),
-        scalers,
-        models,
-        season_period=choice.season_period,
-        ridge_alpha=choice.ridge_alpha,
-        rows=rows,
-        tabular=tabular,
-        folds=choice.folds,
-    )
+    result = evaluate(params, daily, windows, Prepared(splits, scalers), models)
     tables = report_tables(result, names)
     records = {name: read_json(folder / RECORD) for name, folder in folders.items()}
     histories = {name: read_history(folder / LIVE) for name, folder in folders.items()}
@@ -98,8 +83,8 @@ def main(params, io: StageIO) -> None:
     else:
         against_plan = f"skill vs plan {skill:+.3f}; the plan's test MAE {test[PLAN_BASELINE]['mae']:.4g}"
     print(
-        f"evaluate: {len(models)} network(s), {len(tabular)} tabular model(s) and the baselines on the same "
-        f"windows; best network {best} ({against_plan})"
+        f"evaluate: {len(models)} network(s), {len(params.evaluate.tabular)} tabular model(s) and the baselines "
+        f"on the same windows; best network {best} ({against_plan})"
     )
     print(
         f"evaluate: recommended forecast, route {recommended.to_json()['route']}: test MAE "

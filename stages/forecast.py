@@ -15,23 +15,13 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import read_json, write_csv, write_json
-from plancast.data.calendar import Calendar
 from plancast.data.daily import horizon_columns
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows
-from plancast.forecasting import (
-    COLUMNS,
-    INTERVAL_COLUMNS,
-    fit_tabular,
-    forecast,
-    forecast_summary,
-    latest_windows,
-    quantity_floor,
-    recommended_forecast,
-    with_intervals,
-)
+from plancast.forecasting import forecast_summary
 from plancast.models.recommended import Recommendation
 from plancast.models.store import load_model
+from plancast.pipeline.forecast import forecast
 from plancast.reporting import plots
 from plancast.reporting.plot_style import save_figure
 from plancast.reporting.workbook import write_workbook
@@ -47,34 +37,22 @@ def main(params, io: StageIO) -> None:
         import_tensorflow()  # deterministic ops before Keras loads; ONNX Runtime needs no TensorFlow
     models = {name: load_model(folder, engine) for name, folder in folders.items()}
     daily = pd.read_parquet(io.read(catalog.DAILY))
-    dated = pd.api.types.is_datetime64_any_dtype(daily["day"])
-    years = range(daily["day"].min().year, daily["day"].max().year + 2) if dated and len(daily) else []
-    calendar = Calendar.from_params(unwrap(params.daily), years)
-    frame, skipped = forecast(daily, models, calendar, steps)
+    windows = Windows.load(io.read(catalog.WINDOWS))
+    scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
+    features = read_json(io.read(catalog.FEATURES))
     recommendation = Recommendation.from_json(read_json(io.read(catalog.RECOMMENDATION)))
-    if not steps:  # a recursive forecast is a plain series' own: no recommendation among delays
-        windows = Windows.load(io.read(catalog.WINDOWS))
-        scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
-        period = params.train.profile_period
-        tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular), period)
-        columns = read_json(io.read(catalog.FEATURES))["columns"]
-        fitted = {part: names for part, names in columns.items() if part in scalers.parts}
-        latest = latest_windows(daily, windows.inputs.shape[1], windows.delays, fitted, calendar, windows.feature_names)
-        extra = recommended_forecast(
-            daily, latest, scalers, models, tabular, recommendation, calendar, profile_period=period
-        )
-        frame = with_intervals(frame, recommendation, quantity_floor(daily))  # the networks' rows; extra has its own
-        frame = pd.concat([frame, extra], ignore_index=True)
-        frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
+    made = forecast(params, daily, windows, scalers, features, models, recommendation)
+    frame, skipped = made.frame, made.skipped
+    if not steps:
         save_recommended(
-            io.write(catalog.RECOMMENDED_MODEL), recommendation, windows, columns, scalers,
-            len(horizon_columns(daily)), unwrap(params.daily), tabular, folders, profile_period=period,
+            io.write(catalog.RECOMMENDED_MODEL), recommendation, windows, features["columns"], scalers,
+            len(horizon_columns(daily)), unwrap(params.daily), made.tabular, folders,
+            profile_period=params.train.profile_period,
         )  # fmt: skip
     else:
         save_no_recommendation(
             io.write(catalog.RECOMMENDED_MODEL), "forecast.recursive_steps > 0: no route among delays"
         )
-    frame = frame.reindex(columns=[*COLUMNS, *INTERVAL_COLUMNS])
 
     write_csv(io.write(catalog.FORECAST), frame)
     trust = pd.read_csv(io.read(catalog.HORIZON_TRUST), dtype={"part": str})

@@ -15,13 +15,13 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_json
-from plancast.errors import InputDataError
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, log_curves
-from plancast.models.fit import fit_network
 from plancast.models.store import save_model, write_onnx
 from plancast.models.training import epoch_curves, print_line
+from plancast.pipeline.split_scale import Prepared
+from plancast.pipeline.train import train
 from plancast.stage import StageIO, run_stage
 
 RECORD = "training.json"
@@ -29,15 +29,10 @@ RECORD = "training.json"
 
 def main(params, io: StageIO, name: str) -> None:
     splits = Splits.from_arrays(load_npz(io.read(catalog.SPLITS)))
-    if splits.train.window.size == 0:
-        raise InputDataError(
-            f"{catalog.SPLITS.path}: no training windows "
-            "(every part has fewer than window.lookback + max(delays) rows?)"
-        )
-    fitted = fit_network(
-        params, name, Windows.load(io.read(catalog.WINDOWS)), splits,
-        Scalers.from_json(read_json(io.read(catalog.SCALERS))), pd.read_parquet(io.read(catalog.DAILY)),
-        read_json(io.read(catalog.FEATURES)), progress=print_line,
+    scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
+    fitted = train(
+        params, name, pd.read_parquet(io.read(catalog.DAILY)), Windows.load(io.read(catalog.WINDOWS)),
+        Prepared(splits, scalers), read_json(io.read(catalog.FEATURES)), progress=print_line,
     )  # fmt: skip
     manifest, result = fitted.manifest, fitted.result
     record = result.metrics()

@@ -1,4 +1,5 @@
-"""plancast.pipeline: the data stages in memory give what the stage scripts write; overrides change them."""
+"""plancast.pipeline: the data stages in memory give what the stage scripts write; overrides change them;
+the whole pipeline runs in memory through forecast."""
 
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ from plancast.artifacts import load_npz, read_json, round_floats
 from plancast.errors import ParamsError
 from plancast.features.scaling import Splits
 from plancast.features.windows import Windows
+from plancast.names import PLAN_BASELINE, RECOMMENDED
 from plancast.params import apply_overrides, load_params, with_overrides
 from plancast.pipeline import run as pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"sample.parts": 3, "sample.days": 45, "window.lookback": 5, "window.delays": [1, 2]}
-SCRIPTS = ("make_sample", *pipeline.STAGES)
+SCRIPTS = ("make_sample", *pipeline.STAGES[: pipeline.STAGES.index("split_scale") + 1])
 
 
 def _as_written(data: object, digits: int = 6) -> object:
@@ -115,6 +117,28 @@ def test_overrides_leave_the_rest_and_the_original_untouched():
     assert changed.split_scale == params.split_scale and with_overrides(params, {}) == params
 
 
-def test_a_stage_name_that_is_not_a_data_stage_is_refused():
-    with pytest.raises(ValueError, match="until: 'train' is not a data stage"):
-        pipeline.run(load_params(ROOT / "params.yaml"), until="train")
+def test_a_name_that_is_not_a_stage_is_refused():
+    with pytest.raises(ValueError, match="until: 'plots' is not a stage"):
+        pipeline.run(load_params(ROOT / "params.yaml"), until="plots")
+
+
+@pytest.mark.slow
+def test_the_whole_pipeline_runs_in_memory_to_the_recommended_forecast(project, monkeypatch):
+    """Train (one tiny network, Keras in memory), evaluate and forecast with no file written."""
+    monkeypatch.chdir(project)
+    params = with_overrides(
+        load_params(project / "params.yaml"),
+        {"train.models": ["lstm"], "models.lstm.epochs": 1, "evaluate.folds": 1},
+    )
+    lines: list[str] = []
+    made = pipeline.run(params, until="forecast", progress=lines.append)
+    assert list(made.models) == ["lstm"] and lines  # one line per epoch
+    assert made.models["lstm"].manifest.delays == (1, 2)
+    summary = made.evaluation.summary.to_json()
+    assert {"lstm", PLAN_BASELINE, RECOMMENDED} <= set(summary["test"])
+    frame = made.forecast.frame
+    recommended = frame[frame["model"] == RECOMMENDED]
+    assert sorted(recommended["part"].unique()) == ["Part 1", "Part 2", "Part 3"]
+    assert sorted(recommended["step_ahead"].unique()) == [1, 2]
+    assert recommended["forecast"].notna().all() and (recommended["lower_95"] <= recommended["upper_95"]).all()
+    assert not (project / "models").exists()  # nothing written

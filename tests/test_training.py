@@ -82,12 +82,12 @@ def test_per_part_metrics_pool_the_best_validation_loss_by_windows():
 
 @pytest.mark.tf
 def test_early_stopping_keeps_the_best_epoch_weights():
-    from plancast.models.training import fit_network
+    from plancast.models.training import fit_one_network
 
     splits, _ = _splits({"P": (32, 8)})
     # Validation wants the opposite sign: the better the fit, the worse the validation loss.
     val_targets = -splits.val.targets
-    network, run = fit_network(
+    network, run = fit_one_network(
         _spec(epochs=20, patience=2, batch_size=8),
         splits.train.inputs,
         splits.train.targets,
@@ -104,15 +104,15 @@ def test_early_stopping_keeps_the_best_epoch_weights():
 
 @pytest.mark.tf
 def test_without_patience_or_validation_all_epochs_run():
-    from plancast.models.training import fit_network
+    from plancast.models.training import fit_one_network
 
     splits, _ = _splits({"P": (12, 4)})
     train = (splits.train.inputs, splits.train.targets)
-    _, plain = fit_network(_spec(epochs=3, patience=0), *train, splits.val.inputs, splits.val.targets, seed=1)
+    _, plain = fit_one_network(_spec(epochs=3, patience=0), *train, splits.val.inputs, splits.val.targets, seed=1)
     assert (len(plain.loss), len(plain.val_loss), plain.kept_epoch) == (3, 3, 3)
     assert plain.stopping == "off: patience 0"
     empty = splits.val.inputs[:0], splits.val.targets[:0]
-    _, blind = fit_network(_spec(epochs=3, patience=5), *train, *empty, seed=1)
+    _, blind = fit_one_network(_spec(epochs=3, patience=5), *train, *empty, seed=1)
     assert (len(blind.loss), blind.val_loss, blind.kept_epoch) == (3, [], 3)
     assert blind.stopping == "off: no validation windows"
     assert blind.metrics()["best_val_loss"] is None

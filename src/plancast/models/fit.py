@@ -16,7 +16,7 @@ from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, feature_columns
 from plancast.models.manifest import Manifest
 from plancast.models.tabular import network_context_sets
-from plancast.models.trained import network_inputs, residual_splits
+from plancast.models.trained import TrainedModel, network_inputs, residual_splits
 from plancast.models.training import TrainResult, train_model
 from plancast.params import Params
 from plancast.stage import unwrap
@@ -29,6 +29,10 @@ class FittedNetwork:
 
     manifest: Manifest
     result: TrainResult
+
+    def model(self) -> TrainedModel:
+        """The fitted networks as a :class:`TrainedModel` run by Keras in memory (stage train saves them)."""
+        return TrainedModel.of(self.manifest, self.result.networks)
 
 
 def fit_network(

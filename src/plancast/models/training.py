@@ -168,7 +168,7 @@ def train_model(
         fitted = _fit_on_ray(spec, jobs, ray_address, None if progress is None else _prefixed(progress, name))
     else:
         fitted = (
-            fit_network(
+            fit_one_network(
                 spec, *arrays, seed=job_seed, label=label,
                 progress=None if progress is None else _prefixed(progress, f"{name} {label}"),
             )
@@ -192,7 +192,7 @@ def train_model(
     )
 
 
-def fit_network(
+def fit_one_network(
     spec: ModelSpec,
     inputs_train: np.ndarray,
     targets_train: np.ndarray,
@@ -268,8 +268,8 @@ def fit_network(
 def _fit_weights(
     spec: ModelSpec, *arrays: np.ndarray | None, seed: int, label: str
 ) -> tuple[list[np.ndarray], NetworkRun]:
-    """A Ray task: :func:`fit_network` in the worker (which seeds TensorFlow there), weights back."""
-    network, run = fit_network(spec, *arrays, seed=seed, label=label)
+    """A Ray task: :func:`fit_one_network` in the worker (which seeds TensorFlow there), weights back."""
+    network, run = fit_one_network(spec, *arrays, seed=seed, label=label)
     return network.get_weights(), run
 
 

@@ -1,4 +1,4 @@
-"""The data stages as one library call: ingest .. split_scale in memory, over typed artifacts.
+"""The pipeline as one library call: ingest .. forecast in memory, over typed artifacts.
 
 Each function is the work of the stage of the same name between reading its params and inputs and
 writing its outputs; ``stages/<stage>.py`` is that function with the files around it, and a test, a
@@ -7,6 +7,7 @@ notebook or a benchmark runs any prefix in memory with other params (:func:`run`
 
     params = with_overrides(load_params(), {"window.lookback": 5})
     prepared = run(params, until="split_scale").prepared
+    made = run(params, until="forecast")  # trains train.models in memory: made.evaluation, made.forecast
 
 A stage reads its inputs back from files whose floats are rounded (correlation.csv to 6 digits), so a
 selection that hangs on a tie below that rounding could differ in memory; none does on the sample.

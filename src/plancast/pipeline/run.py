@@ -1,20 +1,28 @@
-"""Any prefix of the data stages, ingest .. split_scale, in memory (see :mod:`plancast.pipeline`)."""
+"""Any prefix of the pipeline, ingest .. forecast, in memory (see :mod:`plancast.pipeline`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from plancast.evaluation.evaluate import Evaluation
+from plancast.models.trained import TrainedModel
 from plancast.params import Params
 from plancast.pipeline.correlate import Correlation, correlate
 from plancast.pipeline.daily_last import Daily, daily_last
+from plancast.pipeline.evaluate import evaluate
+from plancast.pipeline.forecast import Forecast, forecast
 from plancast.pipeline.ingest import Ingested, ingest
 from plancast.pipeline.select_features import select_features
 from plancast.pipeline.split_scale import Prepared, split_scale
+from plancast.pipeline.train import train
 from plancast.pipeline.window import Windowed, window
 
-STAGES = ("ingest", "daily_last", "correlate", "select_features", "window", "split_scale")
+STAGES = (
+    "ingest", "daily_last", "correlate", "select_features", "window", "split_scale", "train", "evaluate", "forecast",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,9 @@ class Artifacts:
     features: dict[str, Any] | None = None  # data/features/features.json
     windowed: Windowed | None = None
     prepared: Prepared | None = None
+    models: dict[str, TrainedModel] | None = None  # each of train.models, run by Keras in memory
+    evaluation: Evaluation | None = None
+    forecast: Forecast | None = None
 
 
 def run(
@@ -34,14 +45,18 @@ def run(
     until: str = "split_scale",
     ingested: Ingested | None = None,
     cache_dir: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Artifacts:
-    """The data stages from ingest through ``until`` (one of :data:`STAGES`) in memory.
+    """The stages from ingest through ``until`` (one of :data:`STAGES`) in memory, with no file written.
+
+    The trained networks run on Keras (stage evaluate and forecast run the saved ONNX files by default:
+    the two agree to ~1e-5); ``progress`` gets train's line per epoch.
 
     ``ingest.source`` is read from the working directory, unless ``ingested`` is given: a snapshot table
     made elsewhere (a generated sample in a temporary folder, :func:`ingest` with its own ``root``).
     """
     if until not in STAGES:
-        raise ValueError(f"until: {until!r} is not a data stage ({', '.join(STAGES)})")
+        raise ValueError(f"until: {until!r} is not a stage ({', '.join(STAGES)})")
     last = STAGES.index(until)
     made: dict[str, Any] = {"ingested": ingested or ingest(params.ingest, params.daily, cache_dir=cache_dir)}
     if last >= 1:
@@ -54,4 +69,17 @@ def run(
         made["windowed"] = window(params.window, made["daily"].table, made["features"])
     if last >= 5:
         made["prepared"] = split_scale(params.split_scale, made["windowed"].windows)
+    daily, windows, prepared = made.get("daily"), made.get("windowed"), made.get("prepared")
+    if last >= 6:
+        made["models"] = {
+            name: train(params, name, daily.table, windows.windows, prepared, made["features"], progress).model()
+            for name in params.train.models
+        }
+    if last >= 7:
+        made["evaluation"] = evaluate(params, daily.table, windows.windows, prepared, made["models"])
+    if last >= 8:
+        made["forecast"] = forecast(
+            params, daily.table, windows.windows, prepared.scalers, made["features"], made["models"],
+            made["evaluation"].recommendation,
+        )  # fmt: skip
     return Artifacts(**made)

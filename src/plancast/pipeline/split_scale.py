@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from plancast.features.scaling import Scalers, Splits, split_and_scale
@@ -14,7 +14,8 @@ from plancast.params import SplitScaleParams
 class Prepared:
     splits: Splits  # data/prepared/splits.npz: scaled train/val/test windows
     scalers: Scalers  # data/prepared/scalers.json
-    report: dict[str, Any]  # metrics/split_scale.json with "parts" (data/reports/split_scale_parts.json)
+    # metrics/split_scale.json with "parts" (data/reports/split_scale_parts.json); empty when read back from files
+    report: dict[str, Any] = field(default_factory=dict)
 
 
 def split_scale(params: SplitScaleParams, windows: Windows) -> Prepared:

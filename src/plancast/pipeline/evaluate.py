@@ -1,0 +1,41 @@
+"""Stage evaluate in memory: every trained model, the tabular models and the baselines scored on the same
+validation and test windows, the route and intervals chosen on validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from plancast.data.daily import horizon_columns
+from plancast.evaluation import evaluate as scoring
+from plancast.evaluation.evaluate import Evaluation
+from plancast.features.windows import Windows
+from plancast.models.tabular import tabular_rows
+from plancast.models.trained import TrainedModel
+from plancast.params import Params
+from plancast.pipeline.split_scale import Prepared
+
+
+def evaluate(
+    params: Params, daily: pd.DataFrame, windows: Windows, prepared: Prepared, models: Mapping[str, TrainedModel]
+) -> Evaluation:
+    """:func:`plancast.evaluation.evaluate.evaluate` of the networks ``models`` (by name) with
+    ``params.evaluate``'s tabular models, seasons, ridge and test folds."""
+    choice = params.evaluate
+    tabular = list(choice.tabular)
+    period = params.train.profile_period
+    horizons = len(horizon_columns(daily))
+    rows = tabular_rows(windows, daily, prepared.scalers, horizons, profile_period=period) if tabular else None
+    return scoring.evaluate(
+        daily,
+        windows,
+        prepared.splits,
+        prepared.scalers,
+        models,
+        season_period=choice.season_period,
+        ridge_alpha=choice.ridge_alpha,
+        rows=rows,
+        tabular=tabular,
+        folds=choice.folds,
+    )

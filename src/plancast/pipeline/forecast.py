@@ -1,0 +1,74 @@
+"""Stage forecast in memory: every trained model's forecast of the days after the data, beside the plan, and
+the recommended forecast with its intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from plancast import forecasting
+from plancast.data.calendar import Calendar
+from plancast.features.scaling import Scalers
+from plancast.features.windows import Windows
+from plancast.forecasting import (
+    COLUMNS,
+    INTERVAL_COLUMNS,
+    fit_tabular,
+    latest_windows,
+    quantity_floor,
+    recommended_forecast,
+    with_intervals,
+)
+from plancast.models.recommended import Recommendation
+from plancast.models.tabular import TabularModel
+from plancast.models.trained import TrainedModel
+from plancast.params import Params
+from plancast.stage import unwrap
+
+
+@dataclass(frozen=True)
+class Forecast:
+    frame: pd.DataFrame  # data/reports/forecast.csv: every method, part, model and day ahead
+    skipped: dict[str, str]  # the parts without a forecast, each with why
+    tabular: dict[str, TabularModel]  # the tabular models refitted on every known window: what serving saves
+
+
+def calendar_of(params: Params, daily: pd.DataFrame) -> Calendar:
+    """``params.daily``'s calendar over the daily table's years and the next (the days forecast)."""
+    dated = pd.api.types.is_datetime64_any_dtype(daily["day"])
+    years = range(daily["day"].min().year, daily["day"].max().year + 2) if dated and len(daily) else []
+    return Calendar.from_params(unwrap(params.daily), years)
+
+
+def forecast(
+    params: Params,
+    daily: pd.DataFrame,
+    windows: Windows,
+    scalers: Scalers,
+    features: Mapping[str, Any],
+    models: Mapping[str, TrainedModel],
+    recommendation: Recommendation,
+) -> Forecast:
+    """Each network's direct (and, with ``forecast.recursive_steps``, recursive) forecast of every part;
+    without recursion also the tabular models', the combination's and the recommended forecast with its
+    80%/95% intervals (``recommendation``: evaluate's route and half-widths). Sorted by method, part,
+    model and day ahead."""
+    steps = params.forecast.recursive_steps
+    calendar = calendar_of(params, daily)
+    frame, skipped = forecasting.forecast(daily, models, calendar, steps)
+    tabular: dict[str, TabularModel] = {}
+    if not steps:  # a recursive forecast is a plain series' own: no recommendation among delays
+        period = params.train.profile_period
+        tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular), period)
+        fitted = {part: names for part, names in features["columns"].items() if part in scalers.parts}
+        latest = latest_windows(daily, windows.inputs.shape[1], windows.delays, fitted, calendar, windows.feature_names)
+        extra = recommended_forecast(
+            daily, latest, scalers, models, tabular, recommendation, calendar, profile_period=period
+        )
+        frame = with_intervals(frame, recommendation, quantity_floor(daily))  # the networks' rows; extra has its own
+        frame = pd.concat([frame, extra], ignore_index=True)
+        frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
+    return Forecast(frame.reindex(columns=[*COLUMNS, *INTERVAL_COLUMNS]), skipped, tabular)
