@@ -30,9 +30,11 @@ from hypothesis import strategies as st
 from plancast.data.calendar import Calendar
 from plancast.data.columns import required_columns
 from plancast.data.daily import last_snapshot_per_day, lay_on_calendar
-from plancast.data.ingest import CONFLICT_COLUMNS, IngestResult, canonical_snapshots, ingest
-from plancast.data.reading import read_sheets, source_files
+from plancast.data.ingest import IngestResult, canonical_snapshots, ingest
+from plancast.data.merge import CONFLICT_COLUMNS
+from plancast.data.reading import read_sheets
 from plancast.data.sample import plan_snapshots, write_plan_xls
+from plancast.data.sources import source_files
 from plancast.errors import InputDataError, ParamsError, PlancastError
 from plancast.features.windows import make_windows
 from plancast.params import DailyParams, IngestParams, Params, SampleParams, parse_params

@@ -20,12 +20,15 @@ from plancast.params import ModelSpec, parse_params
 ROOT = Path(__file__).resolve().parents[1]
 NON_TF_MODULES = [
     "plancast.data.sample",
+    "plancast.data.sources",
     "plancast.data.reading",
     "plancast.data.parsing",
+    "plancast.data.times",
     "plancast.data.columns",
     "plancast.data.validation",
     "plancast.data.calendar_checks",
     "plancast.data.calendar",
+    "plancast.data.merge",
     "plancast.data.ingest",
     "plancast.catalog",
     "plancast.stage",

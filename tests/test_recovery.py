@@ -23,17 +23,8 @@ import pytest
 import yaml
 from e2e_project import Project
 
-from plancast.recovery import (
-    _is_dvc,
-    _runs_stage_script,
-    clear_stage_lock,
-    folder_md5,
-    locked_outputs,
-    project_processes,
-    stop_project_processes,
-    tracked_outputs,
-    workspace_md5,
-)
+from plancast.processes import _is_dvc, _runs_stage_script, project_processes, stop_project_processes
+from plancast.recovery import clear_stage_lock, folder_md5, locked_outputs, tracked_outputs, workspace_md5
 
 # Appends a line every 50 ms for a minute: a stage that is still writing.
 WRITER = """

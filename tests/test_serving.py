@@ -18,7 +18,8 @@ from plancast.forecasting import INTERVAL_COLUMNS, fit_tabular, latest_windows, 
 from plancast.models.recommended import Recommendation
 from plancast.models.tabular_export import OnnxTrees, trees_to_onnx
 from plancast.params import DailyParams
-from plancast.serving import DAILY_KEYS, load_recommended, save_recommended
+from plancast.serving import load_recommended, save_recommended
+from plancast.serving_daily import DAILY_KEYS
 
 
 def test_boosted_trees_in_onnx_predict_as_scikit_learn_and_are_byte_stable(tmp_path):

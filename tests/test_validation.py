@@ -19,14 +19,8 @@ from hypothesis import strategies as st
 from plancast.data.calendar import Calendar
 from plancast.data.daily import last_snapshot_per_day, lay_on_calendar
 from plancast.data.ingest import ingest
-from plancast.data.parsing import (
-    parse_part,
-    parse_parts,
-    parse_quantities,
-    parse_quantity,
-    parse_time,
-    parse_times,
-)
+from plancast.data.parsing import parse_part, parse_parts, parse_quantities, parse_quantity
+from plancast.data.times import parse_time, parse_times
 from plancast.errors import InputDataError
 from plancast.params import DailyParams
 

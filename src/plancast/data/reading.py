@@ -1,14 +1,8 @@
-"""Files -> raw sheets: which files ``ingest.source`` names, and each sheet's cells as read.
+"""Files -> raw sheets: each sheet's cells as read (which files: :mod:`plancast.data.sources`).
 
 Reading converts nothing (validation judges every cell, so a bad one is reported where it is): a sheet
 becomes its header and a ``(rows, width)`` grid of raw cell values. Decisions worth knowing:
 
-- Every file read must lie inside the project folder (the working directory, the repo root under DVC)
-  after globbing and resolving links; anything else is refused before a byte of it is read, so a link
-  to a file elsewhere can never show up in an output or an error message.
-- A folder's files are read in natural order of their paths: digit runs compare as numbers, so
-  ``export_9`` comes before ``export_10`` (plain text order would put it after, and ``file_order: name``
-  would let the older revision win); ``export_09`` and ``export_9`` tie and then go by text.
 - The header is the first row naming the part, time and target columns (``header_row: auto``, among
   the first :data:`HEADER_SEARCH_ROWS` rows; when none does, the row naming most of them, else the
   first non-blank row, whose missing column the error then names), or row N (``header_row: N``,
@@ -18,25 +12,21 @@ becomes its header and a ``(rows, width)`` grid of raw cell values. Decisions wo
 - ``.xls`` is read by ``xls_engine`` (calamine or xlrd), ``.xlsx`` by calamine. CSV text is decoded
   with ``encoding`` (``auto``: UTF-8 with or without BOM, else cp949, the usual Korean Windows
   encoding); the codec used is kept on the sheet for the metrics.
-- Hidden files (``.name``) and Excel lock files (``~$name``) in a source folder are skipped; the folder
-  is searched recursively only when ``pattern`` says so (``**/``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from plancast.errors import InputDataError, ParamsError
-from plancast.params import pattern_problem
+from plancast.errors import InputDataError
 
 FORMATS = (".xls", ".xlsx", ".csv", ".parquet")
 AUTO_ENCODINGS = ("utf-8", "cp949")  # tried in this order; a UTF-8 BOM is recognised first
@@ -78,76 +68,14 @@ def where(file: str, sheet: str, row: int | None = None, column: str | None = No
     return text
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
+    """``exc`` in one line for an error message: its type and its text with the line breaks folded."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _unreadable_sheet(file: str, sheet: str, exc: BaseException) -> str:
-    return f"{file}, sheet {sheet}: cannot read the sheet ({_one_line(exc)})"
-
-
-# --------------------------------------------------------------------------------------------- files
-
-
-def inside_root(file: str | Path, root: str | Path | None = None) -> bool:
-    """Whether ``file``, links resolved, lies inside ``root`` (default: the working directory)."""
-    base = Path(root if root is not None else Path.cwd()).resolve()
-    return Path(file).resolve().is_relative_to(base)
-
-
-def _refuse_outside(file: str, root: str | Path | None) -> None:
-    if not inside_root(file, root):
-        # Name only the path as configured: the target may be anything, and is none of our business.
-        raise InputDataError(
-            f"{file}: refused: it resolves (through a link or the path) to a file outside the project folder; "
-            "ingest reads only files inside it"
-        )
-
-
-def natural_key(path: str) -> tuple[list[str | int], str]:
-    """Sort key of ``path`` in natural order: ``export_9`` before ``export_10`` (digit runs as numbers),
-    ties such as ``export_09`` and ``export_9`` by the text."""
-    runs = re.split(r"([0-9]+)", path)
-    return [int(run) if index % 2 else run for index, run in enumerate(runs)], path
-
-
-def source_files(source: str, pattern: str, root: str | Path | None = None) -> list[str]:
-    """The files to read: ``source`` itself, or the files in folder ``source`` matching ``pattern``.
-
-    Paths come back as given (POSIX separators), a folder's files in natural order of their path
-    (:func:`natural_key`). Each one, links resolved, must lie inside ``root`` (default: the working
-    directory).
-    """
-    problem = pattern_problem(pattern)
-    if problem:
-        raise ParamsError(f"ingest.pattern: {problem}")
-    path = Path(source)
-    if path.is_file():
-        file = PurePosixPath(path).as_posix()
-        _refuse_outside(file, root)
-        return [file]
-    if not path.exists():
-        raise InputDataError(f"{source}: no such file or folder (ingest.source)")
-    if not path.is_dir():
-        raise InputDataError(f"{source}: not a regular file or folder (ingest.source)")
-    try:
-        matches = list(path.glob(pattern))
-    except (ValueError, NotImplementedError) as exc:
-        raise ParamsError(f"ingest.pattern: {pattern!r} is not a usable glob ({_one_line(exc)})") from None
-    files = sorted(
-        (
-            PurePosixPath(match).as_posix()
-            for match in matches
-            if match.is_file() and not match.name.startswith((".", "~$"))
-        ),
-        key=natural_key,
-    )
-    if not files:
-        raise InputDataError(f"{source}: no file in the folder matches ingest.pattern {pattern!r}")
-    for file in files:
-        _refuse_outside(file, root)
-    return files
+    return f"{file}, sheet {sheet}: cannot read the sheet ({one_line(exc)})"
 
 
 # -------------------------------------------------------------------------------------- header, grid
@@ -251,7 +179,7 @@ def _read_calamine(file: str, sheets: Sequence[str]) -> list[tuple[str, list[lis
     try:
         workbook = CalamineWorkbook.from_path(file)
     except (CalamineError, OSError, ValueError) as exc:
-        raise InputDataError(f"{file}: cannot read the workbook ({_one_line(exc)})") from None
+        raise InputDataError(f"{file}: cannot read the workbook ({one_line(exc)})") from None
     with workbook:
         names = _select_sheets(file, list(workbook.sheet_names), sheets)
         grids = []
@@ -289,7 +217,7 @@ def _read_xlrd(file: str, sheets: Sequence[str]) -> list[tuple[str, list[list[An
         book = xlrd.open_workbook(file, on_demand=True)
     except (xlrd.XLRDError, OSError, ValueError, AssertionError, IndexError, KeyError) as exc:
         # xlrd reports some corrupt files through assertion / index errors of its record parser.
-        raise InputDataError(f"{file}: cannot read the workbook ({_one_line(exc)})") from None
+        raise InputDataError(f"{file}: cannot read the workbook ({one_line(exc)})") from None
     try:
         names = _select_sheets(file, book.sheet_names(), sheets)
         grids = []
@@ -343,7 +271,7 @@ def _read_csv(file: str, encoding: str, header_row: int | Literal["auto"], requi
     try:
         data = Path(file).read_bytes()
     except OSError as exc:
-        raise InputDataError(f"{file}: cannot read as CSV ({_one_line(exc)})") from None
+        raise InputDataError(f"{file}: cannot read as CSV ({one_line(exc)})") from None
     text, codec = decode_text(file, data, encoding)
     try:
         # pandas' C tokenizer is the fast path; it takes its width from the first line, so it is exact
@@ -366,7 +294,7 @@ def _read_csv(file: str, encoding: str, header_row: int | Literal["auto"], requi
     try:
         rows = _csv_rows_slow(text)
     except csv.Error as exc:
-        raise InputDataError(f"{file}: cannot read as CSV ({_one_line(exc)})") from None
+        raise InputDataError(f"{file}: cannot read as CSV ({one_line(exc)})") from None
     return sheet_from_rows(file, "", rows, header_row, required, codec)
 
 
@@ -377,7 +305,7 @@ def _read_parquet(file: str) -> RawSheet | None:
     try:
         table = pq.read_table(file)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise InputDataError(f"{file}: cannot read as Parquet ({_one_line(exc)})") from None
+        raise InputDataError(f"{file}: cannot read as Parquet ({one_line(exc)})") from None
     if table.num_columns == 0:
         return None
     cells = np.empty((table.num_rows, table.num_columns), dtype=object)

@@ -2,9 +2,9 @@
 
 A row is judged in this order, and its first problem is its reason: blank part, (a part left out by
 ``ingest.parts`` is counted, not judged), time, target, h1 .. hK, cells beyond the header. The cells are
-read by :mod:`plancast.data.parsing`, the columns found by :mod:`plancast.data.columns`. Over all files
-together, part numbers that differ only by leading zeros stop ingest (:func:`leading_zero_clash`), then
-the calendar checks follow (:mod:`plancast.data.calendar_checks`).
+read by :mod:`plancast.data.parsing` (times by :mod:`plancast.data.times`), the columns found by
+:mod:`plancast.data.columns`. Over all files together, part numbers that differ only by leading zeros
+stop ingest (:func:`leading_zero_clash`), then the calendar checks follow (:mod:`plancast.data.calendar_checks`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from plancast.data.columns import Columns
-from plancast.data.parsing import ASCII_DIGITS, Parsed, blank_cells, parse_parts, parse_quantities, parse_times
+from plancast.data.parsing import ASCII_DIGITS, Parsed, blank_cells, parse_parts, parse_quantities
 from plancast.data.reading import RawSheet, where
+from plancast.data.times import parse_times
 from plancast.params import IngestParams
 
 REJECT_KINDS = (
