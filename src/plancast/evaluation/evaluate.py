@@ -18,7 +18,7 @@ from plancast.errors import ParamsError
 from plancast.evaluation.backtest import fold_scores, tabular_backtest, test_folds
 from plancast.evaluation.baselines import BASELINES, History, part_series
 from plancast.evaluation.horizon_trust import horizon_trust
-from plancast.evaluation.intervals import LEVELS, calibrate, coverage, part_scales, rolling_coverage, window_scale
+from plancast.evaluation.intervals import LEVELS, model_intervals, part_scales, window_scale
 from plancast.evaluation.metrics import mae, naive_scale, score
 from plancast.evaluation.recommendation import combination, route, routed
 from plancast.evaluation.significance import diebold_mariano
@@ -28,7 +28,7 @@ from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, rows_by_part
 from plancast.models.recommended import Recommendation
 from plancast.models.tabular import runnable_tabular
-from plancast.names import COMBINATION, LAST_BASELINE, PLAN_BASELINE, RECOMMENDED, TABULAR, is_baseline, reserved
+from plancast.names import COMBINATION, LAST_BASELINE, PLAN_BASELINE, RECOMMENDED, TABULAR, reserved
 
 if TYPE_CHECKING:
     from plancast.models.tabular import TabularRows
@@ -321,41 +321,6 @@ def evaluate(
     first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0
     trust = horizon_trust(daily, first_test_day, parts, [int(d) for d in delays], RECOMMENDED)
     return Evaluation(head, parts, frame, fold_table, recommendation, trust)
-
-
-def model_intervals(
-    actual: np.ndarray, predictions: Mapping[str, np.ndarray], scale: np.ndarray, in_val: np.ndarray,
-    in_test: np.ndarray, fold: np.ndarray, target_day: np.ndarray, fold_start: np.ndarray,
-) -> dict[str, dict[str, dict[str, Any]]]:  # fmt: skip
-    """Every forecast's own split-conformal intervals: per model, the half-widths per level and delay
-    (scale units) and the share of test actuals they cover.
-
-    Test fold k is covered by intervals calibrated on validation plus the residuals of the earlier folds
-    known before it began (:func:`~plancast.evaluation.intervals.rolling_coverage`); the half-widths a
-    forecast is given are calibrated the same way at its origin, on every held-out residual (validation
-    and test). ``coverage_validation_only`` keeps the coverage of intervals calibrated on validation alone.
-    ``{model: {"half_widths": {"0.8": [delays], ...}, "coverage": {"0.8": share, ...}, ...}}`` for the
-    networks, tabular models, the combination and the recommended forecast (baselines are yardsticks, not
-    forecasts a planner is given). A half-width is NaN where a model has no held-out forecast.
-    ``fold`` (windows,): test fold, -1 elsewhere; ``target_day`` (windows, delays); ``fold_start`` (folds,).
-    """
-    result = {}
-    held_out = in_val | in_test
-    for name, values in predictions.items():
-        if is_baseline(name):
-            continue
-        served = calibrate(actual[held_out], values[held_out], scale[held_out])
-        validated = calibrate(actual[in_val], values[in_val], scale[in_val])
-        rolling = rolling_coverage(actual, values, scale, in_val, fold, target_day, fold_start)
-        result[name] = {
-            "half_widths": {str(level): served.quantiles[level].tolist() for level in LEVELS},
-            "coverage": {str(level): rolling[level] for level in LEVELS},
-            "coverage_validation_only": {
-                str(level): coverage(actual[in_test], *validated.interval(values[in_test], scale[in_test], level))
-                for level in LEVELS
-            },
-        }
-    return dict(sorted(result.items()))
 
 
 @dataclass(frozen=True)

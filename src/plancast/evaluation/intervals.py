@@ -13,10 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from plancast.features.windows import rows_by_part
+from plancast.names import is_baseline
 
 LEVELS = (0.8, 0.95)
 
@@ -134,3 +136,38 @@ def rolling_coverage(
             lower[level][rows], upper[level][rows] = fit.interval(prediction[rows], np.asarray(scale)[rows], level)
     tested = fold >= 0
     return {level: coverage(actual[tested], lower[level][tested], upper[level][tested]) for level in levels}
+
+
+def model_intervals(
+    actual: np.ndarray, predictions: Mapping[str, np.ndarray], scale: np.ndarray, in_val: np.ndarray,
+    in_test: np.ndarray, fold: np.ndarray, target_day: np.ndarray, fold_start: np.ndarray,
+) -> dict[str, dict[str, dict[str, Any]]]:  # fmt: skip
+    """Every forecast's own split-conformal intervals: per model, the half-widths per level and delay
+    (scale units) and the share of test actuals they cover.
+
+    Test fold k is covered by intervals calibrated on validation plus the residuals of the earlier folds
+    known before it began (:func:`~plancast.evaluation.intervals.rolling_coverage`); the half-widths a
+    forecast is given are calibrated the same way at its origin, on every held-out residual (validation
+    and test). ``coverage_validation_only`` keeps the coverage of intervals calibrated on validation alone.
+    ``{model: {"half_widths": {"0.8": [delays], ...}, "coverage": {"0.8": share, ...}, ...}}`` for the
+    networks, tabular models, the combination and the recommended forecast (baselines are yardsticks, not
+    forecasts a planner is given). A half-width is NaN where a model has no held-out forecast.
+    ``fold`` (windows,): test fold, -1 elsewhere; ``target_day`` (windows, delays); ``fold_start`` (folds,).
+    """
+    result = {}
+    held_out = in_val | in_test
+    for name, values in predictions.items():
+        if is_baseline(name):
+            continue
+        served = calibrate(actual[held_out], values[held_out], scale[held_out])
+        validated = calibrate(actual[in_val], values[in_val], scale[in_val])
+        rolling = rolling_coverage(actual, values, scale, in_val, fold, target_day, fold_start)
+        result[name] = {
+            "half_widths": {str(level): served.quantiles[level].tolist() for level in LEVELS},
+            "coverage": {str(level): rolling[level] for level in LEVELS},
+            "coverage_validation_only": {
+                str(level): coverage(actual[in_test], *validated.interval(values[in_test], scale[in_test], level))
+                for level in LEVELS
+            },
+        }
+    return dict(sorted(result.items()))
