@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from plancast.params import Params, SampleParams
+from plancast.params import Params
+from plancast.params_sections import SampleParams
 from plancast.pipeline import run as pipeline
 from plancast.pipeline.run import Artifacts
 

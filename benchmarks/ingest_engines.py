@@ -19,7 +19,8 @@ from python_calamine import CalamineWorkbook
 from plancast.data.ingest import canonical_snapshots
 from plancast.data.reading import read_sheets
 from plancast.data.sample import plan_snapshots, write_plan_xls
-from plancast.params import IngestParams, SampleParams
+from plancast.params_ingest import IngestParams
+from plancast.params_sections import SampleParams
 
 DEFAULT_PATH = Path("data/raw/plan_sample.xls")
 

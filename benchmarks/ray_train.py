@@ -44,7 +44,7 @@ def splits(parts: int):
 def train(backend: str, parts: int, workers: int, epochs: int) -> None:
     """One backend, in this process: prints the seconds of train_model (and of Ray's start)."""
     from plancast.models.training import train_model
-    from plancast.params import ModelSpec
+    from plancast.params_sections import ModelSpec
 
     spec = ModelSpec.model_validate(
         {"layers": [{"type": "lstm", "units": 4}], "epochs": epochs, "batch_size": 16, "patience": 2}

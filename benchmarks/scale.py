@@ -64,7 +64,7 @@ def project_params(parts: int, days: int) -> dict:
 def prepare(folder: Path, parts: int, days: int) -> int:
     """Write params.yaml and the daily export files into ``folder`` (files reused); the rows written."""
     from plancast.data.sample import daily_exports, plan_snapshots, write_daily_exports
-    from plancast.params import SampleParams
+    from plancast.params_sections import SampleParams
 
     params = project_params(parts, days)
     folder.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,8 @@ from plancast.artifacts import load_npz, read_json
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.training import fit_one_network
-from plancast.params import ModelSpec, Params, load_params
+from plancast.params import Params, load_params
+from plancast.params_sections import ModelSpec
 from plancast.pipeline import run as pipeline
 
 SEED_A_MODELS = ("lstm_sigmoid", "lstm", "gru", "lstm_gru")

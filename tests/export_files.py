@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import xlwt
 
-from plancast.params import IngestParams
+from plancast.params_ingest import IngestParams
 
 PART = "Part Number"
 TARGET = "D일 투입예정 수량(D일계획)"

@@ -12,7 +12,7 @@ import pytest
 
 from plancast.data.calendar import Calendar
 from plancast.errors import ParamsError
-from plancast.params import DailyParams
+from plancast.params_sections import DailyParams
 
 BUSINESS = Calendar.from_params(DailyParams())
 MONDAY_OFF = Calendar.from_params(DailyParams(holidays=[date(2025, 1, 13)]))

@@ -37,7 +37,9 @@ from plancast.data.sample import plan_snapshots, write_plan_xls
 from plancast.data.sources import source_files
 from plancast.errors import InputDataError, ParamsError, PlancastError
 from plancast.features.windows import make_windows
-from plancast.params import DailyParams, IngestParams, Params, SampleParams, parse_params
+from plancast.params import Params, parse_params
+from plancast.params_ingest import IngestParams
+from plancast.params_sections import DailyParams, SampleParams
 from plancast.stage import invoke
 
 REPO = Path(__file__).resolve().parents[1]

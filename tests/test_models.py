@@ -15,7 +15,8 @@ import yaml
 
 from plancast.errors import InputDataError, ParamsError
 from plancast.models.store import part_slugs
-from plancast.params import ModelSpec, parse_params
+from plancast.params import parse_params
+from plancast.params_sections import ModelSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 NON_TF_MODULES = [
@@ -36,7 +37,10 @@ NON_TF_MODULES = [
     "plancast.features.correlation",
     "plancast.features.selection",
     "plancast.features.windows",
+    "plancast.features.split",
     "plancast.features.scaling",
+    "plancast.params_sections",
+    "plancast.params_ingest",
     "plancast.params",
     "plancast.artifacts",
     "plancast.evaluation.metrics",

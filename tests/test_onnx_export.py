@@ -101,7 +101,7 @@ def test_onnx_networks_exports_every_network_of_a_model(tmp_path):
 
 def test_a_network_with_a_context_input_agrees_between_engines(tmp_path):
     from plancast.models.networks import build_network
-    from plancast.params import ModelSpec
+    from plancast.params_sections import ModelSpec
     from plancast.runtime import import_tensorflow
 
     import_tensorflow(5)
@@ -220,7 +220,7 @@ def test_a_seasonal_recursive_forecast_follows_the_profile_step_by_step(residual
     from plancast.features.vintages import phases, season_profile
     from plancast.models.engines import season_history
     from plancast.models.networks import build_network
-    from plancast.params import ModelSpec
+    from plancast.params_sections import ModelSpec
 
     period, seasons, steps = 3, 2, 7
     spec = ModelSpec.model_validate({"layers": [{"type": "lstm", "units": 3}], "epochs": 1})
@@ -265,7 +265,7 @@ def test_a_residual_recursive_forecast_without_profile_corrects_the_last_value(t
     """A plain series' residual network: each step's ŷ is the output plus the window's last value in
     target units ((input - shift) / gain), in both engines."""
     from plancast.models.networks import build_network
-    from plancast.params import ModelSpec
+    from plancast.params_sections import ModelSpec
 
     spec = ModelSpec.model_validate({"layers": [{"type": "gru", "units": 3}], "epochs": 1})
     network = build_network(spec, lookback=4, features=1, outputs=1)

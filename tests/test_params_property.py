@@ -42,7 +42,9 @@ from plancast.data.sample import (
     seed_a_series,
 )
 from plancast.errors import InputDataError, ParamsError, PlancastError
-from plancast.params import DailyParams, IngestParams, SampleParams, parse_params
+from plancast.params import parse_params
+from plancast.params_ingest import IngestParams
+from plancast.params_sections import DailyParams, SampleParams
 from plancast.stage import invoke
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,7 +27,8 @@ from plancast.data.sample import (
     write_plan_xls,
     write_seed_a_csv,
 )
-from plancast.params import Params, SampleParams, load_params, parse_params
+from plancast.params import Params, load_params, parse_params
+from plancast.params_sections import SampleParams
 from plancast.stage import invoke
 
 # Seed B's headers, byte for byte.

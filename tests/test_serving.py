@@ -17,7 +17,7 @@ from plancast.features.windows import make_windows
 from plancast.forecasting import INTERVAL_COLUMNS, fit_tabular, latest_windows, recommended_forecast
 from plancast.models.recommended import Recommendation
 from plancast.models.tabular_export import OnnxTrees, trees_to_onnx
-from plancast.params import DailyParams
+from plancast.params_sections import DailyParams
 from plancast.serving import load_recommended, save_recommended
 from plancast.serving_daily import DAILY_KEYS
 

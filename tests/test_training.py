@@ -14,7 +14,7 @@ import pytest
 from plancast.features.scaling import Split, Splits
 from plancast.models.curves import log_curves
 from plancast.models.training import TRAINING_COLUMNS, NetworkRun, TrainResult, epoch_curves
-from plancast.params import ModelSpec
+from plancast.params_sections import ModelSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 

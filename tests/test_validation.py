@@ -22,7 +22,7 @@ from plancast.data.ingest import ingest
 from plancast.data.parsing import parse_part, parse_parts, parse_quantities, parse_quantity
 from plancast.data.times import parse_time, parse_times
 from plancast.errors import InputDataError
-from plancast.params import DailyParams
+from plancast.params_sections import DailyParams
 
 FMT = "%Y%m%d%H%M"
 EXPECTED = " (expected e.g. 202511031430)"  # how FMT writes a time, in every bad_time reason

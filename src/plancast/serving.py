@@ -52,7 +52,7 @@ from plancast.models.tabular import TabularModel
 from plancast.models.tabular_export import load_tabular, save_tabular
 from plancast.models.trained import TrainedModel
 from plancast.names import RECOMMENDED
-from plancast.params import DailyParams
+from plancast.params_sections import DailyParams
 from plancast.serving_daily import daily_table, day_text
 from plancast.serving_manifest import (
     FORMAT,

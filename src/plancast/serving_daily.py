@@ -17,7 +17,7 @@ import pandas as pd
 
 from plancast.data.calendar import Calendar
 from plancast.errors import InputDataError
-from plancast.params import DailyParams
+from plancast.params_sections import DailyParams
 from plancast.serving_manifest import MANIFEST, shown
 
 DAILY_KEYS = ("part", "day", "position", "present")

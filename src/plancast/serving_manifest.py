@@ -27,7 +27,7 @@ from plancast.errors import InputDataError
 from plancast.models.onnx import onnx_file
 from plancast.models.store import MANIFEST_FILE, read_manifest
 from plancast.names import BOOSTED, COMBINATION, PLAN_LINEAR, TABULAR
-from plancast.params import DailyParams, PositiveInt
+from plancast.params_sections import DailyParams, PositiveInt
 
 FORMAT = 1
 MANIFEST = "recommended.json"

@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from plancast.errors import ParamsError
-from plancast.params import DailyParams
+from plancast.params_sections import DailyParams
 
 WEEKMASKS = {"business": "1111100", "every_day": "1111111"}  # Monday first, as NumPy reads them
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -16,7 +16,8 @@ import pandas as pd
 from plancast.data.calendar import Calendar
 from plancast.data.reading import RawSheet
 from plancast.data.validation import Reject
-from plancast.params import DailyParams, IngestParams
+from plancast.params_ingest import IngestParams
+from plancast.params_sections import DailyParams
 
 # A working week or more without any export at all: longer than a missing export day or a bridge day
 # between holidays; a block of days beyond such a stretch must hold its share of the parts (check_calendar).

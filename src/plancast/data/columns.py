@@ -16,7 +16,7 @@ import numpy as np
 from plancast.data.parsing import blank_cells
 from plancast.data.reading import RawSheet, where
 from plancast.errors import InputDataError, ParamsError
-from plancast.params import IngestParams
+from plancast.params_ingest import IngestParams
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import numpy as np
 from plancast.artifacts import save_npz, write_json
 from plancast.data.reading import RawSheet
 from plancast.data.validation import Reject, SheetRows
-from plancast.params import IngestParams
+from plancast.params_ingest import IngestParams
 
 FORMAT_VERSION = 1  # bump when what an entry holds, or how validation reads a cell, changes
 

@@ -40,7 +40,8 @@ from plancast.data.validation import (
     validate_sheet,
 )
 from plancast.errors import InputDataError, ParamsError
-from plancast.params import DailyParams, IngestParams
+from plancast.params_ingest import IngestParams
+from plancast.params_sections import DailyParams
 
 if TYPE_CHECKING:
     from plancast.data.file_cache import CacheStats, FileCache

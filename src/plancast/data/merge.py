@@ -27,7 +27,7 @@ import pandas as pd
 from plancast.data.reading import RawSheet, where
 from plancast.data.validation import SheetRows
 from plancast.errors import InputDataError
-from plancast.params import IngestParams
+from plancast.params_ingest import IngestParams
 
 CONFLICT_COLUMNS = [
     "part",

@@ -30,7 +30,7 @@ import pandas as pd
 import xlwt
 
 from plancast.artifacts import atomic_path, write_csv
-from plancast.params import SampleParams
+from plancast.params_sections import SampleParams
 
 HORIZONS = 12
 PART_HEADER = "Part Number"

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from plancast.data.reading import one_line
 from plancast.errors import InputDataError, ParamsError
-from plancast.params import pattern_problem
+from plancast.params_ingest import pattern_problem
 
 
 def inside_root(file: str | Path, root: str | Path | None = None) -> bool:

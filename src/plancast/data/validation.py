@@ -19,7 +19,7 @@ from plancast.data.columns import Columns
 from plancast.data.parsing import ASCII_DIGITS, Parsed, blank_cells, parse_parts, parse_quantities
 from plancast.data.reading import RawSheet, where
 from plancast.data.times import parse_times
-from plancast.params import IngestParams
+from plancast.params_ingest import IngestParams
 
 REJECT_KINDS = (
     "blank",

@@ -1,8 +1,6 @@
-"""Split windows at one calendar cut for all parts, and scale each part by its training windows alone.
+"""Scale each part by its training windows alone, after one calendar cut for all parts splits the windows.
 
-The cut is two days on the one calendar of all parts (validation starts, test starts), so no part
-trains on days that are another part's test period. A window belongs to the split that holds every one
-of its target days; a window whose targets straddle a cut belongs to none (it is counted). Fitting on
+The cut (:mod:`plancast.features.split`) puts each window in train, validation or test. Fitting on
 training windows only keeps validation and test values from leaking into the inputs (Seed B did the
 same). Each part gets its own scaler because parts differ by orders of magnitude (Seed B: Part 94
 around 40, Part 95 around 250); ``scaled = (raw - offset) / scale``.
@@ -10,7 +8,6 @@ around 40, Part 95 around 250); ``scaled = (raw - offset) / scale``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -18,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from plancast.errors import InputDataError, ParamsError
+from plancast.features.split import Cut, calendar_cut, day_label, day_text, split_by_date
 from plancast.features.windows import Windows
 
 SPLITS = ("train", "val", "test")  # the three time-ordered parts of the windows, in order
@@ -162,102 +160,6 @@ class Splits:
         )
 
 
-@dataclass(frozen=True)
-class Cut:
-    """One calendar cut for all parts, as positions on the calendar (daily ``position``).
-
-    Targets on positions ``< validation_start`` are training targets, ``validation_start ..
-    test_start - 1`` validation, ``>= test_start`` test. ``first_target``/``last_target``: the span of
-    all windows' target days the fractions were taken of.
-    """
-
-    validation_start: int
-    test_start: int
-    first_target: int
-    last_target: int
-
-
-def _split_point(fraction: float, count: int) -> int:
-    # int(f * n), but (0.7 + 0.1) * 10 is 7.999999999999999 in floats; the 1e-9 keeps it at 8.
-    return min(count, math.floor(fraction * count + 1e-9))
-
-
-def _position_of(windows: Windows, day: object, key: str) -> int:
-    """The calendar position of a cut day given in params (the first working day on or after it)."""
-    days = windows.days
-    dated = np.issubdtype(days.dtype, np.datetime64)
-    step = isinstance(day, int | np.integer) and not isinstance(day, bool)
-    if dated and not step:
-        value = np.datetime64(day, "D")
-    elif not dated and step:
-        value = np.int64(day)
-    elif dated:
-        raise ParamsError(
-            f"split_scale.{key}: must be a day such as '{_label(np.asarray(days[len(days) // 2]))}', as the data "
-            f"is indexed by calendar days (got {day!r})"
-        )
-    else:
-        raise ParamsError(f"split_scale.{key}: {day} is a date, but the data is indexed by integer steps")
-    return int(np.searchsorted(days, value, side="left"))
-
-
-def calendar_cut(
-    windows: Windows, fractions: Sequence[float], validation_start: object = None, test_start: object = None
-) -> Cut:
-    """Where validation and test start: the given days, else the fractions of all windows' target days.
-
-    With n target days from the earliest to the latest target of any window, validation starts
-    ``int(f_train * n)`` days in and test ``int((f_train + f_val) * n)`` days in (Seed B: 44 -> 30/5/9).
-    """
-    delays = np.asarray(windows.delays, dtype=np.int64)
-    if not len(windows.position):
-        return Cut(0, 0, 0, -1)
-    first = int(windows.position.min() + delays.min())
-    last = int(windows.position.max() + delays.max())
-    span = last - first + 1
-    validation = first + _split_point(float(fractions[0]), span)
-    test = first + _split_point(float(fractions[0]) + float(fractions[1]), span)
-    if validation_start is not None:
-        validation = _position_of(windows, validation_start, "validation_start")
-    if test_start is not None:
-        test = _position_of(windows, test_start, "test_start")
-    if test < validation:
-        given = "test_start" if test_start is not None else "validation_start"
-        raise ParamsError(
-            f"split_scale.{given}: the test period must not start before validation (test from "
-            f"{_day_text(windows, test)}, validation from {_day_text(windows, validation)})"
-        )
-    return Cut(validation, test, first, last)
-
-
-def _day_text(windows: Windows, position: int) -> str:
-    """A cut position as people read it: its day, or where it lies beyond the data."""
-    if position >= len(windows.days):
-        return f"after the data ends ({_label(np.asarray(windows.days[-1]))})"
-    return str(_label(np.asarray(windows.days[position])))
-
-
-def split_by_date(windows: Windows, cut: Cut) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
-    """Window indices of train, validation and test at ``cut``, and how many straddle each cut.
-
-    A window is in a split when all its target days (``position + delay``) are; training windows
-    have every target before validation starts, so no training target lies in or after it.
-    """
-    delays = np.asarray(windows.delays, dtype=np.int64)
-    low = windows.position + (delays.min() if delays.size else 0)
-    high = windows.position + (delays.max() if delays.size else 0)
-    train = high < cut.validation_start
-    val = (low >= cut.validation_start) & (high < cut.test_start)
-    test = low >= cut.test_start
-    straddle = {
-        "train|validation": int(((low < cut.validation_start) & (high >= cut.validation_start)).sum()),
-        "validation|test": int(
-            ((low < cut.test_start) & (high >= cut.test_start) & (low >= cut.validation_start)).sum()
-        ),
-    }
-    return (*(np.flatnonzero(mask).astype(np.int64) for mask in (train, val, test)), straddle)
-
-
 def _offset_scale(values: np.ndarray, kind: Kind, axis: int | None) -> tuple[np.ndarray, np.ndarray]:
     """Offset and scale along ``axis``: mean/std (ddof 0) or min/(max - min); a zero spread gives 1."""
     if kind == "standard":
@@ -341,10 +243,10 @@ def split_and_scale(
         "kind": kind,
         "fractions": [float(f) for f in fractions],
         "cut": {
-            "validation_start": _label(day(np.array(cut.validation_start))),
-            "test_start": _label(day(np.array(cut.test_start))),
-            "first_target": _label(day(np.array(cut.first_target))),
-            "last_target": _label(day(np.array(cut.last_target))),
+            "validation_start": day_label(day(np.array(cut.validation_start))),
+            "test_start": day_label(day(np.array(cut.test_start))),
+            "first_target": day_label(day(np.array(cut.first_target))),
+            "last_target": day_label(day(np.array(cut.last_target))),
         },
         "straddling_a_cut": straddle,
         "totals": {split: len(splits[split].window) for split in SPLITS},
@@ -366,8 +268,8 @@ def refuse_empty(
         key = "validation_start" if validation_start is not None else "fractions"
         raise ParamsError(
             f"split_scale.{key}: leaves no training window: no part has a window with every target before "
-            f"validation starts ({_day_text(windows, cut.validation_start)}, first target "
-            f"{_day_text(windows, cut.first_target)}); start validation later"
+            f"validation starts ({day_text(windows, cut.validation_start)}, first target "
+            f"{day_text(windows, cut.first_target)}); start validation later"
         )
     if not len(splits["val"].window):
         given = [
@@ -375,8 +277,8 @@ def refuse_empty(
         ]
         key = given[0] if given else "fractions"
         raise ParamsError(
-            f"split_scale.{key}: leaves no validation window between {_day_text(windows, cut.validation_start)} "
-            f"and the test period ({_day_text(windows, cut.test_start)}); {spread}, so make validation longer"
+            f"split_scale.{key}: leaves no validation window between {day_text(windows, cut.validation_start)} "
+            f"and the test period ({day_text(windows, cut.test_start)}); {spread}, so make validation longer"
         )
 
 
@@ -445,10 +347,3 @@ def _counts(labels: np.ndarray) -> dict[str, int]:
     """Windows per part, for the parts that have any."""
     parts, counts = np.unique(labels, return_counts=True)
     return {str(part): int(count) for part, count in zip(parts, counts, strict=True)}
-
-
-def _label(day: np.ndarray) -> str | int | None:
-    value = day.item() if isinstance(day, np.ndarray) else day
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    return None if value is None else str(np.datetime64(value, "D"))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import keras
 
-    from plancast.params import LayerSpec, ModelSpec
+    from plancast.params_sections import LayerSpec, ModelSpec
 
 
 def build_network(

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import keras
 
     from plancast.features.scaling import Splits
-    from plancast.params import ModelSpec
+    from plancast.params_sections import ModelSpec
 
 from plancast.models.manifest import GLOBAL
 

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from plancast.features.correlation import correlation_summary, horizon_correlations, horizon_cross_correlation
-from plancast.params import CorrelateParams
+from plancast.params_sections import CorrelateParams
 
 
 @dataclass(frozen=True)

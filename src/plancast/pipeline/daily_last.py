@@ -9,7 +9,7 @@ import pandas as pd
 
 from plancast.data.calendar import Calendar
 from plancast.data.daily import check_snapshots, daily_summary, last_snapshot_per_day, lay_on_calendar
-from plancast.params import DailyParams
+from plancast.params_sections import DailyParams
 
 
 @dataclass(frozen=True)

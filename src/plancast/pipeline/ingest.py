@@ -6,7 +6,8 @@ from pathlib import Path
 
 from plancast.data.ingest import IngestResult
 from plancast.data.ingest import ingest as read_and_merge
-from plancast.params import DailyParams, IngestParams
+from plancast.params_ingest import IngestParams
+from plancast.params_sections import DailyParams
 
 Ingested = IngestResult  # snapshots, rejects, conflicts, metrics (data/interim, metrics/ingest.json)
 

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from plancast.features.selection import select_horizons
-from plancast.params import SelectFeaturesParams
+from plancast.params_sections import SelectFeaturesParams
 
 
 def select_features(params: SelectFeaturesParams, correlation: pd.DataFrame, parts: list[str]) -> dict[str, Any]:

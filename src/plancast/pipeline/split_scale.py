@@ -7,7 +7,7 @@ from typing import Any
 
 from plancast.features.scaling import Scalers, Splits, split_and_scale
 from plancast.features.windows import Windows
-from plancast.params import SplitScaleParams
+from plancast.params_sections import SplitScaleParams
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from plancast.errors import ParamsError
 from plancast.features.windows import Windows, required_rows, window_report
-from plancast.params import WindowParams
+from plancast.params_sections import WindowParams
 
 
 @dataclass(frozen=True)
