@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from harness import parser, seconds, warm_median
 
-from plancast.models.engines import KerasNetwork, recursive_graph, step_by_step
+from plancast.models.engines import KerasNetwork, Recursion, recursive_graph, step_by_step
 from plancast.models.onnx import OnnxNetwork, export_onnx
 from plancast.models.store import load_model
 from plancast.runtime import import_tensorflow
@@ -94,15 +94,15 @@ def main() -> None:
     first, warm = warm_median(lambda: plain(*tensors).numpy(), args.runs)
     print(f"  tf.function, no XLA      {1000 * warm:9.2f} ms  (first call, tracing: {first:.2f} s)")
 
-    network = KerasNetwork(model)
-    first, warm = warm_median(lambda: network.predict_recursive(window, gain, shift, args.steps), args.runs)
+    network, recursion = KerasNetwork(model), Recursion(window, gain, shift, args.steps)
+    first, warm = warm_median(lambda: network.predict_recursive(recursion), args.runs)
     print(f"  tf.function, XLA (keras) {1000 * warm:9.2f} ms  (first call, tracing + compiling: {first:.2f} s)")
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "lstm.onnx"
         export = seconds(lambda: export_onnx(model, path))
         onnx_network = OnnxNetwork(path)
-    first, warm = warm_median(lambda: step_by_step(onnx_network, window, gain, shift, args.steps), args.runs)
+    first, warm = warm_median(lambda: step_by_step(onnx_network, recursion), args.runs)
     print(
         f"  onnx runtime (onnx)      {1000 * warm:9.2f} ms  "
         f"({1000 * warm / args.steps:.3f} ms/step; export {export:.2f} s, first call {1000 * first:.1f} ms)"

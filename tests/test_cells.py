@@ -36,7 +36,7 @@ def _windows(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
 def test_outputs_equal_keras_lstm_with_copied_weights(keras, cells, activation, return_sequences):
     windows = _windows((8, 6, 3))
     reference = keras.layers.LSTM(5, activation=activation, return_sequences=return_sequences)
-    ours = cells.hand_lstm_layer(5, activation=activation, return_sequences=return_sequences)
+    ours = cells.PlanLSTM(5, activation=activation, return_sequences=return_sequences)
     reference(windows)
     ours(windows)
     # Random weights, not the initial ones, so every gate block (and the forget bias) matters.
@@ -50,7 +50,7 @@ def test_outputs_equal_keras_lstm_with_copied_weights(keras, cells, activation, 
 
 
 def test_weights_have_keras_layout_and_forget_bias_one(keras, cells):
-    layer = cells.hand_lstm_layer(4, name="rec")
+    layer = cells.PlanLSTM(4, name="rec")
     layer(_windows((2, 3, 7)))
     cell = layer.cell
     assert isinstance(layer, cells.PlanLSTM) and isinstance(cell, cells.PlanLSTMCell)
@@ -85,7 +85,7 @@ def test_loss_falls_on_a_toy_problem(keras, cells):
     keras.utils.set_random_seed(1)
     windows = _windows((64, 5, 1), seed=3)
     targets = windows[:, -1, :]  # remember the last value
-    model = keras.Sequential([keras.Input((5, 1)), cells.hand_lstm_layer(4), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((5, 1)), cells.PlanLSTM(4), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
     loss = model.fit(windows, targets, epochs=8, batch_size=16, verbose=0, shuffle=False).history["loss"]
     assert loss[-1] < 0.5 * loss[0]
@@ -106,7 +106,7 @@ def test_get_config_round_trips(keras, cells):
 
 def test_saved_model_loads_in_safe_mode_without_custom_objects(keras, cells, tmp_path):
     model = keras.Sequential(
-        [keras.Input((4, 2)), cells.hand_lstm_layer(3, activation="relu", dropout=0.2), keras.layers.Dense(1)]
+        [keras.Input((4, 2)), cells.PlanLSTM(3, activation="relu", dropout=0.2), keras.layers.Dense(1)]
     )
     windows = _windows((5, 4, 2))
     path = tmp_path / "hand.keras"
@@ -118,7 +118,7 @@ def test_saved_model_loads_in_safe_mode_without_custom_objects(keras, cells, tmp
 
 def _gate_free_layer(cells, **dropout):
     """A layer whose hidden state is zero unless its (single) input feature gets through."""
-    layer = cells.hand_lstm_layer(2, return_sequences=True, **dropout)
+    layer = cells.PlanLSTM(2, return_sequences=True, **dropout)
     layer(_windows((1, 1, 1)))
     # Input drives only the candidate g; with input 0, g = tanh(0) = 0, so c and h stay 0.
     kernel = np.array([[0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0]])
@@ -162,9 +162,10 @@ def test_recurrent_dropout_spares_the_first_step(keras, cells):
         ({"units": 2, "recurrent_dropout": -0.1}, "recurrent_dropout"),
     ],
 )
-def test_invalid_arguments_are_refused(cells, arguments, message):
+@pytest.mark.parametrize("layer", ["PlanLSTMCell", "PlanLSTM"])
+def test_invalid_arguments_are_refused(cells, arguments, message, layer):
     with pytest.raises(ValueError, match=message):
-        cells.PlanLSTMCell(**arguments)
+        getattr(cells, layer)(**arguments)
 
 
 def test_module_uses_only_public_keras(cells):
@@ -186,9 +187,7 @@ def test_initial_state_is_zeros_of_units(keras, cells):
 
 
 def test_layer_config_round_trips_with_its_cell_options(keras, cells):
-    layer = cells.hand_lstm_layer(
-        3, activation="relu", dropout=0.2, recurrent_dropout=0.1, return_sequences=True, name="rec"
-    )
+    layer = cells.PlanLSTM(3, activation="relu", dropout=0.2, recurrent_dropout=0.1, return_sequences=True, name="rec")
     config = layer.get_config()
     assert config["return_sequences"] is True and config["units"] == 3 and config["name"] == "rec"
     revived = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer), safe_mode=True)
@@ -201,8 +200,8 @@ def test_network_config_and_weights_reload_in_safe_mode(keras, cells, tmp_path):
     model = keras.Sequential(
         [
             keras.Input((4, 2)),
-            cells.hand_lstm_layer(3, activation="relu", dropout=0.2, return_sequences=True, name="hand_0"),
-            cells.hand_lstm_layer(3, activation="relu", dropout=0.2, name="hand_1"),
+            cells.PlanLSTM(3, activation="relu", dropout=0.2, return_sequences=True, name="hand_0"),
+            cells.PlanLSTM(3, activation="relu", dropout=0.2, name="hand_1"),
             keras.layers.Dense(2),
         ]
     )
@@ -218,7 +217,7 @@ def test_network_config_and_weights_reload_in_safe_mode(keras, cells, tmp_path):
 def test_cell_still_runs_inside_keras_rnn(keras, cells):
     # Configs saved before PlanLSTM existed wrap the cell in keras.layers.RNN; they still load and agree.
     windows = _windows((4, 5, 3))
-    ours = cells.hand_lstm_layer(4, return_sequences=True)
+    ours = cells.PlanLSTM(4, return_sequences=True)
     rnn = keras.layers.RNN(cells.PlanLSTMCell(4), return_sequences=True)
     ours(windows)
     rnn(windows)
@@ -229,7 +228,7 @@ def test_cell_still_runs_inside_keras_rnn(keras, cells):
 def test_dropout_masks_follow_keras_global_seed(keras, cells):
     def trained_output():
         keras.utils.set_random_seed(5)
-        layer = cells.hand_lstm_layer(3, dropout=0.3, recurrent_dropout=0.3)
+        layer = cells.PlanLSTM(3, dropout=0.3, recurrent_dropout=0.3)
         windows = _windows((16, 4, 2))
         return [np.asarray(layer(windows, training=True)) for _ in range(2)]
 
@@ -241,14 +240,14 @@ def test_dropout_masks_follow_keras_global_seed(keras, cells):
 
 def test_lookback_must_be_fixed(keras, cells):
     with pytest.raises(ValueError, match="lookback"):
-        cells.hand_lstm_layer(2)(keras.Input((None, 3)))
+        cells.PlanLSTM(2)(keras.Input((None, 3)))
 
 
 def test_xla_compiled_call_matches(keras, cells):
     # The recursive forecast runs networks inside tf.function(jit_compile=True).
     import tensorflow as tf
 
-    layer = cells.hand_lstm_layer(4, activation="relu", dropout=0.2, return_sequences=True)
+    layer = cells.PlanLSTM(4, activation="relu", dropout=0.2, return_sequences=True)
     windows = _windows((3, 5, 2))
     expected = np.asarray(layer(windows))
     compiled = tf.function(lambda batch: layer(batch), jit_compile=True)
@@ -269,8 +268,8 @@ def test_onnx_export_matches_keras(keras, cells, tmp_path):
     model = keras.Sequential(
         [
             keras.Input((6, 2)),
-            cells.hand_lstm_layer(4, activation="relu", dropout=0.2, recurrent_dropout=0.2, return_sequences=True),
-            cells.hand_lstm_layer(4, activation="relu", dropout=0.2),
+            cells.PlanLSTM(4, activation="relu", dropout=0.2, recurrent_dropout=0.2, return_sequences=True),
+            cells.PlanLSTM(4, activation="relu", dropout=0.2),
             keras.layers.Dense(2),
         ]
     )

@@ -3,7 +3,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from plancast.models.engines import KerasNetwork, recursive_forecast, step_by_step
+from plancast.models.engines import KerasNetwork, Recursion, recursive_forecast, step_by_step
 from plancast.models.onnx import OnnxNetwork, export_onnx, onnx_networks
 
 pytestmark = pytest.mark.tf
@@ -27,11 +27,11 @@ def _network(kind: str):
 
 
 def _hand_lstm_layers():
-    from plancast.models.cells import hand_lstm_layer
+    from plancast.models.cells import PlanLSTM
 
     return [
-        hand_lstm_layer(4, activation="relu", dropout=0.2, return_sequences=True, name="hand_1"),
-        hand_lstm_layer(4, activation="relu", dropout=0.2, name="hand_2"),
+        PlanLSTM(4, activation="relu", dropout=0.2, return_sequences=True, name="hand_1"),
+        PlanLSTM(4, activation="relu", dropout=0.2, name="hand_2"),
     ]
 
 
@@ -67,12 +67,13 @@ def test_recursive_forecast_agrees_between_engines(tmp_path):
     export_onnx(model, tmp_path / "model.onnx")
     window = np.random.default_rng(2).normal(size=(3, LOOKBACK, 1))
     gain, shift = np.array([1.0, 0.5, 2.0]), np.array([0.0, 0.1, -0.3])
-    expected = recursive_forecast(KerasNetwork(model), window, gain, shift, 20)  # Keras' XLA graph
-    got = recursive_forecast(OnnxNetwork(tmp_path / "model.onnx"), window, gain, shift, 20)  # step_by_step
+    recursion = Recursion(window, gain, shift, 20)
+    expected = recursive_forecast(KerasNetwork(model), recursion)  # Keras' XLA graph
+    got = recursive_forecast(OnnxNetwork(tmp_path / "model.onnx"), recursion)  # step_by_step
     assert got.shape == (3, 20)
     np.testing.assert_allclose(got, expected, atol=1e-5)
     # the one numpy loop over Keras' predict_batch is the XLA graph's loop
-    np.testing.assert_allclose(step_by_step(KerasNetwork(model), window, gain, shift, 20), expected, atol=1e-5)
+    np.testing.assert_allclose(step_by_step(KerasNetwork(model), recursion), expected, atol=1e-5)
 
 
 def test_two_exports_of_one_model_are_byte_identical(tmp_path):
@@ -244,9 +245,10 @@ def test_a_seasonal_recursive_forecast_follows_the_profile_step_by_step(residual
         extended = np.concatenate([extended, out[:, None]], axis=1)
         step_window = np.concatenate([step_window[:, 1:], out[:, None, None].astype(np.float32)], axis=1)
     want = np.stack(want, axis=1)
-    keras_got = recursive_forecast(KerasNetwork(network), window, ones, zeros, steps, history, residual)
-    onnx_got = recursive_forecast(OnnxNetwork(tmp_path / "model.onnx"), window, ones, zeros, steps, history, residual)
-    numpy_got = step_by_step(KerasNetwork(network), window, ones, zeros, steps, history, residual)
+    recursion = Recursion(window, ones, zeros, steps, history, residual)
+    keras_got = recursive_forecast(KerasNetwork(network), recursion)
+    onnx_got = recursive_forecast(OnnxNetwork(tmp_path / "model.onnx"), recursion)
+    numpy_got = step_by_step(KerasNetwork(network), recursion)
     np.testing.assert_allclose(keras_got, want, atol=1e-5)
     np.testing.assert_allclose(onnx_got, want, atol=1e-5)
     np.testing.assert_allclose(numpy_got, want, atol=1e-5)
@@ -280,4 +282,6 @@ def test_a_residual_recursive_forecast_without_profile_corrects_the_last_value(t
         step_window = np.concatenate([step_window[:, 1:], (out * gain + shift)[:, None, None].astype(np.float32)], 1)
     want = np.stack(want, axis=1)
     for engine in KerasNetwork(network), OnnxNetwork(tmp_path / "model.onnx"):
-        np.testing.assert_allclose(recursive_forecast(engine, window, gain, shift, 6, None, True), want, atol=1e-5)
+        np.testing.assert_allclose(
+            recursive_forecast(engine, Recursion(window, gain, shift, 6, residual=True)), want, atol=1e-5
+        )

@@ -9,6 +9,7 @@ Only public Keras names are used. Importing this module imports TensorFlow (thro
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from plancast.runtime import import_tensorflow
@@ -34,9 +35,9 @@ class PlanLSTMCell(keras.layers.Layer):
     columns, ``i, f, o = recurrent_activation(z_i, z_f, z_o)``, ``g = activation(z_c)``,
     ``c_t = f * c_{t-1} + i * g`` and ``h_t = o * activation(c_t)``.
 
-    :class:`PlanLSTM` (or :func:`hand_lstm_layer`) runs it over the lookback, drawing the dropout
-    masks once per sequence. ``keras.layers.RNN`` can run it too, but has no public way to draw masks
-    once per sequence: there, in training, each step draws its own.
+    :class:`PlanLSTM` runs it over the lookback, drawing the dropout masks once per sequence.
+    ``keras.layers.RNN`` can run it too, but has no public way to draw masks once per sequence: there,
+    in training, each step draws its own.
 
     Args:
         units: Positive integer, dimensionality of the hidden state ``h`` and the carry ``c``.
@@ -184,6 +185,14 @@ class PlanLSTMCell(keras.layers.Layer):
         return {**super().get_config(), **config}
 
 
+# The cell's arguments besides ``units`` (activation, dropout, ..., seed): PlanLSTM hands them to its cell.
+_CELL_OPTIONS = tuple(
+    name
+    for name, parameter in inspect.signature(PlanLSTMCell).parameters.items()
+    if name != "units" and parameter.kind is parameter.POSITIONAL_OR_KEYWORD
+)
+
+
 @keras.saving.register_keras_serializable(package="plancast")
 class PlanLSTM(keras.layers.Layer):
     """The hand-written LSTM over a whole window: :class:`PlanLSTMCell` unrolled over the lookback.
@@ -196,9 +205,10 @@ class PlanLSTM(keras.layers.Layer):
     ``h_{t-1} @ recurrent_kernel``.
 
     Args:
-        units, activation, recurrent_activation, dropout, recurrent_dropout, kernel_initializer,
-        recurrent_initializer, seed: as :class:`PlanLSTMCell`, which this layer holds as ``cell``.
+        units: as :class:`PlanLSTMCell`, which this layer holds as ``cell``.
         return_sequences: Boolean, return every step's ``h`` rather than the last. Default: ``False``.
+        **kwargs: the cell's other arguments (``activation``, ``dropout``, ..., ``seed``, by keyword),
+            and a layer's own (``name``, ``dtype``, ...).
 
     Example:
 
@@ -210,35 +220,12 @@ class PlanLSTM(keras.layers.Layer):
     ('hand_cell', (4, 32))
     """
 
-    def __init__(
-        self,
-        units: int,
-        activation: Any = "tanh",
-        recurrent_activation: Any = "sigmoid",
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
-        kernel_initializer: Any = "glorot_uniform",
-        recurrent_initializer: Any = "orthogonal",
-        seed: int | None = None,
-        return_sequences: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        _check_arguments(units, dropout, recurrent_dropout)
+    def __init__(self, units: int, *, return_sequences: bool = False, **kwargs: Any) -> None:
+        options = {name: kwargs.pop(name) for name in _CELL_OPTIONS if name in kwargs}
         super().__init__(**kwargs)
         # The cell's name follows the layer's, so saved configs do not depend on how many layers a
         # process made before.
-        self.cell = PlanLSTMCell(
-            units,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            seed=seed,
-            name=f"{self.name}_cell",
-            dtype=self.dtype_policy,
-        )
+        self.cell = PlanLSTMCell(units, **options, name=f"{self.name}_cell", dtype=self.dtype_policy)
         self.return_sequences = bool(return_sequences)
         self.input_spec = keras.layers.InputSpec(ndim=3)
 
@@ -276,29 +263,3 @@ class PlanLSTM(keras.layers.Layer):
         for key in ("name", "trainable", "dtype"):
             cell.pop(key, None)
         return {**super().get_config(), **cell, "return_sequences": self.return_sequences}
-
-
-def hand_lstm_layer(
-    units: int,
-    activation: str = "tanh",
-    recurrent_activation: str = "sigmoid",
-    dropout: float = 0.0,
-    recurrent_dropout: float = 0.0,
-    return_sequences: bool = False,
-    name: str | None = None,
-) -> PlanLSTM:
-    """``PlanLSTM(...)``: the hand-written LSTM over a whole window, with the options models.py sets.
-
-    Input ``(windows, lookback, features)``; output ``(windows, lookback, units)`` with
-    ``return_sequences``, else the last step's ``(windows, units)``. ``name`` names the layer and,
-    with a ``_cell`` suffix, its cell.
-    """
-    return PlanLSTM(
-        units,
-        activation=activation,
-        recurrent_activation=recurrent_activation,
-        dropout=dropout,
-        recurrent_dropout=recurrent_dropout,
-        return_sequences=return_sequences,
-        name=name,
-    )

@@ -11,6 +11,7 @@ imports no TensorFlow.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -25,43 +26,41 @@ class Network(Protocol):
         ...
 
 
-def recursive_forecast(
-    network: Network,
-    window: np.ndarray,
-    gain: np.ndarray,
-    shift: np.ndarray,
-    steps: int,
-    history: np.ndarray | None = None,
-    residual: bool = False,
-) -> np.ndarray:
+@dataclass(frozen=True)
+class Recursion:
+    """A recursive forecast's inputs: (parts, lookback, 1) scaled windows -> (parts, steps) scaled targets.
+
+    :func:`step_by_step` and :meth:`KerasNetwork.predict_recursive` run it alike. Each step's output ŷ
+    (target units) enters the ``window`` as ``gain·ŷ + shift`` (input units; both (parts,)) and the
+    oldest row drops out. A network with the season profile as its second input reads it off
+    ``history`` (parts, seasons, period) of scaled targets (:func:`season_history`), which takes ŷ in as
+    its newest value; a ``residual`` network's ŷ is its output plus the profile where one is known, else
+    plus the window's last value (the reference of a series without plans,
+    :func:`plancast.models.trained.reference_forecast`).
+    """
+
+    window: np.ndarray
+    gain: np.ndarray
+    shift: np.ndarray
+    steps: int
+    history: np.ndarray | None = None
+    residual: bool = False
+
+
+def recursive_forecast(network: Network, recursion: Recursion) -> np.ndarray:
     """(parts, steps) scaled one-step forecasts, each fed back (:func:`step_by_step`); through the
     engine's own compiled loop when it has one (``predict_recursive``: Keras' XLA graph)."""
     fast = getattr(network, "predict_recursive", None)
     if fast is not None:
-        return fast(window, gain, shift, steps, history, residual)
-    return step_by_step(network, window, gain, shift, steps, history, residual)
+        return fast(recursion)
+    return step_by_step(network, recursion)
 
 
-def step_by_step(
-    network: Network,
-    window: np.ndarray,
-    gain: np.ndarray,
-    shift: np.ndarray,
-    steps: int,
-    history: np.ndarray | None = None,
-    residual: bool = False,
-) -> np.ndarray:
-    """Recursive forecast of (parts, lookback, 1) scaled windows -> (parts, steps) scaled targets.
-
-    Each step's output ŷ (target units) enters the window as ``gain·ŷ + shift`` (input units) and the
-    oldest row drops out, in float32 as in Keras' graph; one ``predict_batch`` per step. A network with
-    the season profile as its second input reads it off ``history`` (parts, seasons, period) of scaled
-    targets (:func:`season_history`), which takes ŷ in as its newest value; a ``residual`` network's ŷ
-    is its output plus the profile where one is known, else plus the window's last value (the
-    reference of a series without plans, :func:`plancast.models.trained.reference_forecast`).
-    """
-    window = np.array(window, dtype=np.float32)
-    gain, shift = np.asarray(gain, dtype=np.float32), np.asarray(shift, dtype=np.float32)
+def step_by_step(network: Network, recursion: Recursion) -> np.ndarray:
+    """The :class:`Recursion` in numpy, in float32 as in Keras' graph: one ``predict_batch`` per step."""
+    window = np.array(recursion.window, dtype=np.float32)
+    gain, shift = np.asarray(recursion.gain, dtype=np.float32), np.asarray(recursion.shift, dtype=np.float32)
+    steps, history = recursion.steps, recursion.history
     flat = None if history is None else np.array(history, np.float32).reshape(len(window), -1)
     period = 0 if history is None else np.shape(history)[2]
     predictions = np.empty((len(window), steps), dtype=np.float32)
@@ -75,7 +74,7 @@ def step_by_step(
             total = np.where(finite, column, np.float32(0)).sum(axis=1, dtype=np.float32)
             context = np.where(count > 0, total / np.maximum(count, 1), 0).astype(np.float32)[:, None]
         predicted = network.predict_batch(window, context)[:, 0].astype(np.float32)
-        if residual:  # the profile where one is known, else the last value (reference_forecast)
+        if recursion.residual:  # the profile where one is known, else the last value (reference_forecast)
             with np.errstate(divide="ignore", invalid="ignore"):
                 last = np.where(gain != 0, (window[:, -1, 0] - shift) / gain, np.float32(0)).astype(np.float32)
             predicted = predicted + (last if context is None else np.where(known, context[:, 0], last))
@@ -104,35 +103,20 @@ class KerasNetwork:
             batch = [batch, np.asarray(context, dtype=np.float32)]
         return np.asarray(self.model.predict_on_batch(batch), dtype=np.float64)
 
-    def predict_recursive(
-        self,
-        window: np.ndarray,
-        gain: np.ndarray,
-        shift: np.ndarray,
-        steps: int,
-        history: np.ndarray | None = None,
-        residual: bool = False,
-    ) -> np.ndarray:
-        """Recursive forecast of (parts, lookback, 1) scaled windows -> (parts, steps) scaled targets.
-
-        Each step's output ŷ (target units) enters the window as ``gain·ŷ + shift`` (input units) and the
-        oldest row drops out. A network with the season profile as its second input also gets
-        ``history`` (parts, seasons, period) of scaled targets (:func:`season_history`): each step reads
-        the profile off it (a ``residual`` network's ŷ is its output plus the profile) and appends ŷ.
-        :func:`step_by_step`'s loop as one XLA-compiled graph, traced once per model and input shape, so
-        a step costs one fused network call and no Python round trip.
-        """
-        if steps == 0:
-            return np.empty((len(window), 0))
-        seasonal = history is not None
-        key = (seasonal, residual)
+    def predict_recursive(self, recursion: Recursion) -> np.ndarray:
+        """:func:`step_by_step`'s loop over the :class:`Recursion` as one XLA-compiled graph, traced once
+        per model and input shape, so a step costs one fused network call and no Python round trip."""
+        if recursion.steps == 0:
+            return np.empty((len(recursion.window), 0))
+        seasonal = recursion.history is not None
+        key = (seasonal, recursion.residual)
         if key not in self._loops:
-            self._loops[key] = recursive_graph(self.model, seasonal=seasonal, residual=residual)
+            self._loops[key] = recursive_graph(self.model, seasonal=seasonal, residual=recursion.residual)
         tf = _tensorflow()
-        arguments = [tf.constant(window, tf.float32), tf.constant(gain, tf.float32), tf.constant(shift, tf.float32),
-                     tf.constant(steps, tf.int32)]  # fmt: skip
+        arguments = [tf.constant(recursion.window, tf.float32), tf.constant(recursion.gain, tf.float32),
+                     tf.constant(recursion.shift, tf.float32), tf.constant(recursion.steps, tf.int32)]  # fmt: skip
         if seasonal:
-            arguments.append(tf.constant(history, tf.float32))
+            arguments.append(tf.constant(recursion.history, tf.float32))
         return np.asarray(self._loops[key](*arguments), dtype=np.float64)
 
 

@@ -78,9 +78,9 @@ def _recurrent_layer(layer: LayerSpec, name: str) -> Any:
         return keras.layers.LSTM(layer.units, **options)
     if layer.type == "gru":
         return keras.layers.GRU(layer.units, **options)
-    from plancast.models.cells import hand_lstm_layer
+    from plancast.models.cells import PlanLSTM
 
-    return hand_lstm_layer(layer.units, **options)
+    return PlanLSTM(layer.units, **options)
 
 
 def network_config(network: keras.Model) -> dict[str, Any]:

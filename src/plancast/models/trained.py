@@ -17,7 +17,7 @@ from plancast.data.daily import part_targets
 from plancast.features.scaling import Scalers, Split, Splits
 from plancast.features.vintages import PROFILE_WEEKS
 from plancast.features.windows import Windows, rows_by_part
-from plancast.models.engines import Network, as_networks, recursive_forecast, season_history
+from plancast.models.engines import Network, Recursion, as_networks, recursive_forecast, season_history
 from plancast.models.manifest import GLOBAL, Manifest
 from plancast.models.tabular import tabular_rows
 
@@ -171,12 +171,14 @@ class TrainedModel:
             part,
             lambda network, rows: recursive_forecast(
                 network,
-                scaled[rows],
-                gain[rows],
-                shift[rows],
-                steps,
-                None if history is None else history[rows],
-                residual,
+                Recursion(
+                    scaled[rows],
+                    gain[rows],
+                    shift[rows],
+                    steps,
+                    None if history is None else history[rows],
+                    residual,
+                ),
             ),
         )
         return scalers.unscale_targets(predicted, part)

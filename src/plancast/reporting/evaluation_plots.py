@@ -1,8 +1,5 @@
 """The figures of stage evaluate: each model's test error (pooled and by part), its predictions beside the
 actual, the loss curves of training, and which plan horizons to trust.
-
-They follow the house style of :mod:`plancast.reporting.plot_style`; the PNGs are written by its
-:func:`~plancast.reporting.plot_style.save_figure`.
 """
 
 from __future__ import annotations
@@ -85,9 +82,9 @@ _KIND_COLOURS = {
     RECOMMENDED: "#000000",
     COMBINATION: "#9467bd",
     "tabular": "#2ca02c",
-    "network": "#1f77b4",
-    "baseline": "#9e9e9e",
-    "plan": "#d62728",
+    "network": NETWORK_COLOUR,
+    "baseline": BASELINE_COLOUR,
+    "plan": PLAN_COLOUR,
 }
 _KIND_LABELS = {
     RECOMMENDED: "recommended (routed per delay on validation)",

@@ -1,8 +1,5 @@
 """The figures of the data and the forecast: how each plan horizon correlates with the actual (stage
 correlate) and the next days' forecast beside the recent history (stage forecast).
-
-They follow the house style of :mod:`plancast.reporting.plot_style`; the PNGs are written by its
-:func:`~plancast.reporting.plot_style.save_figure`.
 """
 
 from __future__ import annotations
