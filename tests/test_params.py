@@ -114,6 +114,7 @@ def test_bad_values_name_their_key(raw, mutate, expected):
     message = _error_for(raw, mutate)
     assert expected in message
     assert "\n" not in message
+    assert message.count("(got ") <= 1  # a check that names what it got is not told again
 
 
 def test_a_recursive_forecast_may_correct_the_season_profile(raw):

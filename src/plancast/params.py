@@ -94,8 +94,8 @@ def _format_validation_error(source: str, error: ValidationError) -> str:
         message = "is not a known parameter"
     elif first["type"] == "missing":
         message = "is required"
-    elif "input" in first and not isinstance(first["input"], dict | list):
-        message = f"{message} (got {first['input']!r})"
+    elif "input" in first and not isinstance(first["input"], dict | list) and "(got " not in message:
+        message = f"{message} (got {first['input']!r})"  # a check of ours names what it got itself
     return f"{source}: {key}: {message}"
 
 
