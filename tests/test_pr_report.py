@@ -233,3 +233,15 @@ def test_pull_request_workflow_reproduces_builds_and_posts_the_report():
     assert "--publish" in post["run"] and post["run"].endswith(" report/report.md")
     assert steps.index(actions["iterative/setup-cml"]) < steps.index(post)
     assert actions["actions/upload-artifact"]["with"]["path"] == "report/"  # with DVC's plots/index.html
+
+
+def test_the_test_workflow_runs_ci_on_every_push_and_pull_request():
+    workflow = yaml.safe_load((ROOT / ".github/workflows/tests.yml").read_text(encoding="utf-8"))
+    assert {"push", "pull_request"} <= set(workflow[True])  # YAML 1.1 reads the key `on` as true
+    steps = workflow["jobs"]["test"]["steps"]
+    actions = {step["uses"].split("@")[0]: step for step in steps if "uses" in step}
+    python = actions["actions/setup-python"]["with"]
+    assert python["python-version"] == "3.11" and python["cache"] == "pip"
+    assert python["cache-dependency-path"] == "requirements.lock"
+    assert [step["run"] for step in steps if "run" in step] == ["bash .ci/run"]
+    assert steps.index(actions["actions/checkout"]) < steps.index(actions["actions/setup-python"])
