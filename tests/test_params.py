@@ -108,6 +108,10 @@ def _error_for(raw: dict, mutate) -> str:
             "train.target: residual networks add their output to the latest plan",
         ),
         (lambda r: r["train"].update(profile_period=0), "train.profile_period: "),
+        (
+            lambda r: r["window"].update(delays=[1, 2, 13]),
+            "window.delays: delay 13 is beyond ingest.max_horizon = 12: the plan has no number that far ahead",
+        ),
     ],
 )
 def test_bad_values_name_their_key(raw, mutate, expected):

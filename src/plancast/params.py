@@ -69,6 +69,13 @@ class Params(Section):
                 "have for its later steps; use train.target: level with forecast.recursive_steps (a series "
                 "without plans, ingest.max_horizon: 0, corrects its season profile or last value instead)",
             )
+        horizon = self.ingest.max_horizon
+        if horizon and self.window.delays[-1] > horizon:
+            raise KeyedError(
+                "window.delays",
+                f"delay {self.window.delays[-1]} is beyond ingest.max_horizon = {horizon}: the plan has no number "
+                f"that far ahead to compare with; use delays up to {horizon} (or raise ingest.max_horizon)",
+            )
         if self.forecast.recursive_steps and self.window.delays != [1]:
             raise KeyedError(
                 "forecast.recursive_steps",
