@@ -62,11 +62,14 @@ def main(params, io: StageIO) -> None:
     save_figure(plots.forecast_figure(daily, frame, history_days=history_days), io.write(catalog.FORECAST_PLOT))
     summary = forecast_summary(frame, skipped)
     summary["engine"] = engine
+    summary["parts_cold_start"] = len(made.new_parts)
     write_json(io.write(catalog.FORECAST_METRICS), summary)
     print(
         f"forecast ({engine}): {frame['part'].nunique()} part(s) x {len(models)} model(s), "
         f"{len(frame)} rows -> {catalog.FORECAST.path}" + (f" ({steps}-step recursive)" if steps else "")
     )
+    for part, days in list(made.new_parts.items())[:10]:
+        print(f"  cold start for {part}: no training windows, scaled by its own {days} days")
     for part, reason in list(skipped.items())[:10]:
         print(f"  no forecast for {part}: {reason}")
     if len(skipped) > 10:

@@ -5,6 +5,7 @@ import pytest
 from plancast import forecasting
 from plancast.data.calendar import Calendar
 from plancast.errors import InputDataError, ParamsError
+from plancast.features.cold_start import with_new_parts
 from plancast.features.scaling import Scalers
 from plancast.models.manifest import Manifest
 from plancast.models.recommended import Recommendation
@@ -221,7 +222,7 @@ def test_parts_without_a_forecast_are_named_with_the_reason():
     assert skipped == {
         "B": "no snapshot on 2025-01-09, inside its latest 3 days",
         "C": "1 days, fewer than window.lookback = 3",
-        "D": "no training windows (too short or too new before validation starts)",
+        "D": "no training windows, and too few days of its own (window.lookback) for a cold start",
     }
 
 
@@ -342,3 +343,35 @@ def test_the_recommended_forecast_of_no_latest_window_is_empty():
     latest = forecasting.latest_windows(_stray_day_daily(), 2, [1, 2], COLUMNS, BUSINESS, windows.feature_names)
     rows = forecasting.recommended_forecast(_stray_day_daily(), latest, scalers, {}, tabular, recommendation, BUSINESS)
     assert len(rows) == 0 and set(forecasting.COLUMNS) <= set(rows.columns)
+
+
+def test_a_new_part_is_forecast_by_a_global_model_from_its_own_days():
+    """Issue 24: a part without training windows but with lookback days of its own gets a forecast."""
+    daily = pd.concat([_daily(), _daily().loc[:4].assign(part="N", target=[10.0, 20, 30, 40, 50], h1=1.0)])
+    new = with_new_parts(daily, COLUMNS, SCALERS, {"A": 6.0, "B": 2.0}, lookback=3)
+    assert new.columns["N"] == ["target", "h1"] and new.days == {"N": 5}
+    scaler = new.scalers.parts["N"]
+    assert scaler.target_offset == 30.0 and scaler.target_scale == pytest.approx(np.std([10, 20, 30, 40, 50]))
+    assert new.scales["N"] == pytest.approx(np.median([6.0 / 3.0, 2.0 / 1.0]) * scaler.target_scale)
+    network = Constant([0.0, 1.0])
+    model = trained({"A": network, "B": network}).with_new_parts(new.columns, new.scalers)
+    frame, skipped = forecasting.forecast(daily, {"net": model}, BUSINESS)
+    mine = frame[frame["part"] == "N"]
+    # scaled 0 and 1 back through N's own scaler: its mean, and its mean plus one spread
+    np.testing.assert_allclose(mine["forecast"], [30.0, 30.0 + scaler.target_scale])
+    assert skipped == {}
+
+
+def test_a_new_part_too_young_or_without_shared_inputs_has_no_cold_start():
+    daily = pd.concat([_daily(), _daily().loc[:1].assign(part="N")])
+    assert "N" not in with_new_parts(daily, COLUMNS, SCALERS, {}, lookback=3).columns  # 2 days < lookback
+    per_part = {"A": ["target", "h1"], "B": ["target"]}  # per-part feature selection: no one list of inputs
+    young = pd.concat([_daily(), _daily().loc[:4].assign(part="N")])
+    assert "N" not in with_new_parts(young, per_part, SCALERS, {}, lookback=3).columns
+
+
+def test_a_per_part_model_has_no_network_for_a_new_part():
+    model = trained({"A": Constant([0.0, 1.0]), "B": Constant([0.0, 1.0])}, scope="per_part")
+    columns = {**COLUMNS, "N": ["target", "h1"]}
+    scalers = Scalers(SCALERS.kind, {**SCALERS.parts, "N": SCALERS.parts["A"]})
+    assert model.with_new_parts(columns, scalers) is model

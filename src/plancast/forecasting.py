@@ -47,7 +47,7 @@ def future_days(last_day: Any, ahead: np.ndarray, calendar: Calendar) -> np.ndar
     return calendar.shift(last_day, ahead).astype(last_day.dtype)
 
 
-NOT_TRAINED = "no training windows (too short or too new before validation starts)"
+NOT_TRAINED = "no training windows, and too few days of its own (window.lookback) for a cold start"
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ import pandas as pd
 
 from plancast.artifacts import atomic_folder, read_json, write_json
 from plancast.errors import InputDataError
+from plancast.features.cold_start import with_new_parts
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows
 from plancast.forecasting import COLUMNS, INTERVAL_COLUMNS, latest_windows, recommended_forecast
@@ -208,16 +209,18 @@ class RecommendedModel:
         table = daily_table(daily, design.inputs, design.daily, f"the recommended model of {self.folder}")
         frame = table.frame
         fitted = {part: columns for part, columns in design.columns.items() if part in self.scalers.parts}
+        new = with_new_parts(frame, fitted, self.scalers, self.recommendation.scales, design.lookback)
         latest = latest_windows(
-            frame, design.lookback, design.delays, fitted, table.calendar, design.feature_names,
-            not_trained="no training windows (the served model was not fitted on it)",
+            frame, design.lookback, design.delays, new.columns, table.calendar, design.feature_names,
+            not_trained="not fitted on it, and too few days of its own (the lookback) for a cold start",
         )  # fmt: skip
         skipped = dict(latest.skipped)
         empty = pd.DataFrame(columns=[*COLUMNS, *INTERVAL_COLUMNS])
         if not len(latest.part):
             return ServedForecast(empty, skipped)
+        networks = {name: model.with_new_parts(new.columns, new.scalers) for name, model in self.networks.items()}
         result = recommended_forecast(
-            frame, latest, self.scalers, self.networks, self.tabular, self.recommendation,
+            frame, latest, new.scalers, networks, self.tabular, replace(self.recommendation, scales=new.scales),
             table.calendar, max_horizon=design.max_horizon, profile_period=design.profile_period,
         )  # fmt: skip
         rows = result[result["model"] == RECOMMENDED].reset_index(drop=True).reindex(columns=empty.columns)

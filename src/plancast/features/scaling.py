@@ -171,6 +171,15 @@ def _offset_scale(values: np.ndarray, kind: Kind, axis: int | None) -> tuple[np.
     return np.asarray(offset, np.float64), np.where(spread == 0, 1.0, scale).astype(np.float64)
 
 
+def history_scaler(inputs: np.ndarray, target: np.ndarray, kind: Kind) -> PartScaler:
+    """A part's scaler fitted on its own daily rows known at the forecast origin: the cold start of a part
+    with no training window. ``inputs`` (rows, features) and ``target`` (rows,), finite rows only; the same
+    offset and scale as :func:`fit_scalers` (which counts each row once per window it lies in)."""
+    feature_offset, feature_scale = _offset_scale(np.asarray(inputs, np.float64), kind, axis=0)
+    target_offset, target_scale = _offset_scale(np.asarray(target, np.float64), kind, axis=None)
+    return PartScaler(feature_offset, feature_scale, float(target_offset), float(target_scale))
+
+
 def fit_scalers(
     inputs: np.ndarray, targets: np.ndarray, part_labels: np.ndarray, train_idx: np.ndarray, kind: Kind
 ) -> Scalers:

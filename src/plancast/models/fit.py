@@ -5,7 +5,7 @@ built as its manifest will say (:func:`plancast.models.trained.network_inputs`),
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,8 @@ class FittedNetwork:
 
     def model(self) -> TrainedModel:
         """The fitted networks as a :class:`TrainedModel` run by Keras in memory (stage train saves them)."""
-        return TrainedModel.of(self.manifest, self.result.networks)
+        in_memory = {part: "(in memory)" for part in self.result.networks}  # no weights file: the parts it serves
+        return TrainedModel.of(replace(self.manifest, weights=in_memory), self.result.networks)
 
 
 def fit_network(

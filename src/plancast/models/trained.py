@@ -7,7 +7,7 @@ the reference a residual network corrects.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,26 @@ class TrainedModel:
     def of(cls, manifest: Manifest, networks: Mapping[str, Any]) -> TrainedModel:
         """Wrap Keras models (or ready :class:`Network` engines) by part."""
         return cls(manifest, as_networks(networks))
+
+    def with_new_parts(self, columns: Mapping[str, list[str]], scalers: Scalers) -> TrainedModel:
+        """This model also for the parts of ``columns`` it was not trained on (a new part's cold start),
+        each scaled by its scaler in ``scalers``: a global network reads any part alike; a per-part model
+        has no network for them and stays as it is."""
+        new = sorted(part for part in columns if part not in self.manifest.columns and part in scalers.parts)
+        if self.manifest.scope != GLOBAL or not new or not self.networks:
+            return self
+        manifest, network = self.manifest, next(iter(self.networks.values()))
+        file = next(iter(manifest.weights.values()))
+        scaler = {**manifest.scalers.parts, **{part: scalers.parts[part] for part in new}}
+        return TrainedModel(
+            replace(
+                manifest,
+                columns={**manifest.columns, **{part: list(columns[part]) for part in new}},
+                scalers=Scalers(manifest.scalers.kind, scaler),
+                weights={**manifest.weights, **dict.fromkeys(new, file)},
+            ),
+            {**self.networks, **dict.fromkeys(new, network)},
+        )
 
     def _by_network(self, part: np.ndarray, run: Callable[[Network, np.ndarray], np.ndarray]) -> np.ndarray:
         """``run(network, rows)`` (rows, outputs) for the rows of each network, stacked: (windows, outputs)."""

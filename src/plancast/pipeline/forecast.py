@@ -4,13 +4,14 @@ the recommended forecast with its intervals."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from plancast import forecasting
 from plancast.data.calendar import Calendar
+from plancast.features.cold_start import with_new_parts
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows
 from plancast.forecasting import (
@@ -34,6 +35,7 @@ class Forecast:
     frame: pd.DataFrame  # data/reports/forecast.csv: every method, part, model and day ahead
     skipped: dict[str, str]  # the parts without a forecast, each with why
     tabular: dict[str, TabularModel]  # the tabular models refitted on every known window: what serving saves
+    new_parts: dict[str, int]  # each part forecast from a cold start, and the days its scaler saw
 
 
 def calendar_of(params: Params, daily: pd.DataFrame) -> Calendar:
@@ -55,20 +57,24 @@ def forecast(
     """Each network's direct (and, with ``forecast.recursive_steps``, recursive) forecast of every part;
     without recursion also the tabular models', the combination's and the recommended forecast with its
     80%/95% intervals (``recommendation``: evaluate's route and half-widths). Sorted by method, part,
-    model and day ahead."""
+    model and day ahead. A part without training windows is forecast from a cold start
+    (:func:`plancast.features.cold_start.with_new_parts`) by the global networks and the tabular models."""
     steps = params.forecast.recursive_steps
     calendar = calendar_of(params, daily)
+    lookback = int(windows.inputs.shape[1])
+    new = with_new_parts(daily, features["columns"], scalers, recommendation.scales, lookback)
+    models = {name: model.with_new_parts(new.columns, new.scalers) for name, model in models.items()}
     frame, skipped = forecasting.forecast(daily, models, calendar, steps)
     tabular: dict[str, TabularModel] = {}
     if not steps:  # a recursive forecast is a plain series' own: no recommendation among delays
         period = params.train.profile_period
         tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular), period)
-        fitted = {part: names for part, names in features["columns"].items() if part in scalers.parts}
-        latest = latest_windows(daily, windows.inputs.shape[1], windows.delays, fitted, calendar, windows.feature_names)
+        latest = latest_windows(daily, lookback, windows.delays, new.columns, calendar, windows.feature_names)
+        recommendation = replace(recommendation, scales=new.scales)  # a new part's interval scale too
         extra = recommended_forecast(
-            daily, latest, scalers, models, tabular, recommendation, calendar, profile_period=period
+            daily, latest, new.scalers, models, tabular, recommendation, calendar, profile_period=period
         )
         frame = with_intervals(frame, recommendation, quantity_floor(daily))  # the networks' rows; extra has its own
         frame = pd.concat([frame, extra], ignore_index=True)
         frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
-    return Forecast(frame.reindex(columns=[*COLUMNS, *INTERVAL_COLUMNS]), skipped, tabular)
+    return Forecast(frame.reindex(columns=[*COLUMNS, *INTERVAL_COLUMNS]), skipped, tabular, new.days)
