@@ -15,6 +15,7 @@ import pandas as pd
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_csv, write_json
 from plancast.evaluation.evaluate import SUMMARY_DIGITS, report_tables
+from plancast.evaluation.recommendation import FIRM_SHARE
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, loss_table, read_history
@@ -86,11 +87,27 @@ def main(params, io: StageIO) -> None:
         f"evaluate: {len(models)} network(s), {len(params.evaluate.tabular)} tabular model(s) and the baselines "
         f"on the same windows; best network {best} ({against_plan})"
     )
+    loose = _loose_route_line(result)
+    if loose:
+        print(loose)
     print(
         f"evaluate: recommended forecast, route {recommended.to_json()['route']}: test MAE "
         f"{_number(recommended.test_mae)}, skill vs plan {_number(recommended.test_skill)}, 80%/95% interval "
         f"coverage {_number(recommended.coverage[80])}/{_number(recommended.coverage[95])} over "
         f"{recommended.folds} test fold(s)"
+    )
+
+
+def _loose_route_line(result) -> str | None:
+    """One line where validation could not vouch for a delay's own best: that delay keeps the robust choice."""
+    loose = result.loose_delays()
+    if not loose:
+        return None
+    shown = ", ".join(f"D+{d} ({result.own_route[d]} won {result.firmness[d]:.0%})" for d in loose)
+    kept = result.recommendation.route[loose[0]]
+    return (
+        f"evaluate: validation cannot rank the candidates at {shown} of bootstrap resamples, under "
+        f"{FIRM_SHARE:.0%}: {'it keeps' if len(loose) == 1 else 'they keep'} the one robust choice, {kept}"
     )
 
 

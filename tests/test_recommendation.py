@@ -30,3 +30,29 @@ def test_route_per_part_only_for_parts_with_enough_windows():
 
 def test_combination_is_the_mean_or_the_one_that_exists():
     np.testing.assert_array_equal(r.combination(np.array([1.0, np.nan, 2.0]), np.array([3.0, 4.0, np.nan])), [2, 4, 2])
+
+
+def test_a_delay_leaves_the_robust_choice_only_on_firm_validation_evidence():
+    """Issue 27 item 5: a small validation set cannot rank candidates delay by delay."""
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 1, (400, 2))
+    errors = {
+        "baseline_plan": noise * 3,
+        "a": noise,  # the best over both delays
+        "b": np.column_stack([noise[:, 0] * 2.0, noise[:, 1] * 0.5]),  # far better at delay 2 only
+    }
+    assert r.route(errors, [1, 2]) == {1: "a", 2: "b"}
+    assert r.robust_route(errors, [1, 2]) == {1: "a", 2: "a"}
+    chosen, firmness = r.firm_route(errors, [1, 2])
+    assert chosen == {1: "a", 2: "b"} and firmness[1] == 1.0 and firmness[2] >= 0.99  # 400 windows: firm
+
+    ones = np.ones(6)
+    few = {  # b is 3% better than a at delay 2 on six windows, by luck of two of them: not firm
+        "baseline_plan": np.column_stack([ones * 3, ones * 3]),
+        "a": np.column_stack([ones, ones]),
+        "b": np.column_stack([ones * 1.5, [0.2, 1.8, 0.3, 1.7, 0.5, 1.3]]),
+    }
+    assert r.route(few, [1, 2])[2] == "b"
+    chosen, firmness = r.firm_route(few, [1, 2])
+    assert chosen == r.robust_route(few, [1, 2]) and firmness[2] < 0.9
+    assert r.firm_route(few, [1, 2]) == (chosen, firmness)  # seeded: the same route every run

@@ -8,7 +8,7 @@ network sees all its windows in one call (:class:`plancast.models.trained.Traine
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from plancast.evaluation.baselines import BASELINES, History, part_series
 from plancast.evaluation.horizon_trust import horizon_trust
 from plancast.evaluation.intervals import LEVELS, model_intervals, part_scales, window_scale
 from plancast.evaluation.metrics import mae, naive_scale, score
-from plancast.evaluation.recommendation import combination, route, routed
+from plancast.evaluation.recommendation import combination, firm_route, route, routed
 from plancast.evaluation.significance import diebold_mariano
 from plancast.evaluation.summary import EvaluationSummary, RecommendedScore
 from plancast.features.correlation import POOLED
@@ -184,6 +184,13 @@ class Evaluation:
     folds: pd.DataFrame
     recommendation: Recommendation
     horizon_trust: pd.DataFrame
+    # per delay: validation's own best, and the share of bootstrap resamples on which it beat the robust choice
+    own_route: dict[int, str] = field(default_factory=dict)
+    firmness: dict[int, float] = field(default_factory=dict)
+
+    def loose_delays(self) -> list[int]:
+        """The delays whose own best on validation was not firm enough to leave the one robust choice."""
+        return [delay for delay, name in self.own_route.items() if name != self.recommendation.route[delay]]
 
 
 def _best_by_validation(
@@ -216,10 +223,12 @@ def evaluate(
     builds its own context from ``daily`` (:meth:`~plancast.models.trained.TrainedModel.predict_windows`). Every
     choice is made on validation: the best network and tabular model (their mean is the combination),
     and per delay the recommended candidate among networks, tabular models, the combination and the
-    plan (the plan first on ties). Every forecast gets split-conformal intervals (:func:`model_intervals`:
-    each test fold calibrated on validation and the earlier folds' known residuals); test reports their
-    coverage, the recommended forecast's skill per fold and a Diebold-Mariano test against the plan per
-    delay.
+    plan (the plan first on ties): one robust candidate for every delay, which a delay leaves for its own
+    best only where bootstrap resamples of validation vouch for it
+    (:func:`~plancast.evaluation.recommendation.firm_route`). Every forecast gets split-conformal intervals
+    (:func:`model_intervals`: each test fold calibrated on validation and the earlier folds' known
+    residuals); test reports their coverage, the recommended forecast's skill per fold and a
+    Diebold-Mariano test against the plan per delay.
     """
     for name in models:
         if reserved(name):
@@ -249,7 +258,8 @@ def evaluate(
     if not np.isfinite(plan).any():  # a plain series has no plan: the networks and tabular models compete
         candidates = candidates[1:] or [LAST_BASELINE]
     errors = {name: (actual - predictions[name])[in_val] for name in candidates}
-    chosen = route(errors, delays)
+    own = route(errors, delays)
+    chosen, firmness = firm_route(errors, delays)  # a delay leaves the robust choice only on firm evidence
     predictions[RECOMMENDED] = routed(predictions, chosen, delays)
 
     scales = naive_scales(series, windows.part, windows.end_row, splits.train.window, delays)
@@ -320,7 +330,7 @@ def evaluate(
     test_windows = splits.test.window
     first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0
     trust = horizon_trust(daily, first_test_day, parts, [int(d) for d in delays], RECOMMENDED)
-    return Evaluation(head, parts, frame, fold_table, recommendation, trust)
+    return Evaluation(head, parts, frame, fold_table, recommendation, trust, own, firmness)
 
 
 @dataclass(frozen=True)

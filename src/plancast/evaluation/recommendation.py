@@ -3,7 +3,9 @@
 A candidate is any forecast in the one shape (windows, delays): a model, a baseline, or a
 :func:`combination`. :func:`route` picks per delay the lowest validation MAE, ties going to the first
 in order with the planner's own number first, so a model replaces the plan only when it did strictly
-better on data it was not fitted on. Optionally a part with enough validation windows gets its own
+better on data it was not fitted on. :func:`firm_route`, the one evaluate uses, keeps one robust
+candidate for every delay unless validation firmly prefers another at a delay: a small validation set
+cannot rank the candidates delay by delay. Optionally a part with enough validation windows gets its own
 choice per delay; others keep the pooled one.
 """
 
@@ -18,6 +20,10 @@ from plancast.models.recommended import combination, routed  # noqa: F401  (one 
 from plancast.names import PLAN_BASELINE
 
 MIN_PART_WINDOWS = 0  # 0: routing per part is off; > 0: parts with this many validation windows route alone
+# A delay leaves the one robust candidate for its own best only where that wins on this share of bootstrap
+# resamples of the validation windows (:func:`firm_route`; docs/decisions.md, "a route validation can vouch for")
+FIRM_SHARE = 0.9
+BOOTSTRAP_DRAWS = 200
 
 
 def candidate_order(names: Sequence[str]) -> list[str]:
@@ -55,6 +61,48 @@ def route(validation_errors: Mapping[str, np.ndarray], delays: Sequence[int]) ->
     actual − prediction. Ties go to the first in :func:`candidate_order`."""
     scores = validation_mae(validation_errors)
     return {int(delay): _best(scores, column) for column, delay in enumerate(delays)}
+
+
+def robust_route(validation_errors: Mapping[str, np.ndarray], delays: Sequence[int]) -> dict[int, str]:
+    """One candidate for every delay: the lowest validation MAE pooled over the delays (ties as :func:`route`)."""
+    scores = validation_mae(validation_errors)
+    pooled = {name: np.array([np.nanmean(v) if np.isfinite(v).any() else np.nan]) for name, v in scores.items()}
+    choice = _best(pooled, 0)
+    return {int(delay): choice for delay in delays}
+
+
+def firm_route(
+    validation_errors: Mapping[str, np.ndarray],
+    delays: Sequence[int],
+    share: float = FIRM_SHARE,
+    draws: int = BOOTSTRAP_DRAWS,
+    seed: int = 0,
+) -> tuple[dict[int, str], dict[int, float]]:
+    """The route validation can vouch for, and per delay how firmly: (route, {delay: share}).
+
+    Each delay starts from the one robust candidate (:func:`robust_route`); it takes its own best
+    (:func:`route`) instead only where that beats the robust one on at least ``share`` of ``draws``
+    bootstrap resamples of the validation windows (seeded: the same errors give the same route). With
+    few validation windows no delay's own pick is firm and every delay keeps the robust candidate; a
+    delay whose own best is the robust candidate reports 1.0.
+    """
+    own, robust = route(validation_errors, delays), robust_route(validation_errors, delays)
+    count = len(next(iter(validation_errors.values()))) if validation_errors else 0
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(count, np.full(count, 1.0 / max(count, 1)), size=draws).astype(float) if count else None
+    chosen, firmness = {}, {}
+    for column, delay in enumerate(delays):
+        mine, theirs = own[int(delay)], robust[int(delay)]
+        if mine == theirs or weights is None:
+            chosen[int(delay)], firmness[int(delay)] = theirs, 1.0 if mine == theirs else 0.0
+            continue
+        a = np.abs(np.asarray(validation_errors[mine], np.float64)[:, column])
+        b = np.abs(np.asarray(validation_errors[theirs], np.float64)[:, column])
+        both = np.isfinite(a) & np.isfinite(b)
+        wins = (weights @ np.where(both, a - b, 0.0)) < 0  # resampled sums of paired differences
+        firmness[int(delay)] = float(wins.mean())
+        chosen[int(delay)] = mine if firmness[int(delay)] >= share else theirs
+    return chosen, firmness
 
 
 def route_per_part(
