@@ -3,7 +3,8 @@
 Reads the daily table and ``models/<name>/`` (each model's manifest says what it takes and how it is
 scaled) and runs the networks on ``forecast.engine`` (onnx: the ONNX files stage train exported beside
 the weights, run by ONNX Runtime without TensorFlow, as the served model runs them; or keras). Writes
-``data/reports/forecast.csv``, ``plots/forecast.png`` and ``metrics/forecast.json``, and the
+``data/reports/forecast.csv``, the planner's workbook ``data/reports/forecast.xlsx`` (in
+``report.language``), ``plots/forecast.png`` and ``metrics/forecast.json``, and the
 recommended forecast as a servable folder ``serving/recommended/`` (:mod:`plancast.serving`: route,
 design, the tabular models as ONNX/JSON, routed networks). Timings live in
 ``benchmarks/forecast_speed.py``, not in outputs.
@@ -56,7 +57,9 @@ def main(params, io: StageIO) -> None:
 
     write_csv(io.write(catalog.FORECAST), frame)
     trust = pd.read_csv(io.read(catalog.HORIZON_TRUST), dtype={"part": str})
-    write_workbook(io.write(catalog.WORKBOOK), frame, trust, skipped, recommendation.to_json()["route"])
+    route = recommendation.to_json()["route"]
+    as_of = daily["day"].max()  # the last day of data, never the clock: the workbook's bytes repeat
+    write_workbook(io.write(catalog.WORKBOOK), frame, trust, skipped, route, as_of, params.report.language)
     # a long recursive forecast shows as much history as it forecasts
     history_days = max(plots.FORECAST_HISTORY_DAYS, steps)
     save_figure(plots.forecast_figure(daily, frame, history_days=history_days), io.write(catalog.FORECAST_PLOT))

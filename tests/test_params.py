@@ -94,6 +94,7 @@ def _error_for(raw: dict, mutate) -> str:
         (lambda r: r["train"].update(backend="ray"), "train.backend: ray runs one task per part's network"),
         (lambda r: r["train"].update(ray_address="my head"), "train.ray_address: must be empty"),
         (lambda r: r["forecast"].update(engine="tflite"), "forecast.engine: "),
+        (lambda r: r["report"].update(language="fr"), "report.language: Input should be 'en' or 'ko'"),
         (lambda r: r["window"].update(lookback=True), "window.lookback: Input should be a valid integer"),
         (lambda r: r["train"].update(seed=True), "train.seed: "),
         (lambda r: r["evaluate"].update(folds=False), "evaluate.folds: "),

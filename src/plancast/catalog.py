@@ -289,7 +289,7 @@ STAGES: dict[str, StageSpec] = {
             "forecast",
             (DAILY, WINDOWS, FEATURES, SCALERS, RECOMMENDATION, HORIZON_TRUST, MODEL),
             (FORECAST, FORECAST_PLOT, WORKBOOK, FORECAST_METRICS, RECOMMENDED_MODEL),
-            ("daily", "train.models", "train.profile_period", "evaluate.tabular", "forecast"),
+            ("daily", "train.models", "train.profile_period", "evaluate.tabular", "forecast", "report"),
         ),
     )
 }

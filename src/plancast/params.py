@@ -27,6 +27,7 @@ from plancast.params_sections import (
     KeyedError,
     LayerSpec,
     ModelSpec,
+    ReportParams,
     SampleParams,
     Section,
     SelectFeaturesParams,
@@ -52,6 +53,7 @@ class Params(Section):
     models: dict[str, ModelSpec] = {"lstm": ModelSpec(layers=[LayerSpec(type="lstm", units=30)])}
     evaluate: EvaluateParams = EvaluateParams()
     forecast: ForecastParams = ForecastParams()
+    report: ReportParams = ReportParams()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Params:

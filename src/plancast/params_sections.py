@@ -278,3 +278,9 @@ class EvaluateParams(Section):
 class ForecastParams(Section):
     engine: Literal["keras", "onnx"] = "onnx"  # what runs the trained networks in evaluate and forecast
     recursive_steps: Annotated[int, Field(strict=True, ge=0, le=10000)] = 0
+
+
+class ReportParams(Section):
+    """What people read: the planner's workbook's language (sheet names, headers, verdicts, weekdays)."""
+
+    language: Literal["en", "ko"] = "en"

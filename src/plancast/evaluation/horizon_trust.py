@@ -2,7 +2,8 @@
 
 For every part and horizon k (D+k), over the test period's target days: the plan made k working days
 earlier for that day against what went in (MAE and bias, positive = planned too much), and, at the
-forecast's delays, the recommended forecast's MAE on the same part and delay and whether it is lower.
+forecast's delays, the recommended forecast's MAE on the same part and delay, the plan's on those very
+windows, and whether ours is lower there.
 A planner reads it in one glance: a low plan error means "trust the plan at this horizon"; a beaten
 plan means "use the forecast there".
 """
@@ -20,7 +21,7 @@ from plancast.features.windows import on_calendar
 from plancast.names import PLAN_BASELINE
 
 COLUMNS = ["part", "horizon", "label", "pairs", "plan_mae", "plan_bias", "relative_plan_mae",
-           "recommended_mae", "beats_plan"]  # fmt: skip
+           "recommended_mae", "plan_mae_same_windows", "beats_plan"]  # fmt: skip
 
 
 def plan_errors(daily: pd.DataFrame, first_position: int) -> pd.DataFrame:
@@ -82,6 +83,7 @@ def horizon_trust(
 
     table["recommended_mae"] = test_mae(recommended)
     plan_same_windows = np.asarray(test_mae(PLAN_BASELINE), np.float64)  # "beats" on the very same windows
+    table["plan_mae_same_windows"] = plan_same_windows
     known = table["recommended_mae"].notna().to_numpy() & np.isfinite(plan_same_windows)
     table["beats_plan"] = np.where(known, table["recommended_mae"].to_numpy() < plan_same_windows, None)
     return table[COLUMNS]
