@@ -23,6 +23,8 @@ def main(params, io: StageIO) -> None:
         f"({summary['part_count']} parts, {summary['first_day']} .. {summary['last_day']}); "
         f"{summary['days_missing']} working days without a snapshot in {summary['parts_with_missing_days']} parts"
     )
+    if daily.hint:
+        print(f"daily_last: {daily.hint}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, loss_table, read_history
 from plancast.models.store import load_model
-from plancast.models.training import TRAINING_COLUMNS
+from plancast.models.training import TRAINING_COLUMNS, print_line
 from plancast.names import PLAN_BASELINE
 from plancast.pipeline.evaluate import evaluate
 from plancast.pipeline.split_scale import Prepared
@@ -43,7 +43,7 @@ def main(params, io: StageIO) -> None:
     windows = Windows.load(io.read(catalog.WINDOWS))
     splits = Splits.from_arrays(load_npz(io.read(catalog.SPLITS)))
     scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
-    result = evaluate(params, daily, windows, Prepared(splits, scalers), models)
+    result = evaluate(params, daily, windows, Prepared(splits, scalers), models, progress=print_line)
     tables = report_tables(result, names)
     records = {name: read_json(folder / RECORD) for name, folder in folders.items()}
     histories = {name: read_history(folder / LIVE) for name, folder in folders.items()}

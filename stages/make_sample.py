@@ -3,7 +3,7 @@
 ``sample.layout`` picks where the export's rows go: ``one_file`` -> ``data/raw/plan_sample.xls``,
 ``daily_files`` -> one file per working day in ``data/raw/plan_exports/``. Both outputs always exist so
 that dvc.yaml names the same outs in either layout; the one not chosen holds no rows (a header-only
-``.xls``, an empty folder).
+``.xls``, a folder with only a hidden note that says why).
 """
 
 from __future__ import annotations

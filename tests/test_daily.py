@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -210,3 +212,36 @@ def test_bad_snapshot_tables_name_the_file_and_column() -> None:
     with pytest.raises(InputDataError, match="must be datetime or integer"):
         check_snapshots(good.assign(snapshot_time="202109131830"), "snap.parquet")
     check_snapshots(good, "snap.parquet")
+
+
+def _chuseok_2024() -> pd.DataFrame:
+    """Two parts on the working days of 2024-09-09 .. 2024-09-20; nothing on Chuseok (16-18 Sept), A not
+    on the 12th either (a gap of one part, not a holiday)."""
+    days = pd.bdate_range("2024-09-09", "2024-09-20")
+    chuseok = pd.to_datetime(["2024-09-16", "2024-09-17", "2024-09-18"])
+    records = [
+        _snapshot(part, f"{day:%Y-%m-%d} 17:00", [10.0] * 13)
+        for part in ("A", "B")
+        for day in days.difference(chuseok)
+        if not (part == "A" and day == pd.Timestamp("2024-09-12"))
+    ]
+    return pd.DataFrame(records)
+
+
+def test_years_without_any_holiday_get_one_line_with_the_fix() -> None:
+    from plancast.params_sections import DailyParams
+    from plancast.pipeline.daily_last import daily_last
+
+    snapshots = _chuseok_2024()
+    listed_2025 = daily_last(DailyParams(holidays=[date(2025, 1, 28)]), snapshots)
+    assert listed_2025.hint == (
+        "daily.holidays lists days of 2025 only and daily.country is empty: the public holidays of 2024 count "
+        "as working days; 3 working day(s) of 2024 have no snapshot of any part (first 2024-09-16); set "
+        "daily.country (e.g. KR) or list 2024's holidays in daily.holidays"
+    )
+    assert listed_2025.summary["days_missing"] == 7  # it still runs: 3 holidays x 2 parts + A's gap
+    assert daily_last(DailyParams(), snapshots).hint.startswith("daily.holidays is empty and daily.country is empty")
+    assert daily_last(DailyParams(holidays=[date(2024, 9, 16)]), snapshots).hint is None  # 2024 is looked after
+    with_country = daily_last(DailyParams(country="KR"), snapshots)
+    assert with_country.hint is None
+    assert with_country.summary["days_missing"] == 1  # only A's gap: Chuseok is not a working day

@@ -264,3 +264,25 @@ def test_every_forecast_gets_its_own_intervals_and_their_test_coverage():
     assert result.recommendation.route == {1: "baseline_plan", 2: "zero"}
     assert intervals["recommended"]["half_widths"]["0.8"][1] == own["half_widths"]["0.8"][1]
     assert intervals["recommended"]["half_widths"]["0.8"][0] < own["half_widths"]["0.8"][0]
+
+
+def test_evaluate_reports_each_network_tabular_fit_per_fold_baselines_route_and_intervals():
+    from plancast.models.tabular import tabular_rows
+
+    daily, windows, splits, scalers = _pipeline_inputs()
+    zero = Recording(0.0)
+    models = {"zero": trained("global", {"A": zero, "B": zero}, scalers)}
+    rows = tabular_rows(windows, daily, scalers, 2)
+    lines: list[str] = []
+    evaluation.evaluate(
+        daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0, rows=rows,
+        tabular=["plan_linear"], folds=2, progress=lines.append,
+    )  # fmt: skip
+
+    evaluated = len(splits.val.window) + len(splits.test.window)
+    assert lines[0] == f"network zero: {evaluated} windows scored"
+    fits = [line.split(":")[0] for line in lines if "plan_linear fitted on" in line]
+    assert fits == ["validation", "test fold 1/2", "test fold 2/2"]
+    assert lines[-3].startswith(f"baselines: {evaluated} windows scored by baseline_last, ")
+    assert lines[-2].startswith("route chosen per delay on validation; ")
+    assert lines[-1] == "intervals: 4 forecasts calibrated over 2 test fold(s)"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from plancast.reporting.plot_style import save_figure
 from plancast.reporting.plots import correlation_heatmap
@@ -53,6 +54,23 @@ def test_values_are_written_in_cells_only_while_readable() -> None:
     assert len([t for t in texts(few) if t]) == 31 * 12
     many = correlation_heatmap(correlation_table(31, 12))
     assert texts(many) == []
+
+
+def _overlapping(artists) -> list[tuple[str, str]]:
+    boxes = [(artist.get_text(), artist.get_window_extent()) for artist in artists]
+    return [(a, b) for i, (a, box) in enumerate(boxes) for b, other in boxes[i + 1 :] if box.overlaps(other)]
+
+
+def test_with_few_parts_the_cross_panel_numbers_and_labels_stay_apart() -> None:
+    cross = cross_matrix(12)
+    cross[:] = np.where(np.eye(13) == 1, 1.0, -0.05)  # the widest two-decimal text
+    fig = correlation_heatmap(correlation_table(3, 12), cross)
+    fig.canvas.draw()
+    heat, panel, _ = fig.axes
+    assert len(panel.texts) == 13 * 13
+    assert _overlapping(panel.texts) == []
+    assert _overlapping(panel.get_xticklabels()) == []
+    assert _overlapping(heat.texts) == []
 
 
 def test_no_horizons_gives_a_figure_that_says_so() -> None:
@@ -146,6 +164,22 @@ def test_forecast_days_get_their_share_of_the_axis_and_models_stay_apart_with_th
         "lstm",
         "plan (latest snapshot)",
     ]
+    assert _overlaps(fig, legend, [a for a in fig.axes if a.axison]) == []
+
+
+@pytest.mark.parametrize("parts", [1, 3, 12])
+def test_the_forecast_legend_lies_inside_the_figure_however_few_panels(parts: int) -> None:
+    from plancast.reporting.plots import forecast_figure
+
+    history, forecasts = _forecast_inputs(parts=parts, models=("recommended",))
+    for level in ("80", "95"):
+        forecasts[f"lower_{level}"], forecasts[f"upper_{level}"] = forecasts["forecast"] - 5, forecasts["forecast"] + 5
+    fig = forecast_figure(history, forecasts)
+    fig.canvas.draw()
+    (legend,) = fig.legends
+    box, page = legend.get_window_extent(), fig.bbox
+    assert page.x0 < box.x0 and box.x1 < page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    assert len(legend.get_texts()) == 6  # actual, recommended, plan, two intervals, where the rest is
     assert _overlaps(fig, legend, [a for a in fig.axes if a.axison]) == []
 
 

@@ -27,6 +27,8 @@ from plancast.data.sample import (
     write_plan_xls,
     write_seed_a_csv,
 )
+from plancast.data.sources import source_files
+from plancast.errors import InputDataError
 from plancast.params import Params, load_params, parse_params
 from plancast.params_sections import SampleParams
 from plancast.stage import invoke
@@ -250,7 +252,12 @@ def test_stage_writes_both_files(tmp_path, monkeypatch, capsys) -> None:
     book = xlrd.open_workbook(str(tmp_path / "data/raw/plan_sample.xls"))
     assert book.sheet_by_index(0).row_values(0) == plan_columns()
     assert book.sheet_by_index(0).nrows > 40
-    assert list((tmp_path / "data/raw/plan_exports").iterdir()) == []  # the layout not chosen: no rows
+    # the layout not chosen: no rows, and no empty folder for DVC to warn about; ingest reads nothing there
+    exports = tmp_path / "data/raw/plan_exports"
+    assert [path.name for path in exports.iterdir()] == [".readme"]
+    assert "sample.layout: daily_files" in (exports / ".readme").read_text()
+    with pytest.raises(InputDataError, match="no file in the folder matches"):
+        source_files(str(exports), "*")
 
 
 def test_stage_daily_files_layout_fills_the_folder(tmp_path, monkeypatch, capsys) -> None:

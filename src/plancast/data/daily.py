@@ -19,6 +19,7 @@ import pandas as pd
 
 from plancast.data.calendar import Calendar
 from plancast.errors import InputDataError
+from plancast.params_sections import DailyParams
 
 REQUIRED_COLUMNS = ("part", "snapshot_time", "target")
 _HORIZON_COLUMN = re.compile(r"^h([1-9]\d*)$")
@@ -165,6 +166,34 @@ def daily_summary(snapshots: pd.DataFrame, daily: pd.DataFrame) -> dict[str, Any
         "last_day": _day_label(present["day"].max()) if len(present) else None,
         "horizons": len(horizon_columns(daily)),
     }
+
+
+def holidays_hint(params: DailyParams, daily: pd.DataFrame) -> str | None:
+    """One line when the calendar knows no holiday in some of the data's years, else None.
+
+    ``daily``: :func:`lay_on_calendar`'s table. A year is covered when ``daily.country`` is set or
+    ``daily.holidays`` lists a day of it; in the others every public holiday counts as a working day
+    without a snapshot (the gaps the windows then skip), and a forecast can fall on one. The line names
+    those years, how many of their working days have no snapshot of any part (the likely holidays) and
+    the fix. A step series has no years.
+    """
+    if params.country is not None or daily.empty or not pd.api.types.is_datetime64_any_dtype(daily["day"]):
+        return None
+    listed = sorted({day.year for day in params.holidays})
+    seen = sorted(int(year) for year in daily["day"].dt.year.unique())
+    uncovered = [year for year in seen if year not in listed]
+    if not uncovered:
+        return None
+    anyone = daily.groupby("day", sort=True)["present"].any()
+    idle = anyone.index[~anyone.to_numpy(bool) & anyone.index.year.isin(uncovered)]
+    years = ", ".join(str(year) for year in uncovered)
+    holidays = f"lists days of {', '.join(str(year) for year in listed)} only" if listed else "is empty"
+    without = f"{len(idle)} working day(s) of {years} have no snapshot of any part"
+    return (
+        f"daily.holidays {holidays} and daily.country is empty: the public holidays of {years} count as "
+        f"working days; {without}{f' (first {idle[0]:%Y-%m-%d})' if len(idle) else ''}; set daily.country "
+        f"(e.g. KR) or list {years}'s holidays in daily.holidays"
+    )
 
 
 def part_targets(daily: pd.DataFrame, parts: np.ndarray) -> np.ndarray:

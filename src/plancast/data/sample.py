@@ -300,16 +300,26 @@ def daily_exports(frame: pd.DataFrame, params: SampleParams) -> list[tuple[int, 
     return [(int(calendar[i]), rows.iloc[bounds[i] : bounds[i + 1]]) for i in range(params.days)]
 
 
+NO_EXPORTS_NOTE = ".readme"  # hidden: ingest skips names that start with "."
+NO_EXPORTS_TEXT = (
+    "No daily exports here: sample.layout is one_file, so the sample's export is one file beside this folder.\n"
+    "Set sample.layout: daily_files in params.yaml for one export per working day in this folder.\n"
+)
+
+
 def write_daily_exports(files: list[tuple[int, pd.DataFrame]], folder: str | Path, file_format: str) -> None:
     """Write each day's rows to ``folder/YYYYMMDD.csv`` (or ``.xlsx``); the folder is replaced as a whole.
 
     CSV: UTF-8, ``\n`` line ends. xlsx: xlsxwriter with a fixed creation date, so the bytes depend on
-    the rows only.
+    the rows only. With no file the folder holds only the hidden :data:`NO_EXPORTS_NOTE`: it is a DVC
+    output in both layouts, and DVC warns "is empty" on every run that saves an empty folder.
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
+        if not files:
+            (staging / NO_EXPORTS_NOTE).write_text(NO_EXPORTS_TEXT, encoding="utf-8", newline="\n")
         for day, rows in files:
             path = staging / f"{day}.{file_format}"
             if file_format == "csv":

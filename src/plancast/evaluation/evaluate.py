@@ -7,7 +7,7 @@ network sees all its windows in one call (:class:`plancast.models.trained.Traine
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -214,6 +214,7 @@ def evaluate(
     folds: int = 1,
     seed: int = 0,
     best_by: str = "val.mae",
+    progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """Predict the validation and test windows with every model and baseline, score them all, and recommend.
 
@@ -228,8 +229,11 @@ def evaluate(
     (:func:`~plancast.evaluation.recommendation.firm_route`). Every forecast gets split-conformal intervals
     (:func:`model_intervals`: each test fold calibrated on validation and the earlier folds' known
     residuals); test reports their coverage, the recommended forecast's skill per fold and a
-    Diebold-Mariano test against the plan per delay.
+    Diebold-Mariano test against the plan per delay. ``progress`` gets a line per network, per tabular
+    model and test fold, for the baselines, the route and the intervals: no timings, so that a run's
+    output is the same on every machine.
     """
+    say = progress or (lambda line: None)
     for name in models:
         if reserved(name):
             raise ParamsError(f"train.models: {name!r}: that name is reserved (baselines, tabular models)")
@@ -241,10 +245,13 @@ def evaluate(
     in_val = split == "val"
     series = part_series(daily)
     evaluated = windows.take(window)
-    predictions = {name: model.predict_windows(evaluated, daily) for name, model in models.items()}
+    predictions: dict[str, np.ndarray] = {}
+    for name, model in models.items():
+        predictions[name] = model.predict_windows(evaluated, daily)
+        say(f"network {name}: {len(window)} windows scored")
     cut = test_folds(windows, splits, folds)
     if rows is not None and tabular:
-        backtest = tabular_backtest(rows, windows, splits, cut, list(tabular), seed)
+        backtest = tabular_backtest(rows, windows, splits, cut, list(tabular), seed, say)
         predictions.update({name: values[window] for name, values in backtest.items()})
     best_network = _best_by_validation(actual, predictions, list(models), in_val)
     best_tabular = _best_by_validation(actual, predictions, list(tabular), in_val)
@@ -253,6 +260,7 @@ def evaluate(
         predictions[COMBINATION] = combination(predictions[best_network], predictions[best_tabular])
     history = History(windows, splits, scalers, series, season_period, ridge_alpha)
     predictions.update(baseline_predictions(history, window))
+    say(f"baselines: {len(window)} windows scored by {', '.join(BASELINES)}")
 
     candidates = [PLAN_BASELINE, *models, *tabular, *([COMBINATION] if COMBINATION in predictions else [])]
     if not np.isfinite(plan).any():  # a plain series has no plan: the networks and tabular models compete
@@ -261,6 +269,7 @@ def evaluate(
     own = route(errors, delays)
     chosen, firmness = firm_route(errors, delays)  # a delay leaves the robust choice only on firm evidence
     predictions[RECOMMENDED] = routed(predictions, chosen, delays)
+    say(f"route chosen per delay on validation; scoring {len(predictions)} forecasts per part and delay")
 
     scales = naive_scales(series, windows.part, windows.end_row, splits.train.window, delays)
     summary, parts = evaluate_predictions(actual, predictions, plan, split, part, delays, scales)
@@ -274,6 +283,7 @@ def evaluate(
     fold = cut.of_window[window]
     target_day = windows.position[window][:, None] + np.asarray(delays)[None, :]
     intervals = model_intervals(actual, predictions, scale, in_val, in_test, fold, target_day, cut.start)
+    say(f"intervals: {len(intervals)} forecasts calibrated over {len(cut.start)} test fold(s)")
     own = intervals[RECOMMENDED]  # the recommended forecast's: the ones evaluate.json and stage forecast give
     coverage_by_level = {round(level * 100): own["coverage"][str(level)] for level in LEVELS}
 

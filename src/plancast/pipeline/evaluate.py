@@ -3,7 +3,7 @@ validation and test windows, the route and intervals chosen on validation."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -18,10 +18,16 @@ from plancast.pipeline.split_scale import Prepared
 
 
 def evaluate(
-    params: Params, daily: pd.DataFrame, windows: Windows, prepared: Prepared, models: Mapping[str, TrainedModel]
+    params: Params,
+    daily: pd.DataFrame,
+    windows: Windows,
+    prepared: Prepared,
+    models: Mapping[str, TrainedModel],
+    progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """:func:`plancast.evaluation.evaluate.evaluate` of the networks ``models`` (by name) with
-    ``params.evaluate``'s tabular models, seasons, ridge and test folds."""
+    ``params.evaluate``'s tabular models, seasons, ridge and test folds; ``progress`` gets its lines,
+    each beginning ``evaluate:``."""
     choice = params.evaluate
     tabular = list(choice.tabular)
     period = params.train.profile_period
@@ -38,4 +44,5 @@ def evaluate(
         rows=rows,
         tabular=tabular,
         folds=choice.folds,
+        progress=None if progress is None else lambda line: progress(f"evaluate: {line}"),
     )

@@ -50,7 +50,7 @@ def run(
     """The stages from ingest through ``until`` (one of :data:`STAGES`) in memory, with no file written.
 
     The trained networks run on Keras (stage evaluate and forecast run the saved ONNX files by default:
-    the two agree to ~1e-5); ``progress`` gets train's line per epoch.
+    the two agree to ~1e-5); ``progress`` gets train's line per epoch and evaluate's line per step.
 
     ``ingest.source`` is read from the working directory, unless ``ingested`` is given: a snapshot table
     made elsewhere (a generated sample in a temporary folder, :func:`ingest` with its own ``root``).
@@ -76,7 +76,7 @@ def run(
             for name in params.train.models
         }
     if last >= 7:
-        made["evaluation"] = evaluate(params, daily.table, windows.windows, prepared, made["models"])
+        made["evaluation"] = evaluate(params, daily.table, windows.windows, prepared, made["models"], progress)
     if last >= 8:
         made["forecast"] = forecast(
             params, daily.table, windows.windows, prepared.scalers, made["features"], made["models"],

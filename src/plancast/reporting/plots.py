@@ -28,6 +28,8 @@ from plancast.reporting.plot_style import (
 
 CORRELATION_CMAP = "RdBu_r"
 MAX_ANNOTATED_PARTS = 30
+MAX_ANNOTATED_HORIZONS = 16  # of the cross panel: its cells show their value up to this many
+ROW_INCHES = 0.3  # a heatmap row: room for a two-decimal value
 
 
 def _diverging_cmap() -> Colormap:
@@ -76,9 +78,14 @@ def correlation_heatmap(table: pd.DataFrame, cross: pd.DataFrame | None = None) 
     parts = sorted((str(p) for p in table["part"].unique() if p != POOLED), key=natural_key)
     wide = table.pivot(index="part", columns="horizon", values="correlation")
     values = wide.reindex(index=[*parts, POOLED], columns=horizons).to_numpy(dtype=np.float64)
-    height = float(np.clip(0.3 * (len(parts) + 1) + 2.0, 4.0, 14.0))
+    height = float(np.clip(ROW_INCHES * (len(parts) + 1) + 2.0, 4.0, 14.0))
     heat_width = float(np.clip(0.55 * len(horizons) + 2.5, 5.0, 14.0))
     with_cross = cross is not None and not cross.empty
+    annotate_cross = with_cross and len(cross) <= MAX_ANNOTATED_HORIZONS
+    if annotate_cross:
+        # the cross panel's cells are square, as tall as the figure allows: with few parts they were too
+        # small for their numbers, which ran into each other
+        height = max(height, ROW_INCHES * len(cross) + 2.0)
     if with_cross:
         cross_width = float(np.clip(0.45 * len(cross) + 2.0, 5.0, 10.0))
         fig, (ax, ax_cross) = subplots(
@@ -106,10 +113,10 @@ def correlation_heatmap(table: pd.DataFrame, cross: pd.DataFrame | None = None) 
     )
     colorbar_axes: list[Axes] = [ax]
     if with_cross:
-        _draw_matrix(ax_cross, cross.to_numpy(dtype=np.float64), annotate=len(cross) <= 16, fontsize=7)
+        _draw_matrix(ax_cross, cross.to_numpy(dtype=np.float64), annotate=annotate_cross, fontsize=7)
         ticks = _thinned(len(cross), 20)
         names = [str(cross.columns[t]) for t in ticks]
-        ax_cross.set_xticks(ticks, names, fontsize=8, rotation=0 if len(cross) <= 16 else 90)
+        ax_cross.set_xticks(ticks, names, fontsize=8, rotation=0 if annotate_cross else 90)
         ax_cross.set_yticks(ticks, names, fontsize=8)
         ax_cross.set_aspect("equal")
         style_axes(
@@ -127,6 +134,7 @@ def correlation_heatmap(table: pd.DataFrame, cross: pd.DataFrame | None = None) 
 FORECAST_PANELS = 12
 FORECAST_HISTORY_DAYS = 10  # with 3 forecast days they get a quarter of the axis
 _FORECAST_MARKERS = "osD^vP*Xph"
+LEGEND_WIDTH_SHARE = 0.96  # of the figure's width, the most a legend below the panels may take
 
 
 def largest_parts(history: pd.DataFrame, parts: list[str], count: int, recent_days: int) -> list[str]:
@@ -249,8 +257,22 @@ def forecast_figure(
             Patch(color=colours(0), alpha=0.18, label="95% interval"),
             Line2D([], [], linestyle="", label="each model's own number: data/reports/forecast.csv"),
         ]
-    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 8), fontsize=8, frameon=False)
+    _legend_below(fig, handles)
     return fig
+
+
+def _legend_below(fig: Figure, handles: list, most_columns: int = 8) -> None:
+    """Give ``fig`` its legend below the panels, in as many columns (at most ``most_columns``) as its width holds.
+
+    Constrained layout makes room for a legend's height, never its width: one row of six entries ran
+    off both edges of a one- or two-panel-wide figure. The legend keeps a margin at both edges.
+    """
+    renderer = fig.canvas.get_renderer()
+    for columns in range(min(len(handles), most_columns), 0, -1):
+        legend = fig.legend(handles=handles, loc="outside lower center", ncol=columns, fontsize=8, frameon=False)
+        if columns == 1 or legend.get_window_extent(renderer).width <= LEGEND_WIDTH_SHARE * fig.bbox.width:
+            return
+        legend.remove()
 
 
 def _day_label(day: object, is_date: bool) -> str:
