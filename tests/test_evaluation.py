@@ -274,10 +274,14 @@ def test_evaluate_reports_each_network_tabular_fit_per_fold_baselines_route_and_
     models = {"zero": trained("global", {"A": zero, "B": zero}, scalers)}
     rows = tabular_rows(windows, daily, scalers, 2)
     lines: list[str] = []
-    evaluation.evaluate(
+    result = evaluation.evaluate(
         daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0, rows=rows,
         tabular=["plan_linear"], folds=2, progress=lines.append,
     )  # fmt: skip
+    # validation's own pick per delay beside the route taken, and how firmly it won (issue 27 item 5)
+    assert set(result.own_route) == set(result.recommendation.route) == set(result.firmness)
+    assert all(isinstance(name, str) for name in result.own_route.values())
+    assert set(result.loose_delays()) <= set(result.own_route)
 
     evaluated = len(splits.val.window) + len(splits.test.window)
     assert lines[0] == f"network zero: {evaluated} windows scored"

@@ -64,7 +64,8 @@ def _imported_modules(path: Path) -> set[str]:
 
 
 def library_closure(script: Path) -> set[str]:
-    """Paths (from the project's root) of every plancast module ``script`` imports, directly or not."""
+    """Paths (from the project's root) of every plancast module ``script`` imports, directly or not, and the
+    data a module reads beside it (``<module>_words.json``: the workbook's words)."""
     seen: set[str] = set()
     pending = _imported_modules(script)
     while pending:
@@ -73,7 +74,9 @@ def library_closure(script: Path) -> set[str]:
             continue
         seen.add(module)
         pending |= _imported_modules(_module_file(module))
-    return {_module_file(name).relative_to(ROOT).as_posix() for name in seen}
+    files = {_module_file(name) for name in seen}
+    data = {file.with_name(f"{file.stem}_words.json") for file in files}  # a module's catalogue it reads
+    return {path.relative_to(ROOT).as_posix() for path in files | {d for d in data if d.is_file()}}
 
 
 def _stage_lines() -> list[str]:

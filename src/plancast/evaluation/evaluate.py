@@ -266,7 +266,7 @@ def evaluate(
     if not np.isfinite(plan).any():  # a plain series has no plan: the networks and tabular models compete
         candidates = candidates[1:] or [LAST_BASELINE]
     errors = {name: (actual - predictions[name])[in_val] for name in candidates}
-    own = route(errors, delays)
+    own_route = route(errors, delays)
     chosen, firmness = firm_route(errors, delays)  # a delay leaves the robust choice only on firm evidence
     predictions[RECOMMENDED] = routed(predictions, chosen, delays)
     say(f"route chosen per delay on validation; scoring {len(predictions)} forecasts per part and delay")
@@ -340,7 +340,7 @@ def evaluate(
     test_windows = splits.test.window
     first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0
     trust = horizon_trust(daily, first_test_day, parts, [int(d) for d in delays], RECOMMENDED)
-    return Evaluation(head, parts, frame, fold_table, recommendation, trust, own, firmness)
+    return Evaluation(head, parts, frame, fold_table, recommendation, trust, own_route, firmness)
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,12 @@ nothing is run.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,100 +86,14 @@ class Words:
     every_part_forecast: str
 
 
-ENGLISH = Words(
-    sheets={"summary": "Summary", "forecast": "Forecast", "trust": "Trust", "missing": "No forecast"},
-    titles={
-        "summary": "Next forecast day per part: our recommended number beside the plan",
-        "forecast": "Recommended forecast per part and working day",
-        "trust": "Which plan horizons to trust: the plan's error beside our forecast's",
-        "missing": "Parts without a forecast, and why",
-    },
-    as_of="as of {day} (the last day of data)",
-    weekdays=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-    day_shown="{weekday} {day}",
-    page="page &P of &N",
-    headers={
-        "part": "part",
-        "day": "day",
-        "step": "step",
-        "days_ahead": "working days ahead",
-        "forecast": "our forecast",
-        "lower_80": "80% from",
-        "upper_80": "80% to",
-        "lower_95": "95% from",
-        "upper_95": "95% to",
-        "plan": "plan",
-        "plan_minus_forecast": "plan − forecast",
-        "trust": "trust the plan here?",
-        "check": "check",
-        "model": "from model",
-    },
-    verdicts={USE_OURS: "no: use our forecast", TRUST_PLAN: "yes", NOT_COMPARED: "not compared"},
-    checks={PLAN_OUTSIDE_95: "plan outside the 95% range", NO_FORECAST: "no forecast (sheet '{sheet}')"},
-    error_of="error of",
-    plan_row="the plan",
-    ours_row="our forecast",
-    ours_none_row="our forecast: none now",
-    all_parts="all parts",
-    legend=(
-        "Mean absolute error on the test period, in units per day (lower is better): the plan made k working "
-        "days ahead (D+k), and our recommended forecast of the same days ahead, both on the same test days "
-        "where we forecast that horizon.",
-        "our error is lower than the plan's: use our forecast at this horizon",
-        "the plan's error is as low or lower: trust the plan at this horizon",
-        "not compared: we do not forecast this horizon",
-    ),
-    reason="why there is no forecast",
-    every_part_forecast="every part has a forecast",
-)
+def _load_words() -> dict[str, Words]:
+    """The workbook's words per language from ``workbook_words.json`` beside this module: one catalogue of
+    translations, keyed as :class:`Words`' fields (another language is one more entry there)."""
+    text = files("plancast.reporting").joinpath("workbook_words.json").read_text(encoding="utf-8")
+    return {language: Words(**entries) for language, entries in json.loads(text).items()}
 
-KOREAN = Words(
-    sheets={"summary": "요약", "forecast": "예측", "trust": "신뢰도", "missing": "예측 없음"},
-    titles={
-        "summary": "부품별 다음 예측일: 권장 예측과 계획",
-        "forecast": "부품별·영업일별 권장 예측",
-        "trust": "어느 시점의 계획을 믿을지: 계획의 오차와 예측의 오차",
-        "missing": "예측이 없는 부품과 그 이유",
-    },
-    as_of="기준일 {day} (데이터의 마지막 날)",
-    weekdays=("월", "화", "수", "목", "금", "토", "일"),
-    day_shown="{day} ({weekday})",
-    page="&P / &N 쪽",
-    headers={
-        "part": "부품",
-        "day": "날짜",
-        "step": "스텝",
-        "days_ahead": "영업일 후",
-        "forecast": "예측",
-        "lower_80": "80% 하한",
-        "upper_80": "80% 상한",
-        "lower_95": "95% 하한",
-        "upper_95": "95% 상한",
-        "plan": "계획",
-        "plan_minus_forecast": "계획 − 예측",
-        "trust": "계획 신뢰?",
-        "check": "확인",
-        "model": "모델",
-    },
-    verdicts={USE_OURS: "아니오: 예측 사용", TRUST_PLAN: "예", NOT_COMPARED: "비교 안 됨"},
-    checks={PLAN_OUTSIDE_95: "계획이 95% 범위 밖", NO_FORECAST: "예측 없음 ('{sheet}' 시트)"},
-    error_of="구분",
-    plan_row="계획",
-    ours_row="예측",
-    ours_none_row="예측: 현재 없음",
-    all_parts="전체 부품",
-    legend=(
-        "테스트 기간의 일평균 절대 오차(수량, 낮을수록 좋음): k 영업일 전에 세운 계획(D+k)과 같은 시점의 권장 예측, "
-        "예측하는 시점에서는 같은 테스트 일자 기준.",
-        "예측의 오차가 계획보다 낮음: 이 시점에는 예측을 사용",
-        "계획의 오차가 같거나 낮음: 이 시점에는 계획을 신뢰",
-        "비교 안 됨: 이 시점은 예측하지 않음",
-    ),
-    reason="예측이 없는 이유",
-    every_part_forecast="모든 부품에 예측이 있습니다",
-)
 
-WORDS: dict[str, Words] = {"en": ENGLISH, "ko": KOREAN}
+WORDS: dict[str, Words] = _load_words()
 # the day's number format per language: the weekday in that language whatever the reader's locale
 DAY_FORMATS = {"en": "[$-409]ddd yyyy-mm-dd", "ko": "[$-412]yyyy-mm-dd (ddd)"}
 QUANTITY_FORMAT, SIGNED_FORMAT, ERROR_FORMAT = "#,##0", "+#,##0;-#,##0;0", "#,##0.0"
