@@ -242,6 +242,7 @@ def test_years_without_any_holiday_get_one_line_with_the_fix() -> None:
     assert listed_2025.summary["days_missing"] == 7  # it still runs: 3 holidays x 2 parts + A's gap
     assert daily_last(DailyParams(), snapshots).hint.startswith("daily.holidays is empty and daily.country is empty")
     assert daily_last(DailyParams(holidays=[date(2024, 9, 16)]), snapshots).hint is None  # 2024 is looked after
+    assert daily_last(DailyParams(calendar="every_day"), snapshots).hint is None  # open every day, no closures
     with_country = daily_last(DailyParams(country="KR"), snapshots)
     assert with_country.hint is None
     assert with_country.summary["days_missing"] == 1  # only A's gap: Chuseok is not a working day

@@ -175,10 +175,13 @@ def holidays_hint(params: DailyParams, daily: pd.DataFrame) -> str | None:
     ``daily.holidays`` lists a day of it; in the others every public holiday counts as a working day
     without a snapshot (the gaps the windows then skip), and a forecast can fall on one. The line names
     those years, how many of their working days have no snapshot of any part (the likely holidays) and
-    the fix. A step series has no years.
+    the fix. A step series has no years, and a plant on ``calendar: every_day`` with no holidays listed
+    says it closes on none.
     """
     if params.country is not None or daily.empty or not pd.api.types.is_datetime64_any_dtype(daily["day"]):
         return None
+    if params.calendar == "every_day" and not params.holidays:
+        return None  # a plant that works every day and says it closes on none
     listed = sorted({day.year for day in params.holidays})
     seen = sorted(int(year) for year in daily["day"].dt.year.unique())
     uncovered = [year for year in seen if year not in listed]
