@@ -1,4 +1,5 @@
-"""The hand-written LSTM cell: same numbers as Keras' LSTM, it learns, it saves, dropout only in training."""
+"""The hand-written LSTM cell: same numbers as Keras' LSTM, it learns, it saves, dropout only in training,
+the same trained weights whatever the thread count."""
 
 from __future__ import annotations
 
@@ -6,11 +7,17 @@ import doctest
 import importlib.util
 import inspect
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 pytestmark = pytest.mark.tf
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -215,14 +222,15 @@ def test_network_config_and_weights_reload_in_safe_mode(keras, cells, tmp_path):
 
 
 def test_cell_still_runs_inside_keras_rnn(keras, cells):
-    # Configs saved before PlanLSTM existed wrap the cell in keras.layers.RNN; they still load and agree.
+    # Configs saved before PlanLSTM existed wrap the cell in keras.layers.RNN; they still load and agree to
+    # the bit: each step of the layer adds up z as the cell does.
     windows = _windows((4, 5, 3))
     ours = cells.PlanLSTM(4, return_sequences=True)
     rnn = keras.layers.RNN(cells.PlanLSTMCell(4), return_sequences=True)
     ours(windows)
     rnn(windows)
     rnn.set_weights(ours.get_weights())
-    np.testing.assert_allclose(np.asarray(rnn(windows)), np.asarray(ours(windows)), rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(np.asarray(rnn(windows)), np.asarray(ours(windows)))
 
 
 def test_dropout_masks_follow_keras_global_seed(keras, cells):
@@ -281,3 +289,39 @@ def test_onnx_export_matches_keras(keras, cells, tmp_path):
     for windows in (_windows((7, 6, 2)), _windows((1, 6, 2))):  # the batch size stays free
         (got,) = session.run(None, {session.get_inputs()[0].name: windows})
         np.testing.assert_allclose(got, np.asarray(model(windows)), rtol=0, atol=1e-5)
+
+
+# Trains one PlanLSTM network with TensorFlow's intra-op pool at argv[1] threads; prints its weights' sha256.
+# 32 windows x 12 steps = 384 rows: with 2 threads Eigen cuts a contraction over more than 320 rows into
+# blocks, with 1 thread on a 32 KiB (or larger) L1 cache it does not.
+_TRAIN_WITH_THREADS = """
+import hashlib, sys
+import numpy as np
+from plancast.runtime import import_tensorflow
+tf, keras = import_tensorflow(seed=3)
+tf.config.threading.set_intra_op_parallelism_threads(int(sys.argv[1]))
+from plancast.models.cells import PlanLSTM
+rng = np.random.default_rng(0)
+windows = rng.normal(size=(128, 12, 32)).astype("float32")
+targets = windows[:, -1, :1] + 0.1 * rng.normal(size=(128, 1)).astype("float32")
+network = keras.Sequential([keras.Input((12, 32)), PlanLSTM(64, activation="relu", dropout=0.2), keras.layers.Dense(1)])
+network.compile(optimizer="adam", loss="mae")
+network.fit(windows, targets, batch_size=32, epochs=2, shuffle=False, verbose=0)
+print(hashlib.sha256(b"".join(w.tobytes() for w in network.get_weights())).hexdigest())
+"""
+
+
+@pytest.mark.slow  # two TensorFlow processes, ~12 s side by side
+def test_trained_weights_do_not_depend_on_the_thread_count():
+    # A network trained on another machine must be the same bits (issue 27): one matmul over all
+    # windows x lookback rows gave a kernel gradient whose sum order followed the threads (and the cache).
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, "-c", _TRAIN_WITH_THREADS]
+    runs = [subprocess.Popen([*command, threads], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for threads in ("1", "2")]  # fmt: skip
+    digests = []
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, stderr
+        digests.append(stdout.split()[-1])
+    assert digests[0] == digests[1]

@@ -201,8 +201,10 @@ class PlanLSTM(keras.layers.Layer):
     with ``return_sequences``, else the last step's ``(windows, units)``. The states start at zero
     (the first step skips the terms that multiply them). In training the dropout masks are drawn once
     per call, so a window loses the same input features (and the same entries of ``h``) at every step.
-    ``x_t @ kernel + bias`` is one matmul over all steps before the loop; each step then adds
-    ``h_{t-1} @ recurrent_kernel``.
+    Each step computes ``z`` as :meth:`PlanLSTMCell.call` does, one ``(windows, features)`` matmul per
+    step as Keras' LSTM does: one matmul over all ``windows * lookback`` rows would have a kernel
+    gradient summed over that many rows, in blocks sized by the CPU's cache and thread count, so the
+    trained weights would differ in their last bits from one machine to another.
 
     Args:
         units: as :class:`PlanLSTMCell`, which this layer holds as ``cell``.
@@ -239,17 +241,16 @@ class PlanLSTM(keras.layers.Layer):
         input_mask, recurrent_mask = cell.dropout_masks(sequences[:, 0, :], training)
         if input_mask is not None:
             sequences = sequences * ops.expand_dims(input_mask, 1)
-        # x_t @ kernel + bias for every step in one matmul; the loop adds only h_{t-1} @ recurrent_kernel.
-        z_inputs = ops.add(ops.matmul(sequences, cell.kernel), cell.bias)  # (windows, lookback, 4 * units)
         outputs = []
         # The states start at zero: the first step has no h_{t-1} @ recurrent_kernel (a zero matmul) and no
         # forget gate (it would multiply a zero carry), so it skips both; the numbers are the same.
         h = c = None
-        for z_step in ops.unstack(z_inputs, axis=1):
+        for x_step in ops.unstack(sequences, axis=1):
+            z = ops.matmul(x_step, cell.kernel)
             if h is not None:
                 h_prev = h if recurrent_mask is None else h * recurrent_mask
-                z_step = ops.add(z_step, ops.matmul(h_prev, cell.recurrent_kernel))
-            h, c = cell.gates(z_step, c)
+                z = ops.add(z, ops.matmul(h_prev, cell.recurrent_kernel))
+            h, c = cell.gates(ops.add(z, cell.bias), c)
             outputs.append(h)
         return ops.stack(outputs, axis=1) if self.return_sequences else h
 
