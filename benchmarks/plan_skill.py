@@ -46,19 +46,20 @@ def run(regime: str, seed: int, networks: bool, size: dict) -> tuple:
     return evaluation.summary.to_json(), worst, evaluation
 
 
-def print_each(summary: dict, evaluation) -> None:
+def print_each(evaluation) -> None:
     """Every forecast's and baseline's validation MAE (what every choice is made on), test MAE, skill,
     skill per fold (mean ± sd) and its own intervals' test coverage (baselines have none), best first."""
     skill = evaluation.folds.groupby("model")["skill"]
-    folds = pd.DataFrame({"mean": skill.mean(), "std": skill.std(ddof=0)})  # sd as evaluate.json's (n)
+    folds = pd.DataFrame({"mean": skill.mean(), "std": skill.std(ddof=0)})  # sd as evaluation.json's (n)
     intervals = evaluation.recommendation.intervals
-    order = sorted(summary["test"], key=lambda name: summary["test"][name]["mae"])
+    scores = evaluation.scores
+    order = sorted(scores["test"], key=lambda name: scores["test"][name]["mae"])
     for name in order:
-        test = summary["test"][name]
+        test = scores["test"][name]
         cover = intervals.get(name, {}).get("coverage", {})
         spread = f"{folds.loc[name, 'mean']:+.3f}±{folds.loc[name, 'std']:.3f}" if name in folds.index else ""
         covered = f"{cover['0.8']:.3f} / {cover['0.95']:.3f}" if cover else "-"
-        val = summary["val"].get(name, {}).get("mae", float("nan"))
+        val = scores["val"].get(name, {}).get("mae", float("nan"))
         print(f"        {name:<18} val MAE {val:7.2f}  test MAE {test['mae']:7.2f}  skill {test['skill']:+.3f}  "
               f"folds {spread:<14} cover 80/95 {covered}", flush=True)  # fmt: skip
 
@@ -93,15 +94,15 @@ def main() -> None:
             )
             network, tabular = summary.get("best_network"), summary.get("best_tabular")
             if network and tabular:
-                mine, theirs = summary["test"][network]["mae"], summary["test"][tabular]["mae"]
+                mine, theirs = summary["network"]["test_mae"], summary["tabular"]["test_mae"]
                 print(
                     f"        best network on validation {network}: test MAE {mine:.2f}, skill "
-                    f"{summary['test'][network]['skill']:+.3f}; best tabular {tabular}: {theirs:.2f}; "
+                    f"{summary['network']['test_skill']:+.3f}; best tabular {tabular}: {theirs:.2f}; "
                     f"network vs tabular {mine / theirs - 1:+.1%}",
                     flush=True,
                 )
             if args.each:
-                print_each(summary, evaluation)
+                print_each(evaluation)
 
 
 if __name__ == "__main__":

@@ -2,15 +2,18 @@
 
 Usage: python scripts/pr_report.py --base main [--head workspace|REV] [--out report] [--markdown PATH]
 
-Offline: metrics, DVCLive curves and plot images are git-tracked, so `dvc ... diff` reads the base side
-from git. Writes <out>/report.md (or --markdown PATH) linking images by relative path, for `cml comment
-create --publish`, and <out>/plots/index.html, DVC's rendering of every plot.
+Offline: metrics, the evaluation's reports, DVCLive curves and plot images are git-tracked, so `dvc ...
+diff` and `git show` read the base side from git. Writes <out>/report.md (or --markdown PATH) linking
+images by relative path, for `cml comment create --publish`, and <out>/plots/index.html, DVC's
+rendering of every plot.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import filecmp
+import io
 import json
 import os
 import shutil
@@ -18,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from plancast import catalog
 from plancast.artifacts import atomic_path
 from plancast.errors import PlancastError
 from plancast.reporting import pr_report
@@ -51,11 +55,27 @@ def label(rev: str) -> str:
     return f"workspace (on {sha.strip()})" if rev == WORKSPACE else f"`{rev}` ({sha.strip()})"
 
 
+def text_at(rev: str, path: str) -> str | None:
+    """The file ``path`` as it is in the workspace or at git revision ``rev``; None where it is not."""
+    if rev == WORKSPACE:
+        return Path(path).read_text(encoding="utf-8") if Path(path).is_file() else None
+    shown = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True, check=False)
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def scores_at(rev: str) -> dict:
+    """:func:`pr_report.evaluation_side` of ``rev``: its evaluation.json and error_by_model.csv."""
+    evaluation = text_at(rev, catalog.EVALUATION.path)
+    by_model = text_at(rev, catalog.ERROR_BY_MODEL.path)
+    return pr_report.evaluation_side(
+        json.loads(evaluation) if evaluation else {}, list(csv.DictReader(io.StringIO(by_model or "")))
+    )
+
+
 def build(base: str, head: str, out: Path, markdown: Path) -> pr_report.Report:
     """Run DVC's diffs for both revisions, render the plots under ``out/plots``; what the report shows."""
     labels = label(base), label(head)
     revs = [base] if head == WORKSPACE else [base, head]
-    base_metrics, head_metrics = pr_report.metric_sides(json.loads(dvc("metrics", "diff", *revs, "--all", "--json")))
 
     plots_dir = out / "plots"
     shutil.rmtree(plots_dir, ignore_errors=True)
@@ -75,7 +95,7 @@ def build(base: str, head: str, out: Path, markdown: Path) -> pr_report.Report:
         *labels,
         params_md=dvc("params", "diff", *revs, "--md"),
         metrics_md=dvc("metrics", "diff", *revs, "--md"),
-        base_metrics=base_metrics, head_metrics=head_metrics,
+        base_scores=scores_at(base), head_scores=scores_at(head),
         images=changed, series=pr_report.series_changed(plots, base), unchanged_images=unchanged,
         plots_html=link(str(plots_dir / "index.html")) or "",
     )  # fmt: skip

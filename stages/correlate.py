@@ -17,11 +17,11 @@ def main(params, io: StageIO) -> None:
     correlation = correlate(unwrap(params.correlate), daily)
     table, summary = correlation.table, correlation.summary
     write_csv(io.write(catalog.CORRELATION), table)
-    # per part out of metrics: keeps `dvc exp show` short
-    write_json(io.write(catalog.CORRELATION_PARTS), {"parts": summary["parts"]})
-    write_json(io.write(catalog.CORRELATION_METRICS), {key: value for key, value in summary.items() if key != "parts"})
-    save_figure(correlation_heatmap(table, correlation.cross), io.write(catalog.HEATMAP))
     best = summary["best_horizon"]
+    # per part and per horizon out of metrics: keeps `dvc exp show` short
+    write_json(io.write(catalog.CORRELATION_PARTS), {"parts": summary["parts"]})
+    write_json(io.write(catalog.CORRELATION_METRICS), {"best_horizon": best, "best_r": summary["pooled"].get(best)})
+    save_figure(correlation_heatmap(table, correlation.cross), io.write(catalog.HEATMAP))
     best_text = f"best pooled {best} (r = {summary['pooled'][best]:.2f})" if best else "no defined correlation"
     horizons = table["horizon"].nunique()
     print(f"correlate: {len(summary['parts'])} parts x {horizons} horizons; {best_text}")

@@ -2,7 +2,8 @@
 
 Reads the daily table, windows, splits, scalers and ``models/<name>/`` of each ``train.models`` entry,
 run on ``forecast.engine`` (onnx by default: the networks are scored as they are served);
-writes ``metrics/evaluate.json`` (pooled, model -> metric), per-part and per-delay detail and every
+writes ``metrics/summary.json`` (the few figures DVC compares) and ``data/reports/evaluation.json`` (the
+choices and headline scores), every model's pooled scores, per-part and per-delay detail and every
 prediction as CSV, the tables behind the `dvc plots` charts (errors by model and part, loss curves with
 the model as a column, the training record), and the PNG figures under ``plots/evaluate/``.
 """
@@ -21,7 +22,6 @@ from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, loss_table, read_history
 from plancast.models.store import load_model
 from plancast.models.training import TRAINING_COLUMNS, print_line
-from plancast.names import PLAN_BASELINE
 from plancast.pipeline.evaluate import evaluate
 from plancast.pipeline.split_scale import Prepared
 from plancast.reporting import evaluation_plots
@@ -47,7 +47,7 @@ def main(params, io: StageIO) -> None:
     tables = report_tables(result, names)
     records = {name: read_json(folder / RECORD) for name, folder in folders.items()}
     histories = {name: read_history(folder / LIVE) for name, folder in folders.items()}
-    write_json(io.write(catalog.EVALUATE_METRICS), result.summary.to_json(), digits=SUMMARY_DIGITS)
+    write_json(io.write(catalog.EVALUATION), result.summary.to_json(), digits=SUMMARY_DIGITS)
     write_json(io.write(catalog.SUMMARY_METRICS), result.summary.people(), digits=3)
     write_csv(io.write(catalog.EVALUATE_PARTS), result.parts)
     write_csv(io.write(catalog.PREDICTIONS), result.predictions)
@@ -74,15 +74,15 @@ def main(params, io: StageIO) -> None:
     save_figure(evaluation_plots.loss_curves(histories, losses), figures / "loss_curves.png")
     save_figure(evaluation_plots.horizon_trust_figure(result.horizon_trust), figures / "horizon_trust.png")
 
-    test = result.summary.test
-    recommended = result.summary.recommended
-    skill = test[best]["skill"] if best else float("nan")
+    summary = result.summary
+    recommended = summary.recommended
+    skill = summary.network.test_skill if best else float("nan")
     if not len(result.predictions[result.predictions["split"] == "test"]):
         against_plan = "no test windows: split_scale leaves no target days to test"
     elif not np.isfinite(windows.plan).any():
         against_plan = "no plan in the data"
     else:
-        against_plan = f"skill vs plan {skill:+.3f}; the plan's test MAE {test[PLAN_BASELINE]['mae']:.4g}"
+        against_plan = f"skill vs plan {skill:+.3f}; the plan's test MAE {summary.plan.test_mae:.4g}"
     print(
         f"evaluate: {len(models)} network(s), {len(params.evaluate.tabular)} tabular model(s) and the baselines "
         f"on the same windows; best network {best} ({against_plan})"

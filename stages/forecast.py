@@ -4,10 +4,10 @@ Reads the daily table and ``models/<name>/`` (each model's manifest says what it
 scaled) and runs the networks on ``forecast.engine`` (onnx: the ONNX files stage train exported beside
 the weights, run by ONNX Runtime without TensorFlow, as the served model runs them; or keras). Writes
 ``data/reports/forecast.csv``, the planner's workbook ``data/reports/forecast.xlsx`` (in
-``report.language``), ``plots/forecast.png`` and ``metrics/forecast.json``, and the
-recommended forecast as a servable folder ``serving/recommended/`` (:mod:`plancast.serving`: route,
-design, the tabular models as ONNX/JSON, routed networks). Timings live in
-``benchmarks/forecast_speed.py``, not in outputs.
+``report.language``), ``plots/forecast.png``, ``data/reports/without_forecast.csv`` and
+``metrics/forecast.json``, and the recommended forecast as a servable folder ``serving/recommended/``
+(:mod:`plancast.serving`: route, design, the tabular models as ONNX/JSON, routed networks). Timings live
+in ``benchmarks/forecast_speed.py``, not in outputs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from plancast.artifacts import read_json, write_csv, write_json
 from plancast.data.daily import horizon_columns
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows
-from plancast.forecasting import forecast_summary
+from plancast.forecasting import forecast_summary, without_forecast
 from plancast.models.recommended import Recommendation
 from plancast.models.store import load_model
 from plancast.pipeline.forecast import forecast
@@ -63,6 +63,7 @@ def main(params, io: StageIO) -> None:
     # a long recursive forecast shows as much history as it forecasts
     history_days = max(plots.FORECAST_HISTORY_DAYS, steps)
     save_figure(plots.forecast_figure(daily, frame, history_days=history_days), io.write(catalog.FORECAST_PLOT))
+    write_csv(io.write(catalog.WITHOUT_FORECAST), without_forecast(skipped))
     summary = forecast_summary(frame, skipped)
     summary["engine"] = engine
     summary["parts_cold_start"] = len(made.new_parts)
@@ -76,7 +77,7 @@ def main(params, io: StageIO) -> None:
     for part, reason in list(skipped.items())[:10]:
         print(f"  no forecast for {part}: {reason}")
     if len(skipped) > 10:
-        print(f"  ... and {len(skipped) - 10} more parts without a forecast (metrics/forecast.json)")
+        print(f"  ... and {len(skipped) - 10} more parts without a forecast ({catalog.WITHOUT_FORECAST.path})")
 
 
 if __name__ == "__main__":

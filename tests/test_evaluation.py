@@ -4,7 +4,7 @@ import pytest
 
 from plancast.errors import ParamsError
 from plancast.evaluation import evaluate as evaluation
-from plancast.evaluation.summary import EvaluationSummary, RecommendedScore
+from plancast.evaluation.summary import EvaluationSummary, Pooled, RecommendedScore
 from plancast.features.scaling import Scalers, split_and_scale
 from plancast.features.windows import make_windows
 from plancast.models.engines import KerasNetwork
@@ -110,15 +110,16 @@ def test_predict_scaled_calls_each_network_once_with_all_its_windows():
     assert (per_part["A"].calls, per_part["B"].calls) == ([3], [2])
 
 
-def _pipeline_inputs():
+def _pipeline_inputs(parts: tuple[str, ...] = ("A", "B")):
     days = pd.bdate_range("2025-01-06", periods=14)
     rows = []
-    for part, base in (("A", 10.0), ("B", 200.0)):
+    for index, part in enumerate(parts):
+        base = {"A": 10.0, "B": 200.0}.get(part, 50.0 + 10 * index)
         for i, day in enumerate(days):
             target = base + (i % 5) * (1 + base / 100)
             rows.append({"part": part, "day": day, "target": target, "h1": target + 1, "h2": target - 1})
     daily = pd.DataFrame(rows)
-    windows = make_windows(daily, {"columns": {"A": ["target", "h1"], "B": ["target", "h1"]}}, 3, [1, 2])
+    windows = make_windows(daily, {"columns": {part: ["target", "h1"] for part in parts}}, 3, [1, 2])
     splits, scalers, _ = split_and_scale(windows, [0.5, 0.25, 0.25], "standard")
     return daily, windows, splits, scalers
 
@@ -133,23 +134,27 @@ def test_evaluate_scores_networks_and_baselines_on_the_same_windows():
     assert zero.calls == [evaluated]
     names = ["zero", "baseline_last", "baseline_seasonal", "baseline_mean", "baseline_plan", "baseline_ridge",
              "recommended"]  # fmt: skip
-    assert list(result.summary.val) == names
+    assert list(result.scores["val"]) == names
     assert set(result.summary.to_json()) == {
         "best_model",
         "best_network",
         "best_tabular",
         "best_by",
         "recommended",
-        "val",
-        "test",
+        "plan",
+        "network",
+        "tabular",
     }
     assert result.summary.best_by == "val.mae"
     # A standard-scaled 0 is the part's training target mean, which is the training-mean baseline.
-    assert result.summary.test["zero"] == result.summary.test["baseline_mean"]
+    assert result.scores["test"]["zero"] == result.scores["test"]["baseline_mean"]
     # The data repeats every 5 working days exactly, so seasonal naive is perfect and wins.
-    assert result.summary.test["baseline_seasonal"]["mae"] == 0.0
+    assert result.scores["test"]["baseline_seasonal"]["mae"] == 0.0
     assert result.summary.best_model == "baseline_seasonal"
     assert result.summary.best_network == "zero"
+    assert result.summary.network.test_mae == result.scores["test"]["zero"]["mae"]
+    assert result.summary.plan.val_mae == result.scores["val"]["baseline_plan"]["mae"]
+    assert result.summary.plan.test_skill == 0.0 and result.summary.tabular == Pooled(None, None, None)
     # h1 at end_row is target(end_row) + 1, not the next day's target: check one value by hand
     first = result.predictions.query("model == 'baseline_plan' and delay == 1").iloc[0]
     end_row = windows.end_row[first["window"]]
@@ -203,7 +208,8 @@ def test_report_tables_compare_each_network_with_the_plan_per_part():
     assert kinds["zero"] == "network" and kinds["baseline_plan"] == "baseline" and len(kinds) == 7
     assert kinds["recommended"] == "recommended"
     zero_row = tables.by_model.set_index("model").loc["zero"]
-    assert zero_row["test_mae"] == result.summary.test["zero"]["mae"]
+    assert zero_row["test_mae"] == result.scores["test"]["zero"]["mae"]
+    assert zero_row["val_bias"] == result.scores["val"]["zero"]["bias"]
     assert sorted(tables.by_part["part"]) == ["A", "B"]
     per_part = result.parts[(result.parts["split"] == "test") & (result.parts["delay"].astype(str) == "all")]
     plan_a = per_part[(per_part["model"] == "baseline_plan") & (per_part["part"] == "A")]["mae"].item()
@@ -216,13 +222,39 @@ def test_the_summary_round_trips_and_keeps_the_few_figures_under_short_names():
         route={2: "gru", 1: "boosted"}, test_mae=20.0, test_skill=0.3, fold_skill_mean=0.3, fold_skill_std=0.01,
         folds=3, coverage={80: 0.81, 95: 0.95}, p_better_than_plan={1: 0.01, 2: 0.2},
     )  # fmt: skip
-    summary = EvaluationSummary("val.mae", "gru", "gru", None, recommended, {}, {"gru": {"skill": 0.2}})
+    plan, network, tabular = Pooled(30.0, 28.0, 0.0), Pooled(25.0, 22.4, 0.2), Pooled(None, None, None)
+    summary = EvaluationSummary("val.mae", "gru", "gru", None, recommended, plan, network, tabular)
     assert EvaluationSummary.from_json(summary.to_json()) == summary
     assert summary.to_json()["recommended"]["coverage_80"] == 0.81
+    assert summary.to_json()["plan"] == {"val_mae": 30.0, "test_mae": 28.0, "test_skill": 0.0}
     assert summary.people() == {
         "skill": 0.3, "mae": 20.0, "skill_sd": 0.01, "cover80": 0.81, "cover95": 0.95,
-        "route": "boosted/gru", "network": "gru", "network_skill": 0.2,
+        "route": "boosted/gru", "network": "gru", "network_skill": 0.2, "plan_mae": 28.0,
     }  # fmt: skip
+
+
+def _keys(data: dict, prefix: str = "") -> set[str]:
+    """The dotted keys of a JSON object's values: the columns `dvc exp show` would give it."""
+    keys: set[str] = set()
+    for key, value in data.items():
+        keys |= _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}"}
+    return keys
+
+
+def test_the_summary_has_the_same_figures_for_one_network_or_four_and_two_parts_or_twelve():
+    def summary(networks: list[str], parts: tuple[str, ...]) -> EvaluationSummary:
+        daily, windows, splits, scalers = _pipeline_inputs(parts)
+        models = {
+            name: trained("global", dict.fromkeys(parts, Recording(0.1 * number)), scalers)
+            for number, name in enumerate(networks)
+        }
+        result = evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
+        assert list(result.scores["test"])[: len(networks)] == networks  # every model's: error_by_model.csv
+        return result.summary
+
+    few, many = summary(["a"], ("A", "B")), summary(["a", "b", "c", "d"], tuple("ABCDEFGHIJKL"))
+    assert _keys(few.to_json()) == _keys(many.to_json())
+    assert set(few.people()) == set(many.people())  # metrics/summary.json: DVC's columns
 
 
 def test_a_series_without_plan_drops_the_models_made_of_plans_alone():
@@ -239,7 +271,7 @@ def test_a_series_without_plan_drops_the_models_made_of_plans_alone():
         daily, windows, splits, scalers, {}, season_period=5, ridge_alpha=1.0, rows=rows,
         tabular=["plan_linear", "boosted"],
     )  # fmt: skip
-    assert "boosted" in result.summary.test and "plan_linear" not in result.summary.test
+    assert "boosted" in result.scores["test"] and "plan_linear" not in result.scores["test"]
 
 
 def test_every_forecast_gets_its_own_intervals_and_their_test_coverage():
@@ -251,7 +283,7 @@ def test_every_forecast_gets_its_own_intervals_and_their_test_coverage():
     intervals = result.recommendation.intervals
     assert list(intervals) == ["recommended", "zero"]  # forecasts a planner is given; no baselines
     recommended = result.summary.recommended
-    # the recommended forecast's own entry is the one evaluate.json reports
+    # the recommended forecast's own entry is the one evaluation.json reports
     assert intervals["recommended"]["half_widths"] == result.recommendation.half_widths
     coverage = {"0.8": recommended.coverage[80], "0.95": recommended.coverage[95]}
     assert intervals["recommended"]["coverage"] == coverage

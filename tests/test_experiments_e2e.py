@@ -35,7 +35,7 @@ pytestmark = pytest.mark.e2e
 WIDER_LSTM = [{"type": "lstm", "units": 8}]  # TINY_OVERRIDES has 4 units
 SWEEP = (1, 2)  # models.lstm.epochs values; the baseline has 3, so only train@lstm and what follows rerun
 QUEUE_TIMEOUT_S = 420
-TEST_MAE = "metrics/evaluate.json:test.lstm.mae"
+TEST_MAE = "metrics/summary.json:mae"  # the recommended forecast's
 IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)]+)\)")
 
 
@@ -45,7 +45,10 @@ def project(first_run, tmp_path_factory) -> Project:
 
 
 def evaluate_at(project: Project, rev: str) -> dict:
-    return json.loads(project.run("git", "show", f"{rev}:metrics/evaluate.json").stdout)
+    """The evaluation at ``rev``: evaluation.json's keys, and ``test``: model -> error_by_model.csv's row."""
+    evaluation = json.loads(project.run("git", "show", f"{rev}:data/reports/evaluation.json").stdout)
+    rows = csv.DictReader(io.StringIO(project.run("git", "show", f"{rev}:data/reports/error_by_model.csv").stdout))
+    return evaluation | {"test": {row["model"]: {"mae": float(row["test_mae"])} for row in rows}}
 
 
 def git_show_bytes(project: Project, spec: str) -> bytes:
@@ -86,7 +89,9 @@ def test_branch_report_shows_param_change_metric_deltas_and_plots(project):
     best = [base["best_network"], head["best_network"]]
     maes = [format_value(side["test"][name]["mae"]) for side, name in zip((base, head), best, strict=True)]
     assert f"`{best[0]}` (test MAE {maes[0]}) → `{best[1]}` (test MAE {maes[1]})" in scores
-    assert "test.lstm.mae" in text.split("<details>")[1]  # DVC's own metrics diff, folded
+    summaries = [project.run("git", "show", f"{rev}:metrics/summary.json").stdout for rev in ("main", "HEAD")]
+    details = text.split("<details>")[1]  # DVC's own metrics diff, folded
+    assert ("metrics/summary.json" in details) == (summaries[0] != summaries[1])
 
     # images side by side: main's committed file and the branch's, as DVC rendered them
     links = IMAGE_LINK.findall(text)
@@ -178,7 +183,7 @@ def wait_for_queue(project: Project, names: set[str]) -> dict[str, str]:
 
 
 def experiments(project: Project) -> dict[str, dict]:
-    """`dvc exp show --json`: experiment name -> {"state", "params", "metrics"} (params.yaml, evaluate.json)."""
+    """`dvc exp show --json`: experiment name -> {"state", "params", "metrics"} (params.yaml, summary.json)."""
     found = {}
     for commit in json.loads(project.dvc("exp", "show", "--json").stdout):
         for experiment in commit.get("experiments") or []:
@@ -187,7 +192,7 @@ def experiments(project: Project) -> dict[str, dict]:
                 found[rev["name"]] = {
                     "state": (experiment.get("executor") or {}).get("state"),
                     "params": data["params"]["params.yaml"]["data"],
-                    "metrics": data.get("metrics", {}).get("metrics/evaluate.json", {}).get("data"),
+                    "metrics": data.get("metrics", {}).get("metrics/summary.json", {}).get("data"),
                 }
     return found
 
@@ -210,15 +215,15 @@ def test_queued_sweep_runs_to_the_end_and_exp_show_lists_it(project):
         assert result["state"] == "success"
         assert result["params"]["models"]["lstm"]["epochs"] == epochs
         assert result["params"]["models"]["lstm"]["layers"] == [{"type": "lstm", "units": 4}]
-        assert result["metrics"]["test"]["lstm"]["mae"] > 0
-        assert result["metrics"]["best_network"] in {"lstm", "hand_lstm"}
+        assert result["metrics"]["mae"] > 0
+        assert result["metrics"]["network"] in {"lstm", "hand_lstm"}
 
-    # the README's view: sorted by test MAE, only the columns that vary
+    # the README's view: sorted by test MAE, only the columns that vary (and the MAE, which may not)
     table = project.dvc(
-        "exp", "show", "--csv", "--only-changed", "--sort-by", TEST_MAE, "--sort-order", "asc"
+        "exp", "show", "--csv", "--only-changed", "--keep", "^mae$", "--sort-by", TEST_MAE, "--sort-order", "asc"
     ).stdout  # fmt: skip
     rows = [row for row in csv.DictReader(io.StringIO(table)) if row["Experiment"] in names]
-    maes = [float(row["test.lstm.mae"]) for row in rows]
+    maes = [float(row["mae"]) for row in rows]
     assert len(rows) == 2 and maes == sorted(maes)
     column = next(name for name in rows[0] if name.split(".")[-1] == "epochs")  # DVC shortens unique names
     assert {row[column] for row in rows} == {str(epochs) for epochs in SWEEP}

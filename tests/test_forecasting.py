@@ -133,26 +133,28 @@ def test_feedback_maps_a_scaled_target_to_the_scaled_input():
     assert gain[0] * scaled_target + shift[0] == pytest.approx((raw - 1.0) / 2.0)
 
 
-def test_forecast_summary():
-    frame = pd.DataFrame(
-        {
-            "method": "direct",
-            "part": ["A", "A", "A", "A"],
-            "model": ["m", "m", "n", "n"],
-            "step_ahead": [1, 2, 1, 2],
-            "day": pd.to_datetime(["2025-01-13", "2025-01-14"] * 2),
-            "forecast": [1.0, 2.0, 3.0, 4.0],
-            "plan": [10.0, np.nan, 10.0, np.nan],
-        }
-    )
-    summary = forecasting.forecast_summary(frame, {"B": "no snapshot on 2025-01-09, inside its latest 3 days"})
+def test_forecast_summary_holds_the_recommended_total_and_counts_however_many_models_and_parts():
+    def frame(models: list[str], parts: int) -> pd.DataFrame:
+        rows = [
+            ("direct", f"P{part}", model, step, day, 1.0 + step, 10.0 if step == 1 else np.nan)
+            for part in range(parts)
+            for model in models
+            for step, day in ((1, "2025-01-13"), (2, "2025-01-14"))
+        ]
+        return pd.DataFrame(rows, columns=["method", "part", "model", "step_ahead", "day", "forecast", "plan"]).assign(
+            day=lambda f: pd.to_datetime(f["day"])
+        )
+
+    skipped = {"Q": "no snapshot on 2025-01-09, inside its latest 3 days"}
+    summary = forecasting.forecast_summary(frame(["m", "recommended"], 1), skipped)
     assert summary == {
         "parts": 1,
         "parts_without_forecast": 1,
-        "without_forecast_because": {"no snapshot": 1},
-        "rows": 4,
-        "direct": {"steps": 2, "last_day": "2025-01-14", "total": {"m": 3.0, "n": 7.0}, "plan_total": 10.0},
+        "direct": {"steps": 2, "last_day": "2025-01-14", "total": 5.0, "plan_total": 10.0},
     }
+    wide = forecasting.forecast_summary(frame(["m", "n", "o", "p", "recommended"], 30), skipped)
+    assert set(wide) == set(summary) and set(wide["direct"]) == set(summary["direct"])
+    assert forecasting.forecast_summary(frame(["m"], 1), {})["direct"]["total"] is None  # nothing recommended
 
 
 def _step_by_step(model, window: np.ndarray, gain: float, shift: float, steps: int) -> np.ndarray:
@@ -315,7 +317,7 @@ def test_no_part_with_a_latest_window_gives_an_empty_forecast_naming_every_part(
         "A": "no snapshot on 2025-01-14, inside its latest 3 days",
         "B": "no snapshot on 2025-01-15, inside its latest 3 days",
     }
-    assert forecasting.forecast_summary(frame, skipped)["without_forecast_because"] == {"no snapshot": 2}
+    assert forecasting.without_forecast(skipped)["kind"].tolist() == ["no snapshot", "no snapshot"]
 
 
 def test_a_missing_input_value_in_the_latest_window_is_named_not_forecast_as_nan():
@@ -325,7 +327,9 @@ def test_a_missing_input_value_in_the_latest_window_is_named_not_forecast_as_nan
     frame, skipped = forecasting.forecast(daily, {"net": trained({"A": network, "B": network})}, BUSINESS)
     assert set(frame["part"]) == {"A"} and frame["forecast"].notna().all()
     assert skipped == {"B": "no value of h1 on 2025-01-09, inside its latest 3 days"}
-    assert forecasting.forecast_summary(frame, skipped)["without_forecast_because"] == {"no value of h1": 1}
+    assert forecasting.without_forecast(skipped).to_dict("records") == [
+        {"part": "B", "kind": "no value of h1", "reason": skipped["B"]}
+    ]
 
 
 def test_the_recommended_forecast_of_no_latest_window_is_empty():

@@ -366,7 +366,7 @@ def test_messy_exports_end_in_a_clean_error_or_an_exact_account(tmp_path, monkey
     same_result(result, every_cell_first(params))
     m = result.metrics
     assert accounted(m)
-    assert m["rows_rejected"] == len(result.rejects) == sum(m["rejects_by_reason"].values())
+    assert m["rows_rejected"] == len(result.rejects) == sum(result.sources["rejects_by_reason"].values())
     assert m["rows_superseded"] == len(result.conflicts)
     assert not result.snapshots.duplicated(["part", "snapshot_time"]).any()
     assert mode == "quarantine" or result.rejects.empty
@@ -393,6 +393,7 @@ def same_result(result: IngestResult, expected: IngestResult) -> None:
     pd.testing.assert_frame_equal(result.rejects, expected.rejects)
     pd.testing.assert_frame_equal(result.conflicts, expected.conflicts)
     assert result.metrics == expected.metrics
+    assert result.sources["rejects_by_reason"] == expected.sources["rejects_by_reason"]
 
 
 def test_errors_keep_their_order_though_each_file_is_validated_as_it_is_read(tmp_path, monkeypatch) -> None:

@@ -135,8 +135,7 @@ def test_the_whole_pipeline_runs_in_memory_to_the_recommended_forecast(project, 
     assert list(made.models) == ["lstm"] and lines  # one line per epoch
     assert "evaluate: test fold 1/1: boosted fitted on" in " ".join(lines)  # and evaluate's, per step
     assert made.models["lstm"].manifest.delays == (1, 2)
-    summary = made.evaluation.summary.to_json()
-    assert {"lstm", PLAN_BASELINE, RECOMMENDED} <= set(summary["test"])
+    assert {"lstm", PLAN_BASELINE, RECOMMENDED} <= set(made.evaluation.scores["test"])
     frame = made.forecast.frame
     recommended = frame[frame["model"] == RECOMMENDED]
     assert sorted(recommended["part"].unique()) == ["Part 1", "Part 2", "Part 3"]

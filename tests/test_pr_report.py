@@ -10,25 +10,31 @@ from plancast.reporting.pr_report import ImagePair, ModelScores, Report
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# `dvc metrics diff --json --all` for metrics/evaluate.json: dotted keys, None on the side that lacks one
-METRICS_DIFF = {
-    "metrics/evaluate.json": {
-        "best_by": {"old": "val.mae", "new": "val.mae"},
-        "best_network": {"old": "lstm", "new": "gru"},
-        "best_model": {"old": "baseline_plan", "new": "gru"},
-        "test.lstm.mae": {"old": 20.0, "new": 21.5, "diff": 1.5},
-        "test.lstm.skill": {"old": 0.2, "new": 0.14, "diff": -0.06},
-        "test.gru.mae": {"old": 22.0, "new": 18.0, "diff": -4.0},  # no skill at head
-        "test.gru.skill": {"old": 0.12, "new": None},
-        "test.hand_lstm.mae": {"old": 25.5, "new": None},  # gone at head
-        "test.baseline_plan.mae": {"old": 25.0, "new": 25.0, "diff": 0.0},
-        "test.baseline_plan.skill": {"old": 0.0, "new": 0.0, "diff": 0.0},
-        "test.baseline_plan.rmse": {"old": 40.0, "new": 40.0, "diff": 0.0},
-        "val.lstm.mae": {"old": 19.0, "new": 19.0, "diff": 0.0},
-    },
-    "metrics/window.json": {"windows": {"old": 117, "new": 120, "diff": 3}},
-}
-BASE, HEAD = pr_report.metric_sides(METRICS_DIFF)
+COLUMNS = ["model", "kind", *(f"{split}_{m}" for split in ("val", "test") for m in ("mae", "rmse", "bias", "skill"))]
+
+
+def by_model(*rows: dict[str, object]) -> list[dict[str, str]]:
+    """error_by_model.csv's rows as csv.DictReader gives them: every column, a string, empty where no value."""
+    return [{column: str(row.get(column, "")) for column in COLUMNS} for row in rows]
+
+
+BASE = pr_report.evaluation_side(
+    {"best_by": "val.mae", "best_network": "lstm", "best_model": "baseline_plan", "recommended": {"test_mae": 19.5}},
+    by_model(
+        {"model": "lstm", "kind": "network", "val_mae": 19.0, "test_mae": 20.0, "test_skill": 0.2},
+        {"model": "gru", "kind": "network", "test_mae": 22.0, "test_skill": 0.12},
+        {"model": "hand_lstm", "kind": "network", "test_mae": 25.5},
+        {"model": "baseline_plan", "kind": "baseline", "test_mae": 25.0, "test_rmse": 40.0, "test_skill": 0.0},
+    ),
+)
+HEAD = pr_report.evaluation_side(
+    {"best_by": "val.mae", "best_network": "gru", "best_model": "gru", "recommended": {"test_mae": 18.0}},
+    by_model(
+        {"model": "lstm", "kind": "network", "val_mae": 19.0, "test_mae": 21.5, "test_skill": 0.14},
+        {"model": "gru", "kind": "network", "test_mae": 18.0},  # no skill at head; hand_lstm gone
+        {"model": "baseline_plan", "kind": "baseline", "test_mae": 25.0, "test_rmse": 40.0, "test_skill": 0.0},
+    ),
+)
 
 
 def test_format_value_and_delta():
@@ -42,11 +48,13 @@ def test_format_value_and_delta():
     assert pr_report.format_delta(None, 1.0) == "—"
 
 
-def test_metric_sides_keep_each_sides_values_of_one_file():
+def test_evaluation_side_flattens_the_summary_and_names_each_models_scores_by_split():
     assert BASE["test.hand_lstm.mae"] == 25.5 and "test.hand_lstm.mae" not in HEAD
+    assert "test.hand_lstm.skill" not in BASE  # an empty cell is no value
     assert (BASE["best_network"], HEAD["best_network"]) == ("lstm", "gru")
-    assert "windows" not in BASE  # another file
-    assert pr_report.metric_sides({}) == ({}, {})
+    assert BASE["recommended.test_mae"] == 19.5 and BASE["val.lstm.mae"] == 19.0
+    assert "test.lstm.kind" not in BASE and "model" not in BASE
+    assert pr_report.evaluation_side({}, []) == {}
 
 
 def test_model_scores_sorted_by_head_mae_gone_models_last():
@@ -152,8 +160,8 @@ def test_report_markdown_puts_the_planners_figures_first_then_dvcs_diffs_then_im
             "workspace (on 5d6e7f8)",
             params_md=PARAMS_MD,
             metrics_md=EMPTY_MD,
-            base_metrics={"best_network": "lstm", "test.lstm.mae": 20.0, "test.lstm.skill": 0.2},
-            head_metrics={"best_network": "lstm", "test.lstm.mae": 19.0, "test.lstm.skill": 0.24},
+            base_scores={"best_network": "lstm", "test.lstm.mae": 20.0, "test.lstm.skill": 0.2},
+            head_scores={"best_network": "lstm", "test.lstm.mae": 19.0, "test.lstm.skill": 0.24},
             images=[ImagePair("plots/new.png", None, "plots/static/workspace_plots_new.png")],
             series={"Test MAE": True, "Validation loss": False},
             unchanged_images=["plots/forecast.png"],
@@ -203,16 +211,16 @@ def test_report_markdown_puts_the_planners_figures_first_then_dvcs_diffs_then_im
     ])  # fmt: skip
 
 
-def test_report_markdown_with_nothing_changed_and_no_evaluate_metrics():
+def test_report_markdown_with_nothing_changed_and_no_evaluation():
     text = pr_report.report_markdown(Report("`main` (1a2b3c4)", "workspace (on 1a2b3c4)", EMPTY_MD, EMPTY_MD))
-    for line in ("No best network in the metrics.", "No param changed.", "No metric changed.", "No plot changed."):
+    for line in ("No best network in the evaluation.", "No param changed.", "No metric changed.", "No plot changed."):
         assert f"\n{line}\n" in text
     assert "| model |" not in text
 
 
 @pytest.mark.parametrize("layout", [{"best_network": "lstm"}, {"test": 1}, {}])
 def test_report_markdown_survives_other_metric_layouts(layout):
-    assert pr_report.report_markdown(Report("a", "b", "", "", base_metrics=layout, head_metrics=layout))
+    assert pr_report.report_markdown(Report("a", "b", "", "", base_scores=layout, head_scores=layout))
 
 
 def test_pull_request_workflow_reproduces_builds_and_posts_the_report():

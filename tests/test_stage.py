@@ -47,7 +47,7 @@ def test_params_view_expands_the_foreach_item_and_unwraps_whole_sections():
 def test_stage_io_hands_out_declared_paths_only_and_names_the_producer(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     io = StageIO(_recorder("evaluate"))
-    assert io.write(catalog.EVALUATE_METRICS) == Path("metrics/evaluate.json")
+    assert io.write(catalog.SUMMARY_METRICS) == Path("metrics/summary.json")
     with pytest.raises(InputDataError, match=r"^models/gru: not found \(run `dvc repro train@gru` first\)$"):
         io.read(catalog.MODEL, "gru")
     with pytest.raises(RuntimeError, match="does not declare"):

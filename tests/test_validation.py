@@ -328,8 +328,8 @@ def test_bad_cell_names_file_sheet_row_and_column(tmp_path, monkeypatch) -> None
         ["in.xls", "Sheet1", 7, "D+1일 투입예정 수량(Total)", "negative quantity -1" + NEGATIVE_HINT],
     ]
     assert result.metrics["rows_rejected"] == 2 and result.metrics["rows_kept"] == 4
-    assert result.metrics["rejects_by_reason"]["bad_time"] == 1
-    assert result.metrics["rejects_by_reason"]["negative"] == 1
+    assert result.sources["rejects_by_reason"]["bad_time"] == 1
+    assert result.sources["rejects_by_reason"]["negative"] == 1
 
 
 def test_a_quantity_no_plan_can_hold_is_a_bad_row(tmp_path, monkeypatch) -> None:
@@ -348,7 +348,7 @@ def test_a_quantity_no_plan_can_hold_is_a_bad_row(tmp_path, monkeypatch) -> None
         [3, "D일 투입예정 수량(D일계획)", "quantity 1e+308" + bound],
         [4, "D+1일 투입예정 수량(Total)", "quantity 2e+09" + bound],
     ]
-    assert result.metrics["rejects_by_reason"]["too_large"] == 2 and result.metrics["rows_kept"] == 1
+    assert result.sources["rejects_by_reason"]["too_large"] == 2 and result.metrics["rows_kept"] == 1
     assert ingest(ingest_params("in.xlsx", max_quantity=1e308)).metrics["rows_kept"] == 3
     assert parse_quantity(1e308, max_quantity=1e9) == ("too_large", "quantity 1e+308" + bound)
     assert parse_quantity("-2e9", allow_negative=True, max_quantity=1e9) == ("too_large", "quantity -2e+09" + bound)
@@ -432,7 +432,7 @@ def test_a_weekend_or_holiday_snapshot_is_a_bad_row(tmp_path, monkeypatch) -> No
     holiday = ingest(ingest_params("in.csv", on_bad_rows="quarantine"), DailyParams(holidays=[date(2021, 9, 21)]))
     assert holiday.rejects["source_row"].tolist() == [3, 5]
     assert "2021-09-21 (Tuesday) is a holiday (daily.holidays)" in holiday.rejects["reason"].iloc[1]
-    assert holiday.metrics["rejects_by_reason"]["not_working_day"] == 2
+    assert holiday.sources["rejects_by_reason"]["not_working_day"] == 2
     pytest.importorskip("holidays")
     korea = ingest(ingest_params("in.csv", on_bad_rows="quarantine"), DailyParams(country="KR"))
     assert korea.rejects["source_row"].tolist() == [3, 4, 5]
@@ -450,7 +450,7 @@ def test_a_typo_far_outside_the_data_range_is_a_bad_row(tmp_path, monkeypatch) -
         "2021-09-13 .. 2021-09-15 (more than daily.max_gap_days = 60 days apart)"
     )
     kept = ingest(ingest_params("in.csv", on_bad_rows="quarantine"))
-    assert kept.metrics["rejects_by_reason"]["outside_time_range"] == 1 and kept.metrics["rows_kept"] == 3
+    assert kept.sources["rejects_by_reason"]["outside_time_range"] == 1 and kept.metrics["rows_kept"] == 3
     wide = ingest(ingest_params("in.csv"), DailyParams(max_gap_days=40000))
     assert wide.metrics["rows_kept"] == 4
 
@@ -500,7 +500,7 @@ def test_a_stray_day_is_a_bad_row_and_a_shutdown_is_not(tmp_path, monkeypatch) -
              "data's main block 2025-10-06 .. 2025-10-17 exports 4 a day: a wrong date? (daily.stray_share = 0.5; "
              "0 keeps such blocks)"],
     ]  # fmt: skip
-    assert result.metrics["rejects_by_reason"]["stray_day"] == 2 and result.metrics["rows_kept"] == 40
+    assert result.sources["rejects_by_reason"]["stray_day"] == 2 and result.metrics["rows_kept"] == 40
     laid = lay_on_calendar(last_snapshot_per_day(result.snapshots), Calendar())
     assert len(laid) == 40 and laid["present"].all()  # no part's calendar stretched: not one missing day
     # a shutdown: after the same break every part is exported again, and the block stays

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 from pathlib import Path
 
@@ -211,6 +212,10 @@ def test_stage_chain_is_byte_identical_across_runs(tmp_path, monkeypatch, capsys
     first = run_chain(tmp_path / "a", snapshots, params, monkeypatch)
     second = run_chain(tmp_path / "b", snapshots.iloc[::-1], params, monkeypatch)
     assert first == second
+    correlate_metrics = json.loads(first["metrics/correlate.json"])
+    pooled = pd.read_csv(io.BytesIO(first["data/reports/correlation.csv"])).query("part == 'pooled'")
+    best_r = pooled.set_index("label").loc[correlate_metrics["best_horizon"], "correlation"]
+    assert correlate_metrics["best_r"] == pytest.approx(best_r, abs=1e-6)  # one r per horizon: correlation.csv's
 
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 2 * len(STAGES)
@@ -246,7 +251,7 @@ def test_stage_chain_on_a_single_series_without_horizons(tmp_path, monkeypatch) 
     outputs = run_chain(tmp_path, snapshots, params, monkeypatch)
 
     assert outputs["data/reports/correlation.csv"] == b"part,horizon,label,correlation,pairs\n"
-    assert json.loads(outputs["metrics/correlate.json"]) == {"best_horizon": None, "pooled": {}}
+    assert json.loads(outputs["metrics/correlate.json"]) == {"best_horizon": None, "best_r": None}
     assert json.loads(outputs["data/reports/correlate_parts.json"]) == {"parts": {"series": {}}}
     assert outputs["plots/correlation_heatmap.png"].startswith(b"\x89PNG")
     assert json.loads(outputs["data/features/features.json"])["columns"] == {"series": ["target"]}

@@ -73,9 +73,13 @@ SEED_A_SAMPLE = _a("data/raw/seed_a.csv", "csv", "make_sample", "Seed A's synthe
 SNAPSHOTS = _a("data/interim/snapshots.parquet", "parquet", "ingest", "canonical snapshot table")
 REJECTS = _a("data/interim/rejects.csv", "csv", "ingest", "rejected rows with file, sheet, row, column, reason")
 CONFLICTS = _a("data/interim/conflicts.csv", "csv", "ingest", "snapshots revised between files: both values")
-INGEST_METRICS = _a("metrics/ingest.json", "json", "ingest", "rows read, kept, rejected by reason", False, "metrics")
+INGEST_METRICS = _a("metrics/ingest.json", "json", "ingest", "rows read, kept, rejected; parts", False, "metrics")
 INGEST_SOURCES = _a(
-    "data/reports/ingest_sources.json", "json", "ingest", "sheets read and skipped, encodings, renamed part ids", False
+    "data/reports/ingest_sources.json",
+    "json",
+    "ingest",
+    "sheets read and skipped, encodings, renamed part ids, rejects by reason",
+    False,
 )
 INGEST_CACHE = _a(
     "data/interim/ingest_cache", "folder", "ingest", "each export file's validated rows, by file hash", persist=True
@@ -88,7 +92,7 @@ DAILY_METRICS = _a("metrics/daily_last.json", "json", "daily_last", "days, snaps
 CORRELATION = _a("data/reports/correlation.csv", "csv", "correlate", "r of actual vs plan per part, horizon", False)
 HEATMAP = _a("plots/correlation_heatmap.png", "png", "correlate", "parts x horizons heatmap", False)
 CORRELATION_PARTS = _a("data/reports/correlate_parts.json", "json", "correlate", "r per part and horizon", False)
-CORRELATION_METRICS = _a("metrics/correlate.json", "json", "correlate", "pooled r per horizon", False, "metrics")
+CORRELATION_METRICS = _a("metrics/correlate.json", "json", "correlate", "best horizon, its pooled r", False, "metrics")
 # select_features
 FEATURES = _a("data/features/features.json", "json", "select_features", "each part's input columns")
 # window
@@ -112,7 +116,7 @@ def model_artifact(model: str) -> str:
 # evaluate
 PREDICTIONS = _a("data/reports/predictions.csv", "csv", "evaluate", "every validation/test prediction")
 EVALUATE_PARTS = _a("data/reports/evaluate_parts.csv", "csv", "evaluate", "metrics per model, part, delay")
-ERROR_BY_MODEL = _a("data/reports/error_by_model.csv", "csv", "evaluate", "pooled errors per model", False)
+ERROR_BY_MODEL = _a("data/reports/error_by_model.csv", "csv", "evaluate", "pooled scores per model and split", False)
 ERROR_BY_PART = _a("data/reports/error_by_part.csv", "csv", "evaluate", "best network vs plan per part", False)
 LOSS_CURVES = _a("data/reports/loss_curves.csv", "csv", "evaluate", "loss per model, epoch and split", False)
 TRAINING = _a("data/reports/training.csv", "csv", "evaluate", "epochs, kept epoch, best loss per model", False)
@@ -128,7 +132,9 @@ RECOMMENDATION = _a(
     "data/reports/recommendation.json", "json", "evaluate", "route per delay, interval half-widths", False
 )
 EVALUATE_FIGURES = _a("plots/evaluate", "folder", "evaluate", "PNG figures of the evaluation", False)
-EVALUATE_METRICS = _a("metrics/evaluate.json", "json", "evaluate", "pooled metrics, best model", False, "metrics")
+EVALUATION = _a(
+    "data/reports/evaluation.json", "json", "evaluate", "choices on validation; recommended, plan, best scores", False
+)
 SUMMARY_METRICS = _a(
     "metrics/summary.json",
     "json",
@@ -141,7 +147,10 @@ SUMMARY_METRICS = _a(
 FORECAST = _a("data/reports/forecast.csv", "csv", "forecast", "every model's forecast beside the plan", False)
 FORECAST_PLOT = _a("plots/forecast.png", "png", "forecast", "history and forecasts", False)
 WORKBOOK = _a("data/reports/forecast.xlsx", "xlsx", "forecast", "the planner's workbook: next days, trust", False)
-FORECAST_METRICS = _a("metrics/forecast.json", "json", "forecast", "forecast totals per model", False, "metrics")
+WITHOUT_FORECAST = _a("data/reports/without_forecast.csv", "csv", "forecast", "parts without a forecast: why", False)
+FORECAST_METRICS = _a(
+    "metrics/forecast.json", "json", "forecast", "parts with and without a forecast; the total", False, "metrics"
+)
 # Outside models/: evaluate and forecast depend on the whole models/ folder (one train@ stage per network),
 # and DVC refuses an output inside a stage's own dependency.
 RECOMMENDED_MODEL = _a(
@@ -279,8 +288,8 @@ STAGES: dict[str, StageSpec] = {
                 BACKTEST,
                 HORIZON_TRUST,
                 RECOMMENDATION,
+                EVALUATION,
                 EVALUATE_FIGURES,
-                EVALUATE_METRICS,
                 SUMMARY_METRICS,
             ),
             ("train.models", "train.profile_period", "evaluate", "forecast.engine"),
@@ -288,7 +297,7 @@ STAGES: dict[str, StageSpec] = {
         StageSpec(
             "forecast",
             (DAILY, WINDOWS, FEATURES, SCALERS, RECOMMENDATION, HORIZON_TRUST, MODEL),
-            (FORECAST, FORECAST_PLOT, WORKBOOK, FORECAST_METRICS, RECOMMENDED_MODEL),
+            (FORECAST, FORECAST_PLOT, WORKBOOK, WITHOUT_FORECAST, FORECAST_METRICS, RECOMMENDED_MODEL),
             ("daily", "train.models", "train.profile_period", "evaluate.tabular", "forecast", "report"),
         ),
     )

@@ -31,7 +31,7 @@ RECOMMENDED_COMMENT = """\
 """
 NETWORKS_COMMENT = """\
   # One per network of params.yaml's `models` (named by plancast.catalog.model_artifact): which one to
-  # serve is metrics/evaluate.json's best_network (lowest validation MAE), and that varies with the params.
+  # serve is metrics/summary.json's network (lowest validation MAE), and that varies with the params.
   # Each is the folder train@<name> writes; plancast.models.store.load_model(folder) opens it.
   # A network not in train.models at a revision has no folder there. README: Serving a model.
 """

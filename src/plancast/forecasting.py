@@ -251,25 +251,36 @@ def forecast(
     return frame, skipped
 
 
+def reason_kind(reason: str) -> str:
+    """Why a part has no forecast, without its day or detail: ``no snapshot``, ``no value of h1``, …"""
+    return reason.split(" on ")[0] if reason.startswith(("no snapshot", "no value")) else reason.split(",")[0]
+
+
+WITHOUT_FORECAST_COLUMNS = ["part", "kind", "reason"]
+
+
+def without_forecast(skipped: Mapping[str, str]) -> pd.DataFrame:
+    """data/reports/without_forecast.csv: each part without a forecast, the kind of reason and the reason."""
+    rows = [(part, reason_kind(reason), reason) for part, reason in sorted(skipped.items())]
+    return pd.DataFrame(rows, columns=WITHOUT_FORECAST_COLUMNS)
+
+
 def forecast_summary(frame: pd.DataFrame, skipped: Mapping[str, str]) -> dict[str, Any]:
-    """metrics/forecast.json: parts with and without a forecast (how many per reason), rows, and per method
-    its steps, last day and each model's total."""
-    reasons: dict[str, int] = {}
-    for reason in skipped.values():
-        kind = reason.split(" on ")[0] if reason.startswith(("no snapshot", "no value")) else reason.split(",")[0]
-        reasons[kind] = reasons.get(kind, 0) + 1
+    """metrics/forecast.json: how many parts have a forecast and how many have none (why:
+    :func:`without_forecast`), and per method its steps, last day and the recommended forecast's total
+    beside the plan's (None where there is no recommended forecast: a recursive one). A fixed set of
+    figures, however many parts and models: each model's numbers are data/reports/forecast.csv's."""
     summary: dict[str, Any] = {
         "parts": int(frame["part"].nunique()),
         "parts_without_forecast": len(skipped),
-        "without_forecast_because": reasons,
-        "rows": len(frame),
     }
     for method, rows in frame.groupby("method", sort=True):
         last = rows["day"].max()
+        recommended = rows[rows["model"] == RECOMMENDED]
         summary[str(method)] = {
             "steps": int(rows["step_ahead"].max()),
             "last_day": int(last) if isinstance(last, int | np.integer) else pd.Timestamp(last).date().isoformat(),
-            "total": {str(m): float(r["forecast"].sum()) for m, r in rows.groupby("model", sort=True)},
+            "total": float(recommended["forecast"].sum()) if len(recommended) else None,
             "plan_total": float(rows.drop_duplicates(["part", "step_ahead"])["plan"].sum(min_count=1)),
         }
     return summary

@@ -303,25 +303,21 @@ def canonical_snapshots(
         "rows_other_parts": sum(rows.rows_other_parts for rows in validated),
         "rows_kept": len(snapshots),
         "rows_rejected": len(rejects),
-        "rejects_by_reason": {kind: sum(r.kind == kind for r in rejects) for kind in REJECT_KINDS},
         "rows_merged": merged.merged,
         "rows_superseded": superseded,
         "conflicts": merged.conflicting_snapshots,
         "part_ids_normalised": len(renamed),
         "parts": int(snapshots["part"].nunique()),
         "horizons": horizons,
-        "xls_engine": params.xls_engine,
-        "on_bad_rows": params.on_bad_rows,
-        "on_conflict": params.on_conflict,
-        "file_order": params.file_order,
-        "calendar": "step" if step else daily.calendar,
     }
-    # What grows with the files and parts goes to a report, not to DVC's metrics (one column each in exp show).
+    # What grows with the files and parts, and the count per reason, go to a report, not to DVC's metrics
+    # (one column each in `dvc exp show`); the settings that shaped the counts are params.
     sources = {
         "sheets_read": [where(sheet.file, sheet.sheet) for sheet in sheets],
         "sheets_skipped": skipped,
         "encodings": {sheet.file: sheet.encoding for sheet in all_sheets if sheet.encoding},
         "part_ids_normalised": dict(sorted(renamed.items())),
+        "rejects_by_reason": {kind: sum(r.kind == kind for r in rejects) for kind in REJECT_KINDS},
     }
     return IngestResult(
         snapshots=snapshots, rejects=reject_frame, conflicts=merged.conflicts, metrics=metrics, sources=sources

@@ -22,7 +22,7 @@ from plancast.evaluation.intervals import LEVELS, model_intervals, part_scales, 
 from plancast.evaluation.metrics import mae, naive_scale, score
 from plancast.evaluation.recommendation import combination, firm_route, route, routed
 from plancast.evaluation.significance import diebold_mariano
-from plancast.evaluation.summary import EvaluationSummary, RecommendedScore
+from plancast.evaluation.summary import EvaluationSummary, Pooled, RecommendedScore, Scores
 from plancast.features.correlation import POOLED
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, rows_by_part
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 SPLITS = ("val", "test")  # the splits every model is scored on
 ALL_DELAYS = "all"
 LOWER_IS_BETTER = ("mae", "rmse", "wape", "smape", "mase")
-SUMMARY_METRICS = ("mae", "rmse", "bias", "skill")  # per model in evaluate.json; all of METRICS in the CSV
-SUMMARY_DIGITS = 4  # significant digits in metrics/evaluate.json: enough to rank, short in `dvc exp show`
+SUMMARY_METRICS = ("mae", "rmse", "bias", "skill")  # per model in error_by_model.csv; all of METRICS in evaluate_parts
+SUMMARY_DIGITS = 4  # significant digits in data/reports/evaluation.json
 
 
 def naive_scales(
@@ -173,12 +173,14 @@ def predictions_frame(
 
 @dataclass(frozen=True)
 class Evaluation:
-    """What stage evaluate writes: ``summary`` (evaluate.json), ``parts`` and ``predictions`` (CSV),
+    """What stage evaluate writes: ``summary`` (evaluation.json, summary.json), ``scores`` (split -> model
+    -> metric, pooled over parts and delays: error_by_model.csv), ``parts`` and ``predictions`` (CSV),
     ``folds`` (per test fold, each model's MAE and skill), ``recommendation`` (what stage forecast needs
     to give the recommended number and its interval: the route per delay, the models combined, the
     conformal half-widths per delay and each part's interval scale)."""
 
     summary: EvaluationSummary
+    scores: dict[str, Scores]
     parts: pd.DataFrame
     predictions: pd.DataFrame
     folds: pd.DataFrame
@@ -284,7 +286,7 @@ def evaluate(
     target_day = windows.position[window][:, None] + np.asarray(delays)[None, :]
     intervals = model_intervals(actual, predictions, scale, in_val, in_test, fold, target_day, cut.start)
     say(f"intervals: {len(intervals)} forecasts calibrated over {len(cut.start)} test fold(s)")
-    own = intervals[RECOMMENDED]  # the recommended forecast's: the ones evaluate.json and stage forecast give
+    own = intervals[RECOMMENDED]  # the recommended forecast's: the ones summary.json and stage forecast give
     coverage_by_level = {round(level * 100): own["coverage"][str(level)] for level in LEVELS}
 
     per_fold = fold_scores(actual, predictions, plan, fold)
@@ -323,8 +325,9 @@ def evaluate(
             coverage=coverage_by_level,
             p_better_than_plan=significance,
         ),
-        val=summary["val"],
-        test=summary["test"],
+        plan=Pooled.of(summary, PLAN_BASELINE),
+        network=Pooled.of(summary, best_network),
+        tabular=Pooled.of(summary, best_tabular),
     )
     recommendation = Recommendation(
         route=dict(chosen),
@@ -340,15 +343,15 @@ def evaluate(
     test_windows = splits.test.window
     first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0
     trust = horizon_trust(daily, first_test_day, parts, [int(d) for d in delays], RECOMMENDED)
-    return Evaluation(head, parts, frame, fold_table, recommendation, trust, own_route, firmness)
+    return Evaluation(head, summary, parts, frame, fold_table, recommendation, trust, own_route, firmness)
 
 
 @dataclass(frozen=True)
 class ReportTables:
     """Small tables behind the `dvc plots` bar charts and the PNG figures of stage evaluate.
 
-    ``by_model``: model, kind (network | baseline), test_/val_ MAE, RMSE and skill, pooled over parts
-    and delays. ``by_part``: part, test_mae of the best network, plan_mae. ``showcase_part``: the part
+    ``by_model``: model, kind (:data:`MODEL_KINDS`), val_ and test_ MAE, RMSE, bias and skill, pooled over
+    parts and delays. ``by_part``: part, test_mae of the best network, plan_mae. ``showcase_part``: the part
     with the largest mean test actual (the one drawn in the predictions figure).
     """
 
@@ -363,14 +366,14 @@ MODEL_KINDS = (RECOMMENDED, COMBINATION, "tabular", "network", "baseline")  # er
 def report_tables(result: Evaluation, networks: list[str]) -> ReportTables:
     """The :class:`ReportTables` of an evaluation whose trained networks are ``networks``."""
     rows = []
-    for model in result.summary.test:
+    for model in result.scores["test"]:
         kind = "network" if model in networks else "tabular" if model in TABULAR else "baseline"
         if model in (RECOMMENDED, COMBINATION):
             kind = model
         row: dict[str, Any] = {"model": model, "kind": kind}
-        for split_name, scores in zip(SPLITS, (result.summary.val, result.summary.test), strict=True):
-            for metric in ("mae", "rmse", "skill"):
-                row[f"{split_name}_{metric}"] = scores.get(model, {}).get(metric, np.nan)
+        for split_name in SPLITS:
+            for metric in SUMMARY_METRICS:
+                row[f"{split_name}_{metric}"] = result.scores[split_name].get(model, {}).get(metric, np.nan)
         rows.append(row)
     by_model = pd.DataFrame(rows).sort_values(["kind", "model"], kind="stable").reset_index(drop=True)
 

@@ -1,7 +1,9 @@
-"""The evaluation's headline figures: metrics/evaluate.json and metrics/summary.json, typed.
+"""The evaluation's headline, typed: data/reports/evaluation.json and metrics/summary.json.
 
-:class:`EvaluationSummary` is what stage evaluate writes to metrics/evaluate.json (``to_json`` gives
-exactly that dict), :meth:`EvaluationSummary.people` the few figures of metrics/summary.json.
+:class:`EvaluationSummary` is what stage evaluate writes to data/reports/evaluation.json (``to_json`` gives
+exactly that dict), :meth:`EvaluationSummary.people` the few figures of metrics/summary.json, the one
+file of the evaluation that DVC tracks as metrics. Both hold a fixed set of figures, however many
+parts and models there are: every model's scores are data/reports/error_by_model.csv's.
 """
 
 from __future__ import annotations
@@ -13,8 +15,34 @@ from typing import Any
 from plancast.errors import InputDataError
 from plancast.names import RECOMMENDED
 
-EVALUATE_FILE = "metrics/evaluate.json"
+EVALUATE_FILE = "data/reports/evaluation.json"
 Scores = dict[str, dict[str, float]]  # model -> metric -> value, pooled over parts and delays
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """One forecast's MAE on validation and test and its test skill vs the plan (1 − MAE / the plan's
+    MAE), pooled over parts and delays; None where it has none (no such model, no windows)."""
+
+    val_mae: float | None
+    test_mae: float | None
+    test_skill: float | None
+
+    @classmethod
+    def of(cls, scores: Mapping[str, Scores], model: str | None) -> Pooled:
+        """``model``'s figures in ``scores`` (split -> model -> metric -> value)."""
+
+        def value(split: str, metric: str) -> float | None:
+            return scores.get(split, {}).get(model, {}).get(metric) if model else None
+
+        return cls(value("val", "mae"), value("test", "mae"), value("test", "skill"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"val_mae": self.val_mae, "test_mae": self.test_mae, "test_skill": self.test_skill}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Pooled:
+        return cls(data["val_mae"], data["test_mae"], data["test_skill"])
 
 
 @dataclass(frozen=True)
@@ -64,17 +92,18 @@ class RecommendedScore:
 
 @dataclass(frozen=True)
 class EvaluationSummary:
-    """metrics/evaluate.json: the choices made on validation (``best_model`` by ``best_by``, the best
-    network and tabular model), the recommended forecast's test figures, and ``val``/``test``: every
-    model's pooled metrics (mae, rmse, bias, skill)."""
+    """data/reports/evaluation.json: the choices made on validation (``best_model`` by ``best_by``, the
+    best network and tabular model), the recommended forecast's test figures, and the pooled figures of
+    the ``plan``, the best ``network`` and the best ``tabular`` model."""
 
     best_by: str
     best_model: str | None
     best_network: str | None
     best_tabular: str | None
     recommended: RecommendedScore
-    val: Scores
-    test: Scores
+    plan: Pooled
+    network: Pooled
+    tabular: Pooled
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,8 +112,9 @@ class EvaluationSummary:
             "best_network": self.best_network,
             "best_tabular": self.best_tabular,
             RECOMMENDED: self.recommended.to_json(),
-            "val": self.val,
-            "test": self.test,
+            "plan": self.plan.to_json(),
+            "network": self.network.to_json(),
+            "tabular": self.tabular.to_json(),
         }
 
     @classmethod
@@ -99,8 +129,9 @@ class EvaluationSummary:
             best_network=data["best_network"],
             best_tabular=data["best_tabular"],
             recommended=RecommendedScore.from_json(data[RECOMMENDED]),
-            val=dict(data["val"]),
-            test=dict(data["test"]),
+            plan=Pooled.from_json(data["plan"]),
+            network=Pooled.from_json(data["network"]),
+            tabular=Pooled.from_json(data["tabular"]),
         )
 
     def people(self) -> dict[str, Any]:
@@ -108,9 +139,10 @@ class EvaluationSummary:
 
         ``skill``/``mae``: the recommended forecast on test (skill vs the plan); ``skill_sd``: its spread
         over the test folds; ``cover80``/``cover95``: its interval coverage on test; ``route``: the
-        candidate per delay; ``network``/``network_skill``: the best network on validation and its test skill.
+        candidate per delay; ``network``/``network_skill``: the best network on validation and its test
+        skill; ``plan_mae``: the plan's test MAE, the yardstick.
         """
-        recommended, network = self.recommended, self.best_network
+        recommended = self.recommended
         return {
             "skill": recommended.test_skill,
             "mae": recommended.test_mae,
@@ -118,6 +150,7 @@ class EvaluationSummary:
             "cover80": recommended.coverage.get(80),
             "cover95": recommended.coverage.get(95),
             "route": "/".join(recommended.route[delay] for delay in sorted(recommended.route, key=lambda d: f"d{d}")),
-            "network": network,
-            "network_skill": self.test.get(network, {}).get("skill") if network else None,
+            "network": self.best_network,
+            "network_skill": self.network.test_skill,
+            "plan_mae": self.plan.test_mae,
         }

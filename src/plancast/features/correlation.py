@@ -141,7 +141,9 @@ def best_horizon(table: pd.DataFrame) -> str | None:
 
 
 def correlation_summary(table: pd.DataFrame, parts: Sequence[str]) -> dict[str, Any]:
-    """metrics/correlate.json: ``{"pooled": {"D+k": r}, "parts": {part: {"D+k": r}}, "best_horizon"}``.
+    """``{"pooled": {"D+k": r}, "parts": {part: {"D+k": r}}, "best_horizon"}``: the best horizon and its
+    pooled r are metrics/correlate.json, ``parts`` data/reports/correlate_parts.json (``pooled`` is
+    correlation.csv's ``pooled`` rows; one per horizon, so not a metric).
 
     ``parts`` lists every part, so one without horizons still appears (with an empty mapping).
     """

@@ -2,11 +2,12 @@
 
 DVC already prints the params diff and the metrics diff as Markdown (``dvc params diff --md``,
 ``dvc metrics diff --md``) and renders every plot of both revisions (``dvc plots diff -o DIR``: an HTML
-page with the data series overlaid, and each revision's images). This module adds, from their
-``--json``: each model's test MAE and skill against the plan at base and head with the change, the best
-network and best model on each side, and the images that changed, side by side. "base" is the revision a
-pull request merges into, "head" the one it proposes. Running dvc and writing files is the script's job
-(``scripts/pr_report.py``).
+page with the data series overlaid, and each revision's images). This module adds each model's test MAE
+and skill against the plan at base and head with the change, and the best network and best model on each
+side (from each revision's data/reports/evaluation.json and error_by_model.csv: DVC's metrics hold no
+per-model figure), and, from ``dvc plots diff --json``, the images that changed, side by side. "base" is
+the revision a pull request merges into, "head" the one it proposes. Running git and dvc and writing
+files is the script's job (``scripts/pr_report.py``).
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ from typing import Any
 
 from plancast.names import PLAN_BASELINE
 
-EVALUATE_METRICS = "metrics/evaluate.json"
 SPLIT = "test"
+SPLITS = ("val", "test")  # error_by_model.csv's column prefixes
 MISSING = "—"
-MAX_DVC_ROWS = 60  # a PR comment holds 65,536 characters; per-part metrics can fill that many times over
-
-Diff = Mapping[str, Mapping[str, Mapping[str, Any]]]  # file -> dotted key -> {"old", "new", ...}
+MAX_DVC_ROWS = 60  # a PR comment holds 65,536 characters; cut a long diff rather than fail to post it
 
 
 def _is_number(value: Any) -> bool:
@@ -48,12 +47,27 @@ def format_delta(old: Any, new: Any) -> str:
     return "0" if new == old else _digits(new - old, "+")
 
 
-def metric_sides(metrics_diff: Diff, path: str = EVALUATE_METRICS) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One metrics file of ``dvc metrics diff --json --all`` as two flat dicts (dotted key -> value), base and head."""
-    keys = metrics_diff.get(path) or {}
-    base = {key: values.get("old") for key, values in keys.items() if values.get("old") is not None}
-    head = {key: values.get("new") for key, values in keys.items() if values.get("new") is not None}
-    return base, head
+def _flat(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def evaluation_side(evaluation: Mapping[str, Any], by_model: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    """One revision's figures as one flat dict: evaluation.json's keys dotted (``best_network``,
+    ``recommended.test_mae``, …) and, from the rows of error_by_model.csv, ``<split>.<model>.<metric>``
+    (``test.lstm.mae``); an empty cell is no value. Empty inputs (a revision without the files) give {}."""
+    side = _flat(evaluation)
+    for row in by_model:
+        for column, cell in row.items():
+            split, _, metric = column.partition("_")
+            if split in SPLITS and metric and cell not in ("", None):
+                side[f"{split}.{row['model']}.{metric}"] = float(cell)
+    return side
 
 
 @dataclass(frozen=True)
@@ -172,8 +186,8 @@ class Report:
     head_label: str
     params_md: str
     metrics_md: str
-    base_metrics: Mapping[str, Any] = field(default_factory=dict)
-    head_metrics: Mapping[str, Any] = field(default_factory=dict)
+    base_scores: Mapping[str, Any] = field(default_factory=dict)  # evaluation_side of base
+    head_scores: Mapping[str, Any] = field(default_factory=dict)
     images: Sequence[ImagePair] = ()  # changed images, as links relative to the Markdown
     series: Mapping[str, bool] = field(default_factory=dict)  # data-series plot -> changed
     unchanged_images: Sequence[str] = ()
@@ -194,8 +208,8 @@ def report_markdown(report: Report) -> str:
     """The whole pull-request report as Markdown (one trailing newline)."""
     lines = ["## plancast report", "", f"**base** {report.base_label} → **head** {report.head_label}", ""]
     lines += ["### Test MAE and skill vs the plan", ""]
-    lines += best_lines(report.base_metrics, report.head_metrics) or ["No best network in the metrics."]
-    rows = model_scores(report.base_metrics, report.head_metrics)
+    lines += best_lines(report.base_scores, report.head_scores) or ["No best network in the evaluation."]
+    rows = model_scores(report.base_scores, report.head_scores)
     if rows:
         lines += ["", *scores_table(rows), "", f"Lower MAE is better (quantity units); skill = 1 − MAE / MAE of "
                   f"`{PLAN_BASELINE}`, above 0 beats the planner. Δ = head − base."]  # fmt: skip

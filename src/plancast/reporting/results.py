@@ -2,9 +2,9 @@
 
 ``render(root)`` fills the markers ``<!-- rendered: NAME -->`` of ``docs/results.template.md`` with
 tables built from git-tracked outputs only (``metrics/*.json`` and ``data/reports/*``): the test
-scores of every forecast, the recommended route, the folds, the Diebold-Mariano p values, interval
-coverage, which horizons to trust and what the forecast covers. The template's prose holds what the
-outputs cannot say (figures measured by benchmark commands, each named beside its figures).
+scores of every forecast (``error_by_model.csv``), the recommended route, the folds, the Diebold-Mariano
+p values, interval coverage, which horizons to trust and what the forecast covers. The template's prose
+holds what the outputs cannot say (figures measured by benchmark commands, each named beside its figures).
 
     python -m plancast.reporting.results          # writes docs/results.md
     python -m plancast.reporting.results --check  # exit 1 when docs/results.md differs
@@ -17,6 +17,7 @@ import csv
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -101,12 +102,17 @@ def _label(name: str, evaluation: dict) -> str:
     return _LABELS.get(name, name)
 
 
-def _kinds(root: Path) -> dict[str, str]:
-    return {row["model"]: row["kind"] for row in _read_csv(root, "data/reports/error_by_model.csv")}
+def _evaluation(root: Path) -> dict:
+    return _read_json(root, "data/reports/evaluation.json")
+
+
+def _scores(root: Path) -> dict[str, dict[str, str]]:
+    """Each model's row of error_by_model.csv (kind, val_/test_ MAE, RMSE, bias, skill), by name."""
+    return {row["model"]: row for row in _read_csv(root, "data/reports/error_by_model.csv")}
 
 
 def _cut(root: Path) -> str:
-    evaluation = _read_json(root, "metrics/evaluate.json")
+    evaluation = _evaluation(root)
     split = _read_json(root, "metrics/split_scale.json")
     cut, totals = split["cut"], split["totals"]
     return (
@@ -120,39 +126,28 @@ def _cut(root: Path) -> str:
 
 
 def _forecasts(root: Path) -> str:
-    evaluation = _read_json(root, "metrics/evaluate.json")
+    evaluation = _evaluation(root)
     intervals = _read_json(root, "data/reports/recommendation.json")["intervals"]
-    kinds = _kinds(root)
-    test, val = evaluation["test"], evaluation["val"]
+    scores = _scores(root)
+    test_mae = {name: float(row["test_mae"]) for name, row in scores.items()}
     recommended = evaluation[RECOMMENDED]
+
+    def figures(name: str) -> list[str]:
+        row = scores[name]
+        test_rmse, test_skill, val_mae = float(row["test_rmse"]), float(row["test_skill"]), float(row["val_mae"])
+        return [f"{test_mae[name]:.2f}", f"{test_rmse:.1f}", _skill(test_skill), f"{val_mae:.2f}"]
+
     models = sorted(
-        (name for name in test if kinds.get(name) != "baseline"), key=lambda n: (n != RECOMMENDED, test[n]["mae"])
+        (name for name, row in scores.items() if row["kind"] != "baseline"),
+        key=lambda n: (n != RECOMMENDED, test_mae[n]),
     )
     rows = []
     for name in models:
         label = f"**recommended** ({_route(recommended['route'])})" if name == RECOMMENDED else _label(name, evaluation)
         coverage = intervals[name]["coverage"]
-        rows.append(
-            [
-                label,
-                f"{test[name]['mae']:.2f}",
-                f"{test[name]['rmse']:.1f}",
-                _skill(test[name]["skill"]),
-                f"{val[name]['mae']:.2f}",
-                f"{_pct(coverage['0.8'])} / {_pct(coverage['0.95'])}",
-            ]
-        )
-    baselines = sorted((name for name in test if kinds.get(name) == "baseline"), key=lambda n: test[n]["mae"])
-    yardsticks = [
-        [
-            _LABELS.get(name, name),
-            f"{test[name]['mae']:.2f}",
-            f"{test[name]['rmse']:.1f}",
-            _skill(test[name]["skill"]),
-            f"{val[name]['mae']:.2f}",
-        ]
-        for name in baselines
-    ]
+        rows.append([label, *figures(name), f"{_pct(coverage['0.8'])} / {_pct(coverage['0.95'])}"])
+    baselines = sorted((name for name, row in scores.items() if row["kind"] == "baseline"), key=test_mae.__getitem__)
+    yardsticks = [[_LABELS.get(name, name), *figures(name)] for name in baselines]
     header = ["forecast", "test MAE", "test RMSE", "skill vs plan", "validation MAE"]
     return (
         _table([*header, "interval coverage 80% / 95%"], rows)
@@ -163,8 +158,7 @@ def _forecasts(root: Path) -> str:
 
 def _folds(root: Path) -> str:
     rows = _read_csv(root, "data/reports/backtest.csv")
-    evaluation = _read_json(root, "metrics/evaluate.json")
-    recommended = evaluation[RECOMMENDED]
+    recommended = _evaluation(root)[RECOMMENDED]
     folds = sorted({int(row["fold"]) for row in rows})
     skill = {(row["model"], int(row["fold"])): float(row["skill"]) for row in rows}
     models = list(dict.fromkeys(row["model"] for row in rows if row["model"] != PLAN_BASELINE))
@@ -184,8 +178,8 @@ def _folds(root: Path) -> str:
 
 def _intervals(root: Path) -> str:
     intervals = _read_json(root, "data/reports/recommendation.json")["intervals"]
-    test = _read_json(root, "metrics/evaluate.json")["test"]
-    names = sorted(intervals, key=lambda name: (name != RECOMMENDED, test[name]["mae"]))
+    test_mae = {name: float(row["test_mae"]) for name, row in _scores(root).items()}
+    names = sorted(intervals, key=lambda name: (name != RECOMMENDED, test_mae[name]))
     return _table(
         ["forecast", "coverage 80% / 95% (rolling calibration)", "calibrated on validation alone"],
         [
@@ -201,7 +195,11 @@ def _intervals(root: Path) -> str:
 
 
 def _trust(root: Path) -> str:
-    correlation = _read_json(root, "metrics/correlate.json")["pooled"]
+    correlation = {
+        row["label"]: float(row["correlation"])
+        for row in _read_csv(root, "data/reports/correlation.csv")
+        if row["part"] == "pooled"
+    }
     rows = _read_csv(root, "data/reports/horizon_trust.csv")
     pooled = sorted((row for row in rows if row["part"] == "pooled"), key=lambda row: int(row["horizon"]))
     cells = [row for row in rows if row["part"] != "pooled" and row["recommended_mae"]]
@@ -231,12 +229,14 @@ def _trust(root: Path) -> str:
 def _forecast(root: Path) -> str:
     forecast = _read_json(root, "metrics/forecast.json")
     direct = forecast["direct"]
-    reasons = "; ".join(f"{reason}: {count}" for reason, count in sorted(forecast["without_forecast_because"].items()))
+    kinds = Counter(row["kind"] for row in _read_csv(root, "data/reports/without_forecast.csv"))
+    reasons = "; ".join(f"{kind}: {count}" for kind, count in sorted(kinds.items()))
+    rows = len(_read_csv(root, "data/reports/forecast.csv"))
     return (
-        f"`data/reports/forecast.csv`: {forecast['rows']} rows, {forecast['parts']} parts forecast "
+        f"`data/reports/forecast.csv`: {rows} rows, {forecast['parts']} parts forecast "
         f"{direct['steps']} working days ahead to {direct['last_day']} (engine `{forecast['engine']}`); "
         f"{forecast['parts_without_forecast']} parts without a forecast, each named with why ({reasons}). "
-        f"Total of the recommended numbers {direct['total']['recommended']:,.1f} against the plan's "
+        f"Total of the recommended numbers {direct['total']:,.1f} against the plan's "
         f"{direct['plan_total']:,.1f}."
     )
 
