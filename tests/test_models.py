@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -398,3 +399,92 @@ def test_a_model_with_a_context_input_round_trips_in_safe_mode(keras, tmp_path):
     np.testing.assert_allclose(loaded.predict_scaled(windows, part, context), want, atol=1e-6)
     with pytest.raises(ValueError, match="recursive"):
         loaded.predict_recursive(windows[:, :, :1], part, 2)
+
+
+def test_the_gap_channel_zeroes_missing_values_and_marks_each_step():
+    from plancast.models.engines import with_gap_channel
+
+    nan = np.nan
+    inputs = np.array([[[0.5, 2.0], [nan, nan], [1.5, nan]]], np.float32)  # a missing day, a missing plan
+    read = with_gap_channel(inputs)
+    np.testing.assert_array_equal(read, [[[0.5, 2.0, 1.0], [0.0, 0.0, 0.0], [1.5, 0.0, 0.0]]])
+    assert read.dtype == np.float32
+    np.testing.assert_array_equal(with_gap_channel(np.ones((2, 3, 1))), np.ones((2, 3, 2)))
+
+
+def test_the_reference_skips_missing_days_to_the_last_known_value():
+    from plancast.models.trained import reference_forecast
+
+    nan = np.nan
+    plan = np.array([[5.0, nan], [nan, nan], [nan, 6.0]])
+    inputs = np.array([[[1.0], [nan]], [[nan], [nan]], [[3.0], [4.0]]])  # window 1 knows no target
+    np.testing.assert_array_equal(reference_forecast(plan, inputs), [[5.0, 1.0], [nan, nan], [4.0, 6.0]])
+
+
+def test_a_residual_pair_without_a_reference_has_a_nan_target():
+    from plancast.features.scaling import PartScaler, Scalers, Split, Splits
+    from plancast.features.windows import Windows
+    from plancast.models.trained import residual_splits
+
+    nan = np.nan
+    inputs = np.array([[[nan], [nan]], [[2.0], [nan]]])
+    targets, plan = np.array([[3.0, 4.0], [5.0, nan]]), np.array([[nan, 1.0], [nan, nan]])
+    windows = Windows(inputs, targets, plan, np.array(["A", "A"]), np.arange(2), np.arange(2), np.array([1, 2]),
+                      np.array(["target"]), np.arange(2))  # fmt: skip
+    scalers = Scalers("standard", {"A": PartScaler(np.zeros(1), np.ones(1), 0.0, 1.0)})
+    split = Split(inputs.astype(np.float32), targets.astype(np.float32), np.array([0, 1]))
+    empty = Split(inputs[:0], targets[:0], np.array([], np.int64))
+    residual = residual_splits(Splits(split, empty, empty), windows, scalers)
+    # window 0: no plan for delay 1 and no known value; window 1: the last known value 2, a missing target
+    np.testing.assert_array_equal(residual.train.targets, [[nan, 3.0], [3.0, nan]])
+
+
+def test_the_manifest_writes_the_gap_channel_only_when_the_model_has_one(tmp_path):
+    from plancast.models.manifest import Manifest
+    from plancast.models.store import MANIFEST_FILE, read_manifest
+
+    plain = _manifest("global", ["A"])
+    assert "gap_channel" not in plain.to_json()  # a model trained without gaps: the manifest it always had
+    assert Manifest.from_json(plain.to_json()).gap_channel is False
+    gaps = Manifest(**{**plain.__dict__, "gap_channel": True})
+    assert gaps.to_json()["gap_channel"] is True and Manifest.from_json(gaps.to_json()).gap_channel is True
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps({**gaps.to_json(), "gap_channel": "yes"}))
+    with pytest.raises(InputDataError, match=r"manifest\.json: not a plancast model manifest .*gap_channel"):
+        read_manifest(tmp_path)
+
+
+def test_a_gap_channel_model_reads_missing_days_through_the_channel():
+    from plancast.models.trained import TrainedModel
+
+    seen = []
+
+    class Record:  # a "network" that keeps what it was given
+        def predict_batch(self, inputs):
+            seen.append(inputs)
+            return np.zeros((len(inputs), 2))
+
+    base = _manifest("global", ["P"])
+    inputs, part = np.full((1, 3, 2), 2.0), np.array(["P"])
+    inputs[0, 1, 1] = np.nan
+    TrainedModel.of(base, {"P": Record()}).predict(inputs, part)
+    TrainedModel.of(type(base)(**{**base.__dict__, "gap_channel": True}), {"P": Record()}).predict(inputs, part)
+    assert seen[0].shape == (1, 3, 2) and np.isnan(seen[0][0, 1, 1])  # without the channel, as it always was
+    np.testing.assert_array_equal(seen[1][0], [[2.0, 2.0, 1.0], [2.0, 0.0, 0.0], [2.0, 2.0, 1.0]])
+
+
+def test_a_gap_channel_model_forecasts_recursively_through_the_channel():
+    from plancast.models.trained import TrainedModel
+
+    seen = []
+
+    class Record:  # a "network" that keeps what it was given and forecasts 3
+        def predict_batch(self, inputs, context=None):
+            seen.append(inputs.copy())
+            return np.full((len(inputs), 1), 3.0)
+
+    base = _manifest("global", ["P"], features=1)
+    model = TrainedModel.of(type(base)(**{**base.__dict__, "gap_channel": True}), {"P": Record()})
+    window = np.array([[[1.0], [np.nan], [2.0]]])
+    np.testing.assert_array_equal(model.predict_recursive(window, np.array(["P"]), 2), [[3.0, 3.0]])
+    np.testing.assert_array_equal(seen[0][0], [[1.0, 1.0], [0.0, 0.0], [2.0, 1.0]])
+    np.testing.assert_array_equal(seen[1][0], [[0.0, 0.0], [2.0, 1.0], [3.0, 1.0]])  # the forecast fed back, known

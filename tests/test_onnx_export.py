@@ -285,3 +285,34 @@ def test_a_residual_recursive_forecast_without_profile_corrects_the_last_value(t
         np.testing.assert_allclose(
             recursive_forecast(engine, Recursion(window, gain, shift, 6, residual=True)), want, atol=1e-5
         )
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_a_recursive_forecast_reads_missing_days_through_the_gap_channel(residual, tmp_path):
+    """A gap-channel network's recursion: the window's missing days go in as 0 with the channel at 0,
+    each forecast fed back as a known day; a residual network corrects the last known value. Both
+    engines' loops equal a plain loop over with_gap_channel."""
+    from plancast.models.engines import with_gap_channel
+    from plancast.models.networks import build_network
+    from plancast.params_sections import ModelSpec
+
+    spec = ModelSpec.model_validate({"layers": [{"type": "lstm", "units": 3}], "epochs": 1})
+    network = build_network(spec, lookback=4, features=2, outputs=1)  # the target and its gap channel
+    export_onnx(network, tmp_path / "model.onnx")
+    window = np.random.default_rng(6).normal(size=(3, 4, 1)).astype(np.float32)
+    window[0, 1], window[1, -1], window[2, -2:] = np.nan, np.nan, np.nan
+    gain, shift = np.array([2.0, 0.5, 1.0]), np.array([0.25, -1.0, 0.0])
+    want, step_window = [], window.copy()
+    for _ in range(5):
+        out = KerasNetwork(network).predict_batch(with_gap_channel(step_window))[:, 0]
+        if residual:
+            newest = np.array([row[np.isfinite(row)][-1] for row in step_window[:, :, 0]])
+            out = out + (newest - shift) / gain
+        want.append(out)
+        step_window = np.concatenate([step_window[:, 1:], (out * gain + shift)[:, None, None].astype(np.float32)], 1)
+    want = np.stack(want, axis=1)
+    recursion = Recursion(window, gain, shift, 5, residual=residual, gap_channel=True)
+    assert np.isfinite(want).all()
+    for engine in KerasNetwork(network), OnnxNetwork(tmp_path / "model.onnx"):
+        np.testing.assert_allclose(recursive_forecast(engine, recursion), want, atol=1e-5)
+    np.testing.assert_allclose(step_by_step(KerasNetwork(network), recursion), want, atol=1e-5)

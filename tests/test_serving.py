@@ -526,3 +526,41 @@ def test_a_day_ahead_without_a_plan_is_named_not_given_as_nan(fitted, tmp_path):
     assert result.skipped == {"B": "no forecast 2 days ahead: the plan h2 of its last day, 2025-05-09, is empty"}
     assert result.rows[["part", "step_ahead"]].values.tolist() == [["A", 1], ["A", 2], ["B", 1]]
     assert np.isfinite(result.rows["forecast"]).all()
+
+
+@pytest.mark.tf
+def test_a_served_network_keeps_its_gap_channel(fitted, tmp_path):
+    """A network trained on windows with missing days is served with its gap channel: the copied
+    manifest says so and ONNX Runtime reads a window with a missing day as Keras does."""
+    from dataclasses import replace
+
+    from plancast.artifacts import read_json
+    from plancast.features.scaling import Scalers
+    from plancast.models.engines import with_gap_channel
+    from plancast.models.manifest import Manifest
+    from plancast.models.networks import build_network
+    from plancast.models.store import save_model, write_onnx
+    from plancast.params_sections import ModelSpec
+    from plancast.runtime import import_tensorflow
+
+    import_tensorflow(2)
+    spec = ModelSpec.model_validate({"layers": [{"type": "gru", "units": 3}]})
+    network = build_network(spec, LOOKBACK, 3, len(DELAYS))  # target, h1 and the gap channel
+    scalers = Scalers.from_json(read_json(fitted[2] / "scalers.json"))
+    manifest = Manifest("net", "global", LOOKBACK, tuple(DELAYS), {p: ["target", "h1"] for p in PARTS}, scalers, {},
+                        gap_channel=True)  # fmt: skip
+    save_model(tmp_path / "net", manifest, dict.fromkeys(PARTS, network))
+    write_onnx(tmp_path / "net")
+    daily = _daily()
+    windows = make_windows(daily, {"columns": {p: ["target", "h1"] for p in PARTS}}, LOOKBACK, DELAYS)
+    tabular = fit_tabular(daily, windows, scalers, ["plan_linear"])
+    routed = replace(RECOMMENDATION, route={1: "net", 2: "plan_linear"})
+    save_recommended(tmp_path / "served", routed, windows, {p: ["target", "h1"] for p in PARTS}, scalers, 3,
+                     DailyParams(), tabular, {"net": tmp_path / "net"})  # fmt: skip
+    served = load_recommended(tmp_path / "served").networks["net"]
+    assert served.manifest.gap_channel
+    inputs = np.random.default_rng(4).normal(size=(2, LOOKBACK, 2)).astype(np.float32)
+    inputs[0, 1] = np.nan
+    got = served.predict_scaled(inputs, np.array(PARTS))
+    np.testing.assert_allclose(got, network.predict(with_gap_channel(inputs), verbose=0), atol=1e-5)
+    assert np.isfinite(got).all()

@@ -239,3 +239,124 @@ def test_ray_backend_writes_the_same_weights_as_local(tmp_path):
     assert {"model/a.weights.h5", "model/b.weights.h5", "model/c.weights.h5", "metrics.json"} <= set(local)
     assert ray == local
     assert json.loads(local["metrics.json"])["networks"] == 3
+
+
+@pytest.mark.tf
+def test_the_masked_loss_leaves_nan_targets_out():
+    from plancast.models.networks import masked_loss
+    from plancast.runtime import import_tensorflow
+
+    tf, _ = import_tensorflow()
+    y_true = tf.constant([[1.0, np.nan], [3.0, 4.0]])
+    y_pred = tf.Variable([[2.0, 5.0], [3.0, 2.0]])
+    with tf.GradientTape() as tape:
+        loss = masked_loss("mean_absolute_error")(y_true, y_pred)  # per window: the mean over its delays
+    np.testing.assert_allclose(loss.numpy(), [(1.0 + 0.0) / 2, (0.0 + 2.0) / 2])
+    gradient = tape.gradient(loss, y_pred).numpy()
+    assert np.isfinite(gradient).all() and gradient[0, 1] == 0.0  # the missing pair pulls no weight
+    for name in ("mean_squared_error", "huber"):
+        known = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+        np.testing.assert_array_equal(masked_loss(name)(known, y_pred), tf.keras.losses.get(name)(known, y_pred))
+
+
+@pytest.mark.tf
+def test_nan_targets_mask_the_loss_and_none_leave_keras_own():
+    from plancast.models.training import fit_one_network
+
+    splits, _ = _splits({"P": (16, 4)})
+    spec = _spec(epochs=2, patience=1, batch_size=8, loss="mae")
+    plain, _ = fit_one_network(spec, splits.train.inputs, splits.train.targets, splits.val.inputs,
+                               splits.val.targets, seed=1)  # fmt: skip
+    assert plain.loss == "mean_absolute_error"  # no NaN target: the loss it always was
+    targets_val = splits.val.targets.copy()
+    targets_val[0, 1] = np.nan
+    masked, run = fit_one_network(spec, splits.train.inputs, splits.train.targets, splits.val.inputs, targets_val,
+                                  seed=1)  # fmt: skip
+    assert masked.loss.__name__ == "masked_mean_absolute_error"
+    assert np.isfinite(run.loss).all() and np.isfinite(run.val_loss).all()
+
+
+def _gap_windows(seed: int = 3):
+    """Windows of two parts (lookback 4, target and h1, delays 1 and 2) with missing days in the
+    inputs and missing targets, identity-scaled, split 24/8/8; window 39 knows no target and no plan."""
+    from plancast.features.scaling import PartScaler, Scalers
+    from plancast.features.windows import Windows
+
+    rng = np.random.default_rng(seed)
+    count, lookback = 40, 4
+    inputs = rng.normal(size=(count, lookback, 2))
+    inputs[rng.random((count, lookback)) < 0.15] = np.nan  # a missing day: every input unknown
+    inputs[5, -1] = np.nan  # the last day missing: the reference is the day before
+    inputs[39, :, 0] = np.nan
+    targets = np.stack([inputs[:, -1, 0] * 0.5, inputs[:, -1, 1]], axis=1)
+    targets = np.where(np.isfinite(targets), targets, rng.normal(size=targets.shape))
+    targets[rng.random(targets.shape) < 0.2] = np.nan
+    targets[[0, 30], 0] = np.nan  # a missing target in the train and the val split
+    plan = np.where(rng.random((count, 2)) < 0.5, rng.normal(size=(count, 2)), np.nan)
+    plan[39] = np.nan
+    part = np.where(np.arange(count) % 2, "B", "A")
+    windows = Windows(inputs, targets, plan, part, np.arange(count), np.arange(count), np.array([1, 2]),
+                      np.array(["target", "h1"]), np.arange(count + 2))  # fmt: skip
+    scaler = PartScaler(np.zeros(2), np.ones(2), 0.0, 1.0)
+    return windows, Scalers("standard", {"A": scaler, "B": scaler})
+
+
+def _gap_splits(windows):
+    from plancast.features.scaling import Split, Splits
+
+    def split(rows):
+        return Split(windows.inputs[rows].astype(np.float32), windows.targets[rows].astype(np.float32), rows)
+
+    return Splits(split(np.arange(24)), split(np.arange(24, 32)), split(np.arange(32, 40)))
+
+
+def _fit_tiny(windows, scalers, target: str):
+    import pandas as pd
+    import yaml
+
+    from plancast.models.fit import fit_network
+    from plancast.params import parse_params
+
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    raw["models"] = {"tiny": {"layers": [{"type": "gru", "units": 3}], "loss": "mae", "epochs": 3, "batch_size": 8}}
+    raw["train"] |= {"models": ["tiny"], "context": [], "target": target}
+    daily = pd.DataFrame({"part": ["A", "B"], "day": [0, 0], "target": [0.0, 0.0], "h1": [0.0, 0.0]})
+    features = {"columns": {"A": ["target", "h1"], "B": ["target", "h1"]}}
+    return fit_network(parse_params(raw), "tiny", windows, _gap_splits(windows), scalers, daily, features), daily
+
+
+@pytest.mark.tf
+def test_a_network_trained_on_windows_with_gaps_reads_them_through_its_gap_channel(tmp_path):
+    from plancast.models.store import load_model, read_manifest, save_model, write_onnx
+
+    windows, scalers = _gap_windows()
+    fitted, daily = _fit_tiny(windows, scalers, "residual")
+    assert fitted.manifest.gap_channel
+    network = fitted.result.networks["A"]
+    assert network.input_shape == (None, 4, 3)  # the two inputs and the gap channel
+    assert network.loss.__name__ == "masked_mean_absolute_error"
+    assert np.isfinite(fitted.result.runs[0].loss).all() and np.isfinite(fitted.result.runs[0].val_loss).all()
+    save_model(tmp_path / "m", fitted.manifest, fitted.result.networks)
+    write_onnx(tmp_path / "m")
+    assert read_manifest(tmp_path / "m").gap_channel
+
+    keras_forecast = load_model(tmp_path / "m").predict_windows(windows, daily)
+    onnx_forecast = load_model(tmp_path / "m", "onnx").predict_windows(windows, daily)
+    np.testing.assert_allclose(onnx_forecast, keras_forecast, atol=1e-5)
+    np.testing.assert_allclose(fitted.model().predict_windows(windows, daily), keras_forecast, atol=1e-6)
+    unknown = np.zeros_like(keras_forecast, bool)
+    unknown[39] = True  # no plan and no known value: no reference to correct
+    assert np.isfinite(keras_forecast[~unknown]).all() and np.isnan(keras_forecast[unknown]).all()
+
+
+@pytest.mark.tf
+def test_a_network_trained_without_gaps_has_no_gap_channel():
+    from dataclasses import replace
+
+    windows, scalers = _gap_windows()
+    filled = replace(windows, inputs=np.where(np.isfinite(windows.inputs), windows.inputs, 0.0),
+                     targets=np.where(np.isfinite(windows.targets), windows.targets, 0.0))  # fmt: skip
+    fitted, _ = _fit_tiny(filled, scalers, "level")
+    assert not fitted.manifest.gap_channel and "gap_channel" not in fitted.manifest.to_json()
+    assert fitted.result.networks["A"].input_shape == (None, 4, 2)
+    assert fitted.result.networks["A"].loss == "mean_absolute_error"  # Keras' own: as trained before gaps

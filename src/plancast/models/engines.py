@@ -1,5 +1,6 @@
 """Engines: one trained network behind one call, ``predict_batch`` (Keras, or ONNX Runtime in
-:mod:`plancast.models.onnx`), and the recursive forecast written once above it.
+:mod:`plancast.models.onnx`), the recursive forecast written once above it, and the gap channel a
+network reads missing days by (:func:`with_gap_channel`).
 
 :func:`step_by_step` feeds each forecast back into the window, follows the season profile and adds a
 residual network's reference, in numpy over ``predict_batch``: any engine runs it. Keras also offers
@@ -26,6 +27,28 @@ class Network(Protocol):
         ...
 
 
+def with_gap_channel(inputs: np.ndarray) -> np.ndarray:
+    """What a network with a gap channel reads (manifest ``gap_channel``): scaled ``inputs`` (windows,
+    lookback, features), NaN on missing days, as (windows, lookback, features + 1): every unknown value
+    set to 0 and one more feature, 1 where the step's inputs are all known, 0 where any is missing.
+
+    Example: ``with_gap_channel([[[0.5], [nan]]])`` is ``[[[0.5, 1.0], [0.0, 0.0]]]``.
+    """
+    inputs = np.asarray(inputs)
+    known = np.isfinite(inputs)
+    present = known.all(axis=-1, keepdims=True)
+    return np.concatenate([np.where(known, inputs, 0), present], axis=-1, dtype=inputs.dtype)
+
+
+def last_known(values: np.ndarray) -> np.ndarray:
+    """The latest finite value of each row of ``values`` (rows, steps), oldest first: (rows,), NaN where
+    a row has none (a window's last known target when its last days are missing)."""
+    values = np.asarray(values)
+    known = np.isfinite(values)
+    newest = values.shape[1] - 1 - np.argmax(known[:, ::-1], axis=1)
+    return np.where(known.any(axis=1), values[np.arange(len(values)), newest], np.nan)
+
+
 @dataclass(frozen=True)
 class Recursion:
     """A recursive forecast's inputs: (parts, lookback, 1) scaled windows -> (parts, steps) scaled targets.
@@ -35,8 +58,9 @@ class Recursion:
     oldest row drops out. A network with the season profile as its second input reads it off
     ``history`` (parts, seasons, period) of scaled targets (:func:`season_history`), which takes ŷ in as
     its newest value; a ``residual`` network's ŷ is its output plus the profile where one is known, else
-    plus the window's last value (the reference of a series without plans,
-    :func:`plancast.models.trained.reference_forecast`).
+    plus the window's last known value (the reference of a series without plans,
+    :func:`plancast.models.trained.reference_forecast`). A ``gap_channel`` network reads the window, NaN
+    on missing days, through :func:`with_gap_channel`; each ŷ fed back is a known day.
     """
 
     window: np.ndarray
@@ -45,6 +69,7 @@ class Recursion:
     steps: int
     history: np.ndarray | None = None
     residual: bool = False
+    gap_channel: bool = False
 
 
 def recursive_forecast(network: Network, recursion: Recursion) -> np.ndarray:
@@ -73,10 +98,12 @@ def step_by_step(network: Network, recursion: Recursion) -> np.ndarray:
             known = count > 0
             total = np.where(finite, column, np.float32(0)).sum(axis=1, dtype=np.float32)
             context = np.where(count > 0, total / np.maximum(count, 1), 0).astype(np.float32)[:, None]
-        predicted = network.predict_batch(window, context)[:, 0].astype(np.float32)
-        if recursion.residual:  # the profile where one is known, else the last value (reference_forecast)
+        batch = with_gap_channel(window) if recursion.gap_channel else window
+        predicted = network.predict_batch(batch, context)[:, 0].astype(np.float32)
+        if recursion.residual:  # the profile where one is known, else the last known value (reference_forecast)
             with np.errstate(divide="ignore", invalid="ignore"):
-                last = np.where(gain != 0, (window[:, -1, 0] - shift) / gain, np.float32(0)).astype(np.float32)
+                newest = last_known(window[:, :, 0])
+                last = np.where(gain != 0, (newest - shift) / gain, np.float32(0)).astype(np.float32)
             predicted = predicted + (last if context is None else np.where(known, context[:, 0], last))
         predictions[:, step] = predicted
         window[:, :-1] = window[:, 1:]
@@ -93,7 +120,7 @@ class KerasNetwork:
 
     def __init__(self, model: Any) -> None:
         self.model = model
-        self._loops: dict[tuple[bool, bool], Any] = {}
+        self._loops: dict[tuple[bool, bool, bool], Any] = {}
 
     def predict_batch(self, inputs: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
         """Scaled predictions (windows, outputs) for scaled inputs (windows, lookback, features) and the
@@ -109,9 +136,11 @@ class KerasNetwork:
         if recursion.steps == 0:
             return np.empty((len(recursion.window), 0))
         seasonal = recursion.history is not None
-        key = (seasonal, recursion.residual)
+        key = (seasonal, recursion.residual, recursion.gap_channel)
         if key not in self._loops:
-            self._loops[key] = recursive_graph(self.model, seasonal=seasonal, residual=recursion.residual)
+            self._loops[key] = recursive_graph(
+                self.model, seasonal=seasonal, residual=recursion.residual, gap_channel=recursion.gap_channel
+            )
         tf = _tensorflow()
         arguments = [tf.constant(recursion.window, tf.float32), tf.constant(recursion.gain, tf.float32),
                      tf.constant(recursion.shift, tf.float32), tf.constant(recursion.steps, tf.int32)]  # fmt: skip
@@ -126,12 +155,15 @@ def _tensorflow() -> Any:
     return import_tensorflow()[0]
 
 
-def recursive_graph(model: Any, jit_compile: bool = True, seasonal: bool = False, residual: bool = False) -> Any:
+def recursive_graph(
+    model: Any, jit_compile: bool = True, seasonal: bool = False, residual: bool = False, gap_channel: bool = False
+) -> Any:
     """The recursive loop of :meth:`KerasNetwork.predict_recursive` as a ``tf.function``.
 
     Arguments ``(window, gain, shift, steps)`` as tensors, and ``history`` (parts, seasons, period) when
     ``seasonal`` (the network's second input is the season profile; ``residual``: its output corrects
-    the profile); returns (parts, steps) scaled targets.
+    the profile; ``gap_channel``: the network reads :func:`with_gap_channel` of the window); returns
+    (parts, steps) scaled targets.
     """
     tf = _tensorflow()
 
@@ -145,9 +177,24 @@ def recursive_graph(model: Any, jit_compile: bool = True, seasonal: bool = False
         return tf.where(count > 0, total / tf.maximum(count, 1.0), tf.zeros_like(total))[:, None], count > 0
 
     def last(window: Any, gain: Any, shift: Any) -> Any:
-        """The window's last target value in scaled target units (parts,): the fed-back ``gain·ŷ + shift``
-        undone."""
-        return tf.math.divide_no_nan(window[:, -1, 0] - shift, gain)
+        """The window's last known target value in scaled target units (parts,): the fed-back
+        ``gain·ŷ + shift`` undone (:func:`last_known`; only a gap-channel window has missing days)."""
+        newest = window[:, -1, 0]
+        if gap_channel:  # a Python bool: fixed when traced
+            values = window[:, :, 0]
+            known = tf.math.is_finite(values)
+            step = tf.reduce_max(tf.where(known, tf.range(tf.shape(values)[1])[None, :], -1), axis=1)
+            found = tf.gather(values, tf.maximum(step, 0), axis=1, batch_dims=1)
+            newest = tf.where(step >= 0, found, tf.fill(tf.shape(found), float("nan")))
+        return tf.math.divide_no_nan(newest - shift, gain)
+
+    def read(window: Any) -> Any:
+        """The network's view of the window: :func:`with_gap_channel` of it for a gap-channel network."""
+        if not gap_channel:
+            return window
+        known = tf.math.is_finite(window)
+        present = tf.cast(tf.reduce_all(known, axis=-1, keepdims=True), window.dtype)
+        return tf.concat([tf.where(known, window, tf.zeros_like(window)), present], axis=-1)
 
     def pushed(history: Any, predicted: Any) -> Any:
         """``history`` one step on: the oldest value drops out, ŷ comes in as the newest."""
@@ -161,8 +208,8 @@ def recursive_graph(model: Any, jit_compile: bool = True, seasonal: bool = False
     def loop(window: Any, gain: Any, shift: Any, steps: Any) -> Any:
         outputs = tf.TensorArray(tf.float32, size=steps, element_shape=tf.TensorShape([None]))
         for step in tf.range(steps):
-            predicted = model(window, training=False)[:, 0]
-            if residual:  # a Python bool: fixed when traced; a plain series' reference is the last value
+            predicted = model(read(window), training=False)[:, 0]
+            if residual:  # a Python bool: fixed when traced; a plain series' reference is the last known value
                 predicted = predicted + last(window, gain, shift)
             outputs = outputs.write(step, predicted)
             fed = (predicted * gain + shift)[:, None, None]
@@ -174,8 +221,8 @@ def recursive_graph(model: Any, jit_compile: bool = True, seasonal: bool = False
         outputs = tf.TensorArray(tf.float32, size=steps, element_shape=tf.TensorShape([None]))
         for step in tf.range(steps):
             now, known = profile(history)
-            predicted = model([window, now], training=False)[:, 0]
-            if residual:  # the profile where one is known, else the last value (reference_forecast)
+            predicted = model([read(window), now], training=False)[:, 0]
+            if residual:  # the profile where one is known, else the last known value (reference_forecast)
                 predicted = predicted + tf.where(known, now[:, 0], last(window, gain, shift))
             history = pushed(history, predicted)
             outputs = outputs.write(step, predicted)

@@ -1,5 +1,6 @@
 """Fit one network model of ``params.models`` on the prepared windows: its context and residual targets
-built as its manifest will say (:func:`plancast.models.trained.network_inputs`), the manifest beside it.
+built as its manifest will say (:func:`plancast.models.trained.network_inputs`), its gap channel when
+the windows have missing days (:func:`gap_channel_splits`), the manifest beside it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from plancast.errors import ParamsError
-from plancast.features.scaling import Scalers, Splits
+from plancast.features.scaling import Scalers, Split, Splits
 from plancast.features.windows import Windows, feature_columns
+from plancast.models.engines import with_gap_channel
 from plancast.models.manifest import Manifest
 from plancast.models.tabular import network_context_sets
 from plancast.models.trained import TrainedModel, network_inputs, residual_splits
@@ -49,6 +51,8 @@ def fit_network(
     """Fit model ``name`` of ``params.models`` as ``params.train`` says (scope, seed, target form, context,
     profile season, backend) on ``splits`` of ``windows`` scaled by ``scalers``; ``daily`` feeds the
     context and ``features`` (features.json) names each part's inputs. ``progress`` gets one line per epoch.
+    Inputs with missing days (NaN) give the model a gap channel (:func:`gap_channel_splits`); a target
+    that is NaN is left out of the loss (:func:`plancast.models.training.fit_one_network`).
     """
     if name not in params.models:
         known = ", ".join(sorted(params.models)) or "none"
@@ -64,6 +68,7 @@ def fit_network(
     if train.target == "residual":  # a step series with a profile corrects the profile, as predict_windows does
         profile = None if built.profile is None else _all_windows(built.profile, used, len(windows.part))
         splits = residual_splits(splits, windows, scalers, profile)
+    splits, gap_channel = gap_channel_splits(splits)
     result = train_model(
         name, unwrap(params.models[name]), splits, windows.part, scope=train.scope, seed=train.seed,
         progress=progress, backend=train.backend, ray_address=train.ray_address, context=context,
@@ -81,8 +86,21 @@ def fit_network(
         context=sets,
         max_horizon=max_horizon if sets else 0,
         profile_period=period if "profile" in sets else None,
+        gap_channel=gap_channel,
     )
     return FittedNetwork(manifest, result)
+
+
+def gap_channel_splits(splits: Splits) -> tuple[Splits, bool]:
+    """``splits`` as the network reads them, and whether it reads them with a gap channel: when any
+    split's inputs hold a missing day (NaN), every split's inputs go through
+    :func:`~plancast.models.engines.with_gap_channel` (one feature more); otherwise ``splits`` itself.
+    The test split counts too, so a model scored on windows with gaps reads them even when its
+    training windows had none."""
+    parts = (splits.train, splits.val, splits.test)
+    if not any(np.isnan(split.inputs).any() for split in parts):
+        return splits, False
+    return Splits(*(Split(with_gap_channel(s.inputs), s.targets, s.window) for s in parts)), True
 
 
 def _all_windows(values: np.ndarray, used: np.ndarray, count: int) -> np.ndarray:

@@ -19,7 +19,9 @@ class Manifest:
 
     ``columns``: each part's input columns in order, target first (features.json); ``scalers``: how each
     part's inputs and outputs are scaled (fitted on training windows only); ``weights``: each part's
-    weights file (one ``global.weights.h5`` for every part when ``scope`` is global).
+    weights file (one ``global.weights.h5`` for every part when ``scope`` is global); ``gap_channel``:
+    the network reads its windows through :func:`plancast.models.engines.with_gap_channel` (its
+    training windows had missing days).
     """
 
     model: str
@@ -33,13 +35,17 @@ class Manifest:
     context: tuple[str, ...] = ()  # the second input's feature sets (TabularRows.network_context); () = none
     max_horizon: int = 0  # plan horizons the context's vintages reach (h1 .. h{max_horizon})
     profile_period: int | None = None  # a step series' season for the profile context (train.profile_period)
+    gap_channel: bool = False
 
     def to_json(self) -> dict[str, Any]:
+        # gap_channel only when set: a model trained without gaps writes the manifest it always wrote
+        gaps = {"gap_channel": True} if self.gap_channel else {}
         return {
             "target": self.target,
             "context": list(self.context),
             "max_horizon": self.max_horizon,
             "profile_period": self.profile_period,
+            **gaps,
             "model": self.model,
             "scope": self.scope,
             "lookback": self.lookback,
@@ -51,6 +57,9 @@ class Manifest:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Manifest:
+        gap_channel = data.get("gap_channel", False)
+        if not isinstance(gap_channel, bool):
+            raise ValueError(f"gap_channel must be true or false, got {gap_channel!r}")
         return cls(
             model=str(data["model"]),
             scope=data["scope"],
@@ -63,6 +72,7 @@ class Manifest:
             context=tuple(str(name) for name in data.get("context", ())),
             max_horizon=int(data.get("max_horizon", 0)),
             profile_period=None if data.get("profile_period") is None else int(data["profile_period"]),
+            gap_channel=gap_channel,
         )
 
     @property

@@ -7,7 +7,7 @@ Importing this module imports no TensorFlow; the functions do, through :mod:`pla
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,7 +17,13 @@ if TYPE_CHECKING:
 
 
 def build_network(
-    spec: ModelSpec, lookback: int, features: int, outputs: int, name: str = "network", context: int = 0
+    spec: ModelSpec,
+    lookback: int,
+    features: int,
+    outputs: int,
+    name: str = "network",
+    context: int = 0,
+    missing_targets: bool = False,
 ) -> keras.Model:
     """Compile ``Input (lookback, features) -> spec.layers -> [Dense(relu) per spec.head] -> Dense(outputs)``.
 
@@ -28,7 +34,8 @@ def build_network(
     window's summary and every plan made for the target days. Layers are named ``<type>_<index>`` and
     the head ``head``, so the saved config is the same however many networks the process built before.
     Weights are drawn from Keras' global seed: seed first (``plancast.runtime.import_tensorflow(seed)``)
-    for reproducible initial weights.
+    for reproducible initial weights. With ``missing_targets`` the loss leaves NaN targets out
+    (:func:`masked_loss`); without, it is Keras' own by name.
     """
     from plancast.runtime import import_tensorflow
 
@@ -56,10 +63,31 @@ def build_network(
     # the same weights (steps are still taken one by one)
     network.compile(
         optimizer=optimizers[spec.optimizer](learning_rate=spec.learning_rate),
-        loss=losses[spec.loss],
+        loss=masked_loss(losses[spec.loss]) if missing_targets else losses[spec.loss],
         steps_per_execution=32,
     )
     return network
+
+
+def masked_loss(loss: str) -> Callable[[Any, Any], Any]:
+    """Keras loss ``loss`` (a name, e.g. ``mean_absolute_error``) over the known targets only.
+
+    A NaN target (a (window, delay) pair without an actual) is replaced by the prediction, without its
+    gradient, so the pair adds zero error and pulls no weight; the batch mean still divides by every
+    pair, so each known pair counts as much as it would in a batch without gaps, and with no NaN target
+    the loss is ``loss`` itself. Early stopping's validation loss is masked alike (the same compiled loss).
+    """
+    from plancast.runtime import import_tensorflow
+
+    _, keras = import_tensorflow()
+    ops = keras.ops
+    base = keras.losses.get(loss)
+
+    def masked(y_true: Any, y_pred: Any) -> Any:
+        return base(ops.where(ops.isnan(y_true), ops.stop_gradient(y_pred), y_true), y_pred)
+
+    masked.__name__ = f"masked_{loss}"
+    return masked
 
 
 def _recurrent_layer(layer: LayerSpec, name: str) -> Any:

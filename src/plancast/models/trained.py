@@ -17,7 +17,15 @@ from plancast.data.daily import part_targets
 from plancast.features.scaling import Scalers, Split, Splits
 from plancast.features.vintages import PROFILE_WEEKS
 from plancast.features.windows import Windows, rows_by_part
-from plancast.models.engines import Network, Recursion, as_networks, recursive_forecast, season_history
+from plancast.models.engines import (
+    Network,
+    Recursion,
+    as_networks,
+    last_known,
+    recursive_forecast,
+    season_history,
+    with_gap_channel,
+)
 from plancast.models.manifest import GLOBAL, Manifest
 from plancast.models.tabular import tabular_rows
 
@@ -105,11 +113,14 @@ class TrainedModel:
         return stacked
 
     def predict_scaled(self, inputs: np.ndarray, part: np.ndarray, context: np.ndarray | None = None) -> np.ndarray:
-        """Scaled predictions (windows, delays) for scaled inputs (windows, lookback, features) and, when
-        the manifest names a context, its (windows, width) second input."""
+        """Scaled predictions (windows, delays) for scaled inputs (windows, lookback, features), NaN on
+        missing days, and, when the manifest names a context, its (windows, width) second input. A model
+        with a gap channel reads the inputs through :func:`~plancast.models.engines.with_gap_channel`."""
         if bool(self.manifest.context) != (context is not None):
             need = f"the context {', '.join(self.manifest.context)}" if self.manifest.context else "no context"
             raise ValueError(f"model {self.manifest.model} takes {need} beside the windows")
+        if self.manifest.gap_channel:
+            inputs = with_gap_channel(inputs)
         if context is None:
             return self._by_network(part, lambda network, rows: network.predict_batch(inputs[rows]))
         return self._by_network(part, lambda network, rows: network.predict_batch(inputs[rows], context[rows]))
@@ -198,6 +209,7 @@ class TrainedModel:
                     steps,
                     None if history is None else history[rows],
                     residual,
+                    manifest.gap_channel,
                 ),
             ),
         )
@@ -206,14 +218,16 @@ class TrainedModel:
 
 def reference_forecast(plan: np.ndarray, inputs: np.ndarray, profile: np.ndarray | None = None) -> np.ndarray:
     """What a residual network corrects: the latest plan for each target day, else the season profile
-    (given for a step series with ``train.profile_period``), else the last value.
+    (given for a step series with ``train.profile_period``), else the window's last known value.
 
     ``plan`` (windows, delays) raw, NaN where the data has no such horizon; ``inputs`` raw (windows,
-    lookback, features) with the target as feature 0; ``profile`` (windows, delays) raw, NaN where
-    unknown (:meth:`plancast.models.tabular.TabularRows.profile`). Returns (windows, delays).
+    lookback, features) with the target as feature 0, NaN on missing days (the last known value skips
+    them); ``profile`` (windows, delays) raw, NaN where unknown
+    (:meth:`plancast.models.tabular.TabularRows.profile`). Returns (windows, delays), NaN where none of
+    the three is known.
     """
     plan = np.asarray(plan, np.float64)
-    last = np.asarray(inputs, np.float64)[:, -1, :1]
+    last = last_known(np.asarray(inputs, np.float64)[:, :, 0])[:, None]
     if profile is not None:
         profile = np.asarray(profile, np.float64)
         last = np.where(np.isfinite(profile), profile, last)
@@ -223,8 +237,11 @@ def reference_forecast(plan: np.ndarray, inputs: np.ndarray, profile: np.ndarray
 def residual_splits(splits: Splits, windows: Windows, scalers: Scalers, profile: np.ndarray | None = None) -> Splits:
     """The splits with targets turned into corrections of the reference (:func:`reference_forecast`: the
     latest plan, else the season ``profile`` (windows, delays) raw of all ``windows`` when given, else the
-    last value), in the same scaled units: target_s - reference_s. What stage train fits a
-    ``train.target: residual`` network on; :meth:`TrainedModel.to_raw` adds the reference back."""
+    last known value), in the same scaled units: target_s - reference_s. What stage train fits a
+    ``train.target: residual`` network on; :meth:`TrainedModel.to_raw` adds the reference back. A pair
+    whose reference is unknown (no plan, no profile, no known value in the window) has no correction to
+    learn: its target is NaN like a missing one, and training leaves it out of the loss
+    (:func:`plancast.models.networks.masked_loss`)."""
 
     def corrected(split: Split) -> Split:
         index = split.window

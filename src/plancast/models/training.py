@@ -210,7 +210,8 @@ def fit_one_network(
 
     Batches of ``spec.batch_size`` windows, all windows reshuffled every epoch (seeded with ``seed``).
     Early stopping on the validation loss (best weights restored) when there are validation windows
-    and ``spec.patience > 0``.
+    and ``spec.patience > 0``. A NaN target (a (window, delay) pair without an actual) is left out of
+    both losses (:func:`plancast.models.networks.masked_loss`); without one the loss is Keras' own.
     """
     from plancast.models.networks import build_network
     from plancast.runtime import import_tensorflow
@@ -218,7 +219,8 @@ def fit_one_network(
     tf, keras = import_tensorflow(seed)
     _, lookback, features = inputs_train.shape
     width = 0 if context_train is None else int(context_train.shape[1])
-    network = build_network(spec, lookback, features, targets_train.shape[1], context=width)
+    missing = bool(np.isnan(targets_train).any() or np.isnan(targets_val).any())
+    network = build_network(spec, lookback, features, targets_train.shape[1], context=width, missing_targets=missing)
     x_train: Any = inputs_train if context_train is None else (inputs_train, context_train)
     x_val: Any = inputs_val if context_val is None else (inputs_val, context_val)
     has_val = len(inputs_val) > 0
