@@ -38,8 +38,9 @@ def run(regime: str, seed: int, networks: bool, size: dict) -> tuple:
     made = prepare(params, params.sample.model_copy(update={"planner": regime, "seed": seed, **size}))
     daily, windows, prepared = made.daily.table, made.windowed.windows, made.prepared
     names = params.train.models if networks else []  # as stage train fits them (context, target, profile)
-    models = {name: pipeline.train(params, name, daily, windows, prepared, made.features).model() for name in names}
-    evaluation = pipeline.evaluate(params, daily, windows, prepared, models)
+    inputs = pipeline.Inputs(daily, windows, prepared, made.features)
+    models = {name: pipeline.train(params, name, inputs).model() for name in names}
+    evaluation = pipeline.evaluate(params, inputs, models)
     parts = evaluation.parts
     per_delay = parts[(parts["model"] == RECOMMENDED) & (parts["part"] == "pooled") & (parts["delay"] != "all")]
     worst = {split: float(rows["skill"].min()) for split, rows in per_delay.groupby("split")}

@@ -54,7 +54,7 @@ def pipeline_times(params: Params, names: list[str]) -> None:
         f"{splits.train.inputs.shape[1:]}, {len(splits.val.window)} validation windows"
     )
     for name in names:
-        result = pipeline.train(params, name, daily, windows, prepared, features).result
+        result = pipeline.train(params, name, pipeline.Inputs(daily, windows, prepared, features)).result
         epochs = sum(len(run.loss) for run in result.runs)
         best = result.metrics()["best_val_loss"]
         print(

@@ -4,7 +4,8 @@ Reads the daily table, windows, splits, scalers and ``models/<name>/`` of each `
 run on ``forecast.engine`` (onnx by default: the networks are scored as they are served);
 writes ``metrics/summary.json`` (the few figures DVC compares) and ``data/reports/evaluation.json`` (the
 choices and headline scores), every model's pooled scores, per-part and per-delay detail and every
-prediction as CSV, the tables behind the `dvc plots` charts (errors by model and part, loss curves with
+prediction as CSV, the recommended forecast and the plan on windows with and without a gap
+(``gap_skill.csv``), the tables behind the `dvc plots` charts (errors by model and part, loss curves with
 the model as a column, the training record), and the PNG figures under ``plots/evaluate/``.
 """
 
@@ -23,7 +24,7 @@ from plancast.models.curves import LIVE, loss_table, read_history
 from plancast.models.store import load_model
 from plancast.models.training import TRAINING_COLUMNS, print_line
 from plancast.pipeline.evaluate import evaluate
-from plancast.pipeline.split_scale import Prepared
+from plancast.pipeline.split_scale import Inputs, Prepared
 from plancast.reporting import evaluation_plots
 from plancast.reporting.plot_style import save_figure
 from plancast.runtime import import_tensorflow
@@ -43,7 +44,7 @@ def main(params, io: StageIO) -> None:
     windows = Windows.load(io.read(catalog.WINDOWS))
     splits = Splits.from_arrays(load_npz(io.read(catalog.SPLITS)))
     scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
-    result = evaluate(params, daily, windows, Prepared(splits, scalers), models, progress=print_line)
+    result = evaluate(params, Inputs(daily, windows, Prepared(splits, scalers)), models, progress=print_line)
     tables = report_tables(result, names)
     records = {name: read_json(folder / RECORD) for name, folder in folders.items()}
     histories = {name: read_history(folder / LIVE) for name, folder in folders.items()}
@@ -56,6 +57,7 @@ def main(params, io: StageIO) -> None:
     write_csv(io.write(catalog.LOSS_CURVES), loss_table(histories))
     write_csv(io.write(catalog.BACKTEST), result.folds)
     write_csv(io.write(catalog.HORIZON_TRUST), result.horizon_trust)
+    write_csv(io.write(catalog.GAP_SKILL), result.gap_skill)
     write_json(io.write(catalog.RECOMMENDATION), result.recommendation.to_json(), digits=17)
     training = pd.DataFrame([{"model": n, **r} for n, r in records.items()]).reindex(columns=list(TRAINING_COLUMNS))
     write_csv(io.write(catalog.TRAINING), training)

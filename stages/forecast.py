@@ -23,6 +23,7 @@ from plancast.forecasting import forecast_summary, without_forecast
 from plancast.models.recommended import Recommendation
 from plancast.models.store import load_model
 from plancast.pipeline.forecast import forecast
+from plancast.pipeline.split_scale import Inputs, Prepared
 from plancast.reporting import plots
 from plancast.reporting.plot_style import save_figure
 from plancast.reporting.workbook import write_workbook
@@ -42,13 +43,13 @@ def main(params, io: StageIO) -> None:
     scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
     features = read_json(io.read(catalog.FEATURES))
     recommendation = Recommendation.from_json(read_json(io.read(catalog.RECOMMENDATION)))
-    made = forecast(params, daily, windows, scalers, features, models, recommendation)
+    made = forecast(params, Inputs(daily, windows, Prepared(None, scalers), features), models, recommendation)
     frame, skipped = made.frame, made.skipped
     if not steps:
         save_recommended(
             io.write(catalog.RECOMMENDED_MODEL), recommendation, windows, features["columns"], scalers,
             len(horizon_columns(daily)), unwrap(params.daily), made.tabular, folders,
-            profile_period=params.train.profile_period,
+            profile_period=params.train.profile_period, gaps=params.window.gaps,
         )  # fmt: skip
     else:
         save_no_recommendation(

@@ -20,7 +20,7 @@ from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, log_curves
 from plancast.models.store import save_model, write_onnx
 from plancast.models.training import epoch_curves, print_line
-from plancast.pipeline.split_scale import Prepared
+from plancast.pipeline.split_scale import Inputs, Prepared
 from plancast.pipeline.train import train
 from plancast.stage import StageIO, run_stage
 
@@ -30,10 +30,9 @@ RECORD = "training.json"
 def main(params, io: StageIO, name: str) -> None:
     splits = Splits.from_arrays(load_npz(io.read(catalog.SPLITS)))
     scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
-    fitted = train(
-        params, name, pd.read_parquet(io.read(catalog.DAILY)), Windows.load(io.read(catalog.WINDOWS)),
-        Prepared(splits, scalers), read_json(io.read(catalog.FEATURES)), progress=print_line,
-    )  # fmt: skip
+    daily, windows = pd.read_parquet(io.read(catalog.DAILY)), Windows.load(io.read(catalog.WINDOWS))
+    inputs = Inputs(daily, windows, Prepared(splits, scalers), read_json(io.read(catalog.FEATURES)))
+    fitted = train(params, name, inputs, progress=print_line)
     manifest, result = fitted.manifest, fitted.result
     record = result.metrics()
 

@@ -18,11 +18,17 @@ def main(params, io: StageIO) -> None:
     windows.save(io.write(catalog.WINDOWS))
     write_json(io.write(catalog.WINDOW_PARTS), report["parts"])
     write_json(io.write(catalog.WINDOW_METRICS), {key: value for key, value in report.items() if key != "parts"})
+    kept = (
+        f"; {report['kept_with_gaps']} kept with a gap in their inputs (NaN),"
+        f" {report['pairs_without_target']} (window, delay) pairs without a target"
+        if choice.gaps == "keep"
+        else ""
+    )
     print(
         f"window: {report['windows']} windows {tuple(windows.inputs.shape)}"
         f" from {len(report['parts']['windows'])} parts (lookback {choice.lookback}, delays {choice.delays});"
         f" {report['parts_skipped']} parts too short;"
-        f" {report['lost_to_gaps']} windows lost to missing days"
+        f" {report['lost_to_gaps']} windows lost to missing days{kept}"
     )
 
 

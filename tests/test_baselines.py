@@ -109,3 +109,25 @@ def test_ridge_alpha_shrinks_towards_the_mean():
     )  # fmt: skip
     # w = sum(xy) / (sum(x²) + alpha) = 2 / 4
     assert baselines.ridge(history, np.array([0]))[0, 0] == pytest.approx(0.5)
+
+
+def test_every_baseline_gives_a_number_for_a_window_with_a_gap():
+    nan = np.nan
+    # window 0 misses its last day, window 1 its middle one; windows 1 and 2 train, 2 without its D+2 target
+    inputs = np.array([[[1.0], [2.0], [nan]], [[4.0], [nan], [6.0]], [[7.0], [8.0], [9.0]]])
+    targets = np.array([[10.0, 11.0], [12.0, 13.0], [20.0, nan]])
+    plan = np.array([[9.0, 8.0], [7.0, 6.0], [5.0, 4.0]])  # the windows' newest known plans
+    series = {"a": np.array([0.0, 1.0, 2.0, nan, 4.0, 5.0, 6.0, 7.0])}  # row 3: a day without a snapshot
+    history = _history(
+        inputs=inputs, targets=targets, plan=plan, part=np.array(["a"] * 3), end_row=[4, 6, 7], delays=[1, 2],
+        train=[1, 2], series=series, scalers=Scalers("standard", {"a": _unit("a")}), period=2,
+    )  # fmt: skip
+    window = np.array([0, 1])
+    # last value: the last present value in the window
+    np.testing.assert_array_equal(baselines.last_value(history, window), [[2.0, 2.0], [6.0, 6.0]])
+    # seasonal (period 2): end 4 -> rows 3 (missing: the last present value, 2) and 4; end 6 -> rows 5, 6
+    np.testing.assert_array_equal(baselines.seasonal_naive(history, window), [[2.0, 4.0], [5.0, 6.0]])
+    # mean: of the part's known training targets (nanmean)
+    np.testing.assert_array_equal(baselines.training_mean(history, window), [[15.0, 15.0], [15.0, 15.0]])
+    np.testing.assert_array_equal(baselines.planner(history, window), plan[:2])
+    assert np.isfinite(baselines.ridge(history, window)).all()

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plancast import forecasting
+from plancast import forecasting, latest_window
 from plancast.data.calendar import Calendar
 from plancast.errors import InputDataError, ParamsError
 from plancast.features.cold_start import with_new_parts
@@ -101,7 +101,7 @@ def test_latest_windows_take_the_manifests_last_rows():
 def test_latest_windows_name_each_part_without_one_by_the_one_skip_rule():
     daily = _daily().assign(present=True)
     daily.loc[8, "h1"] = np.nan  # B's plan of 2025-01-09
-    latest = forecasting.latest_windows(daily, 3, [1, 2], {"B": ["target", "h1"]}, BUSINESS, not_trained="new")
+    latest = latest_window.latest_windows(daily, 3, [1, 2], {"B": ["target", "h1"]}, BUSINESS, not_trained="new")
     assert len(latest.part) == 0 and latest.windows.inputs.shape == (0, 3, 2)
     assert latest.skipped == {"A": "new", "B": "no value of h1 on 2025-01-09, inside its latest 3 days"}
 
@@ -344,7 +344,7 @@ def test_the_recommended_forecast_of_no_latest_window_is_empty():
     recommendation = Recommendation(
         {1: "boosted", 2: "plan_linear"}, "baseline_plan", None, "boosted", [], {}, [1, 2], {}, {}
     )
-    latest = forecasting.latest_windows(_stray_day_daily(), 2, [1, 2], COLUMNS, BUSINESS, windows.feature_names)
+    latest = latest_window.latest_windows(_stray_day_daily(), 2, [1, 2], COLUMNS, BUSINESS, windows.feature_names)
     rows = forecasting.recommended_forecast(_stray_day_daily(), latest, scalers, {}, tabular, recommendation, BUSINESS)
     assert len(rows) == 0 and set(forecasting.COLUMNS) <= set(rows.columns)
 
@@ -379,3 +379,26 @@ def test_a_per_part_model_has_no_network_for_a_new_part():
     columns = {**COLUMNS, "N": ["target", "h1"]}
     scalers = Scalers(SCALERS.kind, {**SCALERS.parts, "N": SCALERS.parts["A"]})
     assert model.with_new_parts(columns, scalers) is model
+
+
+def test_latest_windows_under_keep_take_a_gap_as_nan_and_skip_only_a_part_without_any_snapshot():
+    daily = _daily().assign(present=True, h2=np.arange(10.0) + 200)
+    daily.loc[4, ["target", "h1", "h2"]] = np.nan  # A's last day, 2025-01-10, without a snapshot
+    daily.loc[4, "present"] = False
+    daily.loc[[7, 8, 9], ["target", "h1", "h2"]] = np.nan  # B's last three days without any
+    daily.loc[[7, 8, 9], "present"] = False
+    columns = {"A": ["target", "h1"], "B": ["target", "h1"]}
+    latest = latest_window.latest_windows(daily, 3, [1, 2], columns, BUSINESS, gaps="keep")
+    np.testing.assert_array_equal(latest.part, ["A"])
+    np.testing.assert_array_equal(latest.windows.inputs[0], [[2.0, 102.0], [3.0, 103.0], [np.nan, np.nan]])
+    # the plan for Monday is Thursday's h2 (the newest known); for Tuesday Thursday would need h3
+    np.testing.assert_array_equal(latest.windows.plan[0], [203.0, np.nan])
+    assert latest.last_day[0] == np.datetime64("2025-01-10")
+    assert latest.skipped == {"B": "no snapshot in its latest 3 days (2025-01-08 to 2025-01-10)"}
+    assert forecasting.reason_kind(latest.skipped["B"]) == "no snapshot in its latest 3 days"
+    # drop keeps today's rule: both parts skipped, each for its last missing day
+    dropped = latest_window.latest_windows(daily, 3, [1, 2], columns, BUSINESS)
+    assert dropped.skipped == {
+        "A": "no snapshot on 2025-01-10, inside its latest 3 days",
+        "B": "no snapshot on 2025-01-10, inside its latest 3 days",
+    }

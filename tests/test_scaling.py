@@ -175,3 +175,54 @@ def test_a_null_scaler_written_before_the_check_is_named_when_read() -> None:
     with pytest.raises(InputDataError) as info:
         Scalers.from_json(data)
     assert str(info.value) == "scalers of part 'P1': feature_scale is null, not a number; rerun `dvc repro split_scale`"
+
+
+@pytest.mark.parametrize("kind", ["standard", "minmax"])
+def test_a_gap_is_left_out_of_the_fit_and_without_one_the_bits_are_todays(kind: str) -> None:
+    rng = np.random.default_rng(3)
+    inputs = np.round(rng.normal(500, 120, size=(300, 10, 3)))
+    targets = np.round(rng.normal(500, 120, size=(300, 3)))
+    labels, train = np.array(["A"] * 300), np.arange(240)
+    # today's formula (mean/std or min/max - min, ptp for the zero-spread test), bit for bit
+    features, target = inputs[train].reshape(-1, 3), targets[train].ravel()
+    if kind == "standard":
+        offset, scale, t_offset, t_scale = features.mean(0), features.std(0), target.mean(), target.std()
+    else:
+        offset, scale = features.min(0), features.max(0) - features.min(0)
+        t_offset, t_scale = target.min(), target.max() - target.min()
+    fitted = fit_scalers(inputs, targets, labels, train, kind).parts["A"]
+    assert fitted.feature_offset.tobytes() == offset.tobytes() and fitted.feature_scale.tobytes() == scale.tobytes()
+    assert (fitted.target_offset, fitted.target_scale) == (t_offset, t_scale)
+
+    gapped, missing = inputs.copy(), targets.copy()
+    gapped[5, 3:6, :] = np.nan  # three days without a snapshot
+    missing[7, 1] = np.nan
+    with_gaps = fit_scalers(gapped, missing, labels, train, kind).parts["A"]
+    known = gapped[train].reshape(-1, 3)
+    known = known[~np.isnan(known).any(axis=1)]
+    expected = known.mean(0) if kind == "standard" else known.min(0)
+    np.testing.assert_allclose(with_gaps.feature_offset, expected, rtol=1e-12)
+    known_target = missing[train].ravel()
+    known_target = known_target[~np.isnan(known_target)]
+    expected = known_target.std() if kind == "standard" else np.ptp(known_target)
+    assert with_gaps.target_scale == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_column_without_any_training_value_scales_by_one() -> None:
+    inputs, targets, labels = tiny_windows()
+    inputs[:, :, 1] = np.nan  # h1 never known
+    a = fit_scalers(inputs, targets, labels, np.array([0, 1, 4, 5]), "standard").parts["A"]
+    assert a.feature_offset.tolist() == pytest.approx([3.0, 0.0]) and a.feature_scale[1] == 1.0
+
+
+def test_split_scale_keeps_a_gap_nan_and_still_names_an_overflow() -> None:
+    target = [0.0, 1.0] * 5
+    windows = _valued(["P1"] * 10, target, [0.0, 1.0, 0.0, 1.0, np.nan, 1.0, 0.0, 1.0, 1e300, 1.0])
+    windows.targets[2, 0] = np.nan  # a (window, delay) pair without a target
+    with pytest.raises(InputDataError, match=r"^split_scale: part 'P1', column h1: its values span 0 \.\. 1e\+300"):
+        split_and_scale(windows, [0.7, 0.1, 0.2], "minmax")
+    windows.inputs[8, 0, 1] = 1.0  # no overflow left: the gaps pass, NaN where they were
+    splits, scalers, _ = split_and_scale(windows, [0.7, 0.1, 0.2], "minmax")
+    assert scalers.parts["P1"].feature_scale.tolist() == [1.0, 1.0]
+    assert np.isnan(splits.train.inputs[4, 0, 1]) and np.isnan(splits.train.targets[2, 0])
+    assert np.isfinite(np.delete(splits.train.inputs[:, 0, 1], 4)).all()

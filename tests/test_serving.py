@@ -14,7 +14,8 @@ from plancast.data.calendar import Calendar
 from plancast.errors import InputDataError, PlancastError
 from plancast.features.scaling import fit_scalers
 from plancast.features.windows import make_windows
-from plancast.forecasting import INTERVAL_COLUMNS, fit_tabular, latest_windows, recommended_forecast
+from plancast.forecasting import INTERVAL_COLUMNS, fit_tabular, recommended_forecast
+from plancast.latest_window import latest_windows
 from plancast.models.recommended import Recommendation
 from plancast.models.tabular_export import OnnxTrees, trees_to_onnx
 from plancast.params_sections import DailyParams
@@ -564,3 +565,27 @@ def test_a_served_network_keeps_its_gap_channel(fitted, tmp_path):
     got = served.predict_scaled(inputs, np.array(PARTS))
     np.testing.assert_allclose(got, network.predict(with_gap_channel(inputs), verbose=0), atol=1e-5)
     assert np.isfinite(got).all()
+
+
+def test_a_folder_saved_under_keep_serves_a_part_whose_latest_days_have_a_gap(fitted, tmp_path):
+    daily, _, folder, _ = fitted
+    assert "gaps" not in json.loads((folder / "recommended.json").read_text())["design"]  # drop: as before
+    assert load_recommended(folder).design.gaps == "drop"
+    columns = {part: ["target", "h1"] for part in PARTS}
+    windows = make_windows(daily, {"columns": columns}, LOOKBACK, DELAYS, gaps="keep")
+    scalers = fit_scalers(
+        windows.inputs, windows.targets, windows.part, np.flatnonzero(windows.position < 60), "standard"
+    )
+    tabular = fit_tabular(daily, windows, scalers, ["plan_linear", "boosted"])
+    kept = tmp_path / "kept"
+    save_recommended(kept, RECOMMENDATION, windows, columns, scalers, 3, DailyParams(), tabular, {}, gaps="keep")
+    model = load_recommended(kept)
+    assert model.design.gaps == "keep"
+    gapped = daily.copy()
+    second_last = (gapped["part"] == "A") & (gapped["position"] == DAYS - 2)  # A's day before its last
+    gapped.loc[second_last, ["target", "h1", "h2", "h3"]] = np.nan
+    gapped.loc[second_last, "present"] = False
+    served = model.serve(gapped)
+    assert served.skipped == {} and sorted(set(served.rows["part"])) == ["A", "B"]
+    assert np.isfinite(served.rows["forecast"]).all()
+    assert set(load_recommended(folder).serve(gapped).skipped) == {"A"}  # drop's rule: no forecast for A

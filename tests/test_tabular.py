@@ -7,6 +7,7 @@ from plancast.features import vintages as vintage_features
 from plancast.features.scaling import PartScaler, Scalers, Split, Splits
 from plancast.features.windows import make_windows
 from plancast.models import tabular
+from plancast.models.gap_ridge import GapRidge
 
 
 def _scalers(**parts):
@@ -163,3 +164,66 @@ def test_usable_context_follows_the_data():
     assert tabular.usable_context(["consensus"], 0, True) == ()
     assert tabular.usable_context(["vintages", "flags", "calendar"], 0, False) == ()  # a plain step series
     assert tabular.usable_context(["vintages", "calendar"], 0, True) == ("calendar",)
+
+
+def test_gap_ridge_is_a_plain_ridge_without_a_gap_and_imputes_the_training_mean_with_one():
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(4)
+    design, targets, later = rng.normal(size=(50, 6)), rng.normal(size=(50, 3)), rng.normal(size=(7, 6))
+    plain = Ridge(alpha=1.0).fit(design, targets).predict(later)
+    assert GapRidge(1.0).fit(design, targets).predict(later).tobytes() == plain.tobytes()
+
+    gapped, missing = design.copy(), targets.copy()
+    gapped[3, 2] = np.nan
+    missing[[4, 9], 1] = np.nan  # delay 2 fits on the other 48 windows, delays 1 and 3 on all 50
+    model = GapRidge(1.0).fit(gapped, missing)
+    filled = gapped.copy()
+    filled[3, 2] = np.nanmean(gapped[:, 2])
+    known = np.isfinite(missing[:, 1])
+    later[0, 2] = np.nan
+    imputed = later.copy()
+    imputed[0, 2] = filled[:, 2].mean()
+    got = model.predict(later)
+    np.testing.assert_allclose(got[:, [0, 2]], Ridge(alpha=1.0).fit(filled, missing[:, [0, 2]]).predict(imputed))
+    np.testing.assert_allclose(got[:, 1], Ridge(alpha=1.0).fit(filled[known], missing[known, 1]).predict(imputed))
+
+
+def _gap_daily(days: int = 80) -> pd.DataFrame:
+    """Two parts on business days with plans h1..h3; part a misses two days, part b one."""
+    rng = np.random.default_rng(5)
+    frames = []
+    for part, level in (("a", 100.0), ("b", 40.0)):
+        actual = level + rng.normal(0, level / 10, size=days + 3)
+        frame = pd.DataFrame({"part": part, "day": pd.bdate_range("2025-01-06", periods=days)})
+        frame["target"] = actual[:days]
+        for k in (1, 2, 3):
+            frame[f"h{k}"] = actual[k : days + k] + rng.normal(0, level / 20, size=days)
+        frame["position"], frame["present"] = np.arange(days), True
+        frames.append(frame)
+    daily = pd.concat(frames, ignore_index=True)
+    missing = [30, 55, days + 41]  # a's rows 30 and 55, b's row 41
+    daily.loc[missing, ["target", "h1", "h2", "h3"]] = np.nan
+    daily.loc[missing, "present"] = False
+    return daily
+
+
+def test_tabular_models_give_finite_forecasts_on_windows_with_a_gap():
+    from plancast.features.scaling import fit_scalers
+
+    daily = _gap_daily()
+    columns = {part: ["target", "h1", "h2"] for part in ("a", "b")}
+    windows = make_windows(daily, {"columns": columns}, 5, [1, 2], gaps="keep")
+    gap = np.isnan(windows.inputs).any(axis=(1, 2))
+    assert gap.sum() >= 10 and np.isnan(windows.targets).any()
+    train = np.flatnonzero(windows.position < 60)
+    scalers = fit_scalers(windows.inputs, windows.targets, windows.part, train, "standard")
+    rows = tabular.tabular_rows(windows, daily, scalers, max_horizon=3)
+    models = {
+        "plan_linear": tabular.PlanLinear(min_windows=5),
+        "boosted": tabular.Boosted(max_iter=20, min_samples_leaf=5),
+        "window_ridge": tabular.WindowRidge(1.0),
+    }
+    for name, model in models.items():
+        prediction = model.fit(rows.take(train)).predict(rows)
+        assert np.isfinite(prediction).all(), name

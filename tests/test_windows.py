@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import json
@@ -277,3 +278,61 @@ def _keys(node: object) -> list[str]:
     if isinstance(node, list):
         return [key for value in node for key in _keys(value)]
     return []
+
+
+def gap_daily() -> pd.DataFrame:
+    """10 calendar days of part A (numbered as :func:`numbered_daily`, horizons 1 and 2); row 5 has no snapshot."""
+    daily = numbered_daily("A", 10, [1, 2]).assign(position=np.arange(10), present=True)
+    daily.loc[5, ["target", "h1", "h2"]] = np.nan
+    daily.loc[5, "present"] = False
+    return daily
+
+
+def test_keep_keeps_a_window_with_a_gap_its_missing_inputs_and_target_nan() -> None:
+    windows, report = window_report(gap_daily(), same_columns(["A"], ["target", "h1"]), 3, [1, 2], gaps="keep")
+    # windows end at rows 2..7; each has a snapshot in its lookback and a target at a delay at least
+    assert windows.end_row.tolist() == [2, 3, 4, 5, 6, 7]
+    at = {int(end): i for i, end in enumerate(windows.end_row)}
+    # the window ending on the missing row 5: its last step NaN, never the neighbour's value
+    np.testing.assert_array_equal(windows.inputs[at[5]], [[300, 301], [400, 401], [np.nan, np.nan]])
+    np.testing.assert_array_equal(windows.inputs[at[7]][0], [np.nan, np.nan])  # rows 5, 6, 7
+    # the missing target is NaN for its (window, delay) alone: end 4 -> rows 5 (missing), 6; end 3 -> 4, 5
+    np.testing.assert_array_equal(windows.targets[at[4]], [np.nan, 600])
+    np.testing.assert_array_equal(windows.targets[at[3]], [400, np.nan])
+    # the plan of a window ending on the gap is the newest known for the day: row 4's h2 for row 6 (and
+    # none for row 7, which row 4 would have planned as h3)
+    np.testing.assert_array_equal(windows.plan[at[5]], [402, np.nan])
+    np.testing.assert_array_equal(windows.plan[at[4]], [401, 402])  # as drop's: h{delay} at end_row
+    assert report["gaps"] == "keep" and report["lost_to_gaps"] == 0 and report["dropped_incomplete"] == 0
+    assert report["kept_with_gaps"] == 3 and report["pairs_without_target"] == 2  # ends 5, 6, 7; ends 3, 4
+    assert report["parts"]["kept_with_gaps"] == {"A": 3} and report["parts"]["pairs_without_target"] == {"A": 2}
+
+
+def test_keep_leaves_out_a_window_without_any_target_or_any_snapshot_in_its_lookback() -> None:
+    daily = numbered_daily("A", 12, [1]).assign(position=np.arange(12), present=True)
+    daily.loc[[4, 5, 6], ["target", "h1"]] = np.nan
+    daily.loc[[4, 5, 6], "present"] = False  # three days in a row without a snapshot
+    daily.loc[9, "target"] = np.nan  # a snapshot without the target value
+    windows, report = window_report(daily, same_columns(["A"], ["target", "h1"]), 2, [1], gaps="keep")
+    # ends 1..10: ends 3, 4, 5 have their one target on a missing day, ends 5 and 6 no snapshot in their
+    # lookback; end 8's target day has a snapshot but no target value
+    assert windows.end_row.tolist() == [1, 2, 7, 9, 10]
+    assert report["lost_to_gaps"] == 4 and report["dropped_incomplete"] == 1
+    assert np.isfinite(windows.targets).all()
+
+
+def test_drop_is_the_default_and_keep_changes_nothing_without_a_gap() -> None:
+    daily = pd.concat([numbered_daily("A", 9, [1, 2]), numbered_daily("B", 7, [1, 2])])
+    features = same_columns(["A", "B"], ["target", "h1", "h2"])
+    default, report = window_report(daily, features, 3, [1, 2])
+    dropped, same = window_report(daily, features, 3, [1, 2], gaps="drop")
+    kept, kept_report = window_report(daily, features, 3, [1, 2], gaps="keep")
+    for field in dataclasses.fields(default):
+        np.testing.assert_array_equal(getattr(dropped, field.name), getattr(default, field.name))
+        np.testing.assert_array_equal(getattr(kept, field.name), getattr(default, field.name))
+    # drop's report keeps its keys, no more (metrics/window.json byte for byte)
+    assert report == same and "gaps" not in report and "kept_with_gaps" not in report["parts"]
+    assert kept_report["kept_with_gaps"] == 0 and kept_report["pairs_without_target"] == 0
+    # on a gap drop's windows are what they were
+    windows = make_windows(gap_daily(), same_columns(["A"], ["target", "h1"]), 3, [1, 2])
+    assert windows.end_row.tolist() == [2] and np.isfinite(windows.inputs).all()

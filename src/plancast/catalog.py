@@ -128,6 +128,9 @@ HORIZON_TRUST = _a(
     False,
 )
 BACKTEST = _a("data/reports/backtest.csv", "csv", "evaluate", "MAE and skill per model and test fold", False)
+GAP_SKILL = _a(
+    "data/reports/gap_skill.csv", "csv", "evaluate", "recommended vs plan per delay, windows with/without a gap", False
+)
 RECOMMENDATION = _a(
     "data/reports/recommendation.json", "json", "evaluate", "route per delay, interval half-widths", False
 )
@@ -287,6 +290,7 @@ STAGES: dict[str, StageSpec] = {
                 TRAINING,
                 BACKTEST,
                 HORIZON_TRUST,
+                GAP_SKILL,
                 RECOMMENDATION,
                 EVALUATION,
                 EVALUATE_FIGURES,
@@ -298,7 +302,7 @@ STAGES: dict[str, StageSpec] = {
             "forecast",
             (DAILY, WINDOWS, FEATURES, SCALERS, RECOMMENDATION, HORIZON_TRUST, MODEL),
             (FORECAST, FORECAST_PLOT, WORKBOOK, WITHOUT_FORECAST, FORECAST_METRICS, RECOMMENDED_MODEL),
-            ("daily", "train.models", "train.profile_period", "evaluate.tabular", "forecast", "report"),
+            ("daily", "window.gaps", "train.models", "train.profile_period", "evaluate.tabular", "forecast", "report"),
         ),
     )
 }

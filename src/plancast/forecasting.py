@@ -10,8 +10,9 @@ Two forecasts:
 
 Future days are counted on the working-day calendar (``daily`` params: weekdays, holidays), integer
 steps for a step-indexed series. A part gets no forecast when its latest window touches a day without
-a snapshot or holds a missing value, when it has fewer days than the lookback, or when the model never
-saw it in training; the forecast says which parts and why (:func:`forecast` returns them). When no part
+a snapshot or holds a missing value (with ``window.gaps: keep`` only when no day of it has a snapshot:
+the window goes in with NaN), when it has fewer days than the lookback, or when the model never saw it
+in training; the forecast says which parts and why (:func:`forecast` returns them). When no part
 is left (a stray day after the data leaves every part's latest days empty), the forecast is empty and
 every part is named with its reason: no model is called on zero windows.
 """
@@ -19,7 +20,6 @@ every part is named with its reason: no model is called on zero windows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,11 +29,13 @@ from plancast.data.calendar import Calendar
 from plancast.data.daily import horizon_columns
 from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers
-from plancast.features.windows import Windows, calendar_days, on_calendar
+from plancast.features.windows import Windows
+from plancast.latest_window import Latest, latest_windows
 from plancast.models.recommended import Recommendation, combination, routed
 from plancast.models.tabular import TABULAR_MODELS, TabularModel, runnable_tabular, tabular_rows
 from plancast.models.trained import TrainedModel
 from plancast.names import COMBINATION, RECOMMENDED
+from plancast.params_sections import Gaps
 
 COLUMNS = ["method", "part", "model", "step_ahead", "day", "forecast", "plan"]
 
@@ -47,114 +49,10 @@ def future_days(last_day: Any, ahead: np.ndarray, calendar: Calendar) -> np.ndar
     return calendar.shift(last_day, ahead).astype(last_day.dtype)
 
 
-NOT_TRAINED = "no training windows, and too few days of its own (window.lookback) for a cold start"
-
-
-@dataclass(frozen=True)
-class Latest:
-    """Each forecastable part's latest window as of the last day of the data: the input of every forecast.
-
-    ``windows``: one window per part, like stage window's (raw inputs (parts, lookback, features), its
-    ``end_row`` and ``position``), with unknown targets, ``plan`` the ``h{delay}`` of the part's last day
-    (NaN where absent) and ``days`` the calendar extended past the data by the longest delay;
-    ``last_day`` (parts,): each part's last day; ``skipped``: part -> why it has no window.
-    """
-
-    windows: Windows
-    last_day: np.ndarray
-    skipped: dict[str, str]
-
-    @property
-    def part(self) -> np.ndarray:
-        return self.windows.part
-
-
-def latest_windows(
-    daily: pd.DataFrame,
-    lookback: int,
-    delays: Sequence[int],
-    columns: Mapping[str, Sequence[str]],
-    calendar: Calendar,
-    feature_names: Sequence[str] | None = None,
-    not_trained: str = NOT_TRAINED,
-) -> Latest:
-    """The last ``lookback`` calendar days of each part's input ``columns``, for every part it can: the one
-    skip rule of every forecast (stage forecast's and the served model's).
-
-    A part of the daily table gets no window (:attr:`Latest.skipped` says why) when it is not in
-    ``columns`` (``not_trained``: the model was not trained on it) or when :func:`unforecastable`.
-    ``feature_names`` (features,) name the inputs (default: none, as many inputs as a part's columns).
-    """
-    delays = np.asarray(delays, np.int64)
-    placed = on_calendar(daily)
-    if "present" in daily:  # the table's own snapshot flags, though it has no positions
-        placed = placed.assign(present=daily["present"])
-    ordered = placed.sort_values(["part", "day"], kind="stable")
-    chosen, inputs, end_row, position, plan, last_day = [], [], [], [], [], []
-    skipped: dict[str, str] = {}
-    for name, rows in ordered.groupby("part", sort=True):
-        part = str(name)
-        reason = not_trained if part not in columns else unforecastable(rows, lookback, columns[part])
-        if reason:
-            skipped[part] = reason
-            continue
-        chosen.append(part)
-        inputs.append(rows[list(columns[part])].to_numpy(np.float64)[-lookback:])
-        end_row.append(len(rows) - 1)
-        position.append(int(rows["position"].iloc[-1]))
-        last = rows.iloc[-1]
-        plan.append([float(last[f"h{d}"]) if f"h{d}" in rows.columns else np.nan for d in delays])
-        last_day.append(rows["day"].to_numpy()[-1])
-    names = np.asarray([] if feature_names is None else list(feature_names), dtype=str)
-    width = len(names) if feature_names is not None else max((len(c) for c in columns.values()), default=1)
-    count = len(chosen)
-    windows = Windows(
-        inputs=np.asarray(inputs, np.float64).reshape(count, lookback, width),
-        targets=np.full((count, len(delays)), np.nan),
-        plan=np.asarray(plan, np.float64).reshape(count, len(delays)),
-        part=np.asarray(chosen, dtype=str),
-        end_row=np.asarray(end_row, np.int64),
-        position=np.asarray(position, np.int64),
-        delays=delays,
-        feature_names=names,
-        days=days_ahead(calendar_days(ordered), int(delays.max()), calendar),
-    )
-    return Latest(windows, np.asarray(last_day, dtype=ordered["day"].to_numpy().dtype), skipped)
-
-
-def model_latest(daily: pd.DataFrame, model: TrainedModel, calendar: Calendar) -> Latest:
+def model_latest(daily: pd.DataFrame, model: TrainedModel, calendar: Calendar, gaps: Gaps = "drop") -> Latest:
     """:func:`latest_windows` of what ``model``'s manifest takes: its lookback, delays and input columns."""
     manifest = model.manifest
-    return latest_windows(daily, manifest.lookback, manifest.delays, manifest.columns, calendar)
-
-
-def unforecastable(rows: pd.DataFrame, lookback: int, columns: Sequence[str]) -> str | None:
-    """Why one part's daily ``rows`` (in day order) give no latest window of ``columns``, or None.
-
-    Fewer days than the lookback, a day without a snapshot in the latest ``lookback`` days (a gap is never
-    bridged, so the forecast would misread the horizons), or a missing input value there (a network
-    given NaN answers NaN); the same rules as the windows it was trained on.
-    """
-    if len(rows) < lookback:
-        return f"{len(rows)} days, fewer than window.lookback = {lookback}"
-    latest = rows.iloc[-lookback:]
-    if "present" in latest and not latest["present"].all():
-        missing = latest.loc[~latest["present"].to_numpy(bool), "day"]
-        return f"no snapshot on {_day_text(missing.iloc[-1])}, inside its latest {lookback} days"
-    absent = [column for column in columns if column not in latest]
-    if absent:
-        return f"no column {absent[0]} in the daily table (rerun `dvc repro daily_last`)"
-    values = latest[list(columns)].to_numpy(np.float64)
-    unknown = ~np.isfinite(values)
-    if unknown.any():
-        row, column = np.argwhere(unknown)[-1]
-        day = _day_text(latest["day"].iloc[row])
-        return f"no value of {columns[column]} on {day}, inside its latest {lookback} days"
-    return None
-
-
-def _day_text(day: Any) -> str:
-    return pd.Timestamp(day).date().isoformat() if isinstance(day, pd.Timestamp | np.datetime64) else str(day)
+    return latest_windows(daily, manifest.lookback, manifest.delays, manifest.columns, calendar, gaps=gaps)
 
 
 def _frame(
@@ -183,23 +81,17 @@ def _frame(
     )
 
 
-def direct_forecast(daily: pd.DataFrame, name: str, model: TrainedModel, calendar: Calendar) -> pd.DataFrame:
-    """One model's forecast of each part's ``end + delay`` days (its manifest's delays), in one call."""
-    latest = model_latest(daily, model, calendar)
+def direct_forecast(
+    daily: pd.DataFrame, name: str, model: TrainedModel, calendar: Calendar, gaps: Gaps = "drop"
+) -> pd.DataFrame:
+    """One model's forecast of each part's ``end + delay`` days (its manifest's delays), in one call; the
+    latest windows as ``gaps`` (``window.gaps``) lays them."""
+    latest = model_latest(daily, model, calendar, gaps)
     ahead, plan = latest.windows.delays, latest.windows.plan
     if not len(latest.part):  # every part is in latest.skipped with its reason
         return _frame("direct", latest, name, ahead, np.empty((0, len(ahead))), plan, calendar)
     forecast = model.predict_windows(latest.windows, daily)
     return _frame("direct", latest, name, ahead, forecast, plan, calendar)
-
-
-def days_ahead(days: np.ndarray, count: int, calendar: Calendar) -> np.ndarray:
-    """The calendar ``days`` (positions,) followed by the ``count`` working days (or steps) after the last."""
-    if not len(days) or not count:
-        return days
-    if np.issubdtype(days.dtype, np.datetime64):
-        return np.concatenate([days, calendar.shift(days[-1], np.arange(1, count + 1)).astype(days.dtype)])
-    return np.concatenate([days, days[-1] + np.arange(1, count + 1)])
 
 
 def recursive_forecast(
@@ -226,23 +118,29 @@ def recursive_forecast(
 
 
 def forecast(
-    daily: pd.DataFrame, models: Mapping[str, TrainedModel], calendar: Calendar, recursive_steps: int = 0
+    daily: pd.DataFrame,
+    models: Mapping[str, TrainedModel],
+    calendar: Calendar,
+    recursive_steps: int = 0,
+    gaps: Gaps = "drop",
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """The direct forecast, and the recursive one when ``recursive_steps`` > 0, of every model and part.
 
     ``daily`` is the daily table on ``calendar``; each model's manifest says what it takes (lookback,
-    columns, scaling) and which days it forecasts (delays). Returns the frame (columns: method, part,
-    model, step_ahead, day, forecast, plan; sorted by method, part, model, step_ahead) and the parts
-    without a forecast, each with why (the first model's reason).
+    columns, scaling) and which days it forecasts (delays); ``gaps`` (``window.gaps``) which latest
+    windows the direct forecast takes (the recursive one feeds its predictions back: drop's rule, no NaN
+    inputs). Returns the frame (columns: method, part, model, step_ahead, day, forecast, plan; sorted by
+    method, part, model, step_ahead) and the parts without a forecast, each with why (the first model's
+    reason).
     """
     # The recursive forecasts go first: a bad request fails before any other work is done.
     frames = []
     if recursive_steps:
         frames += [recursive_forecast(daily, name, m, recursive_steps, calendar) for name, m in models.items()]
-    frames += [direct_forecast(daily, name, model, calendar) for name, model in models.items()]
+    frames += [direct_forecast(daily, name, model, calendar, gaps) for name, model in models.items()]
     skipped: dict[str, str] = {}
     for model in models.values():
-        for part, reason in model_latest(daily, model, calendar).skipped.items():
+        for part, reason in model_latest(daily, model, calendar, gaps).skipped.items():
             skipped.setdefault(part, reason)
     if not frames:
         return pd.DataFrame(columns=COLUMNS), skipped
@@ -252,8 +150,11 @@ def forecast(
 
 
 def reason_kind(reason: str) -> str:
-    """Why a part has no forecast, without its day or detail: ``no snapshot``, ``no value of h1``, …"""
-    return reason.split(" on ")[0] if reason.startswith(("no snapshot", "no value")) else reason.split(",")[0]
+    """Why a part has no forecast, without its days or detail: ``no snapshot``, ``no value of h1``, ``no
+    snapshot in its latest 10 days`` (``window.gaps: keep``), …"""
+    if reason.startswith(("no snapshot", "no value")):
+        return reason.split(" on ")[0].split(" (")[0]
+    return reason.split(",")[0]
 
 
 WITHOUT_FORECAST_COLUMNS = ["part", "kind", "reason"]

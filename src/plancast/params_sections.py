@@ -120,9 +120,22 @@ class SelectFeaturesParams(Section):
     horizons: list[PositiveInt] = [3, 4, 5]
 
 
+Gaps = Literal["drop", "keep"]
+
+
 class WindowParams(Section):
+    """The lookback windows; ``gaps``: what a window touching a day without a snapshot is.
+
+    ``drop`` leaves out every window whose days (inputs or targets) include a missing day or hold a
+    missing value. ``keep`` keeps a window with a snapshot in its lookback and a target at one of its
+    delays at least: a missing input stays NaN (never filled, never bridged), a missing target is NaN
+    for that (window, delay) alone, and the latest window of a part goes into the forecast unless its
+    lookback holds no snapshot at all (:mod:`plancast.features.windows`).
+    """
+
     lookback: PositiveInt = 10
     delays: list[PositiveInt] = [1, 2, 3]
+    gaps: Gaps = "drop"
 
     @field_validator("delays")
     @classmethod

@@ -7,8 +7,8 @@ artifact ``plancast-recommended``)::
 
     recommended.json      route and intervals (data/reports/recommendation.json), the design the
                           models' inputs are built with (lookback, delays, each part's columns,
-                          max_horizon, the daily calendar), which file holds which model, and the
-                          SHA-256 of every other file
+                          max_horizon, the daily calendar, ``gaps`` where ``keep``), which file
+                          holds which model, and the SHA-256 of every other file
     scalers.json          each part's scalers (fitted on training rows)
     boosted-d<k>.onnx     gradient-boosted trees of delay k (ONNX TreeEnsembleRegressor)
     plan_linear.json      the plan corrected per part: Ridge coefficients (when routed)
@@ -45,7 +45,8 @@ from plancast.errors import InputDataError
 from plancast.features.cold_start import with_new_parts
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows
-from plancast.forecasting import COLUMNS, INTERVAL_COLUMNS, latest_windows, recommended_forecast
+from plancast.forecasting import COLUMNS, INTERVAL_COLUMNS, recommended_forecast
+from plancast.latest_window import latest_windows
 from plancast.models.onnx import onnx_file
 from plancast.models.recommended import Recommendation
 from plancast.models.store import MANIFEST_FILE, NETWORK_FILE, load_onnx_model, read_manifest
@@ -53,7 +54,7 @@ from plancast.models.tabular import TabularModel
 from plancast.models.tabular_export import load_tabular, save_tabular
 from plancast.models.trained import TrainedModel
 from plancast.names import RECOMMENDED
-from plancast.params_sections import DailyParams
+from plancast.params_sections import DailyParams, Gaps
 from plancast.serving_daily import daily_table, day_text
 from plancast.serving_manifest import (
     FORMAT,
@@ -82,13 +83,16 @@ def save_recommended(
     tabular: Mapping[str, TabularModel],
     networks: Mapping[str, str | Path],
     profile_period: int | None = None,
+    gaps: Gaps = "drop",
 ) -> dict[str, Any]:
     """Write the recommended forecast's folder (layout: module doc); returns its ``recommended.json``.
 
     ``windows``: the pipeline's windows (lookback, delays, feature names); ``columns``: features.json's
     columns (kept for the parts with scalers); ``tabular``: the fitted tabular models by name;
-    ``networks``: each trained network's model folder by name. A route naming a model that is in
-    neither raises InputDataError (rerun stage evaluate). Byte-identical for identical inputs.
+    ``networks``: each trained network's model folder by name; ``gaps``: ``window.gaps``, which latest
+    windows the served model takes (written to the design only when ``keep``: a folder without it is
+    ``drop``'s). A route naming a model that is in neither raises InputDataError (rerun stage evaluate).
+    Byte-identical for identical inputs.
     """
     needed = recommendation.needed_models()
     missing = sorted(needed - set(tabular) - set(networks))
@@ -117,6 +121,7 @@ def save_recommended(
                 "max_horizon": int(max_horizon),
                 "profile_period": profile_period,
                 "daily": daily_params.model_dump(mode="json", include={"calendar", "holidays", "country"}),
+                **({"gaps": gaps} if gaps != "drop" else {}),
             },
             "tabular": entries,
             "networks": copied,
@@ -203,8 +208,9 @@ class RecommendedModel:
 
     def serve(self, daily: pd.DataFrame) -> ServedForecast:
         """:meth:`forecast`'s rows and the parts without a forecast, each with why: the model was not
-        fitted on it, its latest ``lookback`` days miss a snapshot or a value, or (a day ahead) an input
-        the routed model reads is empty, such as the plan of the last day."""
+        fitted on it, its latest ``lookback`` days miss a snapshot or a value (with the design's ``gaps``
+        ``keep``: hold no snapshot at all), or (a day ahead) an input the routed model reads is empty,
+        such as the plan of the last day."""
         design = self.design
         table = daily_table(daily, design.inputs, design.daily, f"the recommended model of {self.folder}")
         frame = table.frame
@@ -213,6 +219,7 @@ class RecommendedModel:
         latest = latest_windows(
             frame, design.lookback, design.delays, new.columns, table.calendar, design.feature_names,
             not_trained="not fitted on it, and too few days of its own (the lookback) for a cold start",
+            gaps=design.gaps,
         )  # fmt: skip
         skipped = dict(latest.skipped)
         empty = pd.DataFrame(columns=[*COLUMNS, *INTERVAL_COLUMNS])

@@ -27,7 +27,7 @@ from plancast.errors import InputDataError
 from plancast.models.onnx import onnx_file
 from plancast.models.store import MANIFEST_FILE, read_manifest
 from plancast.names import BOOSTED, COMBINATION, PLAN_LINEAR, TABULAR
-from plancast.params_sections import DailyParams, PositiveInt
+from plancast.params_sections import DailyParams, Gaps, PositiveInt
 
 FORMAT = 1
 MANIFEST = "recommended.json"
@@ -115,7 +115,9 @@ class TabularEntry(_Closed):
 class Design(_Closed):
     """How the models' inputs are built from the daily table: the windows' ``lookback`` and ``delays``,
     each part's input ``columns`` (target first, one per ``feature_names``), the plan horizons the
-    vintages reach (``max_horizon``), a step series' ``profile_period`` and the working-day calendar."""
+    vintages reach (``max_horizon``), a step series' ``profile_period``, the working-day calendar and
+    ``gaps`` (``window.gaps``: ``keep`` forecasts a latest window with a gap, NaN inputs; a folder
+    written without it is ``drop``'s)."""
 
     lookback: PositiveInt
     delays: list[PositiveInt] = Field(min_length=1)
@@ -124,6 +126,7 @@ class Design(_Closed):
     max_horizon: Annotated[int, Field(strict=True, ge=0)]
     profile_period: PositiveInt | None = None
     daily: DailyParams
+    gaps: Gaps = "drop"
 
     @model_validator(mode="after")
     def _one_width(self) -> Design:

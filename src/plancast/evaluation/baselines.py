@@ -4,7 +4,8 @@ A baseline is ``baseline(history, window) -> (windows, delays)``: ``history`` ho
 (:class:`History`: all windows, the splits, the scalers, each part's daily target), ``window`` indexes
 the windows to forecast; the result is in original units, NaN where the baseline has no number.
 Window i of a part ends at row ``end_row[i]`` of that part's daily table; its target for delay d is the
-part's target at row ``end_row[i] + d``. :data:`BASELINES` names them; evaluation loops over it.
+part's target at row ``end_row[i] + d``. :data:`BASELINES` names them; evaluation loops over it. A
+window with a gap (``window.gaps: keep``: NaN inputs) gets a number all the same; each docstring says how.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import Ridge
 
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, rows_by_part
+from plancast.models.gap_ridge import GapRidge
 from plancast.names import LAST_BASELINE, MEAN_BASELINE, PLAN_BASELINE, RIDGE_BASELINE, SEASONAL_BASELINE
 
 
@@ -46,10 +47,18 @@ def part_series(daily: pd.DataFrame, column: str = "target") -> dict[str, np.nda
     return {str(part): rows[column].to_numpy() for part, rows in ordered.groupby("part", sort=True)}
 
 
+def _last_present(history: History, window: np.ndarray) -> np.ndarray:
+    """The newest target in each window's inputs that is not NaN (the target is feature 0): (windows,),
+    NaN for a window without any."""
+    target = np.asarray(history.windows.inputs[window][:, :, 0], np.float64)
+    known = ~np.isnan(target)
+    newest = target.shape[1] - 1 - np.argmax(known[:, ::-1], axis=1)
+    return np.where(known.any(axis=1), target[np.arange(len(target)), newest], np.nan)
+
+
 def last_value(history: History, window: np.ndarray) -> np.ndarray:
-    """Last value: ŷ(end_row + d) = y(end_row) for every delay d."""
-    inputs = history.windows.inputs[window]  # the target is feature 0
-    return np.repeat(inputs[:, -1, :1].astype(np.float64), len(history.windows.delays), axis=1)
+    """Last value: ŷ(end_row + d) = y(end_row) for every delay d; on a gap, the window's last present value."""
+    return np.repeat(_last_present(history, window)[:, None], len(history.windows.delays), axis=1)
 
 
 def seasonal_naive(history: History, window: np.ndarray) -> np.ndarray:
@@ -57,6 +66,7 @@ def seasonal_naive(history: History, window: np.ndarray) -> np.ndarray:
 
     The lag is the smallest multiple of m that reaches back to the window's last row or before, so
     the forecast only uses what was known at ``end_row``; NaN where that row would precede the series.
+    Where that row is a day without a value (a gap), the window's last present value (:func:`last_value`).
     """
     period = history.season_period
     part, end_row = history.windows.part[window], history.windows.end_row[window]
@@ -71,11 +81,12 @@ def seasonal_naive(history: History, window: np.ndarray) -> np.ndarray:
     known = source >= 0
     if known.any():
         prediction[known] = np.concatenate(series)[(start[code.reshape(-1)][:, None] + source)[known]]
-    return prediction
+    return np.where(known & np.isnan(prediction), last_value(history, window), prediction)
 
 
 def training_mean(history: History, window: np.ndarray) -> np.ndarray:
-    """Training mean: ŷ = mean of the part's training targets (all delays); NaN for a part without any."""
+    """Training mean: ŷ = mean of the part's training targets (all delays, a missing one left out: nanmean);
+    NaN for a part without any. The window's own inputs, gaps included, play no part."""
     targets, part = history.windows.targets, history.windows.part
     train = history.splits.train.window
     prediction = np.full((len(window), targets.shape[1]), np.nan)
@@ -83,13 +94,18 @@ def training_mean(history: History, window: np.ndarray) -> np.ndarray:
     train_targets = targets[train]
     for name, rows in wanted.items():
         own = train_targets[own_rows.get(name, rows[:0])]  # the part's training rows, in order
+        own = own[~np.isnan(own)]
         if own.size:
             prediction[rows] = own.mean()
     return prediction
 
 
 def planner(history: History, window: np.ndarray) -> np.ndarray:
-    """The planner's own number: ŷ(end_row + d) = h{d} of the window's latest snapshot (NaN if none)."""
+    """The planner's own number: ŷ(end_row + d) = h{d} of the window's latest snapshot (NaN if none).
+
+    On a gap (``window.gaps: keep``) the latest plan known for that day at ``end_row``: the windows'
+    ``plan`` (:func:`plancast.features.windows.latest_plans`), from the last snapshot before the gap.
+    """
     return np.asarray(history.windows.plan[window], dtype=np.float64).copy()
 
 
@@ -98,14 +114,15 @@ def ridge(history: History, window: np.ndarray) -> np.ndarray:
 
     One model over all parts, like the global networks: the per-part scalers put every part's windows
     on a common scale, and a per-part fit would have a few dozen windows for ``lookback × features``
-    weights per delay. Inputs are scaled like the networks' (float32), predictions unscaled per part.
+    weights per delay. Inputs are scaled like the networks' (float32), predictions unscaled per part. A
+    gap's input is its column's training mean, a missing training target left out of its delay's fit
+    (:class:`plancast.models.gap_ridge.GapRidge`).
     """
     part = history.windows.part[window]
     inputs = history.scalers.inputs(history.windows.inputs[window], part).astype(np.float32)
-    model = Ridge(alpha=history.ridge_alpha)
-    model.fit(_flat(history.splits.train.inputs), np.asarray(history.splits.train.targets, dtype=np.float64))
-    scaled = model.predict(_flat(inputs)).reshape(len(inputs), -1)
-    return history.scalers.unscale_targets(scaled, part)
+    train = history.splits.train
+    model = GapRidge(history.ridge_alpha).fit(_flat(train.inputs), np.asarray(train.targets, dtype=np.float64))
+    return history.scalers.unscale_targets(model.predict(_flat(inputs)), part)
 
 
 def _flat(inputs: np.ndarray) -> np.ndarray:

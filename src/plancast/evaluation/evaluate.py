@@ -17,6 +17,7 @@ import pandas as pd
 from plancast.errors import ParamsError
 from plancast.evaluation.backtest import fold_scores, tabular_backtest, test_folds
 from plancast.evaluation.baselines import BASELINES, History, part_series
+from plancast.evaluation.gap_skill import gap_skill, has_gap
 from plancast.evaluation.horizon_trust import horizon_trust
 from plancast.evaluation.intervals import LEVELS, model_intervals, part_scales, window_scale
 from plancast.evaluation.metrics import mae, naive_scale, score
@@ -177,7 +178,8 @@ class Evaluation:
     -> metric, pooled over parts and delays: error_by_model.csv), ``parts`` and ``predictions`` (CSV),
     ``folds`` (per test fold, each model's MAE and skill), ``recommendation`` (what stage forecast needs
     to give the recommended number and its interval: the route per delay, the models combined, the
-    conformal half-widths per delay and each part's interval scale)."""
+    conformal half-widths per delay and each part's interval scale), ``gap_skill`` (the recommended
+    forecast and the plan on windows with and without a gap in their inputs)."""
 
     summary: EvaluationSummary
     scores: dict[str, Scores]
@@ -186,6 +188,7 @@ class Evaluation:
     folds: pd.DataFrame
     recommendation: Recommendation
     horizon_trust: pd.DataFrame
+    gap_skill: pd.DataFrame
     # per delay: validation's own best, and the share of bootstrap resamples on which it beat the robust choice
     own_route: dict[int, str] = field(default_factory=dict)
     firmness: dict[int, float] = field(default_factory=dict)
@@ -231,9 +234,10 @@ def evaluate(
     (:func:`~plancast.evaluation.recommendation.firm_route`). Every forecast gets split-conformal intervals
     (:func:`model_intervals`: each test fold calibrated on validation and the earlier folds' known
     residuals); test reports their coverage, the recommended forecast's skill per fold and a
-    Diebold-Mariano test against the plan per delay. ``progress`` gets a line per network, per tabular
-    model and test fold, for the baselines, the route and the intervals: no timings, so that a run's
-    output is the same on every machine.
+    Diebold-Mariano test against the plan per delay, and per delay the recommended forecast against the
+    plan on windows with a gap in their inputs and without (:func:`~plancast.evaluation.gap_skill.gap_skill`).
+    ``progress`` gets a line per network, per tabular model and test fold, for the baselines, the route
+    and the intervals: no timings, so that a run's output is the same on every machine.
     """
     say = progress or (lambda line: None)
     for name in models:
@@ -343,7 +347,8 @@ def evaluate(
     test_windows = splits.test.window
     first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0
     trust = horizon_trust(daily, first_test_day, parts, [int(d) for d in delays], RECOMMENDED)
-    return Evaluation(head, summary, parts, frame, fold_table, recommendation, trust, own_route, firmness)
+    gaps = gap_skill(actual, predictions[RECOMMENDED], plan, split, has_gap(windows.inputs[window]), delays)
+    return Evaluation(head, summary, parts, frame, fold_table, recommendation, trust, gaps, own_route, firmness)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 The cut (:mod:`plancast.features.split`) puts each window in train, validation or test. Fitting on
 training windows only keeps validation and test values from leaking into the inputs (Seed B did the
 same). Each part gets its own scaler because parts differ by orders of magnitude (Seed B: Part 94
-around 40, Part 95 around 250); ``scaled = (raw - offset) / scale``.
+around 40, Part 95 around 250); ``scaled = (raw - offset) / scale``. A NaN (a gap, ``window.gaps:
+keep``) is left out of every fit and stays NaN when scaled.
 """
 
 from __future__ import annotations
@@ -161,13 +162,20 @@ class Splits:
 
 
 def _offset_scale(values: np.ndarray, kind: Kind, axis: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Offset and scale along ``axis``: mean/std (ddof 0) or min/(max - min); a zero spread gives 1."""
+    """Offset and scale along ``axis`` over the values that are not NaN (a gap): mean/std (ddof 0) or
+    min/(max - min); a zero spread gives 1, and a column without any value offset 0 and scale 1.
+
+    Without a NaN the numbers are the bits of ``mean``/``std``/``min``/``max`` (NumPy's nan-functions sum
+    in the same order); inf (an overflow) is kept, for :func:`refuse_non_finite` to name.
+    """
+    # a column of NaN alone becomes zeros: offset 0, and its zero spread gives scale 1, without a warning
+    values = np.where(np.isnan(values).all(axis=axis, keepdims=True), 0.0, values)
     if kind == "standard":
-        offset, scale = values.mean(axis=axis), values.std(axis=axis)
+        offset, scale = np.nanmean(values, axis=axis), np.nanstd(values, axis=axis)
     else:
-        offset = values.min(axis=axis)
-        scale = values.max(axis=axis) - offset
-    spread = np.ptp(values, axis=axis)  # exact zero test: a constant's float std can be 1e-15
+        offset = np.nanmin(values, axis=axis)
+        scale = np.nanmax(values, axis=axis) - offset
+    spread = np.nanmax(values, axis=axis) - np.nanmin(values, axis=axis)  # exact zero: a constant's std can be 1e-15
     return np.asarray(offset, np.float64), np.where(spread == 0, 1.0, scale).astype(np.float64)
 
 
@@ -187,8 +195,8 @@ def fit_scalers(
 
     ``inputs``: (windows, lookback, features); ``targets``: (windows, delays); ``part_labels``:
     (windows,); ``train_idx``: training window indices. Features are fitted per column over all training
-    windows and time steps; the target over all training windows and delays. A part with no training
-    window gets no scaler.
+    windows and time steps; the target over all training windows and delays; a NaN (a gap) is left out
+    (:func:`_offset_scale`). A part with no training window gets no scaler.
     """
     train_idx = np.asarray(train_idx)
     labels = np.asarray(part_labels)[train_idx]
@@ -302,8 +310,9 @@ def refuse_non_finite(windows: Windows, scalers: Scalers, splits: Splits, train_
     A quantity near float64's limit (``1e308``) passes every "is it a number" check, but its mean or
     spread overflows to inf/NaN, which scalers.json could only write as null (and train then fails on
     it); a finite scaler can still take a value far from the training ones beyond float32, the networks'
-    inputs. Windows hold finite values only (stage window drops incomplete ones), so anything non-finite
-    here came from the scaling.
+    inputs. A window's NaN is a gap (``window.gaps: keep``) and stays NaN when scaled, which is fine;
+    every other value is finite, so a non-finite scaled value where the raw one is not NaN came from
+    the scaling.
     """
     for part, scaler in scalers.parts.items():
         # column -1: the target, 0 ..: the input features
@@ -318,7 +327,12 @@ def refuse_non_finite(windows: Windows, scalers: Scalers, splits: Splits, train_
                 f"{scales[bad[0]]:.6g}); check these quantities in the export"
             )
     for split in SPLITS:
+        window = splits[split].window
         inputs, targets = ~np.isfinite(splits[split].inputs), ~np.isfinite(splits[split].targets)
+        if inputs.any():  # a gap's NaN is no overflow
+            inputs &= ~np.isnan(windows.inputs[window])
+        if targets.any():
+            targets &= ~np.isnan(windows.targets[window])
         if inputs.any():
             row, _, column = np.argwhere(inputs)[0]
         elif targets.any():
@@ -347,9 +361,9 @@ def _value_range(windows: Windows, part: str, column: int, index: np.ndarray | N
     if index is not None:
         rows = np.intersect1d(rows, index)
     if column < 0:
-        return "target", float(np.min(windows.targets[rows])), float(np.max(windows.targets[rows]))
+        return "target", float(np.nanmin(windows.targets[rows])), float(np.nanmax(windows.targets[rows]))
     values = windows.inputs[rows][..., column]
-    return str(windows.feature_names[column]), float(np.min(values)), float(np.max(values))
+    return str(windows.feature_names[column]), float(np.nanmin(values)), float(np.nanmax(values))
 
 
 def _counts(labels: np.ndarray) -> dict[str, int]:

@@ -5,6 +5,10 @@ the part's feature columns and its targets the ``target`` at ``end_row + delay``
 lookback 3, delay 3 -> inputs rows i..i+2, target row i+5). Beside them ``plan`` keeps the planner's own
 number for each target day as it stood at the window's last row (``h{delay}`` at ``end_row``): the
 baseline every model must beat.
+
+``window.gaps`` says what a window touching a day without a snapshot is: ``drop`` leaves it out (and one
+holding a missing value); ``keep`` keeps it, the missing inputs NaN (never filled from a neighbour,
+never bridged), a missing target NaN for that delay alone, and the plan the newest known for the day.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from plancast.artifacts import load_npz, save_npz
+from plancast.data.daily import horizon_columns
 from plancast.errors import InputDataError, ParamsError
+from plancast.params_sections import Gaps
 
 
 @dataclass(frozen=True)
@@ -27,10 +33,12 @@ class Windows:
     """Every part's lookback windows in raw units (windows.npz), ordered by part, then end_row.
 
     Window i of a part covers its daily rows ``end_row - lookback + 1 .. end_row`` (rows are calendar
-    days, missing ones included, so no window spans a gap: a window touching a missing day is left out).
-    ``inputs`` float64 (windows, lookback, features); ``targets`` float64 (windows, delays), the target
-    at ``end_row + delay``; ``plan`` float64 (windows, delays), the planner's number for that day from
-    the window's latest snapshot (``h{delay}`` at ``end_row``, NaN where absent); ``part`` str
+    days, missing ones included, so no window spans a gap: with ``window.gaps: drop`` a window touching
+    a missing day is left out, with ``keep`` the missing day's inputs are NaN). ``inputs`` float64
+    (windows, lookback, features); ``targets`` float64 (windows, delays), the target at ``end_row +
+    delay`` (NaN, under ``keep``, where that day has none); ``plan`` float64 (windows, delays), the
+    planner's number for that day from the window's latest snapshot (``h{delay}`` at ``end_row``, NaN
+    where absent; under ``keep`` the newest plan for the day known at ``end_row``); ``part`` str
     (windows,); ``end_row`` int64 (windows,), the row in the part's daily table; ``position`` int64
     (windows,), the window's last day counted on the one calendar of all parts (daily ``position``);
     ``delays`` int64 (delays,); ``feature_names`` str (features,); ``days`` (positions,) the calendar
@@ -133,6 +141,10 @@ def calendar_days(daily: pd.DataFrame) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _PartWindows:
+    """One part's windows and what became of the others: ``lost_to_gaps`` left out for missing days,
+    ``incomplete`` for missing values; under ``keep`` also ``with_gaps``, kept windows whose inputs hold
+    a NaN, and ``without_target``, their (window, delay) pairs without a target."""
+
     inputs: np.ndarray
     targets: np.ndarray
     plan: np.ndarray
@@ -140,50 +152,91 @@ class _PartWindows:
     position: np.ndarray
     lost_to_gaps: int
     incomplete: int
+    with_gaps: int = 0
+    without_target: int = 0
 
 
-def _part_windows(rows: pd.DataFrame, columns: list[str], lookback: int, delays: np.ndarray) -> _PartWindows:
-    """One part's complete windows: inputs (windows, lookback, features), targets and plan (windows, delays).
+def latest_plans(rows: pd.DataFrame, end_row: np.ndarray, delays: np.ndarray) -> np.ndarray:
+    """The newest plan for each target day ``end_row + delay`` known at ``end_row``: ``h{delay + k}`` of
+    row ``end_row - k`` for the smallest k >= 0 whose row has that number (NaN where none has):
+    (windows, delays). On a day without a snapshot (``present`` False) the planner's number is the one
+    of the snapshot before it, never one made later."""
+    known = rows["present"].to_numpy(bool) if "present" in rows else np.ones(len(rows), bool)
+    made = {k: np.where(known, rows[f"h{k}"].to_numpy(np.float64), np.nan) for k in horizon_columns(rows)}
+    plan = np.full((len(end_row), delays.size), np.nan)
+    for j, delay in enumerate(delays.tolist()):
+        for lag in range(max(made, default=0) - delay + 1):  # newest first
+            if delay + lag in made:
+                source = end_row - lag
+                found = np.where(source >= 0, made[delay + lag][np.clip(source, 0, None)], np.nan)
+                plan[:, j] = np.where(np.isnan(plan[:, j]), found, plan[:, j])
+    return plan
 
-    A window whose rows (inputs or targets) include a missing calendar day is lost to the gap and
-    counted; one whose present rows hold a missing value is incomplete and counted.
+
+def _part_windows(
+    rows: pd.DataFrame, columns: list[str], lookback: int, delays: np.ndarray, gaps: Gaps
+) -> _PartWindows:
+    """One part's windows: inputs (windows, lookback, features), targets and plan (windows, delays).
+
+    ``drop``: a window whose rows (inputs or targets) include a missing calendar day is lost to the gap
+    and counted; one whose present rows hold a missing value is incomplete and counted. ``keep``: a
+    window is kept when a day of its lookback has a snapshot and one of its delays a target; a missing
+    day's values are NaN. Left out are those without a snapshot in the lookback or on any target day
+    (lost to the gap) and those whose target days have a snapshot but no target value (incomplete).
     """
     values = rows[columns].to_numpy(dtype=np.float64)
+    present = rows["present"].to_numpy(bool)
+    target = rows["target"].to_numpy(dtype=np.float64)
+    if gaps == "keep":  # a day without a snapshot holds no value, whatever the table's row says
+        values = np.where(present[:, None], values, np.nan)
+        target = np.where(present, target, np.nan)
     count = len(rows) - lookback - int(delays.max()) + 1
     # sliding_window_view puts the window axis last: (n - lookback + 1, features, lookback).
     inputs = sliding_window_view(values, lookback, axis=0)[:count].transpose(0, 2, 1)
     end_row = np.arange(lookback - 1, lookback - 1 + count, dtype=np.int64)
-    target = rows["target"].to_numpy(dtype=np.float64)
     targets = target[end_row[:, None] + delays[None, :]]
+    position = rows["position"].to_numpy(np.int64)[end_row]
+    input_days = sliding_window_view(present, lookback)[:count]
+    target_days = present[end_row[:, None] + delays[None, :]]
+    if gaps == "keep":
+        seen = input_days.any(axis=1) & target_days.any(axis=1)
+        keep = seen & np.isfinite(targets).any(axis=1)
+        kept = inputs[keep]
+        return _PartWindows(
+            np.ascontiguousarray(kept), targets[keep], latest_plans(rows, end_row[keep], delays), end_row[keep],
+            position[keep], lost_to_gaps=int((~seen).sum()), incomplete=int((seen & ~keep).sum()),
+            with_gaps=int((~np.isfinite(kept)).any(axis=(1, 2)).sum()),
+            without_target=int((~np.isfinite(targets[keep])).sum()),
+        )  # fmt: skip
     plan = np.full((count, delays.size), np.nan)
     for j, delay in enumerate(delays):
         if f"h{delay}" in rows.columns:
             plan[:, j] = rows[f"h{delay}"].to_numpy(dtype=np.float64)[end_row]
-    present = rows["present"].to_numpy(bool)
-    input_days = sliding_window_view(present, lookback)[:count].all(axis=1)
-    gap_free = input_days & present[end_row[:, None] + delays[None, :]].all(axis=1)
+    gap_free = input_days.all(axis=1) & target_days.all(axis=1)
     complete = np.isfinite(inputs).all(axis=(1, 2)) & np.isfinite(targets).all(axis=1)
     keep = gap_free & complete
-    position = rows["position"].to_numpy(np.int64)[end_row]
     return _PartWindows(
         np.ascontiguousarray(inputs[keep]), targets[keep], plan[keep], end_row[keep], position[keep],
         lost_to_gaps=int((~gap_free).sum()), incomplete=int((gap_free & ~complete).sum()),
     )  # fmt: skip
 
 
-def make_windows(daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int]) -> Windows:
+def make_windows(
+    daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int], gaps: Gaps = "drop"
+) -> Windows:
     """All parts' windows (windows.npz), ordered by part then end_row.
 
     ``daily``: the daily table laid on the calendar (daily-last); ``features``: features.json. A part
-    with fewer than ``lookback + max(delays)`` calendar days gives no windows; a window touching a
-    missing day, or with a missing input or target value, is left out (:func:`window_report` counts
-    them per part).
+    with fewer than ``lookback + max(delays)`` calendar days gives no windows. ``gaps`` ``drop``: a
+    window touching a missing day, or with a missing input or target value, is left out; ``keep``: kept
+    with NaN where a value is missing, unless its lookback holds no snapshot or no delay a target
+    (:func:`window_report` counts them per part).
     """
-    return _windows(daily, features, lookback, delays)[0]
+    return _windows(daily, features, lookback, delays, gaps)[0]
 
 
 def _windows(
-    daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int]
+    daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int], gaps: Gaps
 ) -> tuple[Windows, dict[str, _PartWindows]]:
     daily = on_calendar(daily)
     delay_array = np.asarray(delays, dtype=np.int64)
@@ -198,7 +251,7 @@ def _windows(
     ordered = daily.sort_values(["part", "day"], kind="stable")
     for part, rows in ordered.groupby("part", sort=True):
         if len(rows) >= required_rows(lookback, delays):
-            made[str(part)] = _part_windows(rows, columns[str(part)], lookback, delay_array)
+            made[str(part)] = _part_windows(rows, columns[str(part)], lookback, delay_array, gaps)
 
     def joined(field: str, empty_shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         arrays = [getattr(chunk, field) for chunk in made.values()]
@@ -220,16 +273,20 @@ def _windows(
 
 
 def window_report(
-    daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int]
+    daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int], gaps: Gaps = "drop"
 ) -> tuple[Windows, dict[str, Any]]:
     """The windows and their report: counts and shapes (metrics/window.json) and, under ``parts``, the detail
     per part (data/reports/window_parts.json: windows, parts skipped with why, windows lost).
 
-    ``lost_to_gaps``: windows that would touch a missing calendar day (never bridged);
-    ``dropped_incomplete``: windows with a missing value on a day that has a snapshot. DVC's metrics
-    hold only totals, so their count does not grow with the number of parts.
+    ``drop``: ``lost_to_gaps``, windows that would touch a missing calendar day (never bridged);
+    ``dropped_incomplete``, windows with a missing value on a day that has a snapshot. ``keep`` (:func:
+    `make_windows`): ``lost_to_gaps``, windows without a snapshot in their lookback or on every target
+    day; ``dropped_incomplete``, those whose target days have a snapshot but no target; and beside them
+    ``gaps``, ``kept_with_gaps`` (kept windows whose inputs hold a NaN) and ``pairs_without_target``
+    (their (window, delay) pairs without a target, left out of training and scoring). DVC's metrics hold
+    only totals, so their count does not grow with the number of parts.
     """
-    windows, made = _windows(daily, features, lookback, delays)
+    windows, made = _windows(daily, features, lookback, delays, gaps)
     needed = required_rows(lookback, delays)
     days = on_calendar(daily).groupby("part", sort=True).size()
     skipped = {
@@ -239,7 +296,7 @@ def window_report(
     }
     lost = {part: chunk.lost_to_gaps for part, chunk in made.items() if chunk.lost_to_gaps}
     incomplete = {part: chunk.incomplete for part, chunk in made.items() if chunk.incomplete}
-    return windows, {
+    report: dict[str, Any] = {
         "lookback": lookback,
         "delays": [int(d) for d in delays],
         "feature_names": [str(name) for name in windows.feature_names],
@@ -255,3 +312,10 @@ def window_report(
             "dropped_incomplete": incomplete,
         },
     }
+    if gaps == "keep":  # drop's report stays as it was, key for key
+        with_gaps = {part: chunk.with_gaps for part, chunk in made.items() if chunk.with_gaps}
+        without = {part: chunk.without_target for part, chunk in made.items() if chunk.without_target}
+        report |= {"gaps": gaps, "kept_with_gaps": sum(with_gaps.values())}
+        report["pairs_without_target"] = sum(without.values())
+        report["parts"] |= {"kept_with_gaps": with_gaps, "pairs_without_target": without}
+    return windows, report

@@ -5,7 +5,10 @@ forecasts (windows, delays). Every model is fitted per delay and works in each p
 quantities (window inputs, vintages, lot) are scaled by the part's *target* scaler, so one number
 means the same for every part and for the target, while flags and calendar features stay as they
 are. Networks see only the past window; these models also see every plan made for the target day
-(:mod:`plancast.features.vintages`), the information a peer library cannot express.
+(:mod:`plancast.features.vintages`), the information a peer library cannot express. A window with a
+gap (``window.gaps: keep``) holds NaN: the trees take it as it is, the Ridge models impute the training
+mean (:class:`plancast.models.gap_ridge.GapRidge`), and a (window, delay) pair without a target is left
+out of that delay's fit.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from plancast.data.daily import horizon_columns
 from plancast.features import vintages as vintage_features
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows, rows_by_part
+from plancast.models.gap_ridge import GapRidge
 from plancast.names import BOOSTED, PLAN_LINEAR, PLAN_MODELS
 
 if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted: stage train builds rows without it (~2 s)
@@ -36,7 +40,7 @@ MIN_PART_WINDOWS = 20  # fewer training windows than this: a part uses the poole
 class TabularRows:
     """Windows with everything a tabular model may use, raw units.
 
-    ``inputs`` (windows, lookback, features); ``part`` (windows,); ``vintages`` (windows, delays, K);
+    ``inputs`` (windows, lookback, features), NaN where a gap; ``part`` (windows,); ``vintages`` (windows, delays, K);
     ``lot`` (windows,) as known at the window's last row; ``context`` (windows, delays, C) unscaled
     flags and calendar features named ``context_names``; ``targets`` (windows, delays), NaN where
     unknown; ``delays`` (delays,); ``scalers`` fitted on training windows.
@@ -326,29 +330,26 @@ class WindowRidge:
     """The Ridge baseline in this call shape: ŷ = unscale(W·vec(x) + b), x the window scaled per feature.
 
     Same as ``baseline_ridge`` (:func:`plancast.evaluation.baselines.ridge`): inputs by the part's
-    feature scaler (float32, like the networks'), one multi-output fit pooled over parts.
+    feature scaler (float32, like the networks'), pooled over parts, a gap's NaN imputed (:class:`GapRidge`).
     """
 
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = alpha
-        self.model: Ridge | None = None
+        self.model: GapRidge | None = None
 
     def _design(self, rows: TabularRows) -> np.ndarray:
         scaled = rows.scalers.inputs(rows.inputs, rows.part).astype(np.float32)
         return np.asarray(scaled, np.float64).reshape(len(rows.part), -1)
 
     def fit(self, train: TabularRows) -> WindowRidge:
-        from sklearn.linear_model import Ridge
-
         targets = train.scaled_targets().astype(np.float32).astype(np.float64)
-        self.model = Ridge(alpha=self.alpha).fit(self._design(train), targets)
+        self.model = GapRidge(self.alpha).fit(self._design(train), targets)
         return self
 
     def predict(self, rows: TabularRows) -> np.ndarray:
         if not len(rows.part):
             return np.empty((0, len(rows.delays)))
-        scaled = self.model.predict(self._design(rows)).reshape(len(rows.part), -1)
-        return _unscale(rows, scaled)
+        return _unscale(rows, self.model.predict(self._design(rows)))
 
 
 def runnable_tabular(names: Sequence[str], max_horizon: int) -> list[str]:

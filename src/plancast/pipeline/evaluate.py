@@ -5,29 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import pandas as pd
-
 from plancast.data.daily import horizon_columns
 from plancast.evaluation import evaluate as scoring
 from plancast.evaluation.evaluate import Evaluation
-from plancast.features.windows import Windows
 from plancast.models.tabular import tabular_rows
 from plancast.models.trained import TrainedModel
 from plancast.params import Params
-from plancast.pipeline.split_scale import Prepared
+from plancast.pipeline.split_scale import Inputs
 
 
 def evaluate(
-    params: Params,
-    daily: pd.DataFrame,
-    windows: Windows,
-    prepared: Prepared,
-    models: Mapping[str, TrainedModel],
-    progress: Callable[[str], None] | None = None,
+    params: Params, inputs: Inputs, models: Mapping[str, TrainedModel], progress: Callable[[str], None] | None = None
 ) -> Evaluation:
     """:func:`plancast.evaluation.evaluate.evaluate` of the networks ``models`` (by name) with
     ``params.evaluate``'s tabular models, seasons, ridge and test folds; ``progress`` gets its lines,
     each beginning ``evaluate:``."""
+    daily, windows, prepared = inputs.daily, inputs.windows, inputs.prepared
     choice = params.evaluate
     tabular = list(choice.tabular)
     period = params.train.profile_period

@@ -5,28 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pandas as pd
 
 from plancast import forecasting
 from plancast.data.calendar import Calendar
 from plancast.features.cold_start import with_new_parts
-from plancast.features.scaling import Scalers
-from plancast.features.windows import Windows
 from plancast.forecasting import (
     COLUMNS,
     INTERVAL_COLUMNS,
     fit_tabular,
-    latest_windows,
     quantity_floor,
     recommended_forecast,
     with_intervals,
 )
+from plancast.latest_window import latest_windows
 from plancast.models.recommended import Recommendation
 from plancast.models.tabular import TabularModel
 from plancast.models.trained import TrainedModel
 from plancast.params import Params
+from plancast.pipeline.split_scale import Inputs
 from plancast.stage import unwrap
 
 
@@ -46,30 +44,28 @@ def calendar_of(params: Params, daily: pd.DataFrame) -> Calendar:
 
 
 def forecast(
-    params: Params,
-    daily: pd.DataFrame,
-    windows: Windows,
-    scalers: Scalers,
-    features: Mapping[str, Any],
-    models: Mapping[str, TrainedModel],
-    recommendation: Recommendation,
+    params: Params, inputs: Inputs, models: Mapping[str, TrainedModel], recommendation: Recommendation
 ) -> Forecast:
     """Each network's direct (and, with ``forecast.recursive_steps``, recursive) forecast of every part;
     without recursion also the tabular models', the combination's and the recommended forecast with its
     80%/95% intervals (``recommendation``: evaluate's route and half-widths). Sorted by method, part,
     model and day ahead. A part without training windows is forecast from a cold start
-    (:func:`plancast.features.cold_start.with_new_parts`) by the global networks and the tabular models."""
-    steps = params.forecast.recursive_steps
+    (:func:`plancast.features.cold_start.with_new_parts`) by the global networks and the tabular models.
+    ``window.gaps`` says which latest windows go in: with ``keep`` one with a gap goes in with NaN."""
+    daily, windows, scalers, features = inputs.daily, inputs.windows, inputs.prepared.scalers, inputs.features
+    steps, gaps = params.forecast.recursive_steps, params.window.gaps
     calendar = calendar_of(params, daily)
     lookback = int(windows.inputs.shape[1])
     new = with_new_parts(daily, features["columns"], scalers, recommendation.scales, lookback)
     models = {name: model.with_new_parts(new.columns, new.scalers) for name, model in models.items()}
-    frame, skipped = forecasting.forecast(daily, models, calendar, steps)
+    frame, skipped = forecasting.forecast(daily, models, calendar, steps, gaps)
     tabular: dict[str, TabularModel] = {}
     if not steps:  # a recursive forecast is a plain series' own: no recommendation among delays
         period = params.train.profile_period
         tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular), period)
-        latest = latest_windows(daily, lookback, windows.delays, new.columns, calendar, windows.feature_names)
+        latest = latest_windows(
+            daily, lookback, windows.delays, new.columns, calendar, windows.feature_names, gaps=gaps
+        )
         recommendation = replace(recommendation, scales=new.scales)  # a new part's interval scale too
         extra = recommended_forecast(
             daily, latest, new.scalers, models, tabular, recommendation, calendar, profile_period=period

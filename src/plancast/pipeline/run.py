@@ -16,7 +16,7 @@ from plancast.pipeline.evaluate import evaluate
 from plancast.pipeline.forecast import Forecast, forecast
 from plancast.pipeline.ingest import Ingested, ingest
 from plancast.pipeline.select_features import select_features
-from plancast.pipeline.split_scale import Prepared, split_scale
+from plancast.pipeline.split_scale import Inputs, Prepared, split_scale
 from plancast.pipeline.train import train
 from plancast.pipeline.window import Windowed, window
 
@@ -69,17 +69,11 @@ def run(
         made["windowed"] = window(params.window, made["daily"].table, made["features"])
     if last >= 5:
         made["prepared"] = split_scale(params.split_scale, made["windowed"].windows)
-    daily, windows, prepared = made.get("daily"), made.get("windowed"), made.get("prepared")
     if last >= 6:
-        made["models"] = {
-            name: train(params, name, daily.table, windows.windows, prepared, made["features"], progress).model()
-            for name in params.train.models
-        }
+        inputs = Inputs(made["daily"].table, made["windowed"].windows, made["prepared"], made["features"])
+        made["models"] = {name: train(params, name, inputs, progress).model() for name in params.train.models}
     if last >= 7:
-        made["evaluation"] = evaluate(params, daily.table, windows.windows, prepared, made["models"], progress)
+        made["evaluation"] = evaluate(params, inputs, made["models"], progress)
     if last >= 8:
-        made["forecast"] = forecast(
-            params, daily.table, windows.windows, prepared.scalers, made["features"], made["models"],
-            made["evaluation"].recommendation,
-        )  # fmt: skip
+        made["forecast"] = forecast(params, inputs, made["models"], made["evaluation"].recommendation)
     return Artifacts(**made)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import pandas as pd
 
 from plancast.features.scaling import Scalers, Splits, split_and_scale
 from plancast.features.windows import Windows
@@ -12,10 +15,21 @@ from plancast.params_sections import SplitScaleParams
 
 @dataclass(frozen=True)
 class Prepared:
-    splits: Splits  # data/prepared/splits.npz: scaled train/val/test windows
+    splits: Splits | None  # data/prepared/splits.npz: scaled train/val/test windows (None: not read, forecast)
     scalers: Scalers  # data/prepared/scalers.json
     # metrics/split_scale.json with "parts" (data/reports/split_scale_parts.json); empty when read back from files
     report: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the stages after split_scale read: the daily table (data/interim/daily.parquet), the windows,
+    the prepared splits and scalers, and features.json (each part's inputs; empty where not read)."""
+
+    daily: pd.DataFrame
+    windows: Windows
+    prepared: Prepared
+    features: Mapping[str, Any] = field(default_factory=dict)
 
 
 def split_scale(params: SplitScaleParams, windows: Windows) -> Prepared:

@@ -19,8 +19,9 @@ class Windowed:
 
 
 def window(params: WindowParams, daily: pd.DataFrame, features: dict[str, Any]) -> Windowed:
-    """The lookback windows; one line naming window.lookback if no part is long enough for one."""
-    windows, report = window_report(daily, features, params.lookback, params.delays)
+    """The lookback windows (``window.gaps`` says what becomes of one touching a missing day); one line
+    naming window.lookback if no part is long enough for one."""
+    windows, report = window_report(daily, features, params.lookback, params.delays, params.gaps)
     if not report["windows"]:
         longest = int(daily.groupby("part").size().max()) if len(daily) else 0
         needed = required_rows(params.lookback, params.delays)
