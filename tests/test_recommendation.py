@@ -43,7 +43,8 @@ def test_a_delay_leaves_the_robust_choice_only_on_firm_validation_evidence():
     }
     assert r.route(errors, [1, 2]) == {1: "a", 2: "b"}
     assert r.robust_route(errors, [1, 2]) == {1: "a", 2: "a"}
-    chosen, firmness = r.firm_route(errors, [1, 2])
+    chosen, own, firmness = r.firm_route(errors, [1, 2])
+    assert own == r.route(errors, [1, 2])
     assert chosen == {1: "a", 2: "b"} and firmness[1] == 1.0 and firmness[2] >= 0.99  # 400 windows: firm
 
     ones = np.ones(6)
@@ -53,6 +54,7 @@ def test_a_delay_leaves_the_robust_choice_only_on_firm_validation_evidence():
         "b": np.column_stack([ones * 1.5, [0.2, 1.8, 0.3, 1.7, 0.5, 1.3]]),
     }
     assert r.route(few, [1, 2])[2] == "b"
-    chosen, firmness = r.firm_route(few, [1, 2])
+    chosen, own, firmness = r.firm_route(few, [1, 2])
+    assert own[2] == "b"
     assert chosen == r.robust_route(few, [1, 2]) and firmness[2] < 0.9
-    assert r.firm_route(few, [1, 2]) == (chosen, firmness)  # seeded: the same route every run
+    assert r.firm_route(few, [1, 2]) == (chosen, own, firmness)  # seeded: the same route every run

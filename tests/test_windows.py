@@ -93,7 +93,7 @@ def test_several_delays_plan_columns_and_part_order() -> None:
     assert report["parts"]["windows"] == {"A": 2, "B": 4}
     assert report["parts"]["skipped"] == {"C": "4 days, fewer than lookback + max(delays) = 5"}
     assert report["parts_skipped"] == 1
-    assert report["shape"] == {"inputs": [6, 2, 2], "targets": [6, 2]}
+    assert report["parts"]["shape"] == {"inputs": [6, 2, 2], "targets": [6, 2]}
 
 
 def test_windows_with_missing_values_are_left_out_and_counted() -> None:
@@ -256,7 +256,7 @@ def test_stage_chain_on_a_single_series_without_horizons(tmp_path, monkeypatch) 
     assert json.loads(outputs["data/reports/correlate_parts.json"]) == {"parts": {"series": {}}}
     assert outputs["plots/correlation_heatmap.png"].startswith(b"\x89PNG")
     assert json.loads(outputs["data/features/features.json"])["columns"] == {"series": ["target"]}
-    assert json.loads(outputs["metrics/window.json"])["shape"]["inputs"] == [331, 30, 1]
+    assert json.loads(outputs["data/reports/window_parts.json"])["shape"]["inputs"] == [331, 30, 1]
     assert json.loads(outputs["metrics/split_scale.json"])["totals"] == {"train": 231, "val": 33, "test": 67}
 
 
@@ -303,7 +303,7 @@ def test_keep_keeps_a_window_with_a_gap_its_missing_inputs_and_target_nan() -> N
     # none for row 7, which row 4 would have planned as h3)
     np.testing.assert_array_equal(windows.plan[at[5]], [402, np.nan])
     np.testing.assert_array_equal(windows.plan[at[4]], [401, 402])  # as drop's: h{delay} at end_row
-    assert report["gaps"] == "keep" and report["lost_to_gaps"] == 0 and report["dropped_incomplete"] == 0
+    assert "kept_with_gaps" in report and report["lost_to_gaps"] == 0 and report["dropped_incomplete"] == 0
     assert report["kept_with_gaps"] == 3 and report["pairs_without_target"] == 2  # ends 5, 6, 7; ends 3, 4
     assert report["parts"]["kept_with_gaps"] == {"A": 3} and report["parts"]["pairs_without_target"] == {"A": 2}
 
@@ -331,7 +331,7 @@ def test_drop_is_the_default_and_keep_changes_nothing_without_a_gap() -> None:
         np.testing.assert_array_equal(getattr(dropped, field.name), getattr(default, field.name))
         np.testing.assert_array_equal(getattr(kept, field.name), getattr(default, field.name))
     # drop's report keeps its keys, no more (metrics/window.json byte for byte)
-    assert report == same and "gaps" not in report and "kept_with_gaps" not in report["parts"]
+    assert report == same and "kept_with_gaps" not in report and "kept_with_gaps" not in report["parts"]
     assert kept_report["kept_with_gaps"] == 0 and kept_report["pairs_without_target"] == 0
     # on a gap drop's windows are what they were
     windows = make_windows(gap_daily(), same_columns(["A"], ["target", "h1"]), 3, [1, 2])

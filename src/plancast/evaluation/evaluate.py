@@ -21,7 +21,7 @@ from plancast.evaluation.gap_skill import gap_skill, has_gap
 from plancast.evaluation.horizon_trust import horizon_trust
 from plancast.evaluation.intervals import LEVELS, model_intervals, part_scales, window_scale
 from plancast.evaluation.metrics import mae, naive_scale, score
-from plancast.evaluation.recommendation import combination, firm_route, route, routed
+from plancast.evaluation.recommendation import combination, firm_route, routed
 from plancast.evaluation.significance import diebold_mariano
 from plancast.evaluation.summary import EvaluationSummary, Pooled, RecommendedScore, Scores
 from plancast.features.correlation import POOLED
@@ -272,8 +272,7 @@ def evaluate(
     if not np.isfinite(plan).any():  # a plain series has no plan: the networks and tabular models compete
         candidates = candidates[1:] or [LAST_BASELINE]
     errors = {name: (actual - predictions[name])[in_val] for name in candidates}
-    own_route = route(errors, delays)
-    chosen, firmness = firm_route(errors, delays)  # a delay leaves the robust choice only on firm evidence
+    chosen, own_route, firmness = firm_route(errors, delays)  # a delay leaves the robust choice only on firm evidence
     predictions[RECOMMENDED] = routed(predictions, chosen, delays)
     say(f"route chosen per delay on validation; scoring {len(predictions)} forecasts per part and delay")
 

@@ -77,8 +77,9 @@ def firm_route(
     share: float = FIRM_SHARE,
     draws: int = BOOTSTRAP_DRAWS,
     seed: int = 0,
-) -> tuple[dict[int, str], dict[int, float]]:
-    """The route validation can vouch for, and per delay how firmly: (route, {delay: share}).
+) -> tuple[dict[int, str], dict[int, str], dict[int, float]]:
+    """The route validation can vouch for, each delay's own best (:func:`route`) and how firmly it beat the
+    robust candidate: (route, own, {delay: share}).
 
     Each delay starts from the one robust candidate (:func:`robust_route`); it takes its own best
     (:func:`route`) instead only where that beats the robust one on at least ``share`` of ``draws``
@@ -102,7 +103,7 @@ def firm_route(
         wins = (weights @ np.where(both, a - b, 0.0)) < 0  # resampled sums of paired differences
         firmness[int(delay)] = float(wins.mean())
         chosen[int(delay)] = mine if firmness[int(delay)] >= share else theirs
-    return chosen, firmness
+    return chosen, own, firmness
 
 
 def route_per_part(

@@ -257,8 +257,6 @@ def split_and_scale(
     refuse_non_finite(windows, scalers, Splits(**splits), indices["train"])
     day = windows.day_at
     report = {
-        "kind": kind,
-        "fractions": [float(f) for f in fractions],
         "cut": {
             "validation_start": day_label(day(np.array(cut.validation_start))),
             "test_start": day_label(day(np.array(cut.test_start))),

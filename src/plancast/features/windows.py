@@ -275,14 +275,15 @@ def _windows(
 def window_report(
     daily: pd.DataFrame, features: Mapping[str, Any], lookback: int, delays: Sequence[int], gaps: Gaps = "drop"
 ) -> tuple[Windows, dict[str, Any]]:
-    """The windows and their report: counts and shapes (metrics/window.json) and, under ``parts``, the detail
-    per part (data/reports/window_parts.json: windows, parts skipped with why, windows lost).
+    """The windows and their report: counts (metrics/window.json) and, under ``parts``, the detail
+    (data/reports/window_parts.json: the input names and array shapes; per part the windows, the parts
+    skipped with why, the windows lost).
 
     ``drop``: ``lost_to_gaps``, windows that would touch a missing calendar day (never bridged);
     ``dropped_incomplete``, windows with a missing value on a day that has a snapshot. ``keep`` (:func:
     `make_windows`): ``lost_to_gaps``, windows without a snapshot in their lookback or on every target
     day; ``dropped_incomplete``, those whose target days have a snapshot but no target; and beside them
-    ``gaps``, ``kept_with_gaps`` (kept windows whose inputs hold a NaN) and ``pairs_without_target``
+    ``kept_with_gaps`` (kept windows whose inputs hold a NaN) and ``pairs_without_target``
     (their (window, delay) pairs without a target, left out of training and scoring). DVC's metrics hold
     only totals, so their count does not grow with the number of parts.
     """
@@ -297,15 +298,13 @@ def window_report(
     lost = {part: chunk.lost_to_gaps for part, chunk in made.items() if chunk.lost_to_gaps}
     incomplete = {part: chunk.incomplete for part, chunk in made.items() if chunk.incomplete}
     report: dict[str, Any] = {
-        "lookback": lookback,
-        "delays": [int(d) for d in delays],
-        "feature_names": [str(name) for name in windows.feature_names],
         "windows": len(windows.part),
-        "shape": {"inputs": list(windows.inputs.shape), "targets": list(windows.targets.shape)},
         "parts_skipped": len(skipped),
         "lost_to_gaps": sum(lost.values()),
         "dropped_incomplete": sum(incomplete.values()),
-        "parts": {
+        "parts": {  # the detail (window_parts.json), beside what the params already say (lookback, delays)
+            "feature_names": [str(name) for name in windows.feature_names],
+            "shape": {"inputs": list(windows.inputs.shape), "targets": list(windows.targets.shape)},
             "windows": {part: len(chunk.end_row) for part, chunk in made.items()},
             "skipped": skipped,
             "lost_to_gaps": lost,
@@ -315,7 +314,7 @@ def window_report(
     if gaps == "keep":  # drop's report stays as it was, key for key
         with_gaps = {part: chunk.with_gaps for part, chunk in made.items() if chunk.with_gaps}
         without = {part: chunk.without_target for part, chunk in made.items() if chunk.without_target}
-        report |= {"gaps": gaps, "kept_with_gaps": sum(with_gaps.values())}
+        report["kept_with_gaps"] = sum(with_gaps.values())
         report["pairs_without_target"] = sum(without.values())
         report["parts"] |= {"kept_with_gaps": with_gaps, "pairs_without_target": without}
     return windows, report
