@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from plancast.evaluation.metrics import valid_pairs
+from plancast.evaluation.metrics import mae, skill, valid_pairs
 
 COLUMNS = ["split", "delay", "inputs", "windows", "pairs", "recommended_mae", "plan_mae", "skill"]
 INPUTS = ("complete", "gap")  # the inputs column: windows without a NaN in their inputs, and with one
@@ -27,14 +27,11 @@ def has_gap(inputs: np.ndarray) -> np.ndarray:
 def _scores(actual: np.ndarray, recommended: np.ndarray, plan: np.ndarray) -> dict[str, float | int]:
     """MAE of the recommended forecast and of the plan on the pairs where all three exist, and its skill."""
     (y, ours, theirs), _ = valid_pairs(actual, recommended, plan)
-    if not y.size:
-        return {"pairs": 0, "recommended_mae": np.nan, "plan_mae": np.nan, "skill": np.nan}
-    own, planned = float(np.mean(np.abs(ours - y))), float(np.mean(np.abs(theirs - y)))
     return {
         "pairs": int(y.size),
-        "recommended_mae": own,
-        "plan_mae": planned,
-        "skill": 1.0 - own / planned if planned > 0 else np.nan,
+        "recommended_mae": mae(y, ours),
+        "plan_mae": mae(y, theirs),
+        "skill": skill(y, ours, theirs),
     }
 
 
