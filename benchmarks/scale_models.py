@@ -54,7 +54,7 @@ def main() -> None:
     daily = pipeline.daily_last(params.daily, snapshots(params, args.parts, args.days)).table
     columns = {str(part): ["target", "h1", "h2", "h3"] for part in daily["part"].unique()}
     windows = pipeline.window(params.window, daily, {"columns": columns}).windows
-    prepared = pipeline.split_scale(params.split_scale, windows)
+    prepared = pipeline.split_scale(params.split_scale, windows, params.window.gaps)
     splits, scalers = prepared.splits, prepared.scalers
     print(
         f"{args.parts} parts x {args.days} days: {len(windows.part):,} windows, train {len(splits.train.window):,}; "

@@ -11,7 +11,7 @@ from plancast.stage import StageIO, run_stage, unwrap
 
 def main(params, io: StageIO) -> None:
     windows = Windows.load(io.read(catalog.WINDOWS))
-    prepared = split_scale(unwrap(params.split_scale), windows)
+    prepared = split_scale(unwrap(params.split_scale), windows, params.window.gaps)
     splits, scalers, report = prepared.splits, prepared.scalers, prepared.report
     save_npz(io.write(catalog.SPLITS), **splits.to_arrays())
     write_json(io.write(catalog.SCALERS), scalers.to_json(), digits=17)

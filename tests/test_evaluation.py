@@ -110,8 +110,8 @@ def test_predict_scaled_calls_each_network_once_with_all_its_windows():
     assert (per_part["A"].calls, per_part["B"].calls) == ([3], [2])
 
 
-def _pipeline_inputs(parts: tuple[str, ...] = ("A", "B")):
-    days = pd.bdate_range("2025-01-06", periods=14)
+def _pipeline_inputs(parts: tuple[str, ...] = ("A", "B"), days: int = 14, delays=(1, 2), per_delay: bool = False):
+    days = pd.bdate_range("2025-01-06", periods=days)
     rows = []
     for index, part in enumerate(parts):
         base = {"A": 10.0, "B": 200.0}.get(part, 50.0 + 10 * index)
@@ -119,9 +119,29 @@ def _pipeline_inputs(parts: tuple[str, ...] = ("A", "B")):
             target = base + (i % 5) * (1 + base / 100)
             rows.append({"part": part, "day": day, "target": target, "h1": target + 1, "h2": target - 1})
     daily = pd.DataFrame(rows)
-    windows = make_windows(daily, {"columns": {part: ["target", "h1"] for part in parts}}, 3, [1, 2])
-    splits, scalers, _ = split_and_scale(windows, [0.5, 0.25, 0.25], "standard")
+    windows = make_windows(daily, {"columns": {part: ["target", "h1"] for part in parts}}, 3, list(delays))
+    splits, scalers, _ = split_and_scale(windows, [0.5, 0.25, 0.25], "standard", per_delay=per_delay)
     return daily, windows, splits, scalers
+
+
+def test_per_delay_every_target_is_scored_once_in_the_split_of_its_day():
+    from plancast.models.tabular import tabular_rows
+
+    daily, windows, splits, scalers = _pipeline_inputs(days=40, per_delay=True)
+    rows = tabular_rows(windows, daily, scalers, 0)
+    result = evaluation.evaluate(
+        daily, windows, splits, scalers, {}, season_period=5, ridge_alpha=1.0, rows=rows, tabular=["boosted"]
+    )
+    frame = result.predictions
+    boosted = frame[frame.model == "boosted"]
+    assert not boosted.duplicated(["part", "window", "delay"]).any()  # a window in two splits: each target once
+    target = windows.position[boosted.window.to_numpy()] + boosted.delay.to_numpy()
+    validation_start, test_start = splits.cut.tolist()
+    expected = np.where(target >= test_start, "test", "val")
+    assert (boosted.split.to_numpy() == expected).all() and (target >= validation_start).all()
+    later = windows.position[splits.val.window] + 2 >= test_start  # validation windows with a test target
+    assert later.any() and np.isin(splits.val.window[later], splits.test.window).all()
+    assert boosted.prediction.notna().all()
 
 
 def test_evaluate_scores_networks_and_baselines_on_the_same_windows():

@@ -206,7 +206,7 @@ def test_changing_a_list_touches_only_its_items(tmp_path):
     # (the blank line after it would go) and no comment sits among list items
     before, after = _as_dvc_writes(tmp_path, ["window.delays=[1,2]", "train.models=[gru]"])
     assert _changed_lines(before, after) == [
-        "-  - 3",
+        *(f"-  - {delay}" for delay in range(3, 13)),
         "-  - lstm_sigmoid",
         "-  - lstm",
         "-  - lstm_gru",

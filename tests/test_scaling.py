@@ -7,7 +7,7 @@ import pytest
 from test_split import DAYS, at
 
 from plancast.errors import InputDataError, ParamsError
-from plancast.features.scaling import Scalers, fit_scalers, split_and_scale
+from plancast.features.scaling import Scalers, Splits, fit_scalers, split_and_scale
 from plancast.features.windows import Windows
 
 
@@ -107,6 +107,29 @@ def test_split_and_scale_writes_float32_splits_and_skips_parts_without_training(
     assert arrays["targets_test"].dtype == np.float32 and arrays["targets_test"].shape == (2, 2)
     # A's first target 2 with mean 5, std sqrt(5)
     assert arrays["targets_train"][0, 0] == pytest.approx(-3 / np.sqrt(5.0), rel=1e-6)
+
+
+def test_per_delay_a_target_counts_only_in_the_split_of_its_day_and_never_scales_on_a_later_day() -> None:
+    inputs, targets, labels = tiny_windows()
+    positions = np.array([0, 3, 4, 6, 0, 3, 4, 6])  # targets on days 1 .. 8: validation from 5, test from 7
+    windows = Windows(inputs, targets, targets * np.nan, labels, positions, positions, np.array([1, 2]),
+                      np.array(["target", "h1"]), DAYS)  # fmt: skip
+
+    splits, scalers, _ = split_and_scale(windows, [0.5, 0.25, 0.25], "standard", per_delay=True)
+
+    assert splits.cut.tolist() == [5, 7]
+    # the window ending on day 3 has targets on days 4 and 5: one training, one validation target
+    assert splits.train.window.tolist() == [0, 1, 4, 5] and splits.val.window.tolist() == [1, 2, 5, 6]
+    assert splits.test.window.tolist() == [3, 7]  # targets on days 7 and 8
+    rows = windows.position[splits.train.window][:, None] + np.array([1, 2])
+    assert (np.isnan(splits.train.targets) == (rows >= 5)).all()
+    train = np.asarray(windows.targets[splits.train.window], np.float64)
+    known = np.where(rows < 5, train, np.nan)
+    a = labels[splits.train.window] == "A"
+    assert scalers.parts["A"].target_offset == pytest.approx(np.nanmean(known[a]))
+    again = Splits.from_arrays(splits.to_arrays())
+    assert again.cut.tolist() == [5, 7]
+    np.testing.assert_array_equal(again.actual("train", windows), known)
 
 
 def _valued(part: list[str], target: list[float], feature: list[float]) -> Windows:

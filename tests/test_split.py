@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from plancast.errors import ParamsError
-from plancast.features.split import calendar_cut, split_by_date
+from plancast.features.split import calendar_cut, in_period, split_by_date
 from plancast.features.windows import Windows
 
 DAYS = np.arange(np.datetime64("2025-01-06"), np.datetime64("2025-01-06") + 200).astype("datetime64[D]")
@@ -57,9 +57,39 @@ def test_windows_whose_targets_straddle_a_cut_belong_to_no_split() -> None:
     assert (high[train] < cut.validation_start).all() and (windows.position[test] + 1 >= cut.test_start).all()
 
 
+def test_per_delay_a_straddling_window_counts_each_target_in_the_split_of_its_day() -> None:
+    windows = at(["A"] * 20, list(range(20)), delays=(1, 2, 3))
+    cut = calendar_cut(windows, [0.5, 0.25, 0.25])
+    train, val, test, straddle = split_by_date(windows, cut, per_delay=True)
+    assert straddle == {"train|validation": 2, "validation|test": 2}  # counted alike, but kept
+    assert sorted({*train, *val, *test}) == list(range(20))  # no window is lost at a cut
+    first, last = windows.position + 1, windows.position + 3
+    assert (first[train] < cut.validation_start).all() and (last[test] >= cut.test_start).all()
+    both = np.intersect1d(train, val)
+    assert len(both) == 2
+    counted = in_period(windows, both, cut.validation_start, cut.test_start)
+    days = windows.position[both][:, None] + np.array([1, 2, 3])
+    assert (counted == ((days >= cut.validation_start) & (days < cut.test_start))).all()
+    assert counted.any(axis=1).all() and not counted.all()
+
+
 def test_split_days_given_in_params_override_the_fractions() -> None:
     windows = at(["A"] * 30, list(range(30)))
     cut = calendar_cut(windows, [0.7, 0.1, 0.2], validation_start="2025-01-26", test_start="2025-01-30")
     assert (cut.validation_start, cut.test_start) == (20, 24)
     with pytest.raises(ParamsError, match=r"^split_scale\.test_start: the test period must not start before"):
         calendar_cut(windows, [0.7, 0.1, 0.2], validation_start="2025-01-30", test_start="2025-01-26")
+
+
+def test_a_fold_refits_on_every_target_known_before_it_and_none_after() -> None:
+    from plancast.evaluation.backtest import known_before
+
+    windows = at(["A"] * 20, list(range(20)), delays=(1, 2, 3))
+    windows.targets[:] = windows.position[:, None] + np.array([1.0, 2.0, 3.0])  # each target is its own day
+    everyone = np.ones(20, bool)
+    whole, whole_targets = known_before(windows, 12, False, everyone)
+    assert whole.tolist() == list(range(9))  # last target (position + 3) before day 12
+    train, targets = known_before(windows, 12, True, everyone)
+    assert train.tolist() == list(range(11))  # first target (position + 1) before day 12
+    assert np.nanmax(targets) == 11 and np.isnan(targets).sum() == 3  # windows 9, 10: days 12, 13 and 12 unknown
+    assert np.isfinite(whole_targets).all()

@@ -204,7 +204,7 @@ def run_chain(folder: Path, snapshots: pd.DataFrame, params: Params, monkeypatch
 def test_stage_chain_is_byte_identical_across_runs(tmp_path, monkeypatch, capsys) -> None:
     snapshots = synthetic_snapshots({"P1": 30, "P2": 30, "P3": 5})  # P3 stops exporting after 5 days
     params = chain_params(
-        window={"lookback": 4, "delays": [1, 2]},
+        window={"lookback": 4, "delays": [1, 2], "gaps": "drop"},  # drop: a window touching a gap is counted lost
         select_features={"top_k": 2},
         daily={"calendar": "every_day", "holidays": []},
     )

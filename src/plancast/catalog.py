@@ -270,7 +270,9 @@ STAGES: dict[str, StageSpec] = {
         ),
         StageSpec("select_features", (DAILY, CORRELATION), (FEATURES,), ("select_features",)),
         StageSpec("window", (DAILY, FEATURES), (WINDOWS, WINDOW_PARTS, WINDOW_METRICS), ("window",)),
-        StageSpec("split_scale", (WINDOWS,), (SPLITS, SCALERS, SPLIT_PARTS, SPLIT_METRICS), ("split_scale",)),
+        StageSpec(
+            "split_scale", (WINDOWS,), (SPLITS, SCALERS, SPLIT_PARTS, SPLIT_METRICS), ("split_scale", "window.gaps")
+        ),
         StageSpec(
             "train",
             (DAILY, WINDOWS, SPLITS, SCALERS, FEATURES),

@@ -126,16 +126,18 @@ Gaps = Literal["drop", "keep"]
 class WindowParams(Section):
     """The lookback windows; ``gaps``: what a window touching a day without a snapshot is.
 
-    ``drop`` leaves out every window whose days (inputs or targets) include a missing day or hold a
-    missing value. ``keep`` keeps a window with a snapshot in its lookback and a target at one of its
+    ``keep`` (the default) keeps a window with a snapshot in its lookback and a target at one of its
     delays at least: a missing input stays NaN (never filled, never bridged), a missing target is NaN
-    for that (window, delay) alone, and the latest window of a part goes into the forecast unless its
-    lookback holds no snapshot at all (:mod:`plancast.features.windows`).
+    for that (window, delay) alone, each target counts in the split of its own day (so twelve delays
+    cost the near ones no window at a cut), and the latest window of a part goes into the forecast
+    unless its lookback holds no snapshot at all (:mod:`plancast.features.windows`). ``drop`` leaves
+    out every window whose days (inputs or targets) include a missing day or hold a missing value, and
+    puts a window in a split only with all its targets there.
     """
 
     lookback: PositiveInt = 10
-    delays: list[PositiveInt] = [1, 2, 3]
-    gaps: Gaps = "drop"
+    delays: list[PositiveInt] = list(range(1, 13))  # every horizon of the planning system's export (D+1 .. D+12)
+    gaps: Gaps = "keep"
 
     @field_validator("delays")
     @classmethod

@@ -11,12 +11,13 @@ refreshed per fold (retraining a network per fold costs minutes each on two core
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from plancast.evaluation.metrics import mae, skill
 from plancast.features.scaling import Splits
+from plancast.features.split import in_period
 from plancast.features.windows import Windows
 from plancast.models.tabular import TABULAR_MODELS, TabularRows
 
@@ -31,12 +32,18 @@ class Folds:
 
 
 def test_folds(windows: Windows, splits: Splits, folds: int) -> Folds:
-    """Cut the test windows' first-target days into ``folds`` equal calendar spans (fewer if too short)."""
+    """Cut the test windows' first test days into ``folds`` equal calendar spans (fewer if too short).
+
+    A window's first test day is its first target day in the test period: its first target for a whole
+    window, the first on or after the test start for one that counts its targets per day
+    (:class:`~plancast.features.scaling.Splits` with a ``cut``)."""
     of_window = np.full(len(windows.part), -1, dtype=np.int64)
     test = splits.test.window
     if not len(test):
         return Folds(np.empty(0, np.int64), of_window)
     first_target = windows.position[test] + int(np.min(windows.delays))
+    if splits.cut is not None:
+        first_target = np.maximum(first_target, int(splits.cut[1]))
     low, high = int(first_target.min()), int(first_target.max())
     count = max(1, min(folds, high - low + 1))
     start = low + (np.arange(count) * (high - low + 1)) // count
@@ -53,30 +60,48 @@ def tabular_backtest(
     seed: int,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Each tabular model's out-of-sample predictions (windows, delays) for the validation and test windows.
+    """Each tabular model's out-of-sample predictions (rows, delays): one row per validation window, then
+    one per test window (a window in both splits has a row in each, as evaluate scores them).
 
-    NaN elsewhere. Validation: fitted on the training windows; test fold f: refitted on every window
-    whose last target lies before the fold starts (an expanding window). ``progress`` gets one line per
-    model and origin (a boosted fit takes seconds at the sample's size, minutes at a plant's).
+    Validation: fitted on the training windows; test fold f: refitted on every window whose targets lie
+    before the fold starts (an expanding window; with per-day targets, every window with one such target,
+    the later ones left out). ``progress`` gets one line per model and origin (a boosted fit takes
+    seconds at the sample's size, minutes at a plant's).
     """
     delays = np.asarray(windows.delays, np.int64)
-    last_target = windows.position + int(delays.max())
-    result = {name: np.full(windows.targets.shape, np.nan) for name in names}
-    origins = [("validation", splits.train.window, splits.val.window)]
+    validation, test = len(splits.val.window), len(splits.test.window)
+    result = {name: np.full((validation + test, len(delays)), np.nan) for name in names}
+    test_rows = validation + np.arange(test)
+    origins = [("validation", splits.train.window, splits.actual("train", windows), np.arange(validation))]
     scaled = np.isin(windows.part, list(rows.scalers.parts))  # a part without a scaler had no training window
+    fold_of_row = folds.of_window[splits.test.window]
     for fold, start in enumerate(folds.start):
-        train = np.flatnonzero((last_target < start) & scaled)
-        origins.append((f"test fold {fold + 1}/{len(folds.start)}", train, np.flatnonzero(folds.of_window == fold)))
-    for label, train, predict in origins:
+        train, targets = known_before(windows, int(start), splits.cut is not None, scaled)
+        label = f"test fold {fold + 1}/{len(folds.start)}"
+        origins.append((label, train, targets, test_rows[fold_of_row == fold]))
+    windows_of_row = np.concatenate([splits.val.window, splits.test.window]).astype(np.int64)
+    for label, train, targets, predict in origins:
         if not len(train) or not len(predict):
             continue
-        fitted = rows.take(train)
+        fitted = replace(rows.take(train), targets=np.asarray(targets, np.float64))
         for name in names:
             model = TABULAR_MODELS[name](seed).fit(fitted)
-            result[name][predict] = model.predict(rows.take(predict))
+            result[name][predict] = model.predict(rows.take(windows_of_row[predict]))
             if progress is not None:
                 progress(f"{label}: {name} fitted on {len(train)} windows, predicted {len(predict)}")
     return result
+
+
+def known_before(windows: Windows, start: int, per_delay: bool, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The windows an origin at calendar position ``start`` refits on, and their targets (raw, NaN where
+    unknown then): whole windows with every target before ``start``; per delay, every window with one
+    such target, its targets on or after ``start`` NaN. ``eligible`` (windows,) marks the windows allowed."""
+    delays = np.asarray(windows.delays, np.int64)
+    if not per_delay:
+        train = np.flatnonzero((windows.position + int(delays.max()) < start) & eligible)
+        return train, np.asarray(windows.targets[train], np.float64)
+    train = np.flatnonzero((windows.position + int(delays.min()) < start) & eligible)
+    return train, np.where(in_period(windows, train, -(2**62), start), windows.targets[train], np.nan)
 
 
 def fold_scores(

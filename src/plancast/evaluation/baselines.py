@@ -91,7 +91,7 @@ def training_mean(history: History, window: np.ndarray) -> np.ndarray:
     train = history.splits.train.window
     prediction = np.full((len(window), targets.shape[1]), np.nan)
     own_rows, wanted = rows_by_part(part[train]), rows_by_part(part[window])
-    train_targets = targets[train]
+    train_targets = history.splits.actual("train", history.windows)  # none on a validation day
     for name, rows in wanted.items():
         own = train_targets[own_rows.get(name, rows[:0])]  # the part's training rows, in order
         own = own[~np.isnan(own)]

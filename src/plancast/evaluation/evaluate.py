@@ -48,15 +48,19 @@ def naive_scales(
     end_row: np.ndarray,
     train: np.ndarray,
     delays: np.ndarray,
+    room: np.ndarray | None = None,
 ) -> dict[str, float]:
     """MASE scale of each part: its one-step naive MAE on its training rows (0 .. last training target).
 
-    ``part`` and ``end_row`` (windows,) describe all windows, ``train`` indexes the training ones.
+    ``part`` and ``end_row`` (windows,) describe all windows, ``train`` indexes the training ones;
+    ``room`` (windows,), where a training window counts only its targets before validation starts
+    (:class:`plancast.features.scaling.Splits`), the days from its end to the last training day.
     """
     scales = {}
-    last_end = pd.Series(end_row[train]).groupby(part[train], sort=True).max()  # one pass, not one per part
-    for name, end in last_end.items():
-        last = int(end) + int(np.max(delays))
+    reach = np.full(len(end_row), int(np.max(delays))) if room is None else np.minimum(int(np.max(delays)), room)
+    last_target = pd.Series((end_row + reach)[train]).groupby(part[train], sort=True).max()  # one pass for all parts
+    for name, last in last_target.items():
+        last = int(last)
         scales[str(name)] = naive_scale(np.asarray(series[str(name)], dtype=np.float64)[: last + 1])
     return scales
 
@@ -247,7 +251,8 @@ def evaluate(
     window = np.concatenate([splits[name].window for name in SPLITS]).astype(np.int64)
     split = np.concatenate([np.full(len(splits[name].window), name) for name in SPLITS])
     part, end_row, delays = windows.part[window], windows.end_row[window], windows.delays
-    actual, plan = windows.targets[window], windows.plan[window]
+    actual = np.concatenate([splits.actual(name, windows) for name in SPLITS])  # NaN: a gap, or another split's day
+    plan = windows.plan[window]
     in_val = split == "val"
     series = part_series(daily)
     evaluated = windows.take(window)
@@ -258,7 +263,7 @@ def evaluate(
     cut = test_folds(windows, splits, folds)
     if rows is not None and tabular:
         backtest = tabular_backtest(rows, windows, splits, cut, list(tabular), seed, say)
-        predictions.update({name: values[window] for name, values in backtest.items()})
+        predictions.update(backtest)
     best_network = _best_by_validation(actual, predictions, list(models), in_val)
     best_tabular = _best_by_validation(actual, predictions, list(tabular), in_val)
     combined = [name for name in (best_network, best_tabular) if name is not None]
@@ -276,16 +281,19 @@ def evaluate(
     predictions[RECOMMENDED] = routed(predictions, chosen, delays)
     say(f"route chosen per delay on validation; scoring {len(predictions)} forecasts per part and delay")
 
-    scales = naive_scales(series, windows.part, windows.end_row, splits.train.window, delays)
+    room = None if splits.cut is None else int(splits.cut[0]) - 1 - windows.position
+    scales = naive_scales(series, windows.part, windows.end_row, splits.train.window, delays, room)
     summary, parts = evaluate_predictions(actual, predictions, plan, split, part, delays, scales)
     frame = predictions_frame(predictions, actual, split, part, window, end_row, delays, daily)
+    counted = np.concatenate([splits.counted(name, windows) for name in SPLITS]).ravel()
+    frame = frame[np.tile(counted, len(predictions))].reset_index(drop=True)  # each target in its own split
 
     train = splits.train.window
     fallback = {name: scaler.target_scale for name, scaler in scalers.parts.items()}
-    interval_scale = part_scales(windows.part[train], windows.targets[train], windows.plan[train], fallback)
+    interval_scale = part_scales(windows.part[train], splits.actual("train", windows), windows.plan[train], fallback)
     scale = window_scale(interval_scale, part)
     in_test = split == "test"
-    fold = cut.of_window[window]
+    fold = np.where(in_test, cut.of_window[window], -1)  # a window in validation and test: its test row only
     target_day = windows.position[window][:, None] + np.asarray(delays)[None, :]
     intervals = model_intervals(actual, predictions, scale, in_val, in_test, fold, target_day, cut.start)
     say(f"intervals: {len(intervals)} forecasts calibrated over {len(cut.start)} test fold(s)")
@@ -345,6 +353,8 @@ def evaluate(
     )
     test_windows = splits.test.window
     first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0
+    if splits.cut is not None:  # a window straddling the cut is a test window for its later targets only
+        first_test_day = int(splits.cut[1])
     trust = horizon_trust(daily, first_test_day, parts, [int(d) for d in delays], RECOMMENDED)
     gaps = gap_skill(actual, predictions[RECOMMENDED], plan, split, has_gap(windows.inputs[window]), delays)
     return Evaluation(head, summary, parts, frame, fold_table, recommendation, trust, gaps, own_route, firmness)

@@ -101,10 +101,12 @@ def score(
 ) -> dict[str, float | int]:
     """Every metric of :data:`METRICS` for one set of forecasts, plus ``n`` (pairs used) and ``missing``.
 
-    ``missing`` counts the (actual, prediction) pairs dropped because either is NaN, e.g. the plan
-    baseline's windows whose latest snapshot has no such horizon.
+    ``missing`` counts the actuals left unscored because the prediction is NaN, e.g. the plan baseline's
+    windows whose latest snapshot has no such horizon; a missing actual (a gap, or a target outside the
+    split's period) is no pair at all.
     """
-    (y, _), missing = valid_pairs(actual, prediction)
+    (y, _), _ = valid_pairs(actual, prediction)
+    missing = int(np.isfinite(np.asarray(actual, dtype=np.float64)).sum()) - int(y.size)
     return {
         "mae": mae(actual, prediction),
         "rmse": rmse(actual, prediction),

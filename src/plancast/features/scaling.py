@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from plancast.errors import InputDataError, ParamsError
-from plancast.features.split import Cut, calendar_cut, day_label, day_text, split_by_date
+from plancast.features.split import Cut, calendar_cut, day_label, day_text, in_period, split_by_date
 from plancast.features.windows import Windows
 
 SPLITS = ("train", "val", "test")  # the three time-ordered parts of the windows, in order
@@ -135,29 +135,62 @@ class Split:
 
 @dataclass(frozen=True)
 class Splits:
-    """The three time-ordered splits (splits.npz holds ``inputs_<s>``, ``targets_<s>``, ``window_<s>``)."""
+    """The three time-ordered splits (splits.npz holds ``inputs_<s>``, ``targets_<s>``, ``window_<s>``,
+    and ``cut`` where a window counts per target day).
+
+    ``cut`` is ``[validation_start, test_start]`` (calendar positions) when each target belongs to the
+    split of its own day (``window.gaps: keep``): a window may then sit in two splits, and each split's
+    ``targets`` are NaN outside its period; None when a window belongs to one split whole (``drop``).
+    """
 
     train: Split
     val: Split
     test: Split
+    cut: np.ndarray | None = None
 
     def __getitem__(self, name: str) -> Split:
         return getattr(self, name)
 
+    def period(self, name: str) -> tuple[int, int | None]:
+        """``[start, end)`` of the target days split ``name`` holds (end None: to the data's end)."""
+        if self.cut is None:
+            raise ValueError("splits of whole windows have no per-target period")
+        validation_start, test_start = (int(value) for value in self.cut)
+        return {"train": (-(2**62), validation_start), "val": (validation_start, test_start)}.get(
+            name, (test_start, None)
+        )
+
+    def counted(self, name: str, windows: Windows) -> np.ndarray:
+        """(n, delays) True where split ``name``'s window counts that target: every target of a whole
+        window, else those whose day lies in the split's period (:func:`plancast.features.split.in_period`)."""
+        index = self[name].window
+        if self.cut is None:
+            return np.ones((len(index), len(windows.delays)), dtype=bool)
+        return in_period(windows, index, *self.period(name))
+
+    def actual(self, name: str, windows: Windows) -> np.ndarray:
+        """Split ``name``'s raw targets (n, delays) float64, NaN where a gap or outside the split's period."""
+        targets = np.asarray(windows.targets[self[name].window], np.float64)
+        return np.where(self.counted(name, windows), targets, np.nan)
+
+    def with_splits(self, train: Split, val: Split, test: Split) -> Splits:
+        """The same cut over other train, validation and test arrays (the same windows, read otherwise)."""
+        return Splits(train, val, test, self.cut)
+
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {
+        arrays = {
             f"{field}_{name}": getattr(self[name], field)
             for name in SPLITS
             for field in ("inputs", "targets", "window")
         }
+        return arrays if self.cut is None else {**arrays, "cut": np.asarray(self.cut, np.int64)}
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Splits:
+        cut = np.asarray(arrays["cut"], np.int64) if "cut" in arrays else None
         return cls(
-            **{
-                name: Split(arrays[f"inputs_{name}"], arrays[f"targets_{name}"], arrays[f"window_{name}"])
-                for name in SPLITS
-            }
+            *(Split(arrays[f"inputs_{name}"], arrays[f"targets_{name}"], arrays[f"window_{name}"]) for name in SPLITS),
+            cut,
         )
 
 
@@ -221,22 +254,28 @@ def split_and_scale(
     kind: Kind,
     validation_start: object = None,
     test_start: object = None,
+    per_delay: bool = False,
 ) -> tuple[Splits, Scalers, dict[str, Any]]:
     """Splits (splits.npz), scalers (scalers.json) and the split report from the windows.
 
     Splits every part at one calendar cut (:func:`calendar_cut`), fits the scalers on training
     windows, and drops (and reports) the parts without a training window, whose other windows could
     not be scaled. Each split holds ``inputs`` float32 (n, lookback, features), ``targets`` float32
-    (n, delays), ``window`` int64 (n,).
+    (n, delays), ``window`` int64 (n,). ``per_delay`` (``window.gaps: keep``): each target counts in the
+    split of its own day (:func:`plancast.features.split.split_by_date`), NaN in the others' arrays.
     """
     labels = np.asarray(windows.part)
     cut = calendar_cut(windows, fractions, validation_start, test_start)
-    train, val, test, straddle = split_by_date(windows, cut)
+    train, val, test, straddle = split_by_date(windows, cut, per_delay)
     indices = dict(zip(SPLITS, (train, val, test), strict=True))
-    scalers = fit_scalers(windows.inputs, windows.targets, labels, indices["train"], kind)
+    bounds = np.array([cut.validation_start, cut.test_start], np.int64) if per_delay else None
+    periods = Splits(*(Split(np.empty(0), np.empty(0), index) for index in (train, val, test)), bounds)
+    targets = np.asarray(windows.targets, np.float64).copy()
+    targets[train] = periods.actual("train", windows)  # a target on a validation day is no training target
+    scalers = fit_scalers(windows.inputs, targets, labels, indices["train"], kind)
     counts = _counts(labels)
     skipped = {
-        part: f"{count} window(s), none of them with every target before validation starts"
+        part: f"{count} window(s), none of them with {'a' if per_delay else 'every'} target before validation starts"
         for part, count in counts.items()
         if part not in scalers.parts
     }
@@ -244,17 +283,19 @@ def split_and_scale(
     per_part: dict[str, dict[str, int]] = {part: {} for part in scalers.parts}
     for split, index in indices.items():
         index = index[np.isin(labels[index], list(scalers.parts))]
+        raw = periods.actual(split, windows)[np.isin(labels[indices[split]], list(scalers.parts))]
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is found and named below
             splits[split] = Split(
                 inputs=scalers.inputs(windows.inputs[index], labels[index]).astype(np.float32),
-                targets=scalers.targets(windows.targets[index], labels[index]).astype(np.float32),
+                targets=scalers.targets(raw, labels[index]).astype(np.float32),
                 window=index.astype(np.int64),
             )
         in_split = _counts(labels[index])
         for part in per_part:
             per_part[part][split] = in_split.get(part, 0)
     refuse_empty(windows, cut, splits, validation_start, test_start)
-    refuse_non_finite(windows, scalers, Splits(**splits), indices["train"])
+    done = Splits(**splits, cut=periods.cut)
+    refuse_non_finite(windows, scalers, done, indices["train"])
     day = windows.day_at
     report = {
         "cut": {
@@ -268,7 +309,7 @@ def split_and_scale(
         "parts_skipped": len(skipped),
         "parts": {"windows": per_part, "skipped": skipped},  # data/reports/split_scale_parts.json
     }
-    return Splits(**splits), scalers, report
+    return done, scalers, report
 
 
 def refuse_empty(
@@ -329,8 +370,8 @@ def refuse_non_finite(windows: Windows, scalers: Scalers, splits: Splits, train_
         inputs, targets = ~np.isfinite(splits[split].inputs), ~np.isfinite(splits[split].targets)
         if inputs.any():  # a gap's NaN is no overflow
             inputs &= ~np.isnan(windows.inputs[window])
-        if targets.any():
-            targets &= ~np.isnan(windows.targets[window])
+        if targets.any():  # nor is a target another split counts
+            targets &= ~np.isnan(splits.actual(split, windows))
         if inputs.any():
             row, _, column = np.argwhere(inputs)[0]
         elif targets.any():

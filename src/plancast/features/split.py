@@ -92,25 +92,44 @@ def day_text(windows: Windows, position: int) -> str:
     return str(day_label(np.asarray(windows.days[position])))
 
 
-def split_by_date(windows: Windows, cut: Cut) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+def split_by_date(
+    windows: Windows, cut: Cut, per_delay: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
     """Window indices of train, validation and test at ``cut``, and how many straddle each cut.
 
-    A window is in a split when all its target days (``position + delay``) are; training windows
-    have every target before validation starts, so no training target lies in or after it.
+    Whole windows (``per_delay`` False, ``window.gaps: drop``): a window is in a split when all its
+    target days (``position + delay``) are; training windows have every target before validation
+    starts, so no training target lies in or after it, and a window straddling a cut is in none.
+    Per delay (``window.gaps: keep``): a window is in every split that holds one of its target days,
+    and there counts only those targets (:func:`in_period`), so that twelve delays cost the near
+    delays no window at a cut; the straddling windows are counted all the same.
     """
     delays = np.asarray(windows.delays, dtype=np.int64)
     low = windows.position + (delays.min() if delays.size else 0)
     high = windows.position + (delays.max() if delays.size else 0)
-    train = high < cut.validation_start
-    val = (low >= cut.validation_start) & (high < cut.test_start)
-    test = low >= cut.test_start
     straddle = {
         "train|validation": int(((low < cut.validation_start) & (high >= cut.validation_start)).sum()),
         "validation|test": int(
             ((low < cut.test_start) & (high >= cut.test_start) & (low >= cut.validation_start)).sum()
         ),
     }
+    if per_delay:
+        train = low < cut.validation_start
+        val = (high >= cut.validation_start) & (low < cut.test_start)
+        test = high >= cut.test_start
+    else:
+        train = high < cut.validation_start
+        val = (low >= cut.validation_start) & (high < cut.test_start)
+        test = low >= cut.test_start
     return (*(np.flatnonzero(mask).astype(np.int64) for mask in (train, val, test)), straddle)
+
+
+def in_period(windows: Windows, index: np.ndarray, start: int, end: int | None = None) -> np.ndarray:
+    """(len(index), delays) True where the window's target day (``position + delay``) lies in ``[start,
+    end)``: the targets a window counts in a split (or a fold) that holds only those days."""
+    day = windows.position[np.asarray(index, np.int64)][:, None] + np.asarray(windows.delays, np.int64)[None, :]
+    inside = day >= start
+    return inside if end is None else inside & (day < end)
 
 
 def day_label(day: np.ndarray) -> str | int | None:

@@ -100,7 +100,7 @@ def gap_channel_splits(splits: Splits) -> tuple[Splits, bool]:
     parts = (splits.train, splits.val, splits.test)
     if not any(np.isnan(split.inputs).any() for split in parts):
         return splits, False
-    return Splits(*(Split(with_gap_channel(s.inputs), s.targets, s.window) for s in parts)), True
+    return splits.with_splits(*(Split(with_gap_channel(s.inputs), s.targets, s.window) for s in parts)), True
 
 
 def _all_windows(values: np.ndarray, used: np.ndarray, count: int) -> np.ndarray:

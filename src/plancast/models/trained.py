@@ -250,4 +250,4 @@ def residual_splits(splits: Splits, windows: Windows, scalers: Scalers, profile:
         scaled = scalers.targets(reference, windows.part[index]).astype(np.float32)
         return Split(split.inputs, (split.targets - scaled).astype(np.float32), index)
 
-    return Splits(corrected(splits.train), corrected(splits.val), corrected(splits.test))
+    return splits.with_splits(corrected(splits.train), corrected(splits.val), corrected(splits.test))

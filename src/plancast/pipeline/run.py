@@ -68,7 +68,7 @@ def run(
     if last >= 4:
         made["windowed"] = window(params.window, made["daily"].table, made["features"])
     if last >= 5:
-        made["prepared"] = split_scale(params.split_scale, made["windowed"].windows)
+        made["prepared"] = split_scale(params.split_scale, made["windowed"].windows, params.window.gaps)
     if last >= 6:
         inputs = Inputs(made["daily"].table, made["windowed"].windows, made["prepared"], made["features"])
         made["models"] = {name: train(params, name, inputs, progress).model() for name in params.train.models}

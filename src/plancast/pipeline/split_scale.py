@@ -32,8 +32,10 @@ class Inputs:
     features: Mapping[str, Any] = field(default_factory=dict)
 
 
-def split_scale(params: SplitScaleParams, windows: Windows) -> Prepared:
+def split_scale(params: SplitScaleParams, windows: Windows, gaps: str = "drop") -> Prepared:
+    """The one calendar cut's splits and the scalers; ``gaps`` (``window.gaps``) ``keep`` counts each target
+    in the split of its own day, ``drop`` a window whole in one split."""
     splits, scalers, report = split_and_scale(
-        windows, params.fractions, params.scaler, params.validation_start, params.test_start
+        windows, params.fractions, params.scaler, params.validation_start, params.test_start, gaps == "keep"
     )
     return Prepared(splits, scalers, report)
