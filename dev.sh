@@ -2,6 +2,8 @@
 # One entry point for a fresh machine with Python 3.11:
 #   ./dev.sh pipeline   set up .venv, pull what the DVC remote has, `dvc repro` the rest, push the results
 #   ./dev.sh test       set up .venv, then run the test suite (what CI runs)
+#   ./dev.sh forecast   the morning run, `dvc repro forecast`: a new export reruns ingest, daily_last and
+#                       forecast only (the models stay those trained up to train.until)
 #   ./dev.sh plots [REV ...]  `dvc plots show` (or `dvc plots diff REV ...`): the plots page, drawn offline
 #   ./dev.sh setup      only set up .venv
 #   ./dev.sh restore    after a failed or killed run: put the last committed results back
@@ -79,6 +81,9 @@ case "${1:-}" in
     setup; activate
     shift
     if [ $# -eq 0 ]; then dvc plots show; else dvc plots diff "$@"; fi ;;
+  forecast)
+    setup; activate
+    dvc repro forecast ;;
   test)
     setup; activate
     shift
@@ -88,5 +93,5 @@ case "${1:-}" in
   push)
     activate; push ;;
   *)
-    sed -n '2,10p' "$0"; exit 2 ;;
+    sed -n '2,12p' "$0"; exit 2 ;;
 esac

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from plancast.params import Params
+from plancast.params import Params, with_overrides
 from plancast.params_sections import SampleParams
 from plancast.pipeline import run as pipeline
 from plancast.pipeline.run import Artifacts
@@ -82,11 +82,12 @@ def run_stage(folder: Path, stage: str, *args: str) -> StageRun:
 
 
 def prepare(params: Params, sample: SampleParams) -> Artifacts:
-    """Make the sample ``sample`` and run ingest .. split_scale on it with ``params`` in memory."""
+    """Make the sample ``sample`` and run ingest .. split_scale on it with ``params`` in memory, training on
+    every day of it (``train.until`` empty: params.yaml's cut is a day of the bundled sample)."""
     from plancast.data.sample import plan_snapshots, write_plan_xls
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "plan.xls"
         write_plan_xls(plan_snapshots(sample), path)
         ingested = pipeline.ingest(params.ingest.model_copy(update={"source": str(path)}), params.daily, folder)
-    return pipeline.run(params, until="split_scale", ingested=ingested)
+    return pipeline.run(with_overrides(params, {"train.until": None}), until="split_scale", ingested=ingested)

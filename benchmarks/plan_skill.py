@@ -36,7 +36,7 @@ from plancast.pipeline import run as pipeline
 def run(regime: str, seed: int, networks: bool, size: dict) -> tuple:
     params = load_params("params.yaml")
     made = prepare(params, params.sample.model_copy(update={"planner": regime, "seed": seed, **size}))
-    daily, windows, prepared = made.daily.table, made.windowed.windows, made.prepared
+    daily, windows, prepared = made.daily.training, made.windowed.windows, made.prepared
     names = params.train.models if networks else []  # as stage train fits them (context, target, profile)
     inputs = pipeline.Inputs(daily, windows, prepared, made.features)
     models = {name: pipeline.train(params, name, inputs).model() for name in names}

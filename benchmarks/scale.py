@@ -55,6 +55,7 @@ def project_params(parts: int, days: int) -> dict:
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     params["sample"].update(parts=min(parts, SAMPLE_PARTS_MAX), days=days, layout="daily_files", daily_format="csv")
     params["ingest"].update(source=EXPORTS, pattern="*.csv")
+    params["train"]["until"] = None  # train on every generated day: params.yaml's cut is the bundled sample's
     # --evaluate: one small network, one epoch (what evaluate costs, not how good the network is).
     params["train"]["models"] = [EVALUATE_MODEL]
     params["models"][EVALUATE_MODEL]["epochs"] = 1

@@ -40,14 +40,14 @@ def pipeline_times(params: Params, names: list[str]) -> None:
     """Train each named model as stage train does and print its time."""
     needed = [
         Path(entry.path)
-        for entry in (catalog.SPLITS, catalog.WINDOWS, catalog.SCALERS, catalog.DAILY, catalog.FEATURES)
+        for entry in (catalog.SPLITS, catalog.WINDOWS, catalog.SCALERS, catalog.TRAINING_DAILY, catalog.FEATURES)
     ]
     if not all(path.is_file() for path in needed):
         print(f"[pipeline] {', '.join(map(str, needed))}: run `dvc repro split_scale` first; skipped")
         return
     splits = Splits.from_arrays(load_npz(catalog.SPLITS.path))
     prepared = pipeline.Prepared(splits, Scalers.from_json(read_json(catalog.SCALERS.path)))
-    windows, daily = Windows.load(catalog.WINDOWS.path), pd.read_parquet(catalog.DAILY.path)
+    windows, daily = Windows.load(catalog.WINDOWS.path), pd.read_parquet(catalog.TRAINING_DAILY.path)
     features = read_json(catalog.FEATURES.path)
     print(
         f"[pipeline] scope {params.train.scope}, {len(splits.train.window)} training windows "

@@ -13,7 +13,7 @@ from plancast.stage import StageIO, run_stage, unwrap
 
 
 def main(params, io: StageIO) -> None:
-    daily = pd.read_parquet(io.read(catalog.DAILY))
+    daily = pd.read_parquet(io.read(catalog.TRAINING_DAILY))
     correlation = correlate(unwrap(params.correlate), daily)
     table, summary = correlation.table, correlation.summary
     write_csv(io.write(catalog.CORRELATION), table)

@@ -40,7 +40,7 @@ def main(params, io: StageIO) -> None:
     if engine == "keras":
         import_tensorflow()  # deterministic ops before Keras loads; ONNX Runtime needs no TensorFlow
     models = {name: load_model(folder, engine) for name, folder in folders.items()}
-    daily = pd.read_parquet(io.read(catalog.DAILY))
+    daily = pd.read_parquet(io.read(catalog.TRAINING_DAILY))
     windows = Windows.load(io.read(catalog.WINDOWS))
     splits = Splits.from_arrays(load_npz(io.read(catalog.SPLITS)))
     scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))

@@ -1,6 +1,7 @@
 """Stage forecast: every trained model forecasts the days after the data ends, beside the plan.
 
-Reads the daily table and ``models/<name>/`` (each model's manifest says what it takes and how it is
+Reads the whole daily table (the forecast starts after its newest day, however far past ``train.until``)
+and ``models/<name>/``, trained up to the cut (each model's manifest says what it takes and how it is
 scaled) and runs the networks on ``forecast.engine`` (onnx: the ONNX files stage train exported beside
 the weights, run by ONNX Runtime without TensorFlow, as the served model runs them; or keras). Writes
 ``data/reports/forecast.csv``, the planner's workbook ``data/reports/forecast.xlsx`` (in

@@ -13,7 +13,7 @@ from plancast.stage import StageIO, run_stage, unwrap
 def main(params, io: StageIO) -> None:
     table = pd.read_csv(io.read(catalog.CORRELATION), dtype={"part": str})
     # A series without horizons has no correlation rows, so the part names come from the daily table.
-    daily = pd.read_parquet(io.read(catalog.DAILY), columns=["part"])
+    daily = pd.read_parquet(io.read(catalog.TRAINING_DAILY), columns=["part"])
     parts = sorted(str(part) for part in daily["part"].unique())
     choice = unwrap(params.select_features)
     features = select_features(choice, table, parts)

@@ -30,7 +30,7 @@ RECORD = "training.json"
 def main(params, io: StageIO, name: str) -> None:
     splits = Splits.from_arrays(load_npz(io.read(catalog.SPLITS)))
     scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
-    daily, windows = pd.read_parquet(io.read(catalog.DAILY)), Windows.load(io.read(catalog.WINDOWS))
+    daily, windows = pd.read_parquet(io.read(catalog.TRAINING_DAILY)), Windows.load(io.read(catalog.WINDOWS))
     inputs = Inputs(daily, windows, Prepared(splits, scalers), read_json(io.read(catalog.FEATURES)))
     fitted = train(params, name, inputs, progress=print_line)
     manifest, result = fitted.manifest, fitted.result

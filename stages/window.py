@@ -1,4 +1,5 @@
-"""Stage window: cut each part's daily features into lookback windows with their delayed targets."""
+"""Stage window: cut each part's daily features (the training table's) into lookback windows with their
+delayed targets."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from plancast.stage import StageIO, run_stage, unwrap
 
 
 def main(params, io: StageIO) -> None:
-    daily = pd.read_parquet(io.read(catalog.DAILY))
+    daily = pd.read_parquet(io.read(catalog.TRAINING_DAILY))
     choice = unwrap(params.window)
-    windowed = window(choice, daily, read_json(io.read(catalog.FEATURES)))
+    windowed = window(choice, daily, read_json(io.read(catalog.FEATURES)), params.train.until)
     windows, report = windowed.windows, windowed.report
     windows.save(io.write(catalog.WINDOWS))
     write_json(io.write(catalog.WINDOW_PARTS), report["parts"])

@@ -24,6 +24,7 @@ TINY_OVERRIDES = {
     "sample.days": 45,
     "window.lookback": 5,
     "window.delays": [1, 2],
+    "train.until": None,  # the tiny sample's last day (params.yaml's cut is the bundled sample's)
     "train.models": ["lstm", "hand_lstm"],
     "models.lstm.layers": [{"type": "lstm", "units": 4}],
     "models.lstm.epochs": 3,

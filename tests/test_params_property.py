@@ -1,8 +1,8 @@
 """Any params file the checker accepts runs the data stages, or stops them with one line naming a key.
 
 Hypothesis draws the keys that shape ingest -> daily_last -> correlate -> select_features -> window ->
-split_scale (column names, time format, horizons, calendar, gaps, feature choice, lookback, delays,
-split cuts and fractions), edge values included, validates them with the one schema and runs the six
+split_scale (column names, time format, horizons, calendar, the training cut, gaps, feature choice,
+lookback, delays, split cuts and fractions), edge values included, validates them with the one schema and runs the six
 stage scripts in-process on a tiny export (``plancast.data.sample``). A run ends in one of three ways:
 the checker refuses the params, a stage refuses them (or the data they select) with a
 :class:`~plancast.errors.PlancastError` of one line naming the dotted key, or every stage succeeds and
@@ -50,7 +50,7 @@ from plancast.stage import invoke
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ["ingest", "daily_last", "correlate", "select_features", "window", "split_scale"]
 SOURCE = "data/raw/plan.csv"
-SECTIONS = ("ingest", "daily", "correlate", "select_features", "window", "split_scale")
+SECTIONS = ("ingest", "daily", "train", "correlate", "select_features", "window", "split_scale")
 KEY = re.compile(rf"\b(?:{'|'.join(SECTIONS)})\.[a-z_]+")
 
 
@@ -172,6 +172,8 @@ def data_params(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
             "horizons": sorted(set(draw(st.lists(st.integers(1, 14), min_size=0, max_size=3)))),
         },
         "window": {"lookback": draw(st.one_of(st.integers(1, 12), st.integers(13, 40))), "delays": delays},
+        # the plan's days run 2025-01-06 .. 2025-02-14, the wave's steps 0 .. 89
+        "train": {"until": draw(usually(None, "weekly", "2025-01-31", "2025-02-14", "2026-01-12", 45, 89, 120))},
         "split_scale": {key: value.isoformat() if isinstance(value, date) else value for key, value in split.items()},
     }
 

@@ -24,7 +24,7 @@ from plancast.params import apply_overrides, load_params, with_overrides
 from plancast.pipeline import run as pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = {"sample.parts": 3, "sample.days": 45, "window.lookback": 5, "window.delays": [1, 2]}
+TINY = {"sample.parts": 3, "sample.days": 45, "window.lookback": 5, "window.delays": [1, 2], "train.until": None}
 SCRIPTS = ("make_sample", *pipeline.STAGES[: pipeline.STAGES.index("split_scale") + 1])
 
 
@@ -57,6 +57,7 @@ def test_the_in_memory_run_equals_what_the_stage_scripts_write(project, monkeypa
     pd.testing.assert_frame_equal(made.ingested.snapshots, pd.read_parquet(at(catalog.SNAPSHOTS.path)))
     assert _as_written(made.ingested.metrics) == read_json(at(catalog.INGEST_METRICS.path))
     pd.testing.assert_frame_equal(made.daily.table, pd.read_parquet(at(catalog.DAILY.path)))
+    pd.testing.assert_frame_equal(made.daily.training, pd.read_parquet(at(catalog.TRAINING_DAILY.path)))
     assert _as_written(made.daily.summary["parts"]) == read_json(at(catalog.DAILY_PARTS.path))["parts"]
     written = pd.read_csv(at(catalog.CORRELATION.path), dtype={"part": str})
     pd.testing.assert_frame_equal(made.correlation.table, written, check_dtype=False, rtol=1e-5)
@@ -80,7 +81,7 @@ def test_a_prefix_stops_where_asked(project, monkeypatch):
     monkeypatch.chdir(project)
     made = pipeline.run(load_params(project / "params.yaml"), until="daily_last")
     assert made.daily is not None and made.correlation is None and made.prepared is None
-    assert made.daily.parts == ["Part 1", "Part 2", "Part 3"]
+    assert made.daily.training_parts == ["Part 1", "Part 2", "Part 3"]
 
 
 def test_a_lookback_override_changes_the_windows_shape(project, monkeypatch):
@@ -93,6 +94,21 @@ def test_a_lookback_override_changes_the_windows_shape(project, monkeypatch):
     assert base.inputs.shape[1:] == (5, base.inputs.shape[2]) and inputs.shape[1:] == (7, base.inputs.shape[2])
     # two more days of history per window: two fewer windows per part wherever no gap intervenes
     assert inputs.shape[0] <= base.inputs.shape[0] - 2 * 3
+
+
+def test_a_cut_keeps_the_later_days_out_of_training_only(project, monkeypatch):
+    monkeypatch.chdir(project)
+    params = load_params(project / "params.yaml")
+    ingested = pipeline.ingest(params.ingest, params.daily)
+    every_day = pipeline.run(params, until="window", ingested=ingested)
+    days = sorted(every_day.daily.table["day"].unique())
+    cut = pd.Timestamp(days[-6])  # five working days before the data ends
+    made = pipeline.run(with_overrides(params, {"train.until": f"{cut:%Y-%m-%d}"}), until="window", ingested=ingested)
+    pd.testing.assert_frame_equal(made.daily.table, every_day.daily.table)  # what the forecast reads
+    assert made.daily.until == cut and made.daily.training["day"].max() == cut
+    windows = made.windowed.windows
+    assert windows.days[windows.position.max() + max(windows.delays)] == cut  # the latest target: the cut
+    assert len(windows.part) == len(every_day.windowed.windows.part) - 5 * 3  # five days fewer, three parts
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,7 @@ def _windows(folder: Path) -> Path:
 
 def _garbage_parquet(folder: Path) -> None:
     (folder / "data/interim").mkdir(parents=True)
-    (folder / catalog.DAILY.path).write_bytes(b"PAR1 this is not a table")
+    (folder / catalog.TRAINING_DAILY.path).write_bytes(b"PAR1 this is not a table")
 
 
 def _npz_cut_short(folder: Path) -> None:
@@ -119,7 +119,7 @@ def _npz_cut_short(folder: Path) -> None:
 def _garbage_json(folder: Path) -> None:
     (folder / "data/interim").mkdir(parents=True)
     pd.DataFrame({"part": ["P1"], "day": [pd.Timestamp("2025-01-06")], "target": [1.0]}).to_parquet(
-        folder / catalog.DAILY.path
+        folder / catalog.TRAINING_DAILY.path
     )
     (folder / "data/features").mkdir(parents=True)
     (folder / catalog.FEATURES.path).write_text('{"columns": {"P1": ["target"', encoding="utf-8")
@@ -131,8 +131,9 @@ def _garbage_json(folder: Path) -> None:
         (
             "correlate",
             _garbage_parquet,
-            "data/interim/daily.parquet: is not a readable parquet file (ArrowInvalid: Parquet magic bytes not found "
-            "in footer. Either the file is corrupted or this is not a parquet file.); rerun `dvc repro daily_last`",
+            "data/interim/training_daily.parquet: is not a readable parquet file (ArrowInvalid: Parquet magic bytes "
+            "not found in footer. Either the file is corrupted or this is not a parquet file.); rerun `dvc repro "
+            "daily_last`",
         ),
         (
             "split_scale",
@@ -149,7 +150,7 @@ def _garbage_json(folder: Path) -> None:
     ],
 )
 def test_an_input_that_is_not_its_format_names_the_file_and_its_stage(tmp_path, stage, make, line):
-    # issue 22 case 8: a garbage daily.parquet gave an ArrowInvalid traceback
+    # issue 22 case 8: a garbage daily table gave an ArrowInvalid traceback
     make(tmp_path)
     result = _run(stage, tmp_path)
     assert (result.returncode, result.stderr.splitlines()) == (2, [f"error: {line}"])

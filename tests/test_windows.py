@@ -169,6 +169,7 @@ def load_stage(name: str):
 STAGES = ["daily_last", "correlate", "select_features", "window", "split_scale"]
 OUTPUTS = [
     "data/interim/daily.parquet",
+    "data/interim/training_daily.parquet",
     "metrics/daily_last.json",
     "data/reports/correlation.csv",
     "metrics/correlate.json",
@@ -187,7 +188,9 @@ OUTPUTS = [
 
 
 def chain_params(**sections: dict[str, object]) -> Params:
+    """params.yaml with ``sections``' keys set, trained on every day (its cut is a day of the bundled sample)."""
     raw = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    raw["train"]["until"] = None
     for section, values in sections.items():
         raw[section] = raw.get(section, {}) | values
     return parse_params(raw)
@@ -219,11 +222,12 @@ def test_stage_chain_is_byte_identical_across_runs(tmp_path, monkeypatch, capsys
     assert correlate_metrics["best_r"] == pytest.approx(best_r, abs=1e-6)  # one r per horizon: correlation.csv's
 
     printed = capsys.readouterr().out.splitlines()
-    assert len(printed) == 2 * len(STAGES)
-    assert printed[0] == (
+    assert len(printed) == 2 * (len(STAGES) + 1)  # a line each, daily_last's two: the table and the training cut
+    assert printed[:2] == [
         "daily_last: 130 snapshots -> 65 part-days on the calendar (3 parts, 2025-01-06 .. 2025-02-04); "
-        "25 working days without a snapshot in 1 parts"
-    )
+        "25 working days without a snapshot in 1 parts",
+        "daily_last: training table up to 2025-02-04 (train.until: the data's last day): 90 part-days",
+    ]
     window_metrics = json.loads(first["metrics/window.json"])
     # P3's 30 calendar days hold 25 windows, every one touching the days it sent nothing
     assert window_metrics["lost_to_gaps"] == 25 and window_metrics["parts_skipped"] == 0

@@ -86,6 +86,9 @@ INGEST_CACHE = _a(
 )
 # daily_last
 DAILY = _a("data/interim/daily.parquet", "parquet", "daily_last", "one row per part per day")
+TRAINING_DAILY = _a(
+    "data/interim/training_daily.parquet", "parquet", "daily_last", "the daily table's days up to train.until"
+)
 DAILY_PARTS = _a("data/reports/daily_last_parts.json", "json", "daily_last", "days and snapshots per part", False)
 DAILY_METRICS = _a("metrics/daily_last.json", "json", "daily_last", "days, snapshots, date range", False, "metrics")
 # correlate
@@ -253,6 +256,8 @@ TRAIN_PARAMS = (
     *("train.ray_address", "models.${item}"),
 )  # train@<model>: the train keys every model shares, and the model's own entry
 
+# correlate .. evaluate read the training table (the days up to train.until), forecast the whole daily table:
+# a new day's export after the cut reruns ingest, daily_last and forecast only (plancast.data.training_cut)
 STAGES: dict[str, StageSpec] = {
     spec.name: spec
     for spec in (
@@ -264,25 +269,32 @@ STAGES: dict[str, StageSpec] = {
             ("ingest", "daily"),
             external=(INGEST_SOURCE,),
         ),
-        StageSpec("daily_last", (SNAPSHOTS,), (DAILY, DAILY_PARTS, DAILY_METRICS), ("daily",)),
         StageSpec(
-            "correlate", (DAILY,), (CORRELATION, HEATMAP, CORRELATION_PARTS, CORRELATION_METRICS), ("correlate",)
+            "daily_last", (SNAPSHOTS,), (DAILY, TRAINING_DAILY, DAILY_PARTS, DAILY_METRICS), ("daily", "train.until")
         ),
-        StageSpec("select_features", (DAILY, CORRELATION), (FEATURES,), ("select_features",)),
-        StageSpec("window", (DAILY, FEATURES), (WINDOWS, WINDOW_PARTS, WINDOW_METRICS), ("window",)),
+        StageSpec(
+            "correlate",
+            (TRAINING_DAILY,),
+            (CORRELATION, HEATMAP, CORRELATION_PARTS, CORRELATION_METRICS),
+            ("correlate",),
+        ),
+        StageSpec("select_features", (TRAINING_DAILY, CORRELATION), (FEATURES,), ("select_features",)),
+        StageSpec(
+            "window", (TRAINING_DAILY, FEATURES), (WINDOWS, WINDOW_PARTS, WINDOW_METRICS), ("window", "train.until")
+        ),
         StageSpec(
             "split_scale", (WINDOWS,), (SPLITS, SCALERS, SPLIT_PARTS, SPLIT_METRICS), ("split_scale", "window.gaps")
         ),
         StageSpec(
             "train",
-            (DAILY, WINDOWS, SPLITS, SCALERS, FEATURES),
+            (TRAINING_DAILY, WINDOWS, SPLITS, SCALERS, FEATURES),
             (MODEL,),
             TRAIN_PARAMS,
             foreach="train.models",
         ),
         StageSpec(
             "evaluate",
-            (DAILY, WINDOWS, SPLITS, SCALERS, MODEL),
+            (TRAINING_DAILY, WINDOWS, SPLITS, SCALERS, MODEL),
             (
                 PREDICTIONS,
                 EVALUATE_PARTS,

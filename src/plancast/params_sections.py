@@ -244,6 +244,14 @@ class ModelSpec(Section):
 # host:port or ray://host:port of a running Ray cluster's head
 _RAY_ADDRESS = re.compile(r"(ray://)?[A-Za-z0-9_.-]+:\d{1,5}")
 
+WEEKLY = "weekly"  # train.until's rule: the first working day of the week of the data's last day
+# train.until: the last day the models learn from (plancast.data.training_cut); None = the data's last day
+TrainUntil = date | StrictInt | Literal["weekly"] | None
+UNTIL_ALLOWED = (
+    "must be a day (e.g. '2025-12-29'), a step of a step series (an integer), weekly (the first working day "
+    "of the data's last week) or empty (the data's last day)"
+)
+
 
 class TrainParams(Section):
     """``backend: ray`` fits each part's network as a Ray task (scope ``per_part``); ``ray_address``
@@ -264,6 +272,21 @@ class TrainParams(Section):
     # the profile's season on a step series, in steps (its phase: step % profile_period); null = no
     # profile there. Calendar days always use the weekday.
     profile_period: PositiveInt | None = None
+    # the training cut: correlate .. evaluate see the days up to it only, so a new day's export retrains
+    # nothing until the cut moves (plancast.data.training_cut); the forecast reads every day
+    until: TrainUntil = None
+
+    @field_validator("until", mode="before")
+    @classmethod
+    def _day_step_or_rule(cls, value: object) -> object:
+        if isinstance(value, str) and value != WEEKLY:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{UNTIL_ALLOWED} (got {value!r})") from None
+        if isinstance(value, bool) or not isinstance(value, str | int | date | None):
+            raise ValueError(f"{UNTIL_ALLOWED} (got {value!r})")
+        return value
 
     @field_validator("ray_address")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +49,9 @@ def run(
 ) -> Artifacts:
     """The stages from ingest through ``until`` (one of :data:`STAGES`) in memory, with no file written.
 
-    The trained networks run on Keras (stage evaluate and forecast run the saved ONNX files by default:
-    the two agree to ~1e-5); ``progress`` gets train's line per epoch and evaluate's line per step.
+    Correlate .. evaluate see the days up to ``train.until`` (``made.daily.training``), the forecast every
+    day. The trained networks run on Keras (stage evaluate and forecast run the saved ONNX files by
+    default: the two agree to ~1e-5); ``progress`` gets train's line per epoch and evaluate's line per step.
 
     ``ingest.source`` is read from the working directory, unless ``ingested`` is given: a snapshot table
     made elsewhere (a generated sample in a temporary folder, :func:`ingest` with its own ``root``).
@@ -60,20 +61,23 @@ def run(
     last = STAGES.index(until)
     made: dict[str, Any] = {"ingested": ingested or ingest(params.ingest, params.daily, cache_dir=cache_dir)}
     if last >= 1:
-        made["daily"] = daily_last(params.daily, made["ingested"].snapshots)
+        made["daily"] = daily_last(params.daily, made["ingested"].snapshots, until=params.train.until)
+    training = made["daily"].training if last >= 1 else None  # the days up to train.until
     if last >= 2:
-        made["correlation"] = correlate(params.correlate, made["daily"].table)
+        made["correlation"] = correlate(params.correlate, training)
     if last >= 3:
-        made["features"] = select_features(params.select_features, made["correlation"].table, made["daily"].parts)
+        parts = made["daily"].training_parts
+        made["features"] = select_features(params.select_features, made["correlation"].table, parts)
     if last >= 4:
-        made["windowed"] = window(params.window, made["daily"].table, made["features"])
+        made["windowed"] = window(params.window, training, made["features"], params.train.until)
     if last >= 5:
         made["prepared"] = split_scale(params.split_scale, made["windowed"].windows, params.window.gaps)
     if last >= 6:
-        inputs = Inputs(made["daily"].table, made["windowed"].windows, made["prepared"], made["features"])
+        inputs = Inputs(training, made["windowed"].windows, made["prepared"], made["features"])
         made["models"] = {name: train(params, name, inputs, progress).model() for name in params.train.models}
     if last >= 7:
         made["evaluation"] = evaluate(params, inputs, made["models"], progress)
     if last >= 8:
-        made["forecast"] = forecast(params, inputs, made["models"], made["evaluation"].recommendation)
+        every_day = replace(inputs, daily=made["daily"].table)  # the forecast starts after the newest day
+        made["forecast"] = forecast(params, every_day, made["models"], made["evaluation"].recommendation)
     return Artifacts(**made)

@@ -23,8 +23,9 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Inputs:
-    """What the stages after split_scale read: the daily table (data/interim/daily.parquet), the windows,
-    the prepared splits and scalers, and features.json (each part's inputs; empty where not read)."""
+    """What the stages after split_scale read: the daily table (train and evaluate: the training table
+    data/interim/training_daily.parquet; forecast: every day, data/interim/daily.parquet), the windows, the
+    prepared splits and scalers, and features.json (each part's inputs; empty where not read)."""
 
     daily: pd.DataFrame
     windows: Windows
