@@ -23,6 +23,7 @@ from plancast.features.windows import Windows
 from plancast.forecasting import forecast_summary, without_forecast
 from plancast.models.recommended import Recommendation
 from plancast.models.store import load_model
+from plancast.models.tabular_export import load_tabular_models
 from plancast.pipeline.forecast import forecast
 from plancast.pipeline.split_scale import Inputs, Prepared
 from plancast.reporting import plots
@@ -44,7 +45,9 @@ def main(params, io: StageIO) -> None:
     scalers = Scalers.from_json(read_json(io.read(catalog.SCALERS)))
     features = read_json(io.read(catalog.FEATURES))
     recommendation = Recommendation.from_json(read_json(io.read(catalog.RECOMMENDATION)))
-    made = forecast(params, Inputs(daily, windows, Prepared(None, scalers), features), models, recommendation)
+    tabular = load_tabular_models(io.read(catalog.TABULAR))  # fitted once per training cut (stage train_tabular)
+    inputs = Inputs(daily, windows, Prepared(None, scalers), features)
+    made = forecast(params, inputs, models, recommendation, tabular)
     frame, skipped = made.frame, made.skipped
     if not steps:
         save_recommended(

@@ -227,3 +227,25 @@ def test_tabular_models_give_finite_forecasts_on_windows_with_a_gap():
     for name, model in models.items():
         prediction = model.fit(rows.take(train)).predict(rows)
         assert np.isfinite(prediction).all(), name
+
+
+def test_fitted_tabular_models_are_saved_once_and_forecast_alike_from_their_files(tmp_path):
+    from plancast.models.tabular_export import load_tabular_models, save_tabular_models
+
+    rng = np.random.default_rng(3)
+    n = 200
+    plan = rng.normal(size=n)
+    target = 0.8 * plan + rng.normal(scale=0.1, size=n)
+    scalers = _scalers(a=(0.0, 1.0))
+    rows = _rows(np.full(n, "a"), plan[:, None, None], target[:, None], scalers)
+    fitted = {
+        "boosted": tabular.Boosted(max_iter=20).fit(rows),
+        "plan_linear": tabular.PlanLinear().fit(rows),
+    }
+    save_tabular_models(fitted, tmp_path / "one", [1])
+    loaded = load_tabular_models(tmp_path / "one")
+    for name, model in fitted.items():  # the trees run as float32 ONNX: equal to float32 rounding
+        np.testing.assert_allclose(loaded[name].predict(rows), model.predict(rows), rtol=1e-5, atol=1e-5)
+    save_tabular_models(loaded, tmp_path / "two", [1])  # what stage forecast saves for serving: the same bytes
+    for file in sorted((tmp_path / "one").iterdir()):
+        assert (tmp_path / "two" / file.name).read_bytes() == file.read_bytes(), file.name

@@ -107,6 +107,8 @@ SPLITS = _a("data/prepared/splits.npz", "npz", "split_scale", "scaled train/val/
 SCALERS = _a("data/prepared/scalers.json", "json", "split_scale", "per-part scalers (training rows only)")
 SPLIT_PARTS = _a("data/reports/split_scale_parts.json", "json", "split_scale", "windows per part and split", False)
 SPLIT_METRICS = _a("metrics/split_scale.json", "json", "split_scale", "windows per split", False, "metrics")
+# train_tabular (beside models/, which evaluate reads whole: it needs no tabular model fitted on all windows)
+TABULAR = _a("data/tabular", "folder", "train_tabular", "tabular models fitted on every training window (ONNX, JSON)")
 # train@<model>
 MODEL = _a("models/{model}", "folder", "train", "manifest.json, network.json, weights, training record, curves")
 
@@ -293,6 +295,12 @@ STAGES: dict[str, StageSpec] = {
             foreach="train.models",
         ),
         StageSpec(
+            "train_tabular",
+            (TRAINING_DAILY, WINDOWS, SCALERS),
+            (TABULAR,),
+            ("evaluate.tabular", "train.profile_period", "forecast.recursive_steps"),
+        ),
+        StageSpec(
             "evaluate",
             (TRAINING_DAILY, WINDOWS, SPLITS, SCALERS, MODEL),
             (
@@ -314,9 +322,9 @@ STAGES: dict[str, StageSpec] = {
         ),
         StageSpec(
             "forecast",
-            (DAILY, WINDOWS, FEATURES, SCALERS, RECOMMENDATION, HORIZON_TRUST, MODEL),
+            (DAILY, WINDOWS, FEATURES, SCALERS, TABULAR, RECOMMENDATION, HORIZON_TRUST, MODEL),
             (FORECAST, FORECAST_PLOT, WORKBOOK, WITHOUT_FORECAST, FORECAST_METRICS, RECOMMENDED_MODEL),
-            ("daily", "window.gaps", "train.models", "train.profile_period", "evaluate.tabular", "forecast", "report"),
+            ("daily", "window.gaps", "train.models", "train.profile_period", "forecast", "report"),
         ),
     )
 }

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from plancast.artifacts import atomic_path, read_json, write_json
+from plancast.artifacts import atomic_folder, atomic_path, read_json, write_json
 from plancast.errors import InputDataError
 from plancast.models.tabular import Boosted, PlanLinear, TabularModel
 from plancast.names import BOOSTED, PLAN_LINEAR
@@ -127,7 +127,8 @@ class Linear:
 
 
 def _linear(fit: Any) -> Linear:
-    return Linear(fit.coef_, fit.intercept_)
+    """A scikit-learn Ridge fit as a :class:`Linear`; one read back from a file as it is."""
+    return fit if isinstance(fit, Linear) else Linear(fit.coef_, fit.intercept_)
 
 
 def save_tabular(model: TabularModel, folder: str | Path, name: str, delays: list[int]) -> dict[str, Any]:
@@ -139,8 +140,9 @@ def save_tabular(model: TabularModel, folder: str | Path, name: str, delays: lis
         files = []
         for delay, trees, used in zip(delays, model.models, model.columns, strict=True):
             file = f"{name}-d{delay}.onnx"
+            loaded = isinstance(trees, OnnxTrees)  # trees read from a file are copied as they are
             with atomic_path(folder / file) as tmp:
-                tmp.write_bytes(trees_to_onnx(trees, int(np.sum(used))))
+                tmp.write_bytes(trees.path.read_bytes() if loaded else trees_to_onnx(trees, int(np.sum(used))))
             files.append(file)
         used = [np.flatnonzero(mask).tolist() for mask in model.columns]
         widths = [len(mask) for mask in model.columns]
@@ -176,3 +178,24 @@ def load_tabular(entry: Mapping[str, Any], folder: str | Path) -> TabularModel:
         linear.per_part = [{part: Linear(**f) for part, f in fit["parts"].items()} for fit in fits]
         return linear
     raise ValueError(f"unknown tabular model kind {entry['kind']!r}")
+
+
+TABULAR_MANIFEST = "tabular.json"  # stage train_tabular's folder: {name: save_tabular's entry}
+
+
+def save_tabular_models(models: Mapping[str, TabularModel], folder: str | Path, delays: list[int]) -> None:
+    """Every fitted tabular model's files in ``folder`` and their entries in ``tabular.json`` (byte-stable)."""
+    with atomic_folder(folder) as staging:  # no file of an earlier fit is left beside the new ones
+        entries = {name: save_tabular(model, staging, name, delays) for name, model in sorted(models.items())}
+        write_json(staging / TABULAR_MANIFEST, {"delays": [int(d) for d in delays], "models": entries})
+
+
+def load_tabular_models(folder: str | Path) -> dict[str, TabularModel]:
+    """The tabular models :func:`save_tabular_models` wrote to ``folder``; a file leaving it is refused."""
+    folder = Path(folder)
+    entries = read_json(folder / TABULAR_MANIFEST)["models"]
+    for entry in entries.values():
+        for file in entry["files"]:
+            if Path(file).name != file:
+                raise InputDataError(f"{folder / TABULAR_MANIFEST}: {file!r} is not a file of that folder")
+    return {name: load_tabular(entry, folder) for name, entry in entries.items()}

@@ -14,7 +14,6 @@ from plancast.features.cold_start import with_new_parts
 from plancast.forecasting import (
     COLUMNS,
     INTERVAL_COLUMNS,
-    fit_tabular,
     quantity_floor,
     recommended_forecast,
     with_intervals,
@@ -32,7 +31,7 @@ from plancast.stage import unwrap
 class Forecast:
     frame: pd.DataFrame  # data/reports/forecast.csv: every method, part, model and day ahead
     skipped: dict[str, str]  # the parts without a forecast, each with why
-    tabular: dict[str, TabularModel]  # the tabular models refitted on every known window: what serving saves
+    tabular: dict[str, TabularModel]  # the tabular models it ran (stage train_tabular's): what serving saves
     new_parts: dict[str, int]  # each part forecast from a cold start, and the days its scaler saw
 
 
@@ -44,11 +43,16 @@ def calendar_of(params: Params, daily: pd.DataFrame) -> Calendar:
 
 
 def forecast(
-    params: Params, inputs: Inputs, models: Mapping[str, TrainedModel], recommendation: Recommendation
+    params: Params,
+    inputs: Inputs,
+    models: Mapping[str, TrainedModel],
+    recommendation: Recommendation,
+    tabular: Mapping[str, TabularModel],
 ) -> Forecast:
     """Each network's direct (and, with ``forecast.recursive_steps``, recursive) forecast of every part;
     without recursion also the tabular models', the combination's and the recommended forecast with its
-    80%/95% intervals (``recommendation``: evaluate's route and half-widths). Sorted by method, part,
+    80%/95% intervals (``recommendation``: evaluate's route and half-widths; ``tabular``: stage
+    train_tabular's models, :func:`plancast.pipeline.train_tabular.train_tabular`). Sorted by method, part,
     model and day ahead. A part without training windows is forecast from a cold start
     (:func:`plancast.features.cold_start.with_new_parts`) by the global networks and the tabular models.
     ``window.gaps`` says which latest windows go in: with ``keep`` one with a gap goes in with NaN."""
@@ -59,10 +63,10 @@ def forecast(
     new = with_new_parts(daily, features["columns"], scalers, recommendation.scales, lookback)
     models = {name: model.with_new_parts(new.columns, new.scalers) for name, model in models.items()}
     frame, skipped = forecasting.forecast(daily, models, calendar, steps, gaps)
-    tabular: dict[str, TabularModel] = {}
-    if not steps:  # a recursive forecast is a plain series' own: no recommendation among delays
+    if steps:  # a recursive forecast is a plain series' own: no recommendation among delays
+        tabular = {}
+    else:
         period = params.train.profile_period
-        tabular = fit_tabular(daily, windows, scalers, list(params.evaluate.tabular), period)
         latest = latest_windows(
             daily, lookback, windows.delays, new.columns, calendar, windows.feature_names, gaps=gaps
         )
@@ -73,4 +77,4 @@ def forecast(
         frame = with_intervals(frame, recommendation, quantity_floor(daily))  # the networks' rows; extra has its own
         frame = pd.concat([frame, extra], ignore_index=True)
         frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
-    return Forecast(frame.reindex(columns=[*COLUMNS, *INTERVAL_COLUMNS]), skipped, tabular, new.days)
+    return Forecast(frame.reindex(columns=[*COLUMNS, *INTERVAL_COLUMNS]), skipped, dict(tabular), new.days)

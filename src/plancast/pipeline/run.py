@@ -18,6 +18,7 @@ from plancast.pipeline.ingest import Ingested, ingest
 from plancast.pipeline.select_features import select_features
 from plancast.pipeline.split_scale import Inputs, Prepared, split_scale
 from plancast.pipeline.train import train
+from plancast.pipeline.train_tabular import train_tabular
 from plancast.pipeline.window import Windowed, window
 
 STAGES = (
@@ -79,5 +80,6 @@ def run(
         made["evaluation"] = evaluate(params, inputs, made["models"], progress)
     if last >= 8:
         every_day = replace(inputs, daily=made["daily"].table)  # the forecast starts after the newest day
-        made["forecast"] = forecast(params, every_day, made["models"], made["evaluation"].recommendation)
+        tabular = train_tabular(params, inputs)
+        made["forecast"] = forecast(params, every_day, made["models"], made["evaluation"].recommendation, tabular)
     return Artifacts(**made)
