@@ -2,8 +2,9 @@
 
 ``--trained``: after ``dvc repro``, the direct forecast of every part by each model of ``train.models``
 (what stage forecast runs; these timings were once written by the stage itself and now live here, so
-pipeline outputs hold no timings). Without it: an untrained LSTM(30), lookback 30, recursive, on each
-engine.
+pipeline outputs hold no timings). ``--served DIR EXPORT...``: ``plancast serve --model DIR`` started on
+localhost, the time of ``POST /forecast`` of the export files (JSON answer), over real HTTP. Without
+either: an untrained LSTM(30), lookback 30, recursive, on each engine.
 
 Engines: Keras ``predict`` once per step (the notebook's way; a few steps, extrapolated), the
 in-graph loop as a ``tf.function`` with and without XLA (what ``forecast.engine: keras`` runs: XLA),
@@ -12,6 +13,7 @@ several warm runs; first-call costs (tracing, compiling, exporting) are printed 
 
     python benchmarks/forecast_speed.py [--steps 50] [--runs 15] [--parts 1]
     python benchmarks/forecast_speed.py --trained [--engine keras|onnx]
+    python benchmarks/forecast_speed.py --served serving/recommended data/raw/plan_sample.xls [--runs 5]
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from harness import parser, seconds, warm_median
+from harness import ROOT, parser, seconds, warm_median
 
 from plancast.models.engines import KerasNetwork, Recursion, recursive_graph, step_by_step
 from plancast.models.onnx import OnnxNetwork, export_onnx
@@ -59,10 +61,41 @@ def trained(runs: int, engine: str) -> None:
         print(f"  {name:<14} {1000 * warm:8.2f} ms for {parts} parts  (first call {1000 * first:.0f} ms)")
 
 
+def served(folder: str, exports: list[str], runs: int) -> None:
+    """Median warm wall time of ``POST /forecast`` of ``exports`` to ``plancast serve --model folder``."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    command = [sys.executable, "-m", "plancast.cli", "serve", "--model", folder, "--port", port]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}  # uvicorn's log
+    service = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, **quiet)
+    files = [("files", (Path(name).name, Path(name).read_bytes())) for name in exports]
+    size = sum(len(data) for _, (_, data) in files) / 2**20
+    retrying = httpx.HTTPTransport(retries=8)  # connection refused until the service listens
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600, transport=retrying) as client:
+            client.get("/model").raise_for_status()
+            first, warm = warm_median(lambda: client.post("/forecast", files=files).raise_for_status(), runs)
+            parts = len({row["part"] for row in client.post("/forecast", files=files).json()["rows"]})
+        print(f"POST /forecast, {len(files)} export file(s), {size:.1f} MiB -> {parts} parts forecast: "
+              f"{warm:.2f} s warm (median of {runs}; first call {first:.2f} s)")  # fmt: skip
+    finally:
+        service.terminate()
+        service.wait()
+
+
 def main() -> None:
     arguments = parser(__doc__)
     arguments.add_argument("--trained", action="store_true", help="time the pipeline's trained models")
     arguments.add_argument("--engine", default="keras", choices=["keras", "onnx"])
+    arguments.add_argument("--served", nargs="+", metavar="DIR EXPORT", help="time POST /forecast to DIR's service")
     arguments.add_argument("--steps", type=int, default=50)
     arguments.add_argument("--runs", type=int, default=15)
     arguments.add_argument("--parts", type=int, default=1)
@@ -70,6 +103,9 @@ def main() -> None:
     args = arguments.parse_args()
     if args.trained:
         trained(args.runs, args.engine)
+        return
+    if args.served:
+        served(args.served[0], args.served[1:], args.runs)
         return
 
     tf, keras = import_tensorflow(2022)

@@ -7,7 +7,8 @@ the weights, run by ONNX Runtime without TensorFlow, as the served model runs th
 ``data/reports/forecast.csv``, the planner's workbook ``data/reports/forecast.xlsx`` (in
 ``report.language``), ``plots/forecast.png``, ``data/reports/without_forecast.csv`` and
 ``metrics/forecast.json``, and the recommended forecast as a servable folder ``serving/recommended/``
-(:mod:`plancast.serving`: route, design, the tabular models as ONNX/JSON, routed networks). Timings live
+(:mod:`plancast.serving`: route, design, how exports are read, the tabular models as ONNX/JSON, routed
+networks, the horizon-trust table; ``plancast forecast`` and ``plancast serve`` run it). Timings live
 in ``benchmarks/forecast_speed.py``, not in outputs.
 """
 
@@ -49,11 +50,13 @@ def main(params, io: StageIO) -> None:
     inputs = Inputs(daily, windows, Prepared(None, scalers), features)
     made = forecast(params, inputs, models, recommendation, tabular)
     frame, skipped = made.frame, made.skipped
+    trust = pd.read_csv(io.read(catalog.HORIZON_TRUST), dtype={"part": str})
     if not steps:
         save_recommended(
             io.write(catalog.RECOMMENDED_MODEL), recommendation, windows, features["columns"], scalers,
             len(horizon_columns(daily)), unwrap(params.daily), made.tabular, folders,
-            profile_period=params.train.profile_period, gaps=params.window.gaps,
+            profile_period=params.train.profile_period, gaps=params.window.gaps, reading=unwrap(params.ingest),
+            trust=trust, report=unwrap(params.report),
         )  # fmt: skip
     else:
         save_no_recommendation(
@@ -61,7 +64,6 @@ def main(params, io: StageIO) -> None:
         )
 
     write_csv(io.write(catalog.FORECAST), frame)
-    trust = pd.read_csv(io.read(catalog.HORIZON_TRUST), dtype={"part": str})
     route = recommendation.to_json()["route"]
     as_of = daily["day"].max()  # the last day of data, never the clock: the workbook's bytes repeat
     write_workbook(io.write(catalog.WORKBOOK), frame, trust, skipped, route, as_of, params.report.language)

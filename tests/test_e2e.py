@@ -92,6 +92,17 @@ def test_dvc_artifacts_get_fetches_the_recommended_model_which_forecasts_as_the_
         # forecast.csv keeps 6 significant digits; ONNX's float32 trees agree with scikit-learn to ~1e-7
         np.testing.assert_allclose(got[column].to_numpy(float), expected[column].to_numpy(float), 2e-5, 1e-4)
 
+    # `plancast forecast` on the project's own export with the fetched folder: the rows as forecast.csv
+    # writes them, and the stage's very workbook
+    for out in ("cli.csv", "cli.xlsx"):
+        project.run(sys.executable, "-c", "from plancast.cli import main; main()", "forecast",
+                    "data/raw/plan_sample.xls", "--model", str(served), "--out", str(tmp_path / out))  # fmt: skip
+    cli = pd.read_csv(tmp_path / "cli.csv", dtype={"part": str})
+    numbers = ["forecast", "plan", "lower_80", "upper_80", "lower_95", "upper_95"]
+    pd.testing.assert_frame_equal(cli.drop(columns=numbers), expected.drop(columns=numbers))
+    np.testing.assert_allclose(cli[numbers].to_numpy(float), expected[numbers].to_numpy(float), 2e-5, 1e-4)
+    assert (tmp_path / "cli.xlsx").read_bytes() == (project.path / "data/reports/forecast.xlsx").read_bytes()
+
 
 def _leaves(data: dict, prefix: str = "") -> list[str]:
     """The dotted keys `dvc exp show` gives a column each: every value that is not a dict, lists included."""

@@ -18,7 +18,8 @@ from plancast.forecasting import INTERVAL_COLUMNS, fit_tabular, recommended_fore
 from plancast.latest_window import latest_windows
 from plancast.models.recommended import Recommendation
 from plancast.models.tabular_export import OnnxTrees, trees_to_onnx
-from plancast.params_sections import DailyParams
+from plancast.params_ingest import IngestParams
+from plancast.params_sections import DailyParams, ReportParams
 from plancast.serving import load_recommended, save_recommended
 from plancast.serving_daily import DAILY_KEYS
 
@@ -53,6 +54,17 @@ RECOMMENDATION = Recommendation(
     scales={"A": 3.0, "B": 4.0},
     intervals={"recommended": {"half_widths": {"0.8": [0.5, 0.6], "0.95": [1.0, 1.3]}}},
 )
+# horizon_trust.csv of a test period: part A's rows and the pooled rows (ours 3.0 vs the plan's 4.0 at D+1)
+TRUST = pd.DataFrame(
+    {
+        "part": ["A", "A", "pooled", "pooled"], "horizon": [1, 2, 1, 2], "label": ["D+1", "D+2", "D+1", "D+2"],
+        "pairs": [10, 10, 20, 20], "plan_mae": [4.0, 5.0, 4.0, 6.5], "plan_bias": [0.5, -1.0, 0.25, -0.5],
+        "relative_plan_mae": [0.1, 0.125, 0.1, 0.16], "recommended_mae": [3.0, 4.0, 3.0, 4.5],
+        "plan_mae_same_windows": [4.0, 5.0, 4.0, 6.0], "beats_plan": [True, True, True, True],
+    }
+)  # fmt: skip
+# what save_recommended keeps beside the models: how exports are read, the trust table, the workbook's language
+KEPT = {"reading": IngestParams(max_horizon=3), "trust": TRUST, "report": ReportParams()}
 
 
 def _daily() -> pd.DataFrame:
@@ -82,9 +94,9 @@ def fitted(tmp_path_factory):
     frame = recommended_forecast(daily, latest, scalers, {}, tabular, RECOMMENDATION, Calendar())
     folder = tmp_path_factory.mktemp("serving") / "recommended"
     args = (RECOMMENDATION, windows, columns, scalers, 3, DailyParams(), tabular, {})
-    save_recommended(folder, *args)
+    save_recommended(folder, *args, **KEPT)
     again = folder.parent / "again"
-    save_recommended(again, *args)
+    save_recommended(again, *args, **KEPT)
     return daily, frame[frame["model"] == "recommended"].reset_index(drop=True), folder, again
 
 
@@ -103,7 +115,8 @@ def test_the_loaded_folder_forecasts_the_stages_recommended_rows_from_the_daily_
 def test_the_folder_holds_only_what_the_route_needs_and_is_byte_stable(fitted):
     _, _, folder, again = fitted
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert files == ["boosted-d1.onnx", "boosted-d2.onnx", "plan_linear.json", "recommended.json", "scalers.json"]
+    onnx = ["boosted-d1.onnx", "boosted-d2.onnx"]
+    assert files == [*onnx, "horizon_trust.csv", "plan_linear.json", "recommended.json", "scalers.json"]
     for name in files:
         assert (folder / name).read_bytes() == (again / name).read_bytes(), name
 
@@ -119,6 +132,7 @@ def _tamper(folder, name):
     [
         (lambda f: _tamper(f, "boosted-d2.onnx"), r"boosted-d2\.onnx: changed since stage forecast wrote it"),
         (lambda f: _tamper(f, "plan_linear.json"), r"plan_linear\.json: changed since stage forecast wrote it"),
+        (lambda f: _tamper(f, "horizon_trust.csv"), r"horizon_trust\.csv: changed since stage forecast wrote it"),
         (lambda f: (f / "scalers.json").unlink(), r"scalers\.json: missing \(named in recommended\.json\)"),
         (lambda f: (f / "recommended.json").unlink(), r"recommended\.json: not found"),
         (lambda f: (f / "recommended.json").write_text("{"), r"recommended\.json: not valid JSON"),
@@ -262,10 +276,32 @@ def test_a_listed_file_that_links_outside_the_folder_is_refused(fitted, tmp_path
             lambda m: m["recommendation"]["half_widths"].update({"0.8": [0.5]}),
             "recommendation.half_widths.0.8: 1 half-widths for 2 delays (got [0.5])",
         ),
-        (lambda m: m.update(format=2), "format 2, this plancast reads format 1"),
+        (lambda m: m.update(format=1), "format 1, this plancast reads format 2"),
+        (
+            lambda m: m["design"]["ingest"].update(source="/etc/passwd"),
+            "design.ingest.source: names no file: the caller gives the exports (got '/etc/passwd')",
+        ),
+        (
+            lambda m: m["design"]["ingest"].update(pattern="../*"),
+            "design.ingest.pattern: names no file: the caller gives the exports (got '../*')",
+        ),
+        (
+            lambda m: m["design"]["ingest"].update(timezone="Mars/Base"),
+            "design.ingest.timezone: must be an IANA time zone name such as Asia/Seoul or UTC, or null "
+            "(got 'Mars/Base')",
+        ),
+        (
+            lambda m: m["design"]["ingest"].update(time_column="Part Number"),
+            "design.ingest.time_column: names the same column as ingest.part_column ('Part Number'); "
+            "each must be its own column",
+        ),
+        (
+            lambda m: m["report"].update(language="fr"),
+            "report.language: Input should be 'en' or 'ko' (got 'fr')",
+        ),
     ],
     ids=["column-index", "negative-column", "country", "lookback-0", "lookback-text", "delay", "route", "route-delay",
-         "half-widths", "format"],
+         "half-widths", "format", "ingest-source", "ingest-pattern", "ingest-zone", "ingest-columns", "language"],
 )  # fmt: skip
 def test_a_bad_number_or_name_in_the_manifest_is_one_line_naming_the_key_and_value(fitted, tmp_path, change, message):
     folder = _copy(fitted, tmp_path)
@@ -352,6 +388,29 @@ def test_a_part_whose_targets_are_all_empty_gets_no_forecast_and_says_why(fitted
     last = pd.Timestamp(daily["day"].max()).date().isoformat()
     assert result.skipped == {"A": f"no value of target on {last}, inside its latest {LOOKBACK} days"}
     pd.testing.assert_frame_equal(result.rows, served.forecast(fitted[0]).query("part == 'B'").reset_index(drop=True))
+
+
+def test_a_table_without_any_actual_in_the_latest_window_is_refused(fitted, served):
+    daily = fitted[0].copy()
+    latest = daily["position"] >= DAYS - LOOKBACK  # every part's latest LOOKBACK days: plans, no actuals
+    assert _refused_table(served, daily.assign(target=daily["target"].where(~latest))) == (
+        f"daily table: no part has a finite target in its latest {LOOKBACK} working days, up to 2025-05-09 "
+        "(the actuals every forecast starts from; a table of plans alone has none)"
+    )
+    one_earlier = daily["position"] >= DAYS - LOOKBACK + 1  # one actual left at the window's start
+    assert len(served.forecast(daily.assign(target=daily["target"].where(~one_earlier)))) == 0
+    assert set(served.serve(daily.assign(target=daily["target"].where(~one_earlier))).skipped) == {"A", "B"}
+
+
+def test_the_card_names_the_version_route_and_test_skill_per_delay(fitted, served):
+    card = served.card()
+    assert card["version"] == hashlib.sha256((fitted[2] / "recommended.json").read_bytes()).hexdigest()
+    assert card["route"] == {"1": "boosted", "2": "plan_linear"} and card["delays"] == DELAYS
+    assert card["test"] == {  # TRUST's pooled rows: 1 - 3.0 / 4.0 and 1 - 4.5 / 6.0 (on the same windows)
+        "1": {"mae": 3.0, "plan_mae": 4.0, "skill": 0.25},
+        "2": {"mae": 4.5, "plan_mae": 6.0, "skill": 0.25},
+    }
+    assert json.loads(json.dumps(card)) == card
 
 
 GAP = "(a working day without a snapshot is a row with present False, as stage daily_last writes it)"
@@ -557,7 +616,7 @@ def test_a_served_network_keeps_its_gap_channel(fitted, tmp_path):
     tabular = fit_tabular(daily, windows, scalers, ["plan_linear"])
     routed = replace(RECOMMENDATION, route={1: "net", 2: "plan_linear"})
     save_recommended(tmp_path / "served", routed, windows, {p: ["target", "h1"] for p in PARTS}, scalers, 3,
-                     DailyParams(), tabular, {"net": tmp_path / "net"})  # fmt: skip
+                     DailyParams(), tabular, {"net": tmp_path / "net"}, **KEPT)  # fmt: skip
     served = load_recommended(tmp_path / "served").networks["net"]
     assert served.manifest.gap_channel
     inputs = np.random.default_rng(4).normal(size=(2, LOOKBACK, 2)).astype(np.float32)
@@ -578,7 +637,9 @@ def test_a_folder_saved_under_keep_serves_a_part_whose_latest_days_have_a_gap(fi
     )
     tabular = fit_tabular(daily, windows, scalers, ["plan_linear", "boosted"])
     kept = tmp_path / "kept"
-    save_recommended(kept, RECOMMENDATION, windows, columns, scalers, 3, DailyParams(), tabular, {}, gaps="keep")
+    save_recommended(
+        kept, RECOMMENDATION, windows, columns, scalers, 3, DailyParams(), tabular, {}, gaps="keep", **KEPT
+    )
     model = load_recommended(kept)
     assert model.design.gaps == "keep"
     gapped = daily.copy()

@@ -324,7 +324,7 @@ STAGES: dict[str, StageSpec] = {
             "forecast",
             (DAILY, WINDOWS, FEATURES, SCALERS, TABULAR, RECOMMENDATION, HORIZON_TRUST, MODEL),
             (FORECAST, FORECAST_PLOT, WORKBOOK, WITHOUT_FORECAST, FORECAST_METRICS, RECOMMENDED_MODEL),
-            ("daily", "window.gaps", "train.models", "train.profile_period", "forecast", "report"),
+            ("ingest", "daily", "window.gaps", "train.models", "train.profile_period", "forecast", "report"),
         ),
     )
 }

@@ -7,9 +7,11 @@ artifact ``plancast-recommended``)::
 
     recommended.json      route and intervals (data/reports/recommendation.json), the design the
                           models' inputs are built with (lookback, delays, each part's columns,
-                          max_horizon, the daily calendar, ``gaps`` where ``keep``), which file
-                          holds which model, and the SHA-256 of every other file
+                          max_horizon, the daily calendar, ``gaps`` where ``keep``, how an export
+                          is read: the ingest section without source and pattern), which file holds
+                          which model, the workbook's language, and the SHA-256 of every other file
     scalers.json          each part's scalers (fitted on training rows)
+    horizon_trust.csv     data/reports/horizon_trust.csv: the workbook's Trust sheet, the test skill per delay
     boosted-d<k>.onnx     gradient-boosted trees of delay k (ONNX TreeEnsembleRegressor)
     plan_linear.json      the plan corrected per part: Ridge coefficients (when routed)
     networks/<name>/      a routed network's model folder: manifest, network.json, weights, ONNX
@@ -26,22 +28,27 @@ with its SHA-256), each problem one line naming the file. Then::
 gives the rows ``model == "recommended"`` of ``data/reports/forecast.csv`` (float32 tolerance).
 :meth:`RecommendedModel.forecast` takes a daily table as stage daily_last writes it and refuses, in one
 line, a table that is not one (:func:`plancast.serving_daily.daily_table`): a missing column, a wrong
-dtype, two rows for one part and day, a day off the model's calendar or a working day without its row.
+dtype, two rows for one part and day, a day off the model's calendar, a working day without its row or
+no actual in any part's latest window. :meth:`RecommendedModel.forecast_exports` takes the export files
+themselves (:mod:`plancast.serving_exports`: ingest's reading and checks), and :meth:`RecommendedModel.write`
+writes the answer as forecast.csv's rows or the planner's workbook (``plancast forecast``, ``plancast serve``).
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from plancast.artifacts import atomic_folder, read_json, write_json
+from plancast.artifacts import atomic_folder, read_json, write_csv, write_json
+from plancast.data.validation import REJECT_COLUMNS
 from plancast.errors import InputDataError
+from plancast.evaluation import horizon_trust
 from plancast.features.cold_start import with_new_parts
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows
@@ -54,13 +61,17 @@ from plancast.models.tabular import TabularModel
 from plancast.models.tabular_export import load_tabular, save_tabular
 from plancast.models.trained import TrainedModel
 from plancast.names import RECOMMENDED
-from plancast.params_sections import DailyParams, Gaps
+from plancast.params_ingest import IngestParams
+from plancast.params_sections import DailyParams, Gaps, ReportParams
 from plancast.serving_daily import daily_table, day_text
+from plancast.serving_exports import daily_from_exports
 from plancast.serving_manifest import (
+    EXPORT_FILES,
     FORMAT,
     MANIFEST,
     NETWORKS,
     SCALERS,
+    TRUST,
     Design,
     check_folder,
     check_network_files,
@@ -70,6 +81,7 @@ from plancast.serving_manifest import (
 )
 
 _EXACT = 17
+WRITES = (".csv", ".xlsx")  # what RecommendedModel.write writes: forecast.csv's rows, the planner's workbook
 
 
 def save_recommended(
@@ -84,6 +96,10 @@ def save_recommended(
     networks: Mapping[str, str | Path],
     profile_period: int | None = None,
     gaps: Gaps = "drop",
+    *,
+    reading: IngestParams,
+    trust: pd.DataFrame,
+    report: ReportParams,
 ) -> dict[str, Any]:
     """Write the recommended forecast's folder (layout: module doc); returns its ``recommended.json``.
 
@@ -91,8 +107,10 @@ def save_recommended(
     columns (kept for the parts with scalers); ``tabular``: the fitted tabular models by name;
     ``networks``: each trained network's model folder by name; ``gaps``: ``window.gaps``, which latest
     windows the served model takes (written to the design only when ``keep``: a folder without it is
-    ``drop``'s). A route naming a model that is in neither raises InputDataError (rerun stage evaluate).
-    Byte-identical for identical inputs.
+    ``drop``'s); ``reading``: the ingest section the exports were read with (kept without ``source`` and
+    ``pattern``); ``trust``: horizon_trust.csv's table; ``report``: the workbook's settings. A route
+    naming a model that is in neither raises InputDataError (rerun stage evaluate). Byte-identical for
+    identical inputs.
     """
     needed = recommendation.needed_models()
     missing = sorted(needed - set(tabular) - set(networks))
@@ -110,6 +128,7 @@ def save_recommended(
             copied[name] = f"{NETWORKS}/{name}"
             _copy_network(Path(networks[name]), staging / copied[name])
         write_json(staging / SCALERS, Scalers(scalers.kind, {p: scalers.parts[p] for p in parts}).to_json(), _EXACT)
+        write_csv(staging / TRUST, trust.reindex(columns=horizon_trust.COLUMNS))
         manifest = {
             "format": FORMAT,
             "recommendation": recommendation.to_json(),
@@ -120,9 +139,11 @@ def save_recommended(
                 "columns": {p: list(columns[p]) for p in parts},
                 "max_horizon": int(max_horizon),
                 "profile_period": profile_period,
-                "daily": daily_params.model_dump(mode="json", include={"calendar", "holidays", "country"}),
+                "daily": daily_params.model_dump(mode="json"),
                 **({"gaps": gaps} if gaps != "drop" else {}),
+                "ingest": reading.model_dump(mode="json", exclude=set(EXPORT_FILES)),
             },
+            "report": report.model_dump(mode="json"),
             "tabular": entries,
             "networks": copied,
             "files": {
@@ -172,18 +193,38 @@ def _scalers(folder: Path, design: Design) -> Scalers:
     return scalers
 
 
+def _trust(folder: Path) -> pd.DataFrame:
+    """The folder's horizon-trust table, with every column of horizon_trust.csv."""
+    path = folder / TRUST
+    try:
+        trust = pd.read_csv(path, dtype={"part": str})
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputDataError(f"{path}: not a readable CSV file ({type(exc).__name__}: {one_line(exc)})") from None
+    absent = [column for column in horizon_trust.COLUMNS if column not in trust.columns]
+    if absent:
+        raise InputDataError(f"{path}: no column {absent[0]!r} (stage evaluate's horizon_trust.csv has it)")
+    return trust
+
+
 @dataclass(frozen=True)
 class ServedForecast:
     """The served model's answer for one daily table: ``rows`` as forecast.csv's recommended rows, every
-    forecast finite, and ``skipped``: each part of the table without a forecast for some day ahead, and why."""
+    forecast finite; ``skipped``: each part of the table without a forecast for some day ahead, and why;
+    ``as_of``: the table's last day (the workbook's "as of"); ``rejects``: the export rows left out under
+    ``ingest.on_bad_rows: quarantine`` (ingest's REJECT_COLUMNS)."""
 
     rows: pd.DataFrame
     skipped: dict[str, str]
+    as_of: Any = None
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
 
 
 @dataclass(frozen=True)
 class RecommendedModel:
-    """A loaded recommended forecast (:func:`load_recommended`); :meth:`forecast` gives its rows."""
+    """A loaded recommended forecast (:func:`load_recommended`); :meth:`forecast` gives its rows.
+
+    ``trust``: the horizon-trust table of its test period; ``version``: the SHA-256 of its
+    ``recommended.json``, which lists every other file's, so one folder's bytes have one version."""
 
     folder: Path
     recommendation: Recommendation
@@ -191,10 +232,54 @@ class RecommendedModel:
     scalers: Scalers
     tabular: dict[str, TabularModel]
     networks: dict[str, TrainedModel]
+    trust: pd.DataFrame
+    report: ReportParams
+    version: str
 
     @property
     def route(self) -> dict[int, str]:
         return self.recommendation.route
+
+    def card(self) -> dict[str, Any]:
+        """What the model is, for a caller (``GET /model``): its version, route, design and, per delay, its
+        test MAE pooled over parts beside the plan's on the same windows and the skill 1 − ours / plan's."""
+        design = self.design
+        return {
+            "version": self.version,
+            "format": FORMAT,
+            "route": {str(k): name for k, name in sorted(self.route.items())},
+            "delays": design.delays,
+            "lookback": design.lookback,
+            "parts": sorted(design.columns),
+            "test": {str(k): figures for k, figures in horizon_trust.pooled_skill(self.trust, design.delays).items()},
+        }
+
+    def forecast_exports(self, paths: Sequence[str | Path]) -> pd.DataFrame:
+        """:meth:`forecast` of the export files ``paths`` themselves, read as stage ingest reads them."""
+        return self.serve_exports(paths).rows
+
+    def serve_exports(self, paths: Sequence[str | Path]) -> ServedForecast:
+        """:meth:`serve` of the export files ``paths`` (.xls, .xlsx, .csv, .parquet), read and checked by
+        ingest's code with the reading the model was trained with, laid on its calendar as daily_last
+        does (:func:`plancast.serving_exports.daily_from_exports`); a bad file or row raises ingest's
+        one line naming the file, sheet, row and column. Reads only ``paths``; writes nothing."""
+        exports = daily_from_exports(paths, self.design.ingest, self.design.daily)
+        return replace(self.serve(exports.daily), rejects=exports.rejects)
+
+    def write(self, served: ServedForecast, path: str | Path) -> None:
+        """Write ``served`` to ``path`` by its suffix (:data:`WRITES`): ``.csv`` as forecast.csv's recommended
+        rows (the stage's CSV format), ``.xlsx`` as the planner's workbook (in the folder's ``report``
+        language, its Trust sheet from the folder's horizon-trust table). Atomic: a temporary file beside it."""
+        suffix = Path(path).suffix.lower()
+        if suffix == ".csv":
+            write_csv(path, served.rows)
+        elif suffix == ".xlsx":
+            from plancast.reporting.workbook import write_workbook  # matplotlib (part order), only for a workbook
+
+            route = self.recommendation.to_json()["route"]
+            write_workbook(path, served.rows, self.trust, served.skipped, route, served.as_of, self.report.language)
+        else:
+            raise InputDataError(f"{path}: cannot write a {suffix or 'suffix-less'} file (write {' or '.join(WRITES)})")
 
     def forecast(self, daily: pd.DataFrame) -> pd.DataFrame:
         """The recommended forecast of the days after ``daily`` ends, with its 80%/95% intervals.
@@ -212,7 +297,8 @@ class RecommendedModel:
         ``keep``: hold no snapshot at all), or (a day ahead) an input the routed model reads is empty,
         such as the plan of the last day."""
         design = self.design
-        table = daily_table(daily, design.inputs, design.daily, f"the recommended model of {self.folder}")
+        reader = f"the recommended model of {self.folder}"
+        table = daily_table(daily, design.inputs, design.daily, design.lookback, reader)
         frame = table.frame
         fitted = {part: columns for part, columns in design.columns.items() if part in self.scalers.parts}
         new = with_new_parts(frame, fitted, self.scalers, self.recommendation.scales, design.lookback)
@@ -223,8 +309,9 @@ class RecommendedModel:
         )  # fmt: skip
         skipped = dict(latest.skipped)
         empty = pd.DataFrame(columns=[*COLUMNS, *INTERVAL_COLUMNS])
+        as_of = frame["day"].max()
         if not len(latest.part):
-            return ServedForecast(empty, skipped)
+            return ServedForecast(empty, skipped, as_of)
         networks = {name: model.with_new_parts(new.columns, new.scalers) for name, model in self.networks.items()}
         result = recommended_forecast(
             frame, latest, new.scalers, networks, self.tabular, replace(self.recommendation, scales=new.scales),
@@ -245,7 +332,7 @@ class RecommendedModel:
                 skipped[str(part)] = (
                     f"no finite forecast {', '.join(map(str, ahead))} days ahead from {', '.join(names)}"
                 )
-        return ServedForecast(rows[finite].reset_index(drop=True), skipped)
+        return ServedForecast(rows[finite].reset_index(drop=True), skipped, as_of)
 
 
 def load_recommended(folder: str | Path) -> RecommendedModel:
@@ -273,4 +360,7 @@ def load_recommended(folder: str | Path) -> RecommendedModel:
             ) from None
     networks = {name: load_onnx_model(folder / sub) for name, sub in manifest.networks.items()}
     recommendation = Recommendation.from_json(manifest.recommendation.model_dump(mode="json"), str(folder / MANIFEST))
-    return RecommendedModel(folder, recommendation, manifest.design, scalers, tabular, networks)
+    return RecommendedModel(
+        folder, recommendation, manifest.design, scalers, tabular, networks, _trust(folder), manifest.report,
+        file_sha256(folder / MANIFEST),
+    )  # fmt: skip

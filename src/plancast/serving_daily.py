@@ -2,8 +2,9 @@
 
 :meth:`plancast.serving.RecommendedModel.forecast` takes a daily table as stage daily_last writes it
 and refuses a table that is not one (:func:`daily_table`): a missing column, a wrong dtype, two rows
-for one part and day, a day off the model's calendar or a working day without its row. Each refusal is
-one line naming the column, part and day.
+for one part and day, a day off the model's calendar, a working day without its row, or no actual in
+any part's latest window (a table of plans alone: the forecast would start from nothing). Each refusal
+is one line naming the column, part and day.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class DailyTable:
 
 
 def daily_table(
-    daily: pd.DataFrame, inputs: Sequence[str], params: DailyParams, reader: str = "the model"
+    daily: pd.DataFrame, inputs: Sequence[str], params: DailyParams, lookback: int, reader: str = "the model"
 ) -> DailyTable:
     """``daily`` checked to be a daily table as stage daily_last writes it, with the number columns
     ``inputs``; anything else raises InputDataError with one line naming the column, part and day.
@@ -43,7 +44,9 @@ def daily_table(
     and day; its days are working days of ``params``' calendar, ``position`` counts them, and each part
     has a row for every working day from its first day to the table's last (present False where the
     day had no snapshot). A gap, a duplicate or a shuffled calendar would have the windows misread the
-    horizons. Rows may come in any order; other columns are dropped. ``reader`` names who reads it.
+    horizons. Some part must have a finite ``target`` in its latest ``lookback`` days (a part without
+    one gets no forecast, and says why; a table where no part has one is refused). Rows may come in any
+    order; other columns are dropped. ``reader`` names who reads it.
     """
     source = "daily table"
     _check_columns(daily, [*DAILY_KEYS, *inputs], source, reader)
@@ -55,6 +58,7 @@ def daily_table(
     years = range(frame["day"].min().year, frame["day"].max().year + 2) if dated else []
     calendar = Calendar.from_params(params, years)
     frame["position"] = _working_day_positions(frame, calendar, dated, source)
+    _check_some_actual(frame, lookback, source)
     return DailyTable(frame, calendar)
 
 
@@ -135,6 +139,17 @@ def _check_one_row_per_day(frame: pd.DataFrame, source: str) -> None:
         raise InputDataError(
             f"{source}: part {frame['part'].iloc[row]!r} has {count} rows for {day_text(frame['day'].iloc[row])} "
             "(a daily table has one row per part and day)"
+        )
+
+
+def _check_some_actual(frame: pd.DataFrame, lookback: int, source: str) -> None:
+    """Some part of ``frame`` (sorted by part and day, each part's days unbroken to the last) has a finite
+    target in its latest ``lookback`` days, the window every forecast starts from."""
+    latest = frame.groupby("part", sort=False).tail(lookback)
+    if not np.isfinite(latest["target"].to_numpy(np.float64)).any():
+        raise InputDataError(
+            f"{source}: no part has a finite target in its latest {lookback} working days, up to "
+            f"{day_text(frame['day'].max())} (the actuals every forecast starts from; a table of plans alone has none)"
         )
 
 

@@ -4,7 +4,9 @@
 stops it with one line naming the file (and in ``recommended.json`` the key and the value):
 
 - ``recommended.json`` against its schema (:class:`RecommendedManifest`): numbers in range (lookback,
-  delays, column indices), names known (route, country), every path relative and inside the folder;
+  delays, column indices), names known (route, country), every path relative and inside the folder, the
+  export reading (``design.ingest``) as ``params.yaml``'s ingest section checks it, without the files
+  (``source``, ``pattern``: the caller names them);
 - every path it names resolves inside the folder (no ``..``, no absolute path, no symbolic link out);
 - every file the loader will open is listed in ``files`` with its SHA-256 (a network's ONNX files
   too, read from its listed manifest), and every listed file is there with that hash.
@@ -20,19 +22,22 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from plancast.artifacts import read_json
 from plancast.errors import InputDataError
 from plancast.models.onnx import onnx_file
 from plancast.models.store import MANIFEST_FILE, read_manifest
 from plancast.names import BOOSTED, COMBINATION, PLAN_LINEAR, TABULAR
-from plancast.params_sections import DailyParams, Gaps, PositiveInt
+from plancast.params_ingest import IngestParams
+from plancast.params_sections import DailyParams, Gaps, KeyedError, PositiveInt, ReportParams
 
-FORMAT = 1
+FORMAT = 2  # 2: the export reading (design.ingest), the whole daily section, the trust table, the report
 MANIFEST = "recommended.json"
 SCALERS = "scalers.json"
+TRUST = "horizon_trust.csv"  # data/reports/horizon_trust.csv: the planner's workbook and the test skill per delay
 NETWORKS = "networks"
+EXPORT_FILES = ("source", "pattern")  # ingest keys the caller gives, never the folder
 
 
 def file_sha256(path: Path) -> str:
@@ -72,6 +77,17 @@ FolderPath = Annotated[str, Field(strict=True, min_length=1), AfterValidator(_fo
 Sha256 = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
 ColumnIndex = Annotated[int, Field(strict=True, ge=0)]
 Level = Annotated[str, AfterValidator(_level)]
+
+
+def _without_files(value: Any) -> Any:
+    """The export reading names no file: which exports to read is the caller's to say."""
+    named = [key for key in EXPORT_FILES if isinstance(value, dict) and key in value]
+    if named:
+        raise _ManifestProblem(named[0], value[named[0]], "names no file: the caller gives the exports")
+    return value
+
+
+ExportReading = Annotated[IngestParams, BeforeValidator(_without_files)]
 HalfWidth = Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)] | None  # null: none measured
 
 
@@ -115,9 +131,10 @@ class TabularEntry(_Closed):
 class Design(_Closed):
     """How the models' inputs are built from the daily table: the windows' ``lookback`` and ``delays``,
     each part's input ``columns`` (target first, one per ``feature_names``), the plan horizons the
-    vintages reach (``max_horizon``), a step series' ``profile_period``, the working-day calendar and
+    vintages reach (``max_horizon``), a step series' ``profile_period``, the working-day calendar,
     ``gaps`` (``window.gaps``: ``keep`` forecasts a latest window with a gap, NaN inputs; a folder
-    written without it is ``drop``'s)."""
+    written without it is ``drop``'s) and how an export is read (``ingest``: params.yaml's section
+    without ``source`` and ``pattern``)."""
 
     lookback: PositiveInt
     delays: list[PositiveInt] = Field(min_length=1)
@@ -127,6 +144,7 @@ class Design(_Closed):
     profile_period: PositiveInt | None = None
     daily: DailyParams
     gaps: Gaps = "drop"
+    ingest: ExportReading
 
     @model_validator(mode="after")
     def _one_width(self) -> Design:
@@ -171,19 +189,21 @@ class Recommendation(BaseModel):
 
 
 class RecommendedManifest(_Closed):
-    """``recommended.json``: the route, the design, which files hold which model, every file's SHA-256.
+    """``recommended.json``: the route, the design, which files hold which model, every file's SHA-256,
+    and the planner's workbook's ``report`` settings (its language).
 
     Paths are relative to the folder. Checked across keys too: the route covers exactly the delays and
     names models of this folder, every half-width list has one value per delay, boosted trees one file
     per delay.
     """
 
-    format: Literal[1]
+    format: Literal[FORMAT]
     recommendation: Recommendation
     design: Design
     tabular: dict[Name, TabularEntry] = {}
     networks: dict[Name, FolderPath] = {}
     files: dict[FolderPath, Sha256]
+    report: ReportParams
 
     @model_validator(mode="after")
     def _consistent(self) -> RecommendedManifest:
@@ -236,6 +256,8 @@ def _schema_problem(path: Path, error: ValidationError) -> str:
     problem = first.get("ctx", {}).get("error")
     if isinstance(problem, _ManifestProblem):
         return f"{path}: {'.'.join([*loc, problem.key])}: {problem.message} (got {shown(problem.value)})"
+    if isinstance(problem, KeyedError):  # the ingest section's check across its keys
+        return f"{path}: {'.'.join([*loc, problem.key])}: {problem.message}"
     message = first["msg"].removeprefix("Value error, ")
     if loc and loc[-1] == "[key]":  # a dict's key, e.g. a path in files
         return f"{path}: {'.'.join(loc[:-2]) or '(top level)'}: key {shown(loc[-2])} {message}"
@@ -309,7 +331,7 @@ def check_folder(folder: str | Path, manifest: RecommendedManifest) -> None:
             raise InputDataError(
                 f"{source}: {key}: {relative!r} leads outside {folder} (a symbolic link); a model's files lie inside it"
             )
-    opened = {SCALERS: "the loader"}
+    opened = {SCALERS: "the loader", TRUST: "the loader"}
     for name, entry in manifest.tabular.items():
         opened |= {file: f"tabular.{name}.files" for file in entry.files}
     opened |= {_joined(sub, MANIFEST_FILE): f"networks.{name}" for name, sub in manifest.networks.items()}

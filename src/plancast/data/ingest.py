@@ -101,16 +101,15 @@ def _validate_read(sheet: RawSheet, params: IngestParams) -> tuple[RawSheet, She
     return _without_cells(sheet), validate_sheet(sheet, columns, params, -1)
 
 
-def read_source(
-    params: IngestParams, root: str | None = None, cache: FileCache | None = None
-) -> tuple[list[str], list[RawSheet], _ReadRows]:
-    """The files named by ``ingest.source`` / ``pattern``, all their sheets in order (headers; cells only
-    where a sheet was not validated) and the validated rows of the others.
+def read_files(
+    files: Sequence[str], params: IngestParams, cache: FileCache | None = None
+) -> tuple[list[RawSheet], _ReadRows]:
+    """All sheets of ``files`` in order (headers; cells only where a sheet was not validated) and the
+    validated rows of the others. Reads those files and no other (``params.source`` is not looked at).
 
     With ``cache``, a file cached under its current bytes is not read: its sheets' headers and rows come
     from the cache; a file read is written to the cache once validated.
     """
-    files = source_files(params.source, params.pattern, root)
     required = required_columns(params)
     sheets: list[RawSheet] = []
     read = _ReadRows()
@@ -139,7 +138,7 @@ def read_source(
         if cache is not None:
             cache.remember(file, validated)
         sheets.extend(sheet for sheet, _ in validated)
-    return files, sheets, read
+    return sheets, read
 
 
 def _usable_sheets(sheets: Sequence[RawSheet], params: IngestParams) -> tuple[list[RawSheet], list[str]]:
@@ -204,18 +203,26 @@ def ingest(
     the last run are read and validated (the result is the same). A failed run leaves it as it was.
     """
     if cache_dir is None:
-        files, sheets, read = read_source(params, root)
-        return canonical_snapshots(sheets, params, daily, files, validate=read.validate)
+        return ingest_files(source_files(params.source, params.pattern, root), params, daily)
     from plancast.data.file_cache import FileCache
 
     cache = FileCache(cache_dir, params)
     try:
-        files, sheets, read = read_source(params, root, cache)
+        files = source_files(params.source, params.pattern, root)
+        sheets, read = read_files(files, params, cache)
         result = canonical_snapshots(sheets, params, daily, files, validate=read.validate)
     except BaseException:
         cache.discard()
         raise
     return replace(result, cache=cache.save())
+
+
+def ingest_files(files: Sequence[str], params: IngestParams, daily: DailyParams | None = None) -> IngestResult:
+    """The canonical tables of ``files`` (in that order: a revision in a later file wins under
+    ``file_order: name``), read and validated as :func:`ingest` reads ``ingest.source``'s; ``params.source``
+    only names them in messages."""
+    sheets, read = read_files(files, params)
+    return canonical_snapshots(sheets, params, daily, files, validate=read.validate)
 
 
 def canonical_snapshots(

@@ -87,3 +87,23 @@ def horizon_trust(
     known = table["recommended_mae"].notna().to_numpy() & np.isfinite(plan_same_windows)
     table["beats_plan"] = np.where(known, table["recommended_mae"].to_numpy() < plan_same_windows, None)
     return table[COLUMNS]
+
+
+def pooled_skill(trust: pd.DataFrame, delays: Sequence[int]) -> dict[int, dict[str, float | None]]:
+    """Per delay k, from the pooled rows of the horizon-trust table: the recommended forecast's test MAE
+    (``mae``), the plan's on the same windows (``plan_mae``) and the skill 1 − mae / plan_mae; None
+    where the table has no such figure (or the plan is perfect there)."""
+    pooled = trust[trust["part"].astype(str) == POOLED].drop_duplicates("horizon").set_index("horizon")
+
+    def figure(k: int, column: str) -> float:
+        return float(pooled.at[k, column]) if k in pooled.index else np.nan
+
+    skills = {}
+    for k in delays:
+        ours, plan = figure(k, "recommended_mae"), figure(k, "plan_mae_same_windows")
+        skill = 1.0 - ours / plan if plan > 0 else np.nan  # NaN compares False
+        skills[int(k)] = {
+            name: float(value) if np.isfinite(value) else None
+            for name, value in (("mae", ours), ("plan_mae", plan), ("skill", skill))
+        }
+    return skills
