@@ -342,3 +342,12 @@ def test_evaluate_reports_each_network_tabular_fit_per_fold_baselines_route_and_
     assert lines[-3].startswith(f"baselines: {evaluated} windows scored by baseline_last, ")
     assert lines[-2].startswith("route chosen per delay on validation; ")
     assert lines[-1] == "intervals: 4 forecasts calibrated over 2 test fold(s)"
+
+
+def test_the_route_reads_at_a_glance_in_delay_order():
+    from plancast.evaluation.summary import route_text
+
+    route = {d: "boosted" for d in range(1, 13)}
+    assert route_text(route) == "boosted D+1..12"
+    route.update({1: "combination", 2: "combination", 10: "baseline_plan"})
+    assert route_text(route) == "combination D+1..2, boosted D+3..9, baseline_plan D+10, boosted D+11..12"

@@ -149,8 +149,21 @@ class EvaluationSummary:
             "skill_sd": recommended.fold_skill_std,
             "cover80": recommended.coverage.get(80),
             "cover95": recommended.coverage.get(95),
-            "route": "/".join(recommended.route[delay] for delay in sorted(recommended.route, key=lambda d: f"d{d}")),
+            "route": route_text(recommended.route),
             "network": self.best_network,
             "network_skill": self.network.test_skill,
             "plan_mae": self.plan.test_mae,
         }
+
+
+def route_text(route: Mapping[int, str]) -> str:
+    """The route in one short line, runs of delays with one candidate together: ``boosted D+1..12`` or
+    ``combination D+1..3, boosted D+4..12`` (a column of ``dvc exp show``, read at a glance)."""
+    runs: list[list] = []
+    for delay in sorted(int(d) for d in route):
+        name = route[delay]
+        if runs and runs[-1][0] == name and runs[-1][2] == delay - 1:
+            runs[-1][2] = delay
+        else:
+            runs.append([name, delay, delay])
+    return ", ".join(f"{name} D+{first}" + (f"..{last}" if last > first else "") for name, first, last in runs)
