@@ -249,7 +249,7 @@ def test_the_summary_round_trips_and_keeps_the_few_figures_under_short_names():
     assert summary.to_json()["plan"] == {"val_mae": 30.0, "test_mae": 28.0, "test_skill": 0.0}
     assert summary.people() == {
         "skill": 0.3, "mae": 20.0, "skill_sd": 0.01, "cover80": 0.81, "cover95": 0.95,
-        "route": "boosted/gru", "network": "gru", "network_skill": 0.2, "plan_mae": 28.0,
+        "route": "boosted D+1, gru D+2", "network": "gru", "network_skill": 0.2, "plan_mae": 28.0,
     }  # fmt: skip
 
 
