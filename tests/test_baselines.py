@@ -5,6 +5,7 @@ import pytest
 from plancast.evaluation import baselines
 from plancast.features.scaling import PartScaler, Scalers, Split, Splits
 from plancast.features.windows import Windows
+from plancast.models.baseline_models import part_series
 from plancast.names import is_baseline
 
 
@@ -43,7 +44,7 @@ def test_every_baseline_has_the_one_call_shape_and_a_formula():
 
 def test_part_series_orders_rows_by_day_within_each_part():
     daily = pd.DataFrame({"part": ["b", "a", "a"], "day": [1, 2, 1], "target": [7.0, 5.0, 4.0]})
-    series = baselines.part_series(daily)
+    series = part_series(daily)
     assert list(series) == ["a", "b"]
     np.testing.assert_array_equal(series["a"], [4.0, 5.0])
 

@@ -4,12 +4,15 @@ import pytest
 
 from plancast.errors import ParamsError
 from plancast.evaluation import evaluate as evaluation
+from plancast.evaluation.baselines import BASELINES
+from plancast.evaluation.intervals import conformal_quantile
 from plancast.evaluation.summary import EvaluationSummary, Pooled, RecommendedScore
 from plancast.features.scaling import Scalers, split_and_scale
 from plancast.features.windows import make_windows
 from plancast.models.engines import KerasNetwork
 from plancast.models.manifest import Manifest
 from plancast.models.trained import TrainedModel
+from plancast.names import ETS_BASELINE, PLAN_BASELINE
 
 
 def trained(scope: str, networks: dict, scalers: Scalers | None = None) -> TrainedModel:
@@ -298,7 +301,8 @@ def test_every_forecast_gets_its_own_intervals_and_their_test_coverage():
     daily, windows, splits, scalers = _pipeline_inputs()
     zero = Recording(0.0)
     models = {"zero": trained("global", {"A": zero, "B": zero}, scalers)}
-    result = evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
+    # season 3, not the data's 5 (where the seasonal naive would be exact and take every delay)
+    result = evaluation.evaluate(daily, windows, splits, scalers, models, season_period=3, ridge_alpha=1.0)
 
     intervals = result.recommendation.intervals
     assert list(intervals) == ["recommended", "zero"]  # forecasts a planner is given; no baselines
@@ -311,11 +315,17 @@ def test_every_forecast_gets_its_own_intervals_and_their_test_coverage():
     assert len(own["half_widths"]["0.8"]) == len(windows.delays)
     assert all(a <= b for a, b in zip(own["half_widths"]["0.8"], own["half_widths"]["0.95"], strict=True))
     assert 0.0 <= own["coverage"]["0.8"] <= own["coverage"]["0.95"] <= 1.0
-    # each is calibrated on its own errors: the recommended forecast is the plan at D+1 and the zero
-    # network at D+2, so it shares zero's width at D+2 and is narrower at D+1, where the plan is closer
-    assert result.recommendation.route == {1: "baseline_plan", 2: "zero"}
-    assert intervals["recommended"]["half_widths"]["0.8"][1] == own["half_widths"]["0.8"][1]
+    # each is calibrated on its own errors: the recommended forecast is the plan at D+1 and the Ridge
+    # baseline at D+2, so it is narrower than zero's at D+1, where the plan is closer, and at D+2 has the
+    # width the Ridge's own held-out errors calibrate to (a routed baseline's interval)
+    assert result.recommendation.route == {1: "baseline_plan", 2: "baseline_ridge"}
     assert intervals["recommended"]["half_widths"]["0.8"][0] < own["half_widths"]["0.8"][0]
+    frame = result.predictions
+    ridge = frame[(frame["model"] == "baseline_ridge") & (frame["delay"] == 2)]
+    score = (ridge["actual"] - ridge["prediction"]).abs() / ridge["part"].map(result.recommendation.scales)
+    for level in ("0.8", "0.95"):
+        want = conformal_quantile(score.to_numpy(), float(level))
+        assert intervals["recommended"]["half_widths"][level][1] == pytest.approx(want)
 
 
 def test_evaluate_reports_each_network_tabular_fit_per_fold_baselines_route_and_intervals():
@@ -351,3 +361,70 @@ def test_the_route_reads_at_a_glance_in_delay_order():
     assert route_text(route) == "boosted D+1..12"
     route.update({1: "combination", 2: "combination", 10: "baseline_plan"})
     assert route_text(route) == "combination D+1..2, boosted D+3..9, baseline_plan D+10, boosted D+11..12"
+
+
+def _plain(values: np.ndarray, lookback: int = 5, fractions=(0.6, 0.2, 0.2)):
+    """One plain series (no plan) as evaluate takes it: daily table, windows of [target], splits, scalers."""
+    days = pd.bdate_range("2025-01-06", periods=len(values))
+    daily = pd.DataFrame({"part": "S", "day": days, "target": values, "position": np.arange(len(values))})
+    windows = make_windows(daily, {"columns": {"S": ["target"]}}, lookback, [1, 2])
+    splits, scalers, _ = split_and_scale(windows, list(fractions), "standard")
+    return daily, windows, splits, scalers
+
+
+@pytest.mark.parametrize("name", [*sorted(BASELINES.keys() - {PLAN_BASELINE}), ETS_BASELINE])
+def test_every_baseline_is_a_route_candidate_and_keeps_its_fit_for_the_forecast(name, monkeypatch):
+    """Issue 28: a baseline that is best on validation is what the planner is given."""
+    daily, windows, splits, scalers = _plain(50 + np.random.default_rng(1).normal(0, 5, 80).cumsum())
+
+    def truth(*_):  # the baseline made exact on every evaluated window (validation, then test)
+        return np.concatenate([splits.actual(split, windows) for split in ("val", "test")])
+
+    if name == ETS_BASELINE:
+        monkeypatch.setattr(evaluation, "ets_backtest", truth)
+    else:
+        monkeypatch.setitem(evaluation.BASELINES, name, truth)
+    zero = Recording(0.0)
+    models = {"zero": trained("global", {"S": zero}, scalers)}
+    result = evaluation.evaluate(
+        daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0, statistical=["auto_ets"]
+    )
+    assert result.recommendation.route == {1: name, 2: name}
+    assert list(result.recommendation.baselines) == [name]  # its fit, for stage forecast and the served model
+    assert result.summary.recommended.test_mae == pytest.approx(0.0)
+
+
+def test_the_recommended_forecast_is_never_worse_on_validation_than_the_best_baseline():
+    rng = np.random.default_rng(3)
+    trend = 20 + 0.8 * np.arange(120) + rng.normal(0, 1.5, 120)  # a level leaving the training range
+    for values in (trend, 30 + 8 * np.sin(np.arange(120) * 2 * np.pi / 5) + rng.normal(0, 1, 120)):
+        daily, windows, splits, scalers = _plain(values)
+        constant = Recording(0.0)  # a network that cannot follow the level: the route must not keep it
+        models = {"flat": trained("global", {"S": constant}, scalers)}
+        result = evaluation.evaluate(
+            daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0, statistical=["auto_ets"]
+        )
+        validation = result.scores["val"]
+        best = min(v["mae"] for k, v in validation.items() if k.startswith("baseline_") and k != PLAN_BASELINE)
+        assert validation["recommended"]["mae"] <= best + 1e-12
+        assert validation["recommended"]["mae"] < validation["flat"]["mae"]
+        assert result.scores["val"][ETS_BASELINE]["mae"] == pytest.approx(
+            result.parts.query("split == 'val' and model == @ETS_BASELINE and part == 'pooled' and delay == 'all'")[
+                "mae"
+            ].item()
+        )
+    on_trend = result.parts.query("split == 'test' and part == 'pooled' and delay == 'all'").set_index("model")["n"]
+    assert on_trend[ETS_BASELINE] == on_trend["baseline_last"] == on_trend["recommended"]  # the same windows
+
+
+def test_a_recursive_route_chooses_among_networks_and_baselines_only():
+    from plancast.models.tabular import tabular_rows
+
+    daily, windows, splits, scalers = _plain(50 + np.random.default_rng(2).normal(0, 5, 60).cumsum())
+    rows = tabular_rows(windows, daily, scalers, 0)
+    result = evaluation.evaluate(
+        daily, windows, splits, scalers, {}, season_period=5, ridge_alpha=1.0, rows=rows, tabular=["boosted"],
+        recursive=True,
+    )  # fmt: skip
+    assert "boosted" in result.scores["val"]  # scored, but a recursive forecast cannot feed the trees
+    assert set(result.recommendation.route.values()) <= set(BASELINES) - {PLAN_BASELINE}

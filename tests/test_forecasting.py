@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -402,3 +404,41 @@ def test_latest_windows_under_keep_take_a_gap_as_nan_and_skip_only_a_part_withou
         "A": "no snapshot on 2025-01-10, inside its latest 3 days",
         "B": "no snapshot on 2025-01-10, inside its latest 3 days",
     }
+
+
+def test_the_recommended_recursive_forecast_is_the_routed_networks_or_baselines_own():
+    from plancast.features.windows import make_windows
+    from plancast.models.baseline_models import fit_baselines
+
+    rng = np.random.default_rng(2)
+    daily = pd.DataFrame(
+        {"part": ["A"] * 30 + ["B"] * 30, "day": list(range(30)) * 2, "target": rng.normal(3.0, 2.0, 60).cumsum()}
+    )
+    columns = {"A": ["target"], "B": ["target"]}
+    windows = make_windows(daily, {"columns": columns}, 5, [1])
+    latest = latest_window.latest_windows(daily, 5, [1], columns, BUSINESS, windows.feature_names)
+    fits = fit_baselines(["baseline_ridge"], windows, daily, TARGET_ONLY, 5, 1.0)
+    widths = {"0.8": [1.0], "0.95": [2.0]}
+    recommendation = Recommendation(
+        route={1: "baseline_ridge"}, plan="baseline_plan", best_network=None, best_tabular=None,
+        levels=[0.8, 0.95], half_widths=widths, delays=[1], scales={"A": 1.0, "B": 1.0}, intervals={},
+        baselines=fits.to_json(),
+    )  # fmt: skip
+    networks = pd.DataFrame(
+        {"method": "recursive", "part": "A", "model": "lstm", "step_ahead": [1, 2], "day": [30, 31],
+         "forecast": [5.0, 6.0], "plan": np.nan}
+    )  # fmt: skip
+    rows = forecasting.recommended_recursive(daily, networks, latest, TARGET_ONLY, recommendation, 4, BUSINESS)
+    assert set(rows["model"]) == {"recommended"} and set(rows["method"]) == {"recursive"}
+    assert list(rows["day"]) == [30, 31, 32, 33] * 2
+    np.testing.assert_allclose(
+        rows["forecast"].to_numpy().reshape(2, 4),
+        fits.predict_steps("baseline_ridge", latest.windows, daily, TARGET_ONLY, 4),
+    )
+    to_network = replace(recommendation, route={1: "lstm"}, baselines={})
+    rows = forecasting.recommended_recursive(daily, networks, latest, TARGET_ONLY, to_network, 2, BUSINESS)
+    pd.testing.assert_frame_equal(rows.reset_index(drop=True), networks.assign(model="recommended"))
+    with pytest.raises(InputDataError, match=r"routes to 'gru', which has no recursive forecast"):
+        forecasting.recommended_recursive(
+            daily, networks, latest, TARGET_ONLY, replace(to_network, route={1: "gru"}), 2, BUSINESS
+        )

@@ -58,3 +58,25 @@ def test_a_delay_leaves_the_robust_choice_only_on_firm_validation_evidence():
     assert own[2] == "b"
     assert chosen == r.robust_route(few, [1, 2]) and firmness[2] < 0.9
     assert r.firm_route(few, [1, 2]) == (chosen, own, firmness)  # seeded: the same route every run
+
+
+def test_the_route_is_never_worse_on_validation_than_the_best_baseline():
+    """Issue 28: with the baselines among the candidates, the routed errors' MAE pooled over the delays is at
+    most the best baseline's, however few the windows and however the delays disagree."""
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        windows, delays = int(rng.integers(5, 200)), [1, 2, 3]
+        errors = {
+            name: rng.normal(0, 1, (windows, len(delays))) * rng.uniform(0.5, 2.0, len(delays))
+            for name in ("baseline_last", "baseline_seasonal", "baseline_ridge", "lstm", "boosted")
+        }
+        chosen, _, _ = r.firm_route(errors, delays)
+        routed_errors = r.routed(errors, chosen, delays)
+        best_baseline = min(np.abs(errors[name]).mean() for name in errors if name.startswith("baseline_"))
+        assert np.abs(routed_errors).mean() <= best_baseline + 1e-12, seed
+
+
+def test_the_plan_stays_first_on_ties_with_a_baseline():
+    errors = {"baseline_last": np.array([[1.0, -2.0], [2.0, 1.0]]), "lstm": np.array([[3.0, 3.0], [3.0, 3.0]])}
+    errors[PLAN_BASELINE] = errors["baseline_last"].copy()  # the same errors: the planner's own number is given
+    assert r.firm_route(errors, [1, 2])[0] == {1: PLAN_BASELINE, 2: PLAN_BASELINE}

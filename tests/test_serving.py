@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,12 +17,15 @@ from plancast.features.scaling import fit_scalers
 from plancast.features.windows import make_windows
 from plancast.forecasting import INTERVAL_COLUMNS, fit_tabular, recommended_forecast
 from plancast.latest_window import latest_windows
+from plancast.models.baseline_models import fit_baselines
 from plancast.models.recommended import Recommendation
 from plancast.models.tabular_export import OnnxTrees, trees_to_onnx
+from plancast.names import ETS_BASELINE, LAST_BASELINE, MEAN_BASELINE, RIDGE_BASELINE, SEASONAL_BASELINE
 from plancast.params_ingest import IngestParams
 from plancast.params_sections import DailyParams, ReportParams
 from plancast.serving import load_recommended, save_recommended
 from plancast.serving_daily import DAILY_KEYS
+from plancast.serving_manifest import file_sha256
 
 
 def test_boosted_trees_in_onnx_predict_as_scikit_learn_and_are_byte_stable(tmp_path):
@@ -125,6 +129,52 @@ def _tamper(folder, name):
     data = bytearray((folder / name).read_bytes())
     data[len(data) // 2] ^= 1
     (folder / name).write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "route", [(LAST_BASELINE, RIDGE_BASELINE), (SEASONAL_BASELINE, MEAN_BASELINE), (ETS_BASELINE, ETS_BASELINE)]
+)
+def test_a_routed_baseline_is_served_from_its_fit_in_the_folder(route, tmp_path):
+    daily = _daily()
+    columns = {part: ["target", "h1"] for part in PARTS}
+    windows = make_windows(daily, {"columns": columns}, LOOKBACK, DELAYS)
+    scalers = fit_scalers(
+        windows.inputs, windows.targets, windows.part, np.flatnonzero(windows.position < 60), "standard"
+    )
+    fits = fit_baselines(route, windows, daily, scalers, 5, 1.0)
+    recommendation = replace(
+        RECOMMENDATION, route=dict(zip(DELAYS, route, strict=True)), best_tabular=None, baselines=fits.to_json()
+    )
+    latest = latest_windows(daily, LOOKBACK, DELAYS, columns, Calendar(), windows.feature_names)
+    stage = recommended_forecast(daily, latest, scalers, {}, {}, recommendation, Calendar())
+    stage = stage[stage["model"] == "recommended"].reset_index(drop=True)
+    for column, name in enumerate(route):  # the stage's rows are each routed baseline's formula
+        own = fits.predict(name, latest.windows, daily, scalers)[:, column]
+        np.testing.assert_allclose(stage.loc[stage["step_ahead"] == DELAYS[column], "forecast"], own)
+    folder = tmp_path / "recommended"
+    save_recommended(folder, recommendation, windows, columns, scalers, 3, DailyParams(), {}, {}, **KEPT)
+    files = sorted(p.name for p in folder.iterdir())
+    kept = ["horizon_trust.csv", "recommended.json", "scalers.json"]
+    assert files == sorted([*{f"{name}.json" for name in route}, *kept])
+    served = load_recommended(folder)
+    assert served.recommendation.baselines == json.loads(json.dumps(fits.to_json()))
+    rows = served.forecast(daily)
+    for column in ["forecast", *INTERVAL_COLUMNS]:
+        np.testing.assert_allclose(rows[column], stage[column], rtol=1e-9, err_msg=column)
+
+    _tamper(folder, f"{route[0]}.json")
+    with pytest.raises(InputDataError, match=rf"{route[0]}\.json: changed since stage forecast wrote it"):
+        load_recommended(folder)
+    (folder / f"{route[0]}.json").write_text('{"season_period": "x", "means": 1, "parts": 2, "alpha": []}')
+    _edit(folder, lambda m: m["files"].update({f"{route[0]}.json": file_sha256(folder / f"{route[0]}.json")}))
+    assert _refused(folder).startswith(f"{folder}/{route[0]}.json: not a plancast {route[0]} fit (")
+    _edit(folder, lambda m: m["baselines"].pop(route[0]))
+    assert "recommendation.route.1: is none of this folder's models" in _refused(folder)
+    with pytest.raises(InputDataError, match=r"routes to 'baseline_\w+', which this pipeline does not have"):
+        save_recommended(
+            tmp_path / "again", replace(recommendation, baselines={}), windows, columns, scalers, 3, DailyParams(),
+            {}, {}, **KEPT,
+        )  # fmt: skip
 
 
 @pytest.mark.parametrize(

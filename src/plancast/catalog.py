@@ -318,7 +318,7 @@ STAGES: dict[str, StageSpec] = {
                 EVALUATE_FIGURES,
                 SUMMARY_METRICS,
             ),
-            ("train.models", "train.profile_period", "evaluate", "forecast.engine"),
+            ("train.models", "train.profile_period", "evaluate", "forecast.engine", "forecast.recursive_steps"),
         ),
         StageSpec(
             "forecast",

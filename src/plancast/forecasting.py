@@ -31,6 +31,7 @@ from plancast.errors import InputDataError, ParamsError
 from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows
 from plancast.latest_window import Latest, latest_windows
+from plancast.models.baseline_models import BaselineFits
 from plancast.models.recommended import Recommendation, combination, routed
 from plancast.models.tabular import TABULAR_MODELS, TabularModel, runnable_tabular, tabular_rows
 from plancast.models.trained import TrainedModel
@@ -169,8 +170,8 @@ def without_forecast(skipped: Mapping[str, str]) -> pd.DataFrame:
 def forecast_summary(frame: pd.DataFrame, skipped: Mapping[str, str]) -> dict[str, Any]:
     """metrics/forecast.json: how many parts have a forecast and how many have none (why:
     :func:`without_forecast`), and per method its steps, last day and the recommended forecast's total
-    beside the plan's (None where there is no recommended forecast: a recursive one). A fixed set of
-    figures, however many parts and models: each model's numbers are data/reports/forecast.csv's."""
+    beside the plan's (None where there is none). A fixed set of figures, however many parts and models:
+    each model's numbers are data/reports/forecast.csv's."""
     summary: dict[str, Any] = {
         "parts": int(frame["part"].nunique()),
         "parts_without_forecast": len(skipped),
@@ -254,7 +255,8 @@ def recommended_forecast(
 ) -> pd.DataFrame:
     """The tabular models', the combination's and the recommended forecast of the days after the data.
 
-    The networks and the fitted tabular models (:func:`fit_tabular`) predict each part's ``latest``
+    The networks, the fitted tabular models (:func:`fit_tabular`) and the routed baselines (their fits in
+    ``recommendation.baselines``) predict each part's ``latest``
     window (:func:`latest_windows` with the pipeline's lookback, delays and inputs; ``max_horizon`` the
     vintages, default the daily table's horizons, ``profile_period`` a step series' profile season, as
     the tabular models were fitted with); the combination and the route per delay are the ones stage
@@ -278,6 +280,9 @@ def recommended_forecast(
     if all(name in predictions for name in best):
         predictions[COMBINATION] = combination(predictions[best[0]], predictions[best[1]])
     predictions[recommendation.plan] = future.plan  # the planner's number, named as evaluate names it
+    baselines = BaselineFits.from_json(recommendation.baselines)
+    for name in baselines.names:
+        predictions[name] = baselines.predict(name, future, daily, scalers)
     missing = sorted({name for name in recommendation.route.values() if name not in predictions})
     if missing:
         raise InputDataError(
@@ -292,3 +297,31 @@ def recommended_forecast(
         ignore_index=True,
     )
     return with_intervals(frame, recommendation, quantity_floor(daily))
+
+
+def recommended_recursive(
+    daily: pd.DataFrame,
+    frame: pd.DataFrame,
+    latest: Latest,
+    scalers: Scalers,
+    recommendation: Recommendation,
+    steps: int,
+    calendar: Calendar,
+) -> pd.DataFrame:
+    """The recommended recursive forecast of ``steps`` steps (a plain series, one delay): the rows of the
+    network the route chose for that delay (``frame``: :func:`forecast`'s), or the routed baseline's own
+    ``steps``-step forecast of each part's ``latest`` window (:meth:`BaselineFits.predict_steps`); rows as
+    :func:`forecast`'s, model ``recommended``, method ``recursive``, without intervals (as every recursive row)."""
+    (name,) = set(recommendation.route.values())
+    baselines = BaselineFits.from_json(recommendation.baselines)
+    if name not in baselines.names:
+        rows = frame[(frame["method"] == "recursive") & (frame["model"] == name)]
+        if not len(rows) and len(latest.part):
+            raise InputDataError(
+                f"data/reports/recommendation.json: routes to {name!r}, which has no recursive forecast "
+                "(rerun stage evaluate)"
+            )
+        return rows.assign(model=RECOMMENDED)
+    ahead = np.arange(1, steps + 1, dtype=np.int64)
+    values = baselines.predict_steps(name, latest.windows, daily, scalers, steps)
+    return _frame("recursive", latest, RECOMMENDED, ahead, values, np.full(values.shape, np.nan), calendar)

@@ -14,6 +14,11 @@ LAST_BASELINE = f"{BASELINE_PREFIX}last"
 SEASONAL_BASELINE = f"{BASELINE_PREFIX}seasonal"
 MEAN_BASELINE = f"{BASELINE_PREFIX}mean"
 RIDGE_BASELINE = f"{BASELINE_PREFIX}ridge"
+AUTO_ETS = "auto_ets"  # statsforecast's AutoETS per part (evaluate.statistical)
+STATISTICAL = (AUTO_ETS,)  # the statistical baselines params may name
+ETS_BASELINE = f"{BASELINE_PREFIX}{AUTO_ETS}"
+# the baselines a route may give the planner besides the plan: each is a candidate, and the forecast can run it
+SERVED_BASELINES = (LAST_BASELINE, SEASONAL_BASELINE, MEAN_BASELINE, RIDGE_BASELINE, ETS_BASELINE)
 
 PLAN_LINEAR = "plan_linear"  # the plan corrected per part, from the vintages alone
 BOOSTED = "boosted"  # boosted trees over the window, the vintages and the calendar

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from plancast.names import TABULAR
+from plancast.names import STATISTICAL, TABULAR
 
 StrictInt = Annotated[int, Field(strict=True)]  # `true` is not 1: a YAML boolean is refused where a number goes
 PositiveInt = Annotated[int, Field(strict=True, ge=1)]
@@ -310,6 +310,7 @@ class EvaluateParams(Section):
     season_period: PositiveInt = 5
     ridge_alpha: Annotated[float, Field(ge=0.0)] = 1.0
     tabular: list[Literal[TABULAR]] = list(TABULAR)  # fed the plan vintages
+    statistical: list[Literal[STATISTICAL]] = []  # statsforecast's models per part (auto_ets), route candidates
     folds: Annotated[int, Field(strict=True, ge=1, le=52)] = 3  # test origins, each refits the tabular models
 
 

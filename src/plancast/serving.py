@@ -14,6 +14,9 @@ artifact ``plancast-recommended``)::
     horizon_trust.csv     data/reports/horizon_trust.csv: the workbook's Trust sheet, the test skill per delay
     boosted-d<k>.onnx     gradient-boosted trees of delay k (ONNX TreeEnsembleRegressor)
     plan_linear.json      the plan corrected per part: Ridge coefficients (when routed)
+    baseline_<name>.json  a routed baseline's fit (:mod:`plancast.models.baseline_models`): the season
+                          period, each part's training mean, the window Ridge's coefficients or each
+                          part's AutoETS model; ``{}`` for the last value
     networks/<name>/      a routed network's model folder: manifest, network.json, weights, ONNX
 
 Only the models the route needs are written (both halves of a routed combination). No pickle: ONNX,
@@ -54,13 +57,14 @@ from plancast.features.scaling import Scalers
 from plancast.features.windows import Windows
 from plancast.forecasting import COLUMNS, INTERVAL_COLUMNS, recommended_forecast
 from plancast.latest_window import latest_windows
+from plancast.models.baseline_models import BaselineFits
 from plancast.models.onnx import onnx_file
 from plancast.models.recommended import Recommendation
 from plancast.models.store import MANIFEST_FILE, NETWORK_FILE, load_onnx_model, read_manifest
 from plancast.models.tabular import TabularModel
 from plancast.models.tabular_export import load_tabular, save_tabular
 from plancast.models.trained import TrainedModel
-from plancast.names import RECOMMENDED
+from plancast.names import RECOMMENDED, is_baseline
 from plancast.params_ingest import IngestParams
 from plancast.params_sections import DailyParams, Gaps, ReportParams
 from plancast.serving_daily import daily_table, day_text
@@ -108,12 +112,13 @@ def save_recommended(
     ``networks``: each trained network's model folder by name; ``gaps``: ``window.gaps``, which latest
     windows the served model takes (written to the design only when ``keep``: a folder without it is
     ``drop``'s); ``reading``: the ingest section the exports were read with (kept without ``source`` and
-    ``pattern``); ``trust``: horizon_trust.csv's table; ``report``: the workbook's settings. A route
-    naming a model that is in neither raises InputDataError (rerun stage evaluate). Byte-identical for
-    identical inputs.
+    ``pattern``); ``trust``: horizon_trust.csv's table; ``report``: the workbook's settings. The routed
+    baselines' fits come with ``recommendation``. A route naming a model that is in neither, or a baseline
+    without its fit, raises InputDataError (rerun stage evaluate). Byte-identical for identical inputs.
     """
     needed = recommendation.needed_models()
-    missing = sorted(needed - set(tabular) - set(networks))
+    routed_baselines = {name for name in recommendation.route.values() if is_baseline(name)} - {recommendation.plan}
+    missing = sorted((needed - set(tabular) - set(networks)) | (routed_baselines - set(recommendation.baselines)))
     if missing:
         raise InputDataError(
             f"data/reports/recommendation.json: routes to {missing[0]!r}, which this pipeline does not have "
@@ -127,11 +132,14 @@ def save_recommended(
         for name in sorted(needed & set(networks)):
             copied[name] = f"{NETWORKS}/{name}"
             _copy_network(Path(networks[name]), staging / copied[name])
+        baselines = {name: f"{name}.json" for name in sorted(recommendation.baselines)}
+        for name, file in baselines.items():
+            write_json(staging / file, recommendation.baselines[name], _EXACT)
         write_json(staging / SCALERS, Scalers(scalers.kind, {p: scalers.parts[p] for p in parts}).to_json(), _EXACT)
         write_csv(staging / TRUST, trust.reindex(columns=horizon_trust.COLUMNS))
         manifest = {
             "format": FORMAT,
-            "recommendation": recommendation.to_json(),
+            "recommendation": {k: v for k, v in recommendation.to_json().items() if k != "baselines"},
             "design": {
                 "lookback": int(windows.inputs.shape[1]),
                 "delays": delays,
@@ -146,6 +154,7 @@ def save_recommended(
             "report": report.model_dump(mode="json"),
             "tabular": entries,
             "networks": copied,
+            **({"baselines": baselines} if baselines else {}),
             "files": {
                 path.relative_to(staging).as_posix(): file_sha256(path)
                 for path in sorted(staging.rglob("*"))
@@ -191,6 +200,16 @@ def _scalers(folder: Path, design: Design) -> Scalers:
                 f"{path}: part {part!r} scales {scaler.feature_offset.size} inputs, the design has {width}"
             )
     return scalers
+
+
+def _baseline_fit(path: Path, name: str) -> dict[str, Any]:
+    """A routed baseline's fit as :func:`save_recommended` wrote it, checked by reading it as one."""
+    try:
+        fit = read_json(path)
+        BaselineFits.from_json({name: fit})
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputDataError(f"{path}: not a plancast {name} fit ({type(exc).__name__}: {one_line(exc)})") from None
+    return fit
 
 
 def _trust(folder: Path) -> pd.DataFrame:
@@ -359,7 +378,9 @@ def load_recommended(folder: str | Path) -> RecommendedModel:
                 f"{files}: not a plancast {entry.kind} model ({type(exc).__name__}: {one_line(exc)})"
             ) from None
     networks = {name: load_onnx_model(folder / sub) for name, sub in manifest.networks.items()}
-    recommendation = Recommendation.from_json(manifest.recommendation.model_dump(mode="json"), str(folder / MANIFEST))
+    fits = {name: _baseline_fit(folder / file, name) for name, file in manifest.baselines.items()}
+    chosen = {**manifest.recommendation.model_dump(mode="json"), "baselines": fits}
+    recommendation = Recommendation.from_json(chosen, str(folder / MANIFEST))
     return RecommendedModel(
         folder, recommendation, manifest.design, scalers, tabular, networks, _trust(folder), manifest.report,
         file_sha256(folder / MANIFEST),

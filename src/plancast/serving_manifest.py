@@ -28,7 +28,7 @@ from plancast.artifacts import read_json
 from plancast.errors import InputDataError
 from plancast.models.onnx import onnx_file
 from plancast.models.store import MANIFEST_FILE, read_manifest
-from plancast.names import BOOSTED, COMBINATION, PLAN_LINEAR, TABULAR
+from plancast.names import BOOSTED, COMBINATION, PLAN_LINEAR, SERVED_BASELINES, TABULAR
 from plancast.params_ingest import IngestParams
 from plancast.params_sections import DailyParams, Gaps, KeyedError, PositiveInt, ReportParams
 
@@ -189,8 +189,9 @@ class Recommendation(BaseModel):
 
 
 class RecommendedManifest(_Closed):
-    """``recommended.json``: the route, the design, which files hold which model, every file's SHA-256,
-    and the planner's workbook's ``report`` settings (its language).
+    """``recommended.json``: the route, the design, which files hold which model (a routed baseline's fit:
+    one JSON file, ``baselines``), every file's SHA-256, and the planner's workbook's ``report`` settings
+    (its language).
 
     Paths are relative to the folder. Checked across keys too: the route covers exactly the delays and
     names models of this folder, every half-width list has one value per delay, boosted trees one file
@@ -202,6 +203,7 @@ class RecommendedManifest(_Closed):
     design: Design
     tabular: dict[Name, TabularEntry] = {}
     networks: dict[Name, FolderPath] = {}
+    baselines: dict[Literal[SERVED_BASELINES], FolderPath] = {}
     files: dict[FolderPath, Sha256]
     report: ReportParams
 
@@ -212,7 +214,7 @@ class RecommendedManifest(_Closed):
             raise _ManifestProblem("recommendation.delays", chosen.delays, f"differ from design.delays {delays}")
         routed_delays = []
         models = set(self.tabular) | set(self.networks)
-        known = sorted(models | {chosen.plan, COMBINATION})
+        known = sorted(models | {chosen.plan, COMBINATION} | set(self.baselines))
         for key, name in chosen.route.items():
             if not key.isdigit() or int(key) not in delays:
                 raise _ManifestProblem(f"recommendation.route.{key}", key, f"is not one of the delays {delays}")
@@ -325,6 +327,7 @@ def check_folder(folder: str | Path, manifest: RecommendedManifest) -> None:
     source = folder / MANIFEST
     for key, relative in [
         *((f"networks.{n}", sub) for n, sub in manifest.networks.items()),
+        *((f"baselines.{n}", file) for n, file in manifest.baselines.items()),
         *(("files", f) for f in manifest.files),
     ]:
         if not _within(folder, relative):
@@ -334,6 +337,7 @@ def check_folder(folder: str | Path, manifest: RecommendedManifest) -> None:
     opened = {SCALERS: "the loader", TRUST: "the loader"}
     for name, entry in manifest.tabular.items():
         opened |= {file: f"tabular.{name}.files" for file in entry.files}
+    opened |= {file: f"baselines.{name}" for name, file in manifest.baselines.items()}
     opened |= {_joined(sub, MANIFEST_FILE): f"networks.{name}" for name, sub in manifest.networks.items()}
     for file, named_by in sorted(opened.items()):
         if file not in manifest.files:

@@ -1,11 +1,12 @@
-"""Rolling-origin backtest: tabular models refitted at every origin, one calendar cut for all parts.
+"""Rolling-origin backtest: tabular models (and AutoETS) refitted at every origin, one calendar cut for all parts.
 
 The test period is cut into ``folds`` consecutive spans of calendar positions, the same for every part.
 For the validation windows each tabular model is fitted on the training windows; for test fold f it is
 refitted on every window whose targets all lie before the fold's first day (an expanding window: train,
 validation and the earlier folds), then predicts the fold. Networks are trained once, on the training
 windows (stage train), and predict every later window: their numbers are out of sample too, only not
-refreshed per fold (retraining a network per fold costs minutes each on two cores).
+refreshed per fold (retraining a network per fold costs minutes each on two cores). AutoETS is fitted
+per part on the part's values before each origin (:func:`ets_backtest`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from plancast.evaluation.metrics import mae, skill
 from plancast.features.scaling import Splits
 from plancast.features.split import in_period
 from plancast.features.windows import Windows
+from plancast.models.baseline_models import part_series
+from plancast.models.statistical import EtsFit, ets_windows, fit_ets
 from plancast.models.tabular import TABULAR_MODELS, TabularRows
 
 
@@ -89,6 +93,54 @@ def tabular_backtest(
             result[name][predict] = model.predict(rows.take(windows_of_row[predict]))
             if progress is not None:
                 progress(f"{label}: {name} fitted on {len(train)} windows, predicted {len(predict)}")
+    return result
+
+
+def validation_start(windows: Windows, splits: Splits) -> int:
+    """The calendar position of validation's first target day: the cut's, or the validation windows' first target."""
+    if splits.cut is not None:
+        return int(splits.cut[0])
+    validation = splits.val.window
+    return int((windows.position[validation] + int(np.min(windows.delays))).min()) if len(validation) else 0
+
+
+def ets_backtest(
+    daily: pd.DataFrame,
+    windows: Windows,
+    splits: Splits,
+    folds: Folds,
+    season_period: int,
+    progress: Callable[[str], None] | None = None,
+) -> np.ndarray:
+    """AutoETS's out-of-sample predictions (rows, delays), rows as :func:`tabular_backtest`'s.
+
+    Per part one fit on its ``daily`` values before validation starts (for the validation windows) and one
+    on those before each test fold starts (for that fold), each run from every window's origin over the
+    values known then (:class:`plancast.models.statistical.EtsFit`): a refit per origin would cost a fit
+    per window. ``season_period`` the season length in rows.
+    """
+    delays = np.asarray(windows.delays, np.int64)
+    validation, test = splits.val.window, splits.test.window
+    result = np.full((len(validation) + len(test), len(delays)), np.nan)
+    series, position = part_series(daily), part_series(daily, "position")
+    origins = [("validation", validation_start(windows, splits), np.arange(len(validation)))]
+    fold_of_row = folds.of_window[test]
+    for fold, start in enumerate(folds.start):
+        rows = len(validation) + np.flatnonzero(fold_of_row == fold)
+        origins.append((f"test fold {fold + 1}/{len(folds.start)}", int(start), rows))
+    windows_of_row = np.concatenate([validation, test]).astype(np.int64)
+    for label, start, rows in origins:
+        if not len(rows):
+            continue
+        chosen = windows.take(windows_of_row[rows])
+        fits: dict[str, EtsFit] = {}
+        for part in np.unique(chosen.part).tolist():
+            fit = fit_ets(np.asarray(series[part], np.float64)[np.asarray(position[part]) < start], season_period)
+            if fit is not None:
+                fits[part] = fit
+        result[rows] = ets_windows(fits, series, chosen.part, chosen.end_row, delays)
+        if progress is not None:
+            progress(f"{label}: auto_ets fitted on {len(fits)} part(s), predicted {len(rows)}")
     return result
 
 

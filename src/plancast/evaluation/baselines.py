@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, rows_by_part
+from plancast.models.baseline_models import newest_present, seasonal_values, window_design
 from plancast.models.gap_ridge import GapRidge
 from plancast.names import LAST_BASELINE, MEAN_BASELINE, PLAN_BASELINE, RIDGE_BASELINE, SEASONAL_BASELINE
 
@@ -41,24 +41,10 @@ class History:
 Baseline = Callable[[History, np.ndarray], np.ndarray]
 
 
-def part_series(daily: pd.DataFrame, column: str = "target") -> dict[str, np.ndarray]:
-    """One column of the daily table per part, in row (day) order: {part: (rows,)}."""
-    ordered = daily.sort_values(["part", "day"], kind="stable")
-    return {str(part): rows[column].to_numpy() for part, rows in ordered.groupby("part", sort=True)}
-
-
-def _last_present(history: History, window: np.ndarray) -> np.ndarray:
-    """The newest target in each window's inputs that is not NaN (the target is feature 0): (windows,),
-    NaN for a window without any."""
-    target = np.asarray(history.windows.inputs[window][:, :, 0], np.float64)
-    known = ~np.isnan(target)
-    newest = target.shape[1] - 1 - np.argmax(known[:, ::-1], axis=1)
-    return np.where(known.any(axis=1), target[np.arange(len(target)), newest], np.nan)
-
-
 def last_value(history: History, window: np.ndarray) -> np.ndarray:
     """Last value: ŷ(end_row + d) = y(end_row) for every delay d; on a gap, the window's last present value."""
-    return np.repeat(_last_present(history, window)[:, None], len(history.windows.delays), axis=1)
+    newest = newest_present(history.windows.inputs[window][:, :, 0])  # the target is feature 0
+    return np.repeat(newest[:, None], len(history.windows.delays), axis=1)
 
 
 def seasonal_naive(history: History, window: np.ndarray) -> np.ndarray:
@@ -68,20 +54,11 @@ def seasonal_naive(history: History, window: np.ndarray) -> np.ndarray:
     the forecast only uses what was known at ``end_row``; NaN where that row would precede the series.
     Where that row is a day without a value (a gap), the window's last present value (:func:`last_value`).
     """
-    period = history.season_period
-    part, end_row = history.windows.part[window], history.windows.end_row[window]
-    delays = np.asarray(history.windows.delays, dtype=np.int64)
-    lag = period * -(-delays // period)
-    source = end_row[:, None] + delays[None, :] - lag[None, :]
-    prediction = np.full(source.shape, np.nan)
-    # Every part's series end to end, each window's rows offset to its part's: one gather for all parts.
-    names, code = np.unique(part, return_inverse=True)
-    series = [np.asarray(history.series[str(name)], dtype=np.float64) for name in names]
-    start = np.cumsum([0, *(len(values) for values in series)])[:-1].astype(np.int64)
-    known = source >= 0
-    if known.any():
-        prediction[known] = np.concatenate(series)[(start[code.reshape(-1)][:, None] + source)[known]]
-    return np.where(known & np.isnan(prediction), last_value(history, window), prediction)
+    windows = history.windows
+    last = last_value(history, window)
+    return seasonal_values(
+        history.series, windows.part[window], windows.end_row[window], windows.delays, history.season_period, last
+    )
 
 
 def training_mean(history: History, window: np.ndarray) -> np.ndarray:
@@ -118,11 +95,10 @@ def ridge(history: History, window: np.ndarray) -> np.ndarray:
     gap's input is its column's training mean, a missing training target left out of its delay's fit
     (:class:`plancast.models.gap_ridge.GapRidge`).
     """
-    part = history.windows.part[window]
-    inputs = history.scalers.inputs(history.windows.inputs[window], part).astype(np.float32)
+    evaluated = history.windows.take(window)
     train = history.splits.train
     model = GapRidge(history.ridge_alpha).fit(_flat(train.inputs), np.asarray(train.targets, dtype=np.float64))
-    return history.scalers.unscale_targets(model.predict(_flat(inputs)), part)
+    return history.scalers.unscale_targets(model.predict(window_design(evaluated, history.scalers)), evaluated.part)
 
 
 def _flat(inputs: np.ndarray) -> np.ndarray:

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from plancast.errors import ParamsError
-from plancast.evaluation.backtest import fold_scores, tabular_backtest, test_folds
-from plancast.evaluation.baselines import BASELINES, History, part_series
+from plancast.evaluation.backtest import ets_backtest, fold_scores, tabular_backtest, test_folds
+from plancast.evaluation.baselines import BASELINES, History
 from plancast.evaluation.gap_skill import gap_skill, has_gap
 from plancast.evaluation.horizon_trust import horizon_trust
 from plancast.evaluation.intervals import LEVELS, model_intervals, part_scales, window_scale
@@ -27,9 +27,19 @@ from plancast.evaluation.summary import EvaluationSummary, Pooled, RecommendedSc
 from plancast.features.correlation import POOLED
 from plancast.features.scaling import Scalers, Splits
 from plancast.features.windows import Windows, rows_by_part
+from plancast.models.baseline_models import fit_baselines, part_series
 from plancast.models.recommended import Recommendation
 from plancast.models.tabular import runnable_tabular
-from plancast.names import COMBINATION, LAST_BASELINE, PLAN_BASELINE, RECOMMENDED, TABULAR, reserved
+from plancast.names import (
+    AUTO_ETS,
+    COMBINATION,
+    ETS_BASELINE,
+    PLAN_BASELINE,
+    RECOMMENDED,
+    SERVED_BASELINES,
+    TABULAR,
+    reserved,
+)
 
 if TYPE_CHECKING:
     from plancast.models.tabular import TabularRows
@@ -224,6 +234,8 @@ def evaluate(
     seed: int = 0,
     best_by: str = "val.mae",
     progress: Callable[[str], None] | None = None,
+    statistical: Sequence[str] = (),
+    recursive: bool = False,
 ) -> Evaluation:
     """Predict the validation and test windows with every model and baseline, score them all, and recommend.
 
@@ -232,10 +244,15 @@ def evaluate(
     the ``tabular`` models (refitted at each of the ``folds`` test origins, :mod:`backtest`); each network
     builds its own context from ``daily`` (:meth:`~plancast.models.trained.TrainedModel.predict_windows`). Every
     choice is made on validation: the best network and tabular model (their mean is the combination),
-    and per delay the recommended candidate among networks, tabular models, the combination and the
-    plan (the plan first on ties): one robust candidate for every delay, which a delay leaves for its own
-    best only where bootstrap resamples of validation vouch for it
-    (:func:`~plancast.evaluation.recommendation.firm_route`). Every forecast gets split-conformal intervals
+    and per delay the recommended candidate among the plan, the baselines (last value, seasonal naive,
+    training mean, Ridge on the window; AutoETS where ``statistical`` names ``auto_ets``, refitted per test
+    fold like the tabular models), networks, tabular models and the combination, in that order on ties: one
+    robust candidate for every delay, which a delay leaves for its own best only where bootstrap resamples
+    of validation vouch for it (:func:`~plancast.evaluation.recommendation.firm_route`), so the recommended
+    forecast is never worse on validation than the best baseline. For a ``recursive`` forecast (a plain
+    series fed its own forecasts) the route chooses among what can run recursively: the baselines and the
+    networks. A routed baseline's fit for the days after the data (:func:`fit_baselines`, on every window up
+    to the training cut) goes into the recommendation. Every forecast gets split-conformal intervals
     (:func:`model_intervals`: each test fold calibrated on validation and the earlier folds' known
     residuals); test reports their coverage, the recommended forecast's skill per fold and a
     Diebold-Mariano test against the plan per delay, and per delay the recommended forecast against the
@@ -272,13 +289,18 @@ def evaluate(
     history = History(windows, splits, scalers, series, season_period, ridge_alpha)
     predictions.update(baseline_predictions(history, window))
     say(f"baselines: {len(window)} windows scored by {', '.join(BASELINES)}")
+    if AUTO_ETS in statistical:
+        predictions[ETS_BASELINE] = ets_backtest(daily, windows, splits, cut, season_period, say)
 
-    candidates = [PLAN_BASELINE, *models, *tabular, *([COMBINATION] if COMBINATION in predictions else [])]
-    if not np.isfinite(plan).any():  # a plain series has no plan: the networks and tabular models compete
-        candidates = candidates[1:] or [LAST_BASELINE]
+    baselines = [name for name in SERVED_BASELINES if name in predictions]
+    fitted = [] if recursive else [*tabular, *([COMBINATION] if COMBINATION in predictions else [])]
+    candidates = [PLAN_BASELINE, *baselines, *models, *fitted]
+    if not np.isfinite(plan).any():  # a plain series has no plan
+        candidates = candidates[1:]
     errors = {name: (actual - predictions[name])[in_val] for name in candidates}
     chosen, own_route, firmness = firm_route(errors, delays)  # a delay leaves the robust choice only on firm evidence
     predictions[RECOMMENDED] = routed(predictions, chosen, delays)
+    served = fit_baselines(sorted(set(chosen.values())), windows, daily, scalers, season_period, ridge_alpha)
     say(f"route chosen per delay on validation; scoring {len(predictions)} forecasts per part and delay")
 
     room = None if splits.cut is None else int(splits.cut[0]) - 1 - windows.position
@@ -350,6 +372,7 @@ def evaluate(
         delays=[int(d) for d in delays],
         scales=interval_scale,
         intervals=intervals,
+        baselines=served.to_json(),
     )
     test_windows = splits.test.window
     first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0

@@ -8,13 +8,13 @@ to the days after the data), so neither imports the other.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
 from plancast.errors import InputDataError
-from plancast.names import COMBINATION
+from plancast.names import COMBINATION, is_baseline
 
 
 def combination(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -56,7 +56,9 @@ class Recommendation:
     ``best_network``/``best_tabular``: the combination's halves (None where there is no such model);
     ``levels``: the interval levels; ``half_widths``: the recommended forecast's half-widths per level
     (str) and delay (scale units); ``delays`` (delays,); ``scales``: part -> interval scale;
-    ``intervals``: per model, its ``half_widths``, ``coverage`` and ``coverage_validation_only`` per level.
+    ``intervals``: per model, its ``half_widths``, ``coverage`` and ``coverage_validation_only`` per level;
+    ``baselines``: each routed baseline's fit for the days after the data, as JSON numbers
+    (:meth:`plancast.models.baseline_models.BaselineFits.to_json`).
     """
 
     route: dict[int, str]
@@ -68,6 +70,7 @@ class Recommendation:
     delays: list[int]
     scales: dict[str, float]
     intervals: dict[str, dict[str, Any]]
+    baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The dict recommendation.json holds (delays as string keys of ``route``)."""
@@ -81,6 +84,7 @@ class Recommendation:
             "delays": list(self.delays),
             "scales": dict(self.scales),
             "intervals": dict(self.intervals),
+            "baselines": dict(self.baselines),
         }
 
     @classmethod
@@ -100,6 +104,7 @@ class Recommendation:
             delays=[int(delay) for delay in data["delays"]],
             scales=dict(data["scales"]),
             intervals=dict(data["intervals"]),
+            baselines=dict(data["baselines"]),
         )
 
     def half_widths_by_model(self) -> dict[str, dict[str, list[float]]]:
@@ -107,8 +112,9 @@ class Recommendation:
         return {name: own["half_widths"] for name, own in self.intervals.items()}
 
     def needed_models(self) -> set[str]:
-        """The models the route names, with both halves of a routed combination; not the plan."""
+        """The models the route names, with both halves of a routed combination; not the plan, nor a
+        baseline (its fit is in :attr:`baselines`)."""
         needed = set(self.route.values())
         if COMBINATION in needed:
             needed |= {name for name in (self.best_network, self.best_tabular) if name is not None}
-        return needed - {COMBINATION, self.plan}
+        return {name for name in needed - {COMBINATION, self.plan} if not is_baseline(name)}

@@ -18,7 +18,8 @@ def evaluate(
     params: Params, inputs: Inputs, models: Mapping[str, TrainedModel], progress: Callable[[str], None] | None = None
 ) -> Evaluation:
     """:func:`plancast.evaluation.evaluate.evaluate` of the networks ``models`` (by name) with
-    ``params.evaluate``'s tabular models, seasons, ridge and test folds; ``progress`` gets its lines,
+    ``params.evaluate``'s tabular models, statistical baselines, seasons, ridge and test folds, routing for
+    a recursive forecast where ``forecast.recursive_steps`` asks for one; ``progress`` gets its lines,
     each beginning ``evaluate:``."""
     daily, windows, prepared = inputs.daily, inputs.windows, inputs.prepared
     choice = params.evaluate
@@ -38,4 +39,6 @@ def evaluate(
         tabular=tabular,
         folds=choice.folds,
         progress=None if progress is None else lambda line: progress(f"evaluate: {line}"),
+        statistical=choice.statistical,
+        recursive=params.forecast.recursive_steps > 0,
     )

@@ -16,6 +16,7 @@ from plancast.forecasting import (
     INTERVAL_COLUMNS,
     quantity_floor,
     recommended_forecast,
+    recommended_recursive,
     with_intervals,
 )
 from plancast.latest_window import latest_windows
@@ -50,8 +51,9 @@ def forecast(
     tabular: Mapping[str, TabularModel],
 ) -> Forecast:
     """Each network's direct (and, with ``forecast.recursive_steps``, recursive) forecast of every part;
-    without recursion also the tabular models', the combination's and the recommended forecast with its
-    80%/95% intervals (``recommendation``: evaluate's route and half-widths; ``tabular``: stage
+    with recursion the recommended recursive forecast (the routed network's or baseline's), without it the
+    tabular models', the combination's and the recommended forecast with its 80%/95% intervals
+    (``recommendation``: evaluate's route, half-widths and routed baselines' fits; ``tabular``: stage
     train_tabular's models, :func:`plancast.pipeline.train_tabular.train_tabular`). Sorted by method, part,
     model and day ahead. A part without training windows is forecast from a cold start
     (:func:`plancast.features.cold_start.with_new_parts`) by the global networks and the tabular models.
@@ -63,8 +65,12 @@ def forecast(
     new = with_new_parts(daily, features["columns"], scalers, recommendation.scales, lookback)
     models = {name: model.with_new_parts(new.columns, new.scalers) for name, model in models.items()}
     frame, skipped = forecasting.forecast(daily, models, calendar, steps, gaps)
-    if steps:  # a recursive forecast is a plain series' own: no recommendation among delays
+    if steps:  # a plain series' own: the route's network or baseline, fed its forecasts; no tabular models
         tabular = {}
+        latest = latest_windows(daily, lookback, windows.delays, new.columns, calendar, windows.feature_names)
+        extra = recommended_recursive(daily, frame, latest, new.scalers, recommendation, steps, calendar)
+        frame = pd.concat([frame, extra], ignore_index=True)
+        frame = frame.sort_values(["method", "part", "model", "step_ahead"], kind="stable").reset_index(drop=True)
     else:
         period = params.train.profile_period
         latest = latest_windows(

@@ -24,6 +24,7 @@ from pathlib import Path
 from plancast.names import (
     BOOSTED,
     COMBINATION,
+    ETS_BASELINE,
     LAST_BASELINE,
     MEAN_BASELINE,
     PLAN_BASELINE,
@@ -50,6 +51,7 @@ _LABELS = {
     MEAN_BASELINE: "training mean",
     SEASONAL_BASELINE: "seasonal naive",
     LAST_BASELINE: "last value",
+    ETS_BASELINE: "AutoETS (statsforecast)",
 }
 
 
