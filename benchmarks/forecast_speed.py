@@ -1,9 +1,8 @@
 """Warm timings of forecasts: the pipeline's trained models, and a 50-step recursive Seed A forecast.
 
 ``--trained``: after ``dvc repro``, the direct forecast of every part by each model of ``train.models``
-(what stage forecast runs; these timings were once written by the stage itself and now live here, so
-pipeline outputs hold no timings). ``--served DIR EXPORT...``: ``plancast serve --model DIR`` started on
-localhost, the time of ``POST /forecast`` of the export files (JSON answer), over real HTTP. Without
+(what stage forecast runs; timings live here, not in outputs). ``--served DIR EXPORT...``: ``plancast serve
+--model DIR`` on localhost, the time of ``POST /forecast`` of the export files (JSON), over real HTTP. Without
 either: an untrained LSTM(30), lookback 30, recursive, on each engine.
 
 Engines: Keras ``predict`` once per step (the notebook's way; a few steps, extrapolated), the
