@@ -2,8 +2,8 @@
 # One entry point for a fresh machine with Python 3.11:
 #   ./dev.sh pipeline   set up .venv, pull what the DVC remote has, `dvc repro` the rest, push the results
 #   ./dev.sh test       set up .venv, then run the test suite (what CI runs)
-#   ./dev.sh forecast   the morning run, `dvc repro forecast`: a new export reruns ingest, daily_last and
-#                       forecast only (the models stay those trained up to train.until)
+#   ./dev.sh forecast   the morning run, `dvc repro monitor`: a new export reruns ingest, daily_last, forecast
+#                       and monitor only (the models of train.until; live skill, retrain flag: docs/monitoring.md)
 #   ./dev.sh plots [REV ...]  `dvc plots show` (or `dvc plots diff REV ...`): the plots page, drawn offline
 #   ./dev.sh setup      only set up .venv
 #   ./dev.sh restore    after a failed or killed run: put the last committed results back
@@ -83,7 +83,7 @@ case "${1:-}" in
     if [ $# -eq 0 ]; then dvc plots show; else dvc plots diff "$@"; fi ;;
   forecast)
     setup; activate
-    dvc repro forecast ;;
+    dvc repro monitor ;;
   test)
     setup; activate
     shift

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from e2e_project import Project
+from e2e_project import Morning, Project, morning_project
 
 
 @pytest.fixture(scope="session")
@@ -16,3 +16,12 @@ def first_run(tmp_path_factory) -> tuple[Project, set[str]]:
     ran = project.repro()
     project.commit("first run")
     return project, ran
+
+
+@pytest.fixture(scope="session")
+def morning_run(tmp_path_factory) -> Morning:
+    """The morning project (daily exports, the last one held back) after its first `dvc repro`, committed.
+
+    Made once per session; each module works on its own copy (``Morning.copy_to``).
+    """
+    return morning_project(tmp_path_factory.mktemp("plancast_morning") / "project")

@@ -11,8 +11,10 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,3 +131,51 @@ class Project:
     def commit(self, message: str) -> None:
         self.run("git", "add", "-A")
         self.run("git", "commit", "-q", "-m", message, "--allow-empty")
+
+
+EXPORTS = "data/raw/exports"  # the user's export folder in the morning project, outside any stage's outputs
+
+
+@dataclass(frozen=True)
+class Morning:
+    """A project as a plant runs it: daily export files, the models trained up to a cut before the last one."""
+
+    project: Project
+    days: list[pd.Timestamp]  # the sample's working days, one export file each
+    new: Path  # the last day's file, held back
+
+    def copy_to(self, path: Path) -> Morning:
+        copy = self.project.copy_to(path)
+        return Morning(copy, self.days, copy.path / self.new.relative_to(self.project.path))
+
+    def deliver(self) -> None:
+        """The planning system writes the held-back day's export into the user's folder."""
+        shutil.copy2(self.new, self.project.path / EXPORTS / self.new.name)
+
+
+def morning_project(path: Path) -> Morning:
+    """The tiny sample as the planning system delivers it (``sample.layout: daily_files``: one CSV a working
+    day) copied into the user's export folder but for its last day, trained up to three working days before
+    the last day copied (one small network, one tabular model, one fold), run and committed."""
+    project = Project.create(
+        path,
+        {
+            "sample.layout": "daily_files",
+            "ingest.source": EXPORTS,
+            "ingest.pattern": "*.csv",
+            "train.models": ["lstm"],
+            "models.lstm.epochs": 2,
+            "evaluate.tabular": ["plan_linear"],
+            "evaluate.folds": 1,
+        },
+    )
+    project.dvc("repro", "make_sample")
+    files = sorted((project.path / "data/raw/plan_exports").glob("*.csv"))
+    (project.path / EXPORTS).mkdir(parents=True)
+    for file in files[:-1]:
+        shutil.copy2(file, project.path / EXPORTS / file.name)
+    days = [pd.Timestamp(file.stem) for file in files]
+    project.set_params({"train.until": f"{days[-5]:%Y-%m-%d}"})  # three working days before days[-2]
+    project.repro()
+    project.commit("trained up to the cut")
+    return Morning(project, days, files[-1])

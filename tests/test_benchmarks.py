@@ -4,7 +4,7 @@ Each runs as a user runs it, ``python benchmarks/<name>.py ...`` in a fresh proc
 library first on the path. Not run here at all: train_speed's Seed A part (four networks trained to the
 end twice, minutes; ``--skip-seed-a``) and scale.py's ``--evaluate`` (an evaluate stage). The ``slow``
 ones import TensorFlow (~10 s each); ray_train is run with ``--help`` only (Ray is started for real in
-tests/test_training.py); the others take ~40 s together.
+tests/test_training.py); the others take ~55 s together.
 """
 
 from __future__ import annotations
@@ -51,11 +51,6 @@ def test_stage_times_and_train_speed(tmp_path: Path) -> None:
     assert "[pipeline] lstm" in out and "s/epoch" in out
 
 
-def test_ingest_engines(tmp_path: Path) -> None:
-    out = bench("ingest_engines", "--repeats", "1", cwd=tmp_path)  # no sample there: generates one
-    assert "ingest read + validate, calamine" in out
-
-
 def test_scale(tmp_path: Path) -> None:
     out = bench("scale", "--parts", "24", "--days", "60", "--workdir", str(tmp_path))
     assert "split_scale" in out and "a new day's file at 24 parts" in out
@@ -64,6 +59,11 @@ def test_scale(tmp_path: Path) -> None:
 def test_plan_skill() -> None:
     out = bench("plan_skill", "--seeds", "2026", "--regimes", "sharp", "--parts", "6", "--days", "80")
     assert out.splitlines()[1].startswith("sharp    2026")
+
+
+def test_drift() -> None:
+    out = bench("drift", "--parts", "4", "--days", "70", "--live", "10")
+    assert "unchanged: retrain" in out and re.search(r"N=7 +K=1: +[-\d]+ \| \d+", out), out
 
 
 @pytest.mark.slow

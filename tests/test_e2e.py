@@ -23,7 +23,7 @@ from plancast.catalog import STAGES
 pytestmark = pytest.mark.e2e
 
 DATA_STAGES = {"make_sample", "ingest", "daily_last", "correlate", "select_features", "window", "split_scale"}
-MODEL_STAGES = {"train@lstm", "train@hand_lstm", "train_tabular", "evaluate", "forecast"}
+MODEL_STAGES = {"train@lstm", "train@hand_lstm", "train_tabular", "evaluate", "forecast", "monitor"}
 
 
 @pytest.fixture(scope="module")

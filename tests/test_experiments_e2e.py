@@ -67,7 +67,7 @@ def section(text: str, heading: str) -> str:
 def test_branch_report_shows_param_change_metric_deltas_and_plots(project):
     project.run("git", "checkout", "-q", "-b", "wider-lstm")
     project.set_params({"models.lstm.layers": WIDER_LSTM})
-    assert project.repro() == {"train@lstm", "evaluate", "forecast"}  # not train@hand_lstm, its sibling
+    assert project.repro() == {"train@lstm", "evaluate", "forecast", "monitor"}  # not train@hand_lstm, its sibling
     project.commit("lstm with 8 units")
 
     printed = build_report(project, "--out", "report")

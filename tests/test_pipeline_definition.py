@@ -82,7 +82,8 @@ def test_every_stage_declares_the_catalog_persist_flag():
         expected = {a.dvc_path(): a.persist for a in STAGES[name].writes if a.role == "out"}
         assert _entries(body, "outs", "persist", False) == expected, f"dvc.yaml stage {name} outs persist"
         persisted |= {path for path, persist in expected.items() if persist}
-    assert persisted == {"data/interim/ingest_cache"}  # the check above compares something
+    # the check above compares something: ingest's cache, and the monitor's log and history (docs/monitoring.md)
+    assert persisted == {"data/interim/ingest_cache", "data/monitor/forecasts", "data/monitor/history.csv"}
 
 
 def test_every_stage_declares_the_catalog_params_and_foreach():

@@ -315,6 +315,20 @@ def test_biased_planner_plans_high_by_the_bias() -> None:
     assert d1.sum() / actual.sum() == pytest.approx(1.3, abs=0.05)  # the sharp D+1 is always an estimate
 
 
+def test_a_planner_biased_from_a_day_changes_only_the_plans_made_from_it_on() -> None:
+    plain = SampleParams(parts=30, days=60, seed=3, planner="sharp")
+    day = working_days(plain.start, plain.days)[30]
+    base = plan_snapshots(plain)
+    biased = plan_snapshots(plain.model_copy(update={"planner_bias": 0.3, "bias_from": day}))
+    made_before = base["CRET_TIME"] < int(f"{day:%Y%m%d}") * 10_000  # every plan in these rows is older
+    assert biased[made_before].equals(base[made_before]) and not biased.equals(base)
+    last = _daily_last(biased)
+    assert last[QUANTITIES[0]].tolist() == _daily_last(base)[QUANTITIES[0]].tolist()  # the actuals stay
+    actual = last.groupby("Part Number")[QUANTITIES[0]].apply(lambda s: s.iloc[31:].sum())
+    d1 = last.groupby("Part Number")[QUANTITIES[1]].apply(lambda s: s.iloc[30:-1].sum())  # made from day 30 on
+    assert d1.sum() / actual.sum() == pytest.approx(1.3, abs=0.05)
+
+
 def test_missing_days_have_no_row_at_all_and_the_rest_is_unchanged() -> None:
     plain_params = SampleParams(parts=6, days=40, seed=4)
     gappy_params = plain_params.model_copy(update={"missing_days": 0.1})

@@ -1,58 +1,25 @@
-"""End to end, the morning run: a new day's export after ``train.until`` reruns ingest, daily_last and
-forecast only (the real `dvc` on a temporary git repo), and moving the cut retrains.
+"""End to end, the morning run: a new day's export after ``train.until`` reruns ingest, daily_last, forecast
+and monitor only (the real `dvc` on a temporary git repo), and moving the cut retrains.
 
-The tiny sample as the planning system delivers it (``sample.layout: daily_files``: one CSV a working day)
-is copied into the user's export folder but for its last day; the models are trained up to three
-working days before the last day copied.
+The project (tests/e2e_project.py's ``morning_project``): the tiny sample as the planning system delivers it
+(``sample.layout: daily_files``: one CSV a working day) copied into the user's export folder but for its
+last day; the models are trained up to three working days before the last day copied.
 """
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
-from pathlib import Path
-
 import pandas as pd
 import pytest
-from e2e_project import Project
+from e2e_project import Morning, Project
 
 pytestmark = pytest.mark.e2e
 
-EXPORTS = "data/raw/exports"  # the user's folder, outside any stage's outputs
 TRAINING_DAILY = "data/interim/training_daily.parquet"
 
 
-@dataclass(frozen=True)
-class Morning:
-    project: Project
-    days: list[pd.Timestamp]  # the sample's working days, one export file each
-    new: Path  # the last day's file, held back
-
-
 @pytest.fixture(scope="module")
-def morning(tmp_path_factory) -> Morning:
-    project = Project.create(
-        tmp_path_factory.mktemp("plancast_cut") / "project",
-        {
-            "sample.layout": "daily_files",
-            "ingest.source": EXPORTS,
-            "ingest.pattern": "*.csv",
-            "train.models": ["lstm"],
-            "models.lstm.epochs": 2,
-            "evaluate.tabular": ["plan_linear"],
-            "evaluate.folds": 1,
-        },
-    )
-    project.dvc("repro", "make_sample")
-    files = sorted((project.path / "data/raw/plan_exports").glob("*.csv"))
-    (project.path / EXPORTS).mkdir(parents=True)
-    for path in files[:-1]:
-        shutil.copy2(path, project.path / EXPORTS / path.name)
-    days = [pd.Timestamp(path.stem) for path in files]
-    project.set_params({"train.until": f"{days[-5]:%Y-%m-%d}"})  # three working days before days[-2]
-    project.repro()
-    project.commit("trained up to the cut")
-    return Morning(project, days, files[-1])
+def morning(morning_run, tmp_path_factory) -> Morning:
+    return morning_run.copy_to(tmp_path_factory.mktemp("plancast_cut") / "project")
 
 
 def _forecast_days(project: Project) -> pd.Series:
@@ -64,9 +31,9 @@ def test_a_new_day_after_the_cut_reruns_the_forecast_and_no_training(morning):
     kept = ("metrics/summary.json", "models/lstm/manifest.json", "models/lstm/global.weights.h5", TRAINING_DAILY)
     before = {path: (project.path / path).read_bytes() for path in kept}
     assert _forecast_days(project).min() == days[-1]  # the day after the data: the held-back one
-    shutil.copy2(morning.new, project.path / EXPORTS / morning.new.name)
+    morning.deliver()
 
-    assert project.repro() == {"ingest", "daily_last", "forecast"}
+    assert project.repro() == {"ingest", "daily_last", "forecast", "monitor"}
     assert {path: (project.path / path).read_bytes() for path in kept} == before
     assert pd.read_parquet(project.path / "data/interim/daily.parquet")["day"].max() == days[-1]
     assert _forecast_days(project).min() > days[-1]  # from the newest day, by the models of the cut

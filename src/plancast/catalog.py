@@ -165,6 +165,33 @@ RECOMMENDED_MODEL = _a(
     "serving/recommended", "folder", "forecast", "the recommended forecast, servable: route, design, ONNX, JSON"
 )
 RECOMMENDED_ARTIFACT = "plancast-recommended"  # its name in dvc.yaml's `artifacts:` (`dvc artifacts get`)
+# monitor. The log and the history outlive every run: persist (a rerun does not delete them first) and
+# committed to git, never cached (`dvc checkout` leaves them alone); docs/monitoring.md
+FORECAST_LOG = _a(
+    "data/monitor/forecasts",
+    "folder",
+    "monitor",
+    "the recommended forecast made each morning: one CSV per origin day, written once",
+    False,
+    persist=True,
+)
+HISTORY = _a(
+    "data/monitor/history.csv",
+    "csv",
+    "monitor",
+    "each logged forecast whose day has its actual: ours and the plan's error per part, origin, delay",
+    False,
+    persist=True,
+)
+LIVE_SKILL = _a(
+    "data/monitor/live_skill.csv", "csv", "monitor", "per day: live skill over the window, band, alarm", False
+)
+LIVE_HORIZONS = _a(
+    "data/monitor/live_horizons.csv", "csv", "monitor", "per delay: live skill vs the backtest's, plan shift", False
+)
+MONITOR_METRICS = _a(
+    "metrics/monitor.json", "json", "monitor", "live skill, plan shift, retrain: the last day's", False, "metrics"
+)
 
 INGEST_SOURCE = "${ingest.source}"  # the user's export: a dep of stage ingest named by a param
 
@@ -193,6 +220,12 @@ PLOTS = (
     Plot("Correlation of actual with plan by horizon, pooled over parts", template="correlation_pooled",
          table=CORRELATION, x="horizon", y="correlation",
          x_label="plan horizon (plan made k days before the day)", y_label="Pearson r (actual vs plan)"),
+    Plot("Live skill of the recommended forecast vs the backtest, pooled over horizons", template="live_skill",
+         table=LIVE_SKILL, x="day", y="live_skill",
+         x_label="day (each over its last monitor.days working days)", y_label="skill, 1 - MAE / plan's MAE"),
+    Plot("Live skill by horizon on the last day vs the backtest", template="live_horizons",
+         table=LIVE_HORIZONS, x="delay", y="live_skill",
+         x_label="delay (days ahead)", y_label="skill, 1 - MAE / plan's MAE"),
 )  # fmt: skip
 IMAGES = (HEATMAP, EVALUATE_FIGURES, FORECAST_PLOT)  # figures `dvc plots` shows as they are
 
@@ -325,6 +358,12 @@ STAGES: dict[str, StageSpec] = {
             (DAILY, WINDOWS, FEATURES, SCALERS, TABULAR, RECOMMENDATION, HORIZON_TRUST, MODEL),
             (FORECAST, FORECAST_PLOT, WORKBOOK, WITHOUT_FORECAST, FORECAST_METRICS, RECOMMENDED_MODEL),
             ("ingest", "daily", "window.gaps", "train.models", "train.profile_period", "forecast", "report"),
+        ),
+        StageSpec(
+            "monitor",
+            (FORECAST, DAILY, BACKTEST, HORIZON_TRUST),
+            (FORECAST_LOG, HISTORY, LIVE_SKILL, LIVE_HORIZONS, MONITOR_METRICS),
+            ("monitor",),
         ),
     )
 }

@@ -27,6 +27,7 @@ from plancast.params_sections import (
     KeyedError,
     LayerSpec,
     ModelSpec,
+    MonitorParams,
     ReportParams,
     SampleParams,
     Section,
@@ -54,6 +55,7 @@ class Params(Section):
     evaluate: EvaluateParams = EvaluateParams()
     forecast: ForecastParams = ForecastParams()
     report: ReportParams = ReportParams()
+    monitor: MonitorParams = MonitorParams()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Params:

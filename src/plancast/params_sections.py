@@ -59,6 +59,7 @@ class SampleParams(Section):
     start: date = date(2025, 1, 6)
     planner: Literal["noisy", "sharp"] = "noisy"
     planner_bias: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.0
+    bias_from: date | None = None  # plans made from this day on are biased; None: every plan (a drift to detect)
     missing_days: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
     holidays: list[date] = []
     trend_parts: Fraction = 0.0
@@ -323,3 +324,17 @@ class ReportParams(Section):
     """What people read: the planner's workbook's language (sheet names, headers, verdicts, weekdays)."""
 
     language: Literal["en", "ko"] = "en"
+
+
+class MonitorParams(Section):
+    """Does the model still hold? (stage monitor, :mod:`plancast.evaluation.monitor`). Each day of the live
+    history is judged on its last ``days`` working days, each without its one most telling day: an alarm
+    when the recommended forecast's skill over the plan falls below the backtest's folds (mean − ``band`` ×
+    their spread) or when the plan's bias at a horizon moves from the backtest's by more than ``plan_shift``
+    × the plan's own relative error there; retrain when ``consecutive`` days in a row raise one. Chosen on
+    the sample with a planner turning 15% high (``benchmarks/drift.py``, docs/monitoring.md)."""
+
+    days: Annotated[int, Field(strict=True, ge=1, le=260)] = 7
+    consecutive: PositiveInt = 2
+    band: Annotated[float, Field(ge=0.0, le=10.0)] = 3.0
+    plan_shift: Annotated[float, Field(gt=0.0, le=10.0)] = 0.4

@@ -10,7 +10,8 @@ shape) and ``sharp`` (~0.95 at D+1, far horizons still placeholders).
 
 Hardness knobs (``SampleParams``): parts with no export row on some working days (gaps the pipeline
 must not bridge), holidays, parts whose level drifts (the test period leaves the training range), parts
-that start exporting late, parts whose lot size changes mid-year, a planner biased high or low.
+that start exporting late, parts whose lot size changes mid-year, a planner biased high or low (from a
+day on, ``bias_from``: a drift the live monitor should catch).
 
 Everything is drawn from one seed; each component (series, plans, knobs, snapshots, file overlap) has
 its own child stream, so switching the planner changes the plans only, never the actuals, and the same
@@ -171,21 +172,27 @@ def _series(params: SampleParams, rng: np.random.Generator, knobs: np.random.Gen
     return _Series(actual=actual, level=level, lot=lots)
 
 
-def _plans(series: _Series, planner: Planner, bias: float, rng: np.random.Generator) -> np.ndarray:
+def _plans(
+    series: _Series, planner: Planner, bias: float, rng: np.random.Generator, bias_start: int | None = None
+) -> np.ndarray:
     """Plan of each day at each lead: ``(parts, days, 13)``, ``[..., k]`` = plan made k working days ahead.
 
     ``[..., 0]`` is the actual. A plan first appears at lead 12; at each shorter lead it is either kept
     (placeholders persist, so neighbouring far horizons agree) or revised, to an informed estimate
-    whose error shrinks with the lead (times ``1 + bias``), or to a placeholder (the lot size or zero).
+    whose error shrinks with the lead (times ``1 + bias``: every estimate, or with ``bias_start`` those
+    made on that day index or later), or to a placeholder (the lot size or zero).
     """
     actual, level, lot = series.actual, series.level, series.lot
     plans = np.zeros((*actual.shape, HORIZONS + 1))
     plans[..., 0] = actual
+    target_day = np.arange(actual.shape[1])
     for k in range(HORIZONS, 0, -1):
         # A stoppage is known a few days ahead; further out the planner only knows the usual level.
         known = actual if k <= 3 else np.where(actual > 0, actual, level)
         error = rng.normal(0.0, 1.0, actual.shape) * planner.sigma[k]
-        estimate = np.round(known * (1.0 + bias) * np.exp(error))
+        # a plan for day t at lead k is made on day t - k
+        factor = 1.0 + bias if bias_start is None else np.where(target_day - k >= bias_start, 1.0 + bias, 1.0)
+        estimate = np.round(known * factor * np.exp(error))
         placeholder = np.where(rng.random(actual.shape) < 0.7, lot, 0.0)
         revised = np.where(rng.random(actual.shape) < planner.informed[k], estimate, placeholder)
         previous = plans[..., k + 1] if k < HORIZONS else revised
@@ -238,7 +245,9 @@ def plan_snapshots(params: SampleParams) -> pd.DataFrame:
     days = _working_days(params.start, params.days + HORIZONS, params.holidays)
     lines = np.array([f"L{1 + i}" for i in range(4)])[series_rng.integers(4, size=params.parts)]
     series = _series(params, series_rng, knob_rng, days)
-    plans = _plans(series, PLANNERS[params.planner], params.planner_bias, plan_rng)
+    bias_from = params.bias_from
+    bias_start = None if bias_from is None else int(np.searchsorted(days, np.datetime64(bias_from, "D")))
+    plans = _plans(series, PLANNERS[params.planner], params.planner_bias, plan_rng, bias_start)
     last, earlier = _snapshot_rows(plans)
     present = _present(params, knob_rng)
 
