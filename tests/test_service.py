@@ -7,6 +7,7 @@ and once the service is stopped both are empty.
 
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -34,7 +35,7 @@ def _free_port() -> int:
 class Service:
     """A running ``plancast serve``: its base URL, process, working directory and TMPDIR."""
 
-    def __init__(self, folder: Path, base: Path) -> None:
+    def __init__(self, folder: Path, base: Path, *options: str) -> None:
         self.cwd, self.tmp = base / "cwd", base / "tmp"
         self.cwd.mkdir()
         self.tmp.mkdir()
@@ -44,7 +45,11 @@ class Service:
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
         command = [sys.executable, "-c", "from plancast.cli import main; main()", "serve", "--model", str(folder)]
         self.process = subprocess.Popen(
-            [*command, "--port", str(port)], cwd=self.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            [*command, "--port", str(port), *options],
+            cwd=self.cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and self.process.poll() is None:
@@ -159,3 +164,23 @@ def test_nothing_is_left_outside_the_services_folder_and_nothing_at_all_once_sto
     assert inside in ([], [f"{own}/.ses"])  # ONNX Runtime's session file, written to $TMPDIR when it loads
     assert service.stop() in (0, -signal.SIGTERM)
     assert service.files() == []
+
+
+def test_a_body_over_the_upload_limit_gets_413_declared_or_streamed(fitted, tmp_path):
+    small = Service(fitted.folder, tmp_path, "--max-upload-mb", "0.01")  # 10,485 bytes
+    try:
+        fits = httpx.post(f"{small.url}/forecast", files=_uploads(fitted, EXPORTS[:1]))
+        assert fits.status_code == 200, fits.text
+        declared = httpx.post(f"{small.url}/forecast", files=[("files", ("big.csv", b"x" * 20_000, "text/csv"))])
+        assert declared.status_code == 413
+        assert re.fullmatch(r"request body: 20\d\d\d bytes exceeds --max-upload-mb 0.01", declared.json()["error"])
+        chunks = (b"x" * 4096 for _ in range(10))  # no Content-Length: sent chunked, counted as it arrives
+        streamed = httpx.post(
+            f"{small.url}/forecast", content=chunks, headers={"content-type": "multipart/form-data; boundary=b"}
+        )
+        assert (streamed.status_code, streamed.json()) == (
+            413, {"error": "request body: over 10485 bytes exceeds --max-upload-mb 0.01"}
+        )  # fmt: skip
+    finally:
+        assert small.stop() in (0, -signal.SIGTERM)
+    assert small.files() == []

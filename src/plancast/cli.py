@@ -1,7 +1,7 @@
 """The ``plancast`` command: the recommended forecast straight from export files, once or as a service.
 
     plancast forecast EXPORT... [--model DIR] --out FILE.csv|FILE.xlsx
-    plancast serve [--model DIR] --port N [--host 127.0.0.1]
+    plancast serve [--model DIR] --port N [--host 127.0.0.1] [--max-upload-mb 256]
 
 Both run a servable folder (``serving/recommended`` as stage forecast writes it, or one fetched with
 ``dvc artifacts get <repo> plancast-recommended -o DIR``) on ONNX Runtime: no DVC project, no TensorFlow.
@@ -23,6 +23,7 @@ from plancast.errors import PlancastError
 from plancast.serving import WRITES, ServedForecast, load_recommended
 from plancast.stage import EXIT_USER_ERROR
 
+MAX_UPLOAD_MB = 256.0  # plancast serve's default: a year of daily CSV exports of 2,000 parts is ~60 MB
 SHOWN_SKIPPED = 10  # parts without a forecast named on the terminal; the workbook's No-forecast sheet has all
 
 
@@ -45,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[model], help="answer POST /forecast and GET /model over HTTP")
     serve.add_argument("--port", required=True, type=int)
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: %(default)s)")
+    serve.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=MAX_UPLOAD_MB,
+        help="refuse larger request bodies, 413 (default: %(default)g)",
+    )
     return parser
 
 
@@ -80,7 +87,9 @@ def _report(served: ServedForecast) -> None:
 def _serve(args: argparse.Namespace) -> None:
     from plancast.service import run  # FastAPI and uvicorn: only to serve
 
-    run(args.model, args.host, args.port)
+    if not args.max_upload_mb > 0:
+        raise PlancastError(f"--max-upload-mb: must be > 0 (got {args.max_upload_mb:g})")
+    run(args.model, args.host, args.port, args.max_upload_mb)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -8,7 +8,9 @@
   skill per delay (:meth:`plancast.serving.RecommendedModel.card`).
 
 A bad file gets HTTP 422 and ``{"error": "<one line>"}``: ingest's line naming the file (as the client
-named it), sheet, row and column. The model is loaded once, before the service listens.
+named it), sheet, row and column. A request body over ``--max-upload-mb`` gets 413 and one line, whether
+it declares its length or streams it (:class:`UploadLimit`), before more of it reaches the disk. The model
+is loaded once, before the service listens.
 
 Files: each request writes its uploads into its own temporary folder, named ``export-0001.xls`` ... by
 the order sent (the client's file name is never a path: only its suffix is kept, and its name appears in
@@ -40,6 +42,51 @@ from plancast.serving_manifest import one_line
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "xlsx": XLSX}
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")  # what is kept of a client's file name
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class UploadLimit:
+    """ASGI middleware around the app: a request whose body exceeds ``megabytes`` MiB is answered 413 with
+    one line. A declared ``Content-Length`` over it is refused before the body is read; a streamed body is
+    counted as it arrives and refused at the first chunk over (the parser never sees the rest)."""
+
+    def __init__(self, app: Any, megabytes: float) -> None:
+        self.app, self.megabytes, self.limit = app, megabytes, int(megabytes * 2**20)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            return await self._refuse(scope, send, f"{int(declared)} bytes")
+        seen = 0
+
+        async def counted() -> dict:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge
+            return message
+
+        async def sending(message: dict) -> None:
+            if seen <= self.limit:  # else the app's answer to the cut-off body (FastAPI's 400) is replaced
+                await send(message)
+
+        try:
+            await self.app(scope, counted, sending)
+        except _TooLarge:
+            pass
+        if seen > self.limit:
+            await self._refuse(scope, send, f"over {self.limit} bytes")
+
+    async def _refuse(self, scope: dict, send: Any, size: str) -> None:
+        await JSONResponse(
+            {"error": f"request body: {size} exceeds --max-upload-mb {self.megabytes:g}"}, status_code=413
+        )(scope, None, send)
 
 
 class _Refused(PlancastError):
@@ -163,8 +210,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def run(folder: str | Path, host: str, port: int) -> None:
-    """Load the servable ``folder`` and serve it on ``host:port`` until interrupted (SIGINT, SIGTERM).
+def run(folder: str | Path, host: str, port: int, max_upload_mb: float) -> None:
+    """Load the servable ``folder`` and serve it on ``host:port`` until interrupted (SIGINT, SIGTERM),
+    refusing request bodies over ``max_upload_mb`` (:class:`UploadLimit`).
 
     Every temporary file lies in one folder made first and removed when the service shuts down: the
     requests' folders, Starlette's spooled uploads and ONNX Runtime's own (it writes a session file to
@@ -179,4 +227,4 @@ def run(folder: str | Path, host: str, port: int) -> None:
     except BaseException:
         shutil.rmtree(scratch)
         raise
-    uvicorn.run(create_app(model, scratch), host=host, port=port)
+    uvicorn.run(UploadLimit(create_app(model, scratch), max_upload_mb), host=host, port=port)
