@@ -16,7 +16,8 @@ from pathlib import Path
 
 from harness import parser
 
-from plancast.data.sample import plan_snapshots, working_days, write_plan_xls
+from plancast.data.sample import plan_snapshots, working_days
+from plancast.data.sample_files import write_plan_xls
 from plancast.evaluation.monitor import Backtest, live_skill
 from plancast.evaluation.summary import route_text
 from plancast.params import load_params, with_overrides

@@ -84,7 +84,8 @@ def run_stage(folder: Path, stage: str, *args: str) -> StageRun:
 def prepare(params: Params, sample: SampleParams) -> Artifacts:
     """Make the sample ``sample`` and run ingest .. split_scale on it with ``params`` in memory, training on
     every day of it (``train.until`` empty: params.yaml's cut is a day of the bundled sample)."""
-    from plancast.data.sample import plan_snapshots, write_plan_xls
+    from plancast.data.sample import plan_snapshots
+    from plancast.data.sample_files import write_plan_xls
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "plan.xls"

@@ -26,7 +26,7 @@ LOOKBACK, FEATURES, DELAYS, TRAIN, VAL = 10, 4, 3, 40, 10
 
 
 def splits(parts: int):
-    from plancast.features.scaling import Split, Splits
+    from plancast.features.splits import Split, Splits
 
     rng = np.random.default_rng(0)
     made = {}

@@ -6,7 +6,7 @@ Run from the repository root (heavy at 2,000 parts: ~1.1 M snapshot rows; be nic
 
 For each N it builds a project folder ``<workdir>/parts_<N>/``: the bundled sample's params with
 ``sample.parts = N``, ``sample.days = 260`` and ``layout: daily_files`` (CSV), the export written by
-``plancast.data.sample`` as one file per working day under ``data/raw/plan_exports/`` (each day's file
+``plancast.data.sample_files`` as one file per working day under ``data/raw/plan_exports/`` (each day's file
 repeats part of the previous day's last snapshots, some revised), and ``ingest.source`` pointed at that
 folder. The files are reused when their marker is there (generation is not what is timed). Then it runs
 ingest, daily_last, correlate, select_features, window and split_scale each as DVC would: a fresh
@@ -69,7 +69,8 @@ def project_params(parts: int, days: int) -> dict:
 
 def prepare(folder: Path, parts: int, days: int) -> int:
     """Write params.yaml and the daily export files into ``folder`` (files reused); the rows written."""
-    from plancast.data.sample import daily_exports, plan_snapshots, write_daily_exports
+    from plancast.data.sample import daily_exports, plan_snapshots
+    from plancast.data.sample_files import write_daily_exports
     from plancast.params_sections import SampleParams
 
     params = project_params(parts, days)

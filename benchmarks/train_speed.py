@@ -23,7 +23,8 @@ from harness import parser
 
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json
-from plancast.features.scaling import Scalers, Splits
+from plancast.features.scaling import Scalers
+from plancast.features.splits import Splits
 from plancast.features.windows import Windows
 from plancast.models.training import fit_one_network
 from plancast.params import Params, load_params

@@ -18,7 +18,8 @@ from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_csv, write_json
 from plancast.evaluation.evaluate import SUMMARY_DIGITS, report_tables
 from plancast.evaluation.recommendation import FIRM_SHARE
-from plancast.features.scaling import Scalers, Splits
+from plancast.features.scaling import Scalers
+from plancast.features.splits import Splits
 from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, loss_table, read_history
 from plancast.models.store import load_model

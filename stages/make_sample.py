@@ -9,15 +9,8 @@ that dvc.yaml names the same outs in either layout; the one not chosen holds no 
 from __future__ import annotations
 
 from plancast import catalog
-from plancast.data.sample import (
-    PART_HEADER,
-    daily_exports,
-    plan_snapshots,
-    seed_a_series,
-    write_daily_exports,
-    write_plan_xls,
-    write_seed_a_csv,
-)
+from plancast.data.sample import PART_HEADER, daily_exports, plan_snapshots, seed_a_series
+from plancast.data.sample_files import write_daily_exports, write_plan_xls, write_seed_a_csv
 from plancast.stage import StageIO, run_stage, unwrap
 
 

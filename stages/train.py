@@ -15,7 +15,8 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_json
-from plancast.features.scaling import Scalers, Splits
+from plancast.features.scaling import Scalers
+from plancast.features.splits import Splits
 from plancast.features.windows import Windows
 from plancast.models.curves import LIVE, log_curves
 from plancast.models.store import save_model, write_onnx

@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from plancast.evaluation import baselines
-from plancast.features.scaling import PartScaler, Scalers, Split, Splits
+from plancast.features.scaling import PartScaler, Scalers
+from plancast.features.splits import Split, Splits
 from plancast.features.windows import Windows
 from plancast.models.baseline_models import part_series
 from plancast.names import is_baseline

@@ -33,7 +33,8 @@ from plancast.data.daily import last_snapshot_per_day, lay_on_calendar
 from plancast.data.ingest import IngestResult, canonical_snapshots, ingest
 from plancast.data.merge import CONFLICT_COLUMNS
 from plancast.data.reading import read_sheets
-from plancast.data.sample import plan_snapshots, write_plan_xls
+from plancast.data.sample import plan_snapshots
+from plancast.data.sample_files import write_plan_xls
 from plancast.data.sources import source_files
 from plancast.errors import InputDataError, ParamsError, PlancastError
 from plancast.features.windows import make_windows

@@ -22,6 +22,7 @@ from plancast.params_sections import ModelSpec
 ROOT = Path(__file__).resolve().parents[1]
 NON_TF_MODULES = [
     "plancast.data.sample",
+    "plancast.data.sample_files",
     "plancast.data.sources",
     "plancast.data.reading",
     "plancast.data.parsing",
@@ -297,7 +298,8 @@ def test_reference_is_the_latest_plan_else_the_last_value():
 
 
 def test_residual_splits_hold_the_scaled_correction_that_to_raw_adds_back():
-    from plancast.features.scaling import PartScaler, Scalers, Split, Splits
+    from plancast.features.scaling import PartScaler, Scalers
+    from plancast.features.splits import Split, Splits
     from plancast.features.windows import Windows
     from plancast.models.trained import TrainedModel, reference_forecast, residual_splits
 
@@ -425,7 +427,8 @@ def test_the_reference_skips_missing_days_to_the_last_known_value():
 
 
 def test_a_residual_pair_without_a_reference_has_a_nan_target():
-    from plancast.features.scaling import PartScaler, Scalers, Split, Splits
+    from plancast.features.scaling import PartScaler, Scalers
+    from plancast.features.splits import Split, Splits
     from plancast.features.windows import Windows
     from plancast.models.trained import residual_splits
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plancast.data.sample import plan_snapshots, working_days, write_plan_xls
+from plancast.data.sample import plan_snapshots, working_days
+from plancast.data.sample_files import write_plan_xls
 from plancast.evaluation.monitor import (
     HISTORY_COLUMNS,
     KEY,

@@ -17,7 +17,7 @@ import yaml
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, round_floats
 from plancast.errors import ParamsError
-from plancast.features.scaling import Splits
+from plancast.features.splits import Splits
 from plancast.features.windows import Windows
 from plancast.names import PLAN_BASELINE, RECOMMENDED
 from plancast.params import apply_overrides, load_params, with_overrides

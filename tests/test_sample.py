@@ -14,19 +14,9 @@ import pytest
 import xlrd
 from python_calamine import CalamineWorkbook
 
-from plancast.data import sample
-from plancast.data.sample import (
-    daily_exports,
-    plan_columns,
-    plan_snapshots,
-    seed_a_series,
-    trend_factor,
-    working_days,
-    write_daily_exports,
-    write_export,
-    write_plan_xls,
-    write_seed_a_csv,
-)
+from plancast.data import sample, sample_files
+from plancast.data.sample import daily_exports, plan_columns, plan_snapshots, seed_a_series, trend_factor, working_days
+from plancast.data.sample_files import write_daily_exports, write_export, write_plan_xls, write_seed_a_csv
 from plancast.data.sources import source_files
 from plancast.errors import InputDataError
 from plancast.params import Params, load_params, parse_params
@@ -195,7 +185,7 @@ def test_xls_bytes_are_identical_and_read_back_by_both_engines(small: pd.DataFra
 
 
 def test_rows_beyond_one_sheet_continue_on_the_next(small: pd.DataFrame, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(sample, "XLS_MAX_ROWS", 11)  # 10 data rows per sheet
+    monkeypatch.setattr(sample_files, "XLS_MAX_ROWS", 11)  # 10 data rows per sheet
     path = tmp_path / "split.xls"
     write_plan_xls(small.head(25), path)
     book = xlrd.open_workbook(str(path))

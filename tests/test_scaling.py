@@ -7,7 +7,8 @@ import pytest
 from test_split import DAYS, at
 
 from plancast.errors import InputDataError, ParamsError
-from plancast.features.scaling import Scalers, Splits, fit_scalers, split_and_scale
+from plancast.features.scaling import Scalers, fit_scalers, split_and_scale
+from plancast.features.splits import Splits
 from plancast.features.windows import Windows
 
 

@@ -4,7 +4,8 @@ import pytest
 
 from plancast.evaluation import baselines
 from plancast.features import vintages as vintage_features
-from plancast.features.scaling import PartScaler, Scalers, Split, Splits
+from plancast.features.scaling import PartScaler, Scalers
+from plancast.features.splits import Split, Splits
 from plancast.features.windows import make_windows
 from plancast.models import tabular
 from plancast.models.gap_ridge import GapRidge

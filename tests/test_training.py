@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plancast.features.scaling import Split, Splits
+from plancast.features.splits import Split, Splits
 from plancast.models.curves import log_curves
 from plancast.models.training import TRAINING_COLUMNS, NetworkRun, TrainResult, epoch_curves
 from plancast.params_sections import ModelSpec
@@ -302,7 +302,7 @@ def _gap_windows(seed: int = 3):
 
 
 def _gap_splits(windows):
-    from plancast.features.scaling import Split, Splits
+    from plancast.features.splits import Split, Splits
 
     def split(rows):
         return Split(windows.inputs[rows].astype(np.float32), windows.targets[rows].astype(np.float32), rows)

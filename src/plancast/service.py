@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
@@ -76,10 +76,8 @@ class UploadLimit:
             if seen <= self.limit:  # else the app's answer to the cut-off body (FastAPI's 400) is replaced
                 await send(message)
 
-        try:
+        with suppress(_TooLarge):
             await self.app(scope, counted, sending)
-        except _TooLarge:
-            pass
         if seen > self.limit:
             await self._refuse(scope, send, f"over {self.limit} bytes")
 

@@ -15,22 +15,18 @@ day on, ``bias_from``: a drift the live monitor should catch).
 
 Everything is drawn from one seed; each component (series, plans, knobs, snapshots, file overlap) has
 its own child stream, so switching the planner changes the plans only, never the actuals, and the same
-params give the same bytes. Arrays are ``(parts, days, ...)``, built without per-row Python loops.
+params give the same bytes. Arrays are ``(parts, days, ...)``, built without per-row Python loops. The
+files are written by :mod:`plancast.data.sample_files`.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 import numpy as np
 import pandas as pd
-import xlwt
 
-from plancast.artifacts import atomic_path, write_csv
 from plancast.params_sections import SampleParams
 
 HORIZONS = 12
@@ -38,7 +34,6 @@ PART_HEADER = "Part Number"
 TARGET_HEADER = "D일 투입예정 수량(D일계획)"
 TIME_HEADER = "CRET_TIME"
 TIME_FORMAT = "%Y%m%d%H%M"
-XLS_MAX_ROWS = 65_536  # rows per Excel 97 sheet, header included
 
 # Times of day at which the planning system writes a snapshot (Seed B shows 06:32, 16:33, 17:06, 18:30).
 SNAPSHOT_TIMES = ((6, 32), (9, 15), (13, 2), (16, 33), (17, 6), (17, 30), (18, 30))
@@ -309,86 +304,6 @@ def daily_exports(frame: pd.DataFrame, params: SampleParams) -> list[tuple[int, 
     return [(int(calendar[i]), rows.iloc[bounds[i] : bounds[i + 1]]) for i in range(params.days)]
 
 
-NO_EXPORTS_NOTE = ".readme"  # hidden: ingest skips names that start with "."
-NO_EXPORTS_TEXT = (
-    "No daily exports here: sample.layout is one_file, so the sample's export is one file beside this folder.\n"
-    "Set sample.layout: daily_files in params.yaml for one export per working day in this folder.\n"
-)
-
-
-def write_daily_exports(files: list[tuple[int, pd.DataFrame]], folder: str | Path, file_format: str) -> None:
-    """Write each day's rows to ``folder/YYYYMMDD.csv`` (or ``.xlsx``); the folder is replaced as a whole.
-
-    CSV: UTF-8, ``\n`` line ends. xlsx: xlsxwriter with a fixed creation date, so the bytes depend on
-    the rows only. With no file the folder holds only the hidden :data:`NO_EXPORTS_NOTE`: it is a DVC
-    output in both layouts, and DVC warns "is empty" on every run that saves an empty folder.
-    """
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        if not files:
-            (staging / NO_EXPORTS_NOTE).write_text(NO_EXPORTS_TEXT, encoding="utf-8", newline="\n")
-        for day, rows in files:
-            path = staging / f"{day}.{file_format}"
-            if file_format == "csv":
-                rows.to_csv(path, index=False, lineterminator="\n")
-            else:
-                _write_xlsx(rows, path)
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-
-
-def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    import xlsxwriter  # only the xlsx daily layout needs it
-
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    workbook.set_properties({"created": datetime(2000, 1, 1)})  # xlsxwriter would stamp the clock
-    sheet = workbook.add_worksheet("Sheet1")
-    sheet.write_row(0, 0, [str(column) for column in frame.columns])
-    for i, record in enumerate(frame.to_numpy(dtype=object).tolist(), start=1):
-        sheet.write_row(i, 0, record)
-    workbook.close()
-
-
-def write_export(frame: pd.DataFrame, params: SampleParams, path: str | Path) -> int:
-    """Write the export in ``params.layout``: one ``.xls`` at ``path``, or daily files in folder ``path``.
-
-    Returns the number of files written.
-    """
-    if params.layout == "one_file":
-        write_plan_xls(frame, path)
-        return 1
-    files = daily_exports(frame, params)
-    write_daily_exports(files, path, params.daily_format)
-    return len(files)
-
-
-def write_plan_xls(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write ``frame`` as an Excel 97 ``.xls`` (xlwt), headers in row 1, numbers as numbers.
-
-    More rows than one sheet holds continue on ``Sheet2``, ``Sheet3`` ... The bytes depend on the
-    frame only (xlwt stamps no time), so two runs give identical files.
-    """
-    per_sheet = XLS_MAX_ROWS - 1
-    workbook = xlwt.Workbook(encoding="utf-8")
-    columns = [str(column) for column in frame.columns]
-    records = frame.to_numpy(dtype=object).tolist()
-    for number, first in enumerate(range(0, max(len(records), 1), per_sheet), start=1):
-        sheet = workbook.add_sheet(f"Sheet{number}")
-        for j, header in enumerate(columns):
-            sheet.write(0, j, header)
-        for i, record in enumerate(records[first : first + per_sheet], start=1):
-            for j, value in enumerate(record):
-                sheet.write(i, j, value.item() if isinstance(value, np.generic) else value)
-    with atomic_path(path) as tmp:
-        workbook.save(str(tmp))
-
-
 def seed_a_series(points: int, seed: int) -> pd.DataFrame:
     """Seed A's wave: ``x`` = 0..points-1 (int64) and ``time_cos`` (float64), shape (points, 2).
 
@@ -402,8 +317,3 @@ def seed_a_series(points: int, seed: int) -> pd.DataFrame:
     wave = np.cos(2 * np.pi * phase)
     time_cos = np.where(phase < 0.5, 20 * wave, 20 * (wave + u))
     return pd.DataFrame({"x": x, "time_cos": time_cos})
-
-
-def write_seed_a_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write Seed A's wave as CSV with every float in its shortest exact form (``repr``)."""
-    write_csv(path, frame.assign(time_cos=[repr(float(value)) for value in frame["time_cos"]]))

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from plancast.evaluation.metrics import mae, skill
-from plancast.features.scaling import Splits
 from plancast.features.split import in_period
+from plancast.features.splits import Splits
 from plancast.features.windows import Windows
 from plancast.models.baseline_models import part_series
 from plancast.models.statistical import EtsFit, ets_windows, fit_ets
@@ -40,7 +40,7 @@ def test_folds(windows: Windows, splits: Splits, folds: int) -> Folds:
 
     A window's first test day is its first target day in the test period: its first target for a whole
     window, the first on or after the test start for one that counts its targets per day
-    (:class:`~plancast.features.scaling.Splits` with a ``cut``)."""
+    (:class:`~plancast.features.splits.Splits` with a ``cut``)."""
     of_window = np.full(len(windows.part), -1, dtype=np.int64)
     test = splits.test.window
     if not len(test):

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from plancast.features.scaling import Scalers, Splits
+from plancast.features.scaling import Scalers
+from plancast.features.splits import Splits
 from plancast.features.windows import Windows, rows_by_part
 from plancast.models.baseline_models import newest_present, seasonal_values, window_design
 from plancast.models.gap_ridge import GapRidge

@@ -21,11 +21,12 @@ from plancast.evaluation.gap_skill import gap_skill, has_gap
 from plancast.evaluation.horizon_trust import horizon_trust
 from plancast.evaluation.intervals import LEVELS, model_intervals, part_scales, window_scale
 from plancast.evaluation.metrics import mae, naive_scale, score
-from plancast.evaluation.recommendation import combination, firm_route, routed
-from plancast.evaluation.significance import diebold_mariano
+from plancast.evaluation.recommendation import combination, firm_route, recommendation_record, route_candidates, routed
+from plancast.evaluation.significance import p_better_than_plan
 from plancast.evaluation.summary import EvaluationSummary, Pooled, RecommendedScore, Scores
 from plancast.features.correlation import POOLED
-from plancast.features.scaling import Scalers, Splits
+from plancast.features.scaling import Scalers
+from plancast.features.splits import Splits
 from plancast.features.windows import Windows, rows_by_part
 from plancast.models.baseline_models import fit_baselines, part_series
 from plancast.models.recommended import Recommendation
@@ -36,7 +37,6 @@ from plancast.names import (
     ETS_BASELINE,
     PLAN_BASELINE,
     RECOMMENDED,
-    SERVED_BASELINES,
     TABULAR,
     reserved,
 )
@@ -64,7 +64,7 @@ def naive_scales(
 
     ``part`` and ``end_row`` (windows,) describe all windows, ``train`` indexes the training ones;
     ``room`` (windows,), where a training window counts only its targets before validation starts
-    (:class:`plancast.features.scaling.Splits`), the days from its end to the last training day.
+    (:class:`plancast.features.splits.Splits`), the days from its end to the last training day.
     """
     scales = {}
     reach = np.full(len(end_row), int(np.max(delays))) if room is None else np.minimum(int(np.max(delays)), room)
@@ -292,11 +292,7 @@ def evaluate(
     if AUTO_ETS in statistical:
         predictions[ETS_BASELINE] = ets_backtest(daily, windows, splits, cut, season_period, say)
 
-    baselines = [name for name in SERVED_BASELINES if name in predictions]
-    fitted = [] if recursive else [*tabular, *([COMBINATION] if COMBINATION in predictions else [])]
-    candidates = [PLAN_BASELINE, *baselines, *models, *fitted]
-    if not np.isfinite(plan).any():  # a plain series has no plan
-        candidates = candidates[1:]
+    candidates = route_candidates(predictions, list(models), tabular, recursive, plan)
     errors = {name: (actual - predictions[name])[in_val] for name in candidates}
     chosen, own_route, firmness = firm_route(errors, delays)  # a delay leaves the robust choice only on firm evidence
     predictions[RECOMMENDED] = routed(predictions, chosen, delays)
@@ -330,49 +326,20 @@ def evaluate(
             for f in range(len(s["mae"]))
         ]
     )
-    significance = {}
-    for column, delay in enumerate(delays):
-        errors_rec = (actual - predictions[RECOMMENDED])[in_test, column]
-        errors_plan = (actual - plan)[in_test, column]
-        if np.isfinite(errors_plan).any() and chosen[int(delay)] != PLAN_BASELINE:
-            _, p_value = diebold_mariano(errors_rec, errors_plan, target_day[in_test, column], int(delay), "a_better")
-        else:
-            p_value = float("nan")
-        significance[int(delay)] = p_value
-
+    significance = p_better_than_plan(actual, predictions[RECOMMENDED], plan, in_test, target_day, delays, chosen)
     skills = per_fold[RECOMMENDED]["skill"]
-    test = summary["test"].get(RECOMMENDED, {})
-    scored = np.isfinite(skills).any()
     head = EvaluationSummary(
         best_by=best_by,
         best_model=best_model(summary, best_by),
         best_network=best_network,
         best_tabular=best_tabular,
-        recommended=RecommendedScore(
-            route=dict(chosen),
-            test_mae=test.get("mae"),
-            test_skill=test.get("skill"),
-            fold_skill_mean=float(np.nanmean(skills)) if scored else None,
-            fold_skill_std=float(np.nanstd(skills)) if scored else None,
-            folds=len(skills),
-            coverage=coverage_by_level,
-            p_better_than_plan=significance,
-        ),
+        recommended=RecommendedScore.of(summary, chosen, skills, coverage_by_level, significance),
         plan=Pooled.of(summary, PLAN_BASELINE),
         network=Pooled.of(summary, best_network),
         tabular=Pooled.of(summary, best_tabular),
     )
-    recommendation = Recommendation(
-        route=dict(chosen),
-        plan=PLAN_BASELINE,
-        best_network=best_network,
-        best_tabular=best_tabular,
-        levels=[float(level) for level in LEVELS],
-        half_widths=own["half_widths"],
-        delays=[int(d) for d in delays],
-        scales=interval_scale,
-        intervals=intervals,
-        baselines=served.to_json(),
+    recommendation = recommendation_record(
+        chosen, best_network, best_tabular, delays, interval_scale, intervals, served.to_json()
     )
     test_windows = splits.test.window
     first_test_day = int((windows.position[test_windows] + int(np.min(delays))).min()) if len(test_windows) else 0

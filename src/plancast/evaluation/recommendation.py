@@ -12,12 +12,14 @@ choice per delay; others keep the pooled one.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
+from plancast.evaluation.intervals import LEVELS
 from plancast.features.windows import rows_by_part
-from plancast.models.recommended import combination, routed  # noqa: F401  (one home: models.recommended)
-from plancast.names import PLAN_BASELINE
+from plancast.models.recommended import Recommendation, combination, routed  # noqa: F401  (one home: models.recommended)
+from plancast.names import COMBINATION, PLAN_BASELINE, RECOMMENDED, SERVED_BASELINES
 
 MIN_PART_WINDOWS = 0  # 0: routing per part is off; > 0: parts with this many validation windows route alone
 # A delay leaves the one robust candidate for its own best only where that wins on this share of bootstrap
@@ -122,3 +124,49 @@ def route_per_part(
         for column, delay in enumerate(delays):
             chosen[(str(name), int(delay))] = _best(scores, column)
     return chosen
+
+
+def route_candidates(
+    predictions: Mapping[str, np.ndarray],
+    networks: Sequence[str],
+    tabular: Sequence[str],
+    recursive: bool,
+    plan: np.ndarray,
+) -> list[str]:
+    """The forecasts the route chooses among, in :func:`candidate_order`: the plan (not where ``plan``
+    (windows, delays) holds no number: a plain series), the served baselines in ``predictions``, the
+    ``networks`` and, unless the forecast is ``recursive`` (fed its own forecasts), the ``tabular`` models
+    and their combination."""
+    baselines = [name for name in SERVED_BASELINES if name in predictions]
+    fitted = [] if recursive else [*tabular, *([COMBINATION] if COMBINATION in predictions else [])]
+    candidates = [PLAN_BASELINE, *baselines, *networks, *fitted]
+    if not np.isfinite(plan).any():  # a plain series has no plan
+        candidates = candidates[1:]
+    return candidates
+
+
+def recommendation_record(
+    route: Mapping[int, str],
+    best_network: str | None,
+    best_tabular: str | None,
+    delays: np.ndarray,
+    scales: dict[str, float],
+    intervals: dict[str, dict[str, Any]],
+    baselines: dict[str, dict[str, Any]],
+) -> Recommendation:
+    """The :class:`~plancast.models.recommended.Recommendation` stage forecast applies: the ``route`` per
+    delay, the combination's halves, the recommended forecast's half-widths at each of :data:`LEVELS`
+    (from ``intervals``, every forecast's), each part's interval ``scales`` and the routed ``baselines``'
+    fits (:meth:`plancast.models.baseline_models.BaselineFits.to_json`)."""
+    return Recommendation(
+        route=dict(route),
+        plan=PLAN_BASELINE,
+        best_network=best_network,
+        best_tabular=best_tabular,
+        levels=[float(level) for level in LEVELS],
+        half_widths=intervals[RECOMMENDED]["half_widths"],
+        delays=[int(d) for d in delays],
+        scales=scales,
+        intervals=intervals,
+        baselines=baselines,
+    )

@@ -11,10 +11,13 @@ to zero or below on short series.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
 from scipy import stats
+
+from plancast.names import PLAN_BASELINE
 
 Alternative = Literal["two-sided", "a_better"]
 
@@ -75,3 +78,30 @@ def diebold_mariano(
     if alternative != "two-sided":
         raise ValueError(f"alternative must be 'two-sided' or 'a_better' (got {alternative!r})")
     return float(statistic), float(min(1.0, 2 * stats.t.sf(abs(statistic), n - 1)))
+
+
+def p_better_than_plan(
+    actual: np.ndarray,
+    recommended: np.ndarray,
+    plan: np.ndarray,
+    in_test: np.ndarray,
+    target_day: np.ndarray,
+    delays: np.ndarray,
+    route: Mapping[int, str],
+) -> dict[int, float]:
+    """{delay: the p value of :func:`diebold_mariano` that the recommended forecast beats the plan} on the
+    test windows (``in_test``, (windows,)); NaN where the plan has no number or is the delay's ``route``.
+
+    ``actual``, ``recommended``, ``plan`` and ``target_day`` (the calendar position of each target) are
+    (windows, delays).
+    """
+    significance = {}
+    for column, delay in enumerate(delays):
+        errors_rec = (actual - recommended)[in_test, column]
+        errors_plan = (actual - plan)[in_test, column]
+        if np.isfinite(errors_plan).any() and route[int(delay)] != PLAN_BASELINE:
+            _, p_value = diebold_mariano(errors_rec, errors_plan, target_day[in_test, column], int(delay), "a_better")
+        else:
+            p_value = float("nan")
+        significance[int(delay)] = p_value
+    return significance

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+import numpy as np
+
 from plancast.errors import InputDataError
 from plancast.names import RECOMMENDED
 
@@ -60,6 +62,30 @@ class RecommendedScore:
     folds: int
     coverage: dict[int, float]
     p_better_than_plan: dict[int, float]
+
+    @classmethod
+    def of(
+        cls,
+        scores: Mapping[str, Scores],
+        route: Mapping[int, str],
+        fold_skills: list[float],
+        coverage: dict[int, float],
+        p_better_than_plan: dict[int, float],
+    ) -> RecommendedScore:
+        """The recommended forecast's figures: its test MAE and skill in ``scores`` (split -> model ->
+        metric -> value), and the mean and spread of ``fold_skills``, its skill per test fold."""
+        test = scores["test"].get(RECOMMENDED, {})
+        scored = np.isfinite(fold_skills).any()
+        return cls(
+            route=dict(route),
+            test_mae=test.get("mae"),
+            test_skill=test.get("skill"),
+            fold_skill_mean=float(np.nanmean(fold_skills)) if scored else None,
+            fold_skill_std=float(np.nanstd(fold_skills)) if scored else None,
+            folds=len(fold_skills),
+            coverage=coverage,
+            p_better_than_plan=p_better_than_plan,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,10 +1,10 @@
 """Scale each part by its training windows alone, after one calendar cut for all parts splits the windows.
 
-The cut (:mod:`plancast.features.split`) puts each window in train, validation or test. Fitting on
-training windows only keeps validation and test values from leaking into the inputs (Seed B did the
-same). Each part gets its own scaler because parts differ by orders of magnitude (Seed B: Part 94
-around 40, Part 95 around 250); ``scaled = (raw - offset) / scale``. A NaN (a gap, ``window.gaps:
-keep``) is left out of every fit and stays NaN when scaled.
+The cut (:mod:`plancast.features.split`) puts each window in train, validation or test (the records of
+:mod:`plancast.features.splits`). Fitting on training windows only keeps validation and test values from
+leaking into the inputs (Seed B did the same). Each part gets its own scaler because parts differ by
+orders of magnitude (Seed B: Part 94 around 40, Part 95 around 250); ``scaled = (raw - offset) / scale``.
+A NaN (a gap, ``window.gaps: keep``) is left out of every fit and stays NaN when scaled.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any, Literal
 import numpy as np
 
 from plancast.errors import InputDataError, ParamsError
-from plancast.features.split import Cut, calendar_cut, day_label, day_text, in_period, split_by_date
+from plancast.features.split import Cut, calendar_cut, day_label, day_text, split_by_date
+from plancast.features.splits import SPLITS, Split, Splits
 from plancast.features.windows import Windows
 
-SPLITS = ("train", "val", "test")  # the three time-ordered parts of the windows, in order
 Kind = Literal["standard", "minmax"]
 
 
@@ -121,77 +121,6 @@ class Scalers:
         target_offset = self._per_window(part_labels, "target_offset")
         target_scale = self._per_window(part_labels, "target_scale")
         return target_scale / feature_scale, (target_offset - feature_offset) / feature_scale
-
-
-@dataclass(frozen=True)
-class Split:
-    """One of train / val / test: scaled float32 ``inputs`` (n, lookback, features) and ``targets``
-    (n, delays), and ``window`` (n,), each window's index in windows.npz."""
-
-    inputs: np.ndarray
-    targets: np.ndarray
-    window: np.ndarray
-
-
-@dataclass(frozen=True)
-class Splits:
-    """The three time-ordered splits (splits.npz holds ``inputs_<s>``, ``targets_<s>``, ``window_<s>``,
-    and ``cut`` where a window counts per target day).
-
-    ``cut`` is ``[validation_start, test_start]`` (calendar positions) when each target belongs to the
-    split of its own day (``window.gaps: keep``): a window may then sit in two splits, and each split's
-    ``targets`` are NaN outside its period; None when a window belongs to one split whole (``drop``).
-    """
-
-    train: Split
-    val: Split
-    test: Split
-    cut: np.ndarray | None = None
-
-    def __getitem__(self, name: str) -> Split:
-        return getattr(self, name)
-
-    def period(self, name: str) -> tuple[int, int | None]:
-        """``[start, end)`` of the target days split ``name`` holds (end None: to the data's end)."""
-        if self.cut is None:
-            raise ValueError("splits of whole windows have no per-target period")
-        validation_start, test_start = (int(value) for value in self.cut)
-        return {"train": (-(2**62), validation_start), "val": (validation_start, test_start)}.get(
-            name, (test_start, None)
-        )
-
-    def counted(self, name: str, windows: Windows) -> np.ndarray:
-        """(n, delays) True where split ``name``'s window counts that target: every target of a whole
-        window, else those whose day lies in the split's period (:func:`plancast.features.split.in_period`)."""
-        index = self[name].window
-        if self.cut is None:
-            return np.ones((len(index), len(windows.delays)), dtype=bool)
-        return in_period(windows, index, *self.period(name))
-
-    def actual(self, name: str, windows: Windows) -> np.ndarray:
-        """Split ``name``'s raw targets (n, delays) float64, NaN where a gap or outside the split's period."""
-        targets = np.asarray(windows.targets[self[name].window], np.float64)
-        return np.where(self.counted(name, windows), targets, np.nan)
-
-    def with_splits(self, train: Split, val: Split, test: Split) -> Splits:
-        """The same cut over other train, validation and test arrays (the same windows, read otherwise)."""
-        return Splits(train, val, test, self.cut)
-
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        arrays = {
-            f"{field}_{name}": getattr(self[name], field)
-            for name in SPLITS
-            for field in ("inputs", "targets", "window")
-        }
-        return arrays if self.cut is None else {**arrays, "cut": np.asarray(self.cut, np.int64)}
-
-    @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Splits:
-        cut = np.asarray(arrays["cut"], np.int64) if "cut" in arrays else None
-        return cls(
-            *(Split(arrays[f"inputs_{name}"], arrays[f"targets_{name}"], arrays[f"window_{name}"]) for name in SPLITS),
-            cut,
-        )
 
 
 def _offset_scale(values: np.ndarray, kind: Kind, axis: int | None) -> tuple[np.ndarray, np.ndarray]:

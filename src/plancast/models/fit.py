@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from plancast.errors import ParamsError
-from plancast.features.scaling import Scalers, Split, Splits
+from plancast.features.scaling import Scalers
+from plancast.features.splits import Split, Splits
 from plancast.features.windows import Windows, feature_columns
 from plancast.models.engines import with_gap_channel
 from plancast.models.manifest import Manifest

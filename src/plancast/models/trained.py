@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from plancast.data.daily import part_targets
-from plancast.features.scaling import Scalers, Split, Splits
+from plancast.features.scaling import Scalers
+from plancast.features.splits import Split, Splits
 from plancast.features.vintages import PROFILE_WEEKS
 from plancast.features.windows import Windows, rows_by_part
 from plancast.models.engines import (

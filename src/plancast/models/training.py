@@ -26,7 +26,7 @@ import numpy as np
 if TYPE_CHECKING:
     import keras
 
-    from plancast.features.scaling import Splits
+    from plancast.features.splits import Splits
     from plancast.params_sections import ModelSpec
 
 from plancast.models.manifest import GLOBAL

@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from plancast.features.scaling import Scalers, Splits, split_and_scale
+from plancast.features.scaling import Scalers, split_and_scale
+from plancast.features.splits import Splits
 from plancast.features.windows import Windows
 from plancast.params_sections import SplitScaleParams
 
