@@ -73,7 +73,7 @@ class Project:
     @classmethod
     def create(cls, path: Path, overrides: dict | None = None) -> Project:
         for name in project_files():
-            if name == "dvc.lock" or name.startswith(("metrics/", "plots/", "data/reports/")):
+            if name == "dvc.lock" or name.startswith(("metrics/", "plots/", "data/reports/", "data/monitor/")):
                 continue  # start from no results, as a user's first run would
             target = path / name
             target.parent.mkdir(parents=True, exist_ok=True)
