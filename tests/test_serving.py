@@ -2,7 +2,10 @@
 
 import hashlib
 import json
+import shutil
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -243,17 +246,22 @@ def test_a_changed_file_whose_hash_was_removed_from_the_list_is_refused(fitted, 
 
 @pytest.mark.parametrize("elsewhere", ["../../../elsewhere", "ABSOLUTE"])
 def test_a_network_folder_outside_the_folder_is_refused_before_it_is_opened(fitted, tmp_path, elsewhere):
-    outside = tmp_path / "elsewhere"
-    outside.mkdir()
+    # The absolute path short enough to be quoted whole in the line (a pytest-xdist worker's tmp_path is not).
+    outside = Path(tempfile.mkdtemp(prefix="elsewhere-")) if elsewhere == "ABSOLUTE" else tmp_path / "elsewhere"
+    outside.mkdir(exist_ok=True)
     (outside / "manifest.json").write_text("{}", encoding="utf-8")  # what the loader used to open
     folder = _copy(fitted, tmp_path / "a" / "b")
     path = str(outside) if elsewhere == "ABSOLUTE" else elsewhere
     assert (folder / path).resolve() == outside.resolve()
     _edit(folder, lambda manifest: manifest["networks"].update(lstm=path))
-    assert _refused(folder) == (
-        f"{folder}/recommended.json: networks.lstm: must be a path inside the model's folder (relative, without '..') "
-        f"(got {path!r})"
-    )
+    try:
+        assert _refused(folder) == (
+            f"{folder}/recommended.json: networks.lstm: must be a path inside the model's folder (relative, "
+            f"without '..') (got {path!r})"
+        )
+    finally:
+        if elsewhere == "ABSOLUTE":
+            shutil.rmtree(outside)
 
 
 @pytest.mark.parametrize(
