@@ -16,8 +16,9 @@ import pandas as pd
 
 from plancast import catalog
 from plancast.artifacts import load_npz, read_json, write_csv, write_json
-from plancast.evaluation.evaluate import SUMMARY_DIGITS, report_tables
+from plancast.evaluation.evaluate import SUMMARY_DIGITS
 from plancast.evaluation.recommendation import FIRM_SHARE
+from plancast.evaluation.report_tables import report_tables
 from plancast.features.scaling import Scalers
 from plancast.features.splits import Splits
 from plancast.features.windows import Windows

@@ -1,11 +1,15 @@
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
 
+from plancast import cluster
 from plancast.evaluation import backtest
-from plancast.evaluation.backtest import ets_backtest, validation_start
+from plancast.evaluation.backtest import ets_backtest, tabular_backtest, validation_start
 from plancast.features.scaling import split_and_scale
 from plancast.features.windows import make_windows
 from plancast.models.statistical import fit_ets
+from plancast.models.tabular import tabular_rows
 
 
 def test_auto_ets_is_refitted_before_each_origin_and_run_from_each_windows_end():
@@ -32,3 +36,56 @@ def test_auto_ets_is_refitted_before_each_origin_and_run_from_each_windows_end()
         fit = fit_ets(values[: starts[origin_of_row[row]]], 5)  # positions are rows: one part
         end = windows.end_row[window]
         np.testing.assert_allclose(got[row], fit.forecast(values[: end + 1], 3)[[0, 2]])
+
+
+class _Backwards(cluster.RaySession):
+    """Ray's part played in this process: the tasks finish last first, on one node."""
+
+    def put(self, value):
+        return value
+
+    def run(self, function, calls, done=None):
+        results = {}
+        for index in reversed(range(len(calls))):
+            args, kwargs = calls[index]
+            results[index] = function(*args, **kwargs)
+            self.nodes.add("here")
+            if done is not None:
+                done(index, results[index])
+        return [results[index] for index in range(len(calls))]
+
+
+def test_the_backtest_on_ray_assembles_each_delays_task_into_the_same_bits_as_local(monkeypatch):
+    """Backend ray: one task per origin, model and delay, whatever order they finish in; a model's line
+    once its origin's last delay is in, and one line that says where the fits ran."""
+    rng = np.random.default_rng(9)
+    frames = []
+    for part, level in (("a", 100.0), ("b", 40.0)):
+        actual = level + rng.normal(0, level / 10, size=93)
+        frame = pd.DataFrame({"part": part, "day": pd.bdate_range("2025-01-06", periods=90)})
+        frame["target"] = actual[:90]
+        for k in (1, 2):
+            frame[f"h{k}"] = actual[k : 90 + k] + rng.normal(0, level / 20, size=90)
+        frame["position"], frame["present"] = np.arange(90), True
+        frames.append(frame)
+    daily = pd.concat(frames, ignore_index=True)
+    windows = make_windows(daily, {"columns": {p: ["target", "h1"] for p in "ab"}}, 5, [1, 2])
+    splits, scalers, _ = split_and_scale(windows, [0.6, 0.2, 0.2], "standard")
+    rows = tabular_rows(windows, daily, scalers, max_horizon=2)
+    folds = backtest.test_folds(windows, splits, 2)
+    names = ["plan_linear", "boosted"]
+    local_lines: list[str] = []
+    local = tabular_backtest(rows, windows, splits, folds, names, 3, local_lines.append)
+
+    @contextmanager
+    def session(address):
+        assert address == "head:6379"
+        yield _Backwards(ray=None)
+
+    monkeypatch.setattr(cluster, "ray_session", session)
+    ray_lines: list[str] = []
+    on_ray = tabular_backtest(rows, windows, splits, folds, names, 3, ray_lines.append, "ray", "head:6379")
+    for name in names:
+        assert on_ray[name].tobytes() == local[name].tobytes(), name
+    assert ray_lines[-1] == "12 fits on 1 Ray node"  # 3 origins x 2 models x 2 delays
+    assert sorted(ray_lines[:-1]) == sorted(local_lines) and len(local_lines) == 6

@@ -3,8 +3,9 @@
 Each runs as a user runs it, ``python benchmarks/<name>.py ...`` in a fresh process, with this checkout's
 library first on the path. Not run here at all: train_speed's Seed A part (four networks trained to the
 end twice, minutes; ``--skip-seed-a``) and scale.py's ``--evaluate`` (an evaluate stage). The ``slow``
-ones import TensorFlow (~10 s each); ray_train is run with ``--help`` only (Ray is started for real in
-tests/test_training.py); the others take ~55 s together.
+ones import TensorFlow (~10 s each); ray_train and ray_evaluate are run with ``--help`` only (Ray is started
+for real in tests/test_training.py and on two nodes in tests/test_ray_cluster_e2e.py); the others take ~55 s
+together.
 """
 
 from __future__ import annotations
@@ -83,3 +84,9 @@ def test_ray_train_parses_its_flags() -> None:
     # on a real local Ray and checks the weights equal local's; the whole suite must stay under 10 minutes.
     out = bench("ray_train", "--help")
     assert "--workers" in out and "--parts" in out
+
+
+def test_ray_evaluate_parses_its_flags() -> None:
+    # Only --help: it needs a running cluster (its docstring starts one), which the e2e test starts for real.
+    out = bench("ray_evaluate", "--help")
+    assert "--address" in out and "--runs" in out

@@ -6,6 +6,7 @@ from plancast.errors import ParamsError
 from plancast.evaluation import evaluate as evaluation
 from plancast.evaluation.baselines import BASELINES
 from plancast.evaluation.intervals import conformal_quantile
+from plancast.evaluation.report_tables import report_tables
 from plancast.evaluation.summary import EvaluationSummary, Pooled, RecommendedScore
 from plancast.features.scaling import Scalers, split_and_scale
 from plancast.features.windows import make_windows
@@ -225,7 +226,7 @@ def test_report_tables_compare_each_network_with_the_plan_per_part():
     zero = Recording(0.0)
     models = {"zero": trained("global", {"A": zero, "B": zero}, scalers)}
     result = evaluation.evaluate(daily, windows, splits, scalers, models, season_period=5, ridge_alpha=1.0)
-    tables = evaluation.report_tables(result, ["zero"])
+    tables = report_tables(result, ["zero"])
 
     kinds = dict(zip(tables.by_model["model"], tables.by_model["kind"], strict=True))
     assert kinds["zero"] == "network" and kinds["baseline_plan"] == "baseline" and len(kinds) == 7

@@ -91,7 +91,6 @@ def _error_for(raw: dict, mutate) -> str:
         ),
         (lambda r: r["forecast"].update(recursive_steps=5), "forecast.recursive_steps: "),
         (lambda r: r["train"].update(backend="spark"), "train.backend: "),
-        (lambda r: r["train"].update(backend="ray"), "train.backend: ray runs one task per part's network"),
         (lambda r: r["train"].update(ray_address="my head"), "train.ray_address: must be empty"),
         (lambda r: r["forecast"].update(engine="tflite"), "forecast.engine: "),
         (lambda r: r["report"].update(language="fr"), "report.language: Input should be 'en' or 'ko'"),
@@ -298,3 +297,13 @@ def test_utf8_with_a_byte_order_mark_and_yaml_merge_keys_are_still_read(tmp_path
     path.write_bytes("\ufeffwindow:\n  <<: {lookback: 4, delays: [2]}\n  delays: [1]\n".encode())
     window = load_params(path).window
     assert (window.lookback, window.delays) == (4, [1])  # a merge key's value yields to the mapping's own
+
+
+def test_the_ray_backend_serves_a_global_network_too(raw):
+    """``train.backend: ray`` also runs evaluate's tabular refits, so a global network (one fit, made in the
+    stage) no longer rules it out; the address is a head's host:port, a Ray Client's ray://, auto or empty."""
+    for scope in ("global", "per_part"):
+        for address in ("", "auto", "10.0.0.10:6379", "ray://10.0.0.10:10001"):
+            changed = copy.deepcopy(raw)
+            changed["train"].update(backend="ray", scope=scope, ray_address=address)
+            assert parse_params(changed).train.backend == "ray"

@@ -202,7 +202,7 @@ def test_the_error_by_model_template_colours_every_kind_of_model():
     import json
     from pathlib import Path
 
-    from plancast.evaluation.evaluate import MODEL_KINDS
+    from plancast.evaluation.report_tables import MODEL_KINDS
 
     template = json.loads((Path(__file__).parents[1] / ".dvc/plots/error_by_model.json").read_text())
 

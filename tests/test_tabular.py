@@ -250,3 +250,51 @@ def test_fitted_tabular_models_are_saved_once_and_forecast_alike_from_their_file
     save_tabular_models(loaded, tmp_path / "two", [1])  # what stage forecast saves for serving: the same bytes
     for file in sorted((tmp_path / "one").iterdir()):
         assert (tmp_path / "two" / file.name).read_bytes() == file.read_bytes(), file.name
+
+
+@pytest.mark.parametrize("boosted_rows", [None, 30], ids=["all-rows", "subsampled"])
+def test_a_tabular_model_fitted_at_one_delay_gives_the_same_bits_as_fitted_at_all(boosted_rows):
+    """The Ray backtest fits each delay as its own task (:meth:`TabularRows.at_delays`): every model is
+    fitted per delay, so a delay's predictions must not depend on the other delays being there, nor on
+    which rows a capped fit draws (``evaluate.boosted_rows``)."""
+    from plancast.features.scaling import fit_scalers
+
+    daily = _gap_daily()
+    columns = {part: ["target", "h1", "h2"] for part in ("a", "b")}
+    windows = make_windows(daily, {"columns": columns}, 5, [1, 2, 3], gaps="keep")
+    train, later = np.flatnonzero(windows.position < 60), np.flatnonzero(windows.position >= 60)
+    scalers = fit_scalers(windows.inputs, windows.targets, windows.part, train, "standard")
+    rows = tabular.tabular_rows(windows, daily, scalers, max_horizon=3)
+    assert rows.context.shape[2] > 0 and np.isnan(rows.take(train).targets).any()
+    for name, make in tabular.TABULAR_MODELS.items():
+        whole = make(7, boosted_rows).fit(rows.take(train)).predict(rows.take(later))
+        for column in range(3):
+            alone = (
+                make(7, boosted_rows)
+                .fit(rows.take(train).at_delays([column]))
+                .predict(rows.take(later).at_delays([column]))
+            )
+            np.testing.assert_array_equal(alone[:, 0], whole[:, column], err_msg=f"{name} at delay {column + 1}")
+
+
+def test_boosted_rows_caps_each_delays_fit_and_leaves_smaller_data_alone():
+    """``max_rows`` draws that many of a delay's known rows (seeded): the same trees twice, other trees than
+    on every row; a cap above the rows known changes no bit."""
+    daily = _gap_daily()
+    columns = {part: ["target", "h1", "h2"] for part in ("a", "b")}
+    windows = make_windows(daily, {"columns": columns}, 5, [1, 2], gaps="keep")
+    train, later = np.flatnonzero(windows.position < 60), np.flatnonzero(windows.position >= 60)
+    from plancast.features.scaling import fit_scalers
+
+    scalers = fit_scalers(windows.inputs, windows.targets, windows.part, train, "standard")
+    rows = tabular.tabular_rows(windows, daily, scalers, max_horizon=2)
+    fitted, ahead = rows.take(train), rows.take(later)
+    known = int(np.isfinite(fitted.targets).sum(axis=0).max())
+
+    def predicted(max_rows):
+        return tabular.Boosted(seed=3, max_rows=max_rows).fit(fitted).predict(ahead)
+
+    every = predicted(None)
+    np.testing.assert_array_equal(predicted(known), every)
+    np.testing.assert_array_equal(predicted(known - 20), predicted(known - 20))
+    assert not np.array_equal(predicted(known - 20), every)

@@ -211,7 +211,7 @@ out, backend = Path(sys.argv[1]), sys.argv[2]
 if backend == "ray":
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
 splits, parts = _splits({"A": (12, 4), "B": (8, 4), "C": (10, 4)}, seed=7)
 spec = _spec(layers=[{"type": "lstm", "units": 3, "dropout": 0.2}], epochs=3, patience=1, batch_size=4)
 result = train_model("m", spec, splits, parts, "per_part", 11, progress=None, backend=backend)

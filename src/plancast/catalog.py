@@ -331,7 +331,7 @@ STAGES: dict[str, StageSpec] = {
             "train_tabular",
             (TRAINING_DAILY, WINDOWS, SCALERS),
             (TABULAR,),
-            ("evaluate.tabular", "train.profile_period", "forecast.recursive_steps"),
+            ("evaluate.tabular", "evaluate.boosted_rows", "train.profile_period", "forecast.recursive_steps"),
         ),
         StageSpec(
             "evaluate",
@@ -351,7 +351,10 @@ STAGES: dict[str, StageSpec] = {
                 EVALUATE_FIGURES,
                 SUMMARY_METRICS,
             ),
-            ("train.models", "train.profile_period", "evaluate", "forecast.engine", "forecast.recursive_steps"),
+            (
+                *("train.models", "train.profile_period", "train.backend", "train.ray_address", "evaluate"),
+                *("forecast.engine", "forecast.recursive_steps"),
+            ),
         ),
         StageSpec(
             "forecast",

@@ -229,17 +229,19 @@ def fit_tabular(
     scalers: Scalers,
     tabular: Sequence[str],
     profile_period: int | None = None,
+    boosted_rows: int | None = None,
 ) -> dict[str, TabularModel]:
     """The tabular models ``tabular`` (names of :data:`TABULAR_MODELS`) refitted on every window with
     known targets of the parts that have scalers (training windows), for the days after the data;
-    ``profile_period`` as in :func:`plancast.models.tabular.tabular_rows`."""
+    ``profile_period`` as in :func:`plancast.models.tabular.tabular_rows`; the boosted trees on at most
+    ``boosted_rows`` rows per delay."""
     tabular = runnable_tabular(tabular, len(horizon_columns(daily)))
     if not tabular:
         return {}
     scaled = np.flatnonzero(np.isin(windows.part, list(scalers.parts)))  # parts with training windows
     fitted = tabular_rows(windows, daily, scalers, len(horizon_columns(daily)), profile_period=profile_period)
     fitted = fitted.take(scaled)
-    return {name: TABULAR_MODELS[name](0).fit(fitted) for name in tabular}
+    return {name: TABULAR_MODELS[name](0, boosted_rows).fit(fitted) for name in tabular}
 
 
 def recommended_forecast(

@@ -255,8 +255,10 @@ UNTIL_ALLOWED = (
 
 
 class TrainParams(Section):
-    """``backend: ray`` fits each part's network as a Ray task (scope ``per_part``); ``ray_address``
-    ``""`` starts Ray on this machine with its CPUs, ``auto`` or ``host:port`` joins a running cluster."""
+    """``backend: ray`` runs the independent fits as Ray tasks: each part's network (scope ``per_part``;
+    a global network is one fit, made here) and evaluate's tabular refits, per origin and delay;
+    ``ray_address`` ``""`` starts Ray on this machine with its CPUs, ``auto`` or ``host:port`` joins a
+    running cluster."""
 
     seed: StrictInt = 42
     scope: Literal["global", "per_part"] = "global"
@@ -296,16 +298,6 @@ class TrainParams(Section):
             raise ValueError(f"must be empty (Ray on this machine), auto or host:port of a Ray head (got {value!r})")
         return value
 
-    @model_validator(mode="after")
-    def _ray_trains_parts(self) -> TrainParams:
-        if self.backend == "ray" and self.scope != "per_part":
-            raise KeyedError(
-                "backend",
-                "ray runs one task per part's network and needs train.scope: per_part (global is one network)",
-                relative=True,
-            )
-        return self
-
 
 class EvaluateParams(Section):
     season_period: PositiveInt = 5
@@ -313,6 +305,9 @@ class EvaluateParams(Section):
     tabular: list[Literal[TABULAR]] = list(TABULAR)  # fed the plan vintages
     statistical: list[Literal[STATISTICAL]] = []  # statsforecast's models per part (auto_ets), route candidates
     folds: Annotated[int, Field(strict=True, ge=1, le=52)] = 3  # test origins, each refits the tabular models
+    # the boosted trees fit at most this many rows per delay, drawn with the seed (None = all): a plant's
+    # scale, chosen on validation (docs/decisions.md); the bundled sample has fewer
+    boosted_rows: Annotated[int, Field(strict=True, ge=1000)] | None = 50_000
 
 
 class ForecastParams(Section):

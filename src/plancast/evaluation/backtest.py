@@ -6,7 +6,8 @@ refitted on every window whose targets all lie before the fold's first day (an e
 validation and the earlier folds), then predicts the fold. Networks are trained once, on the training
 windows (stage train), and predict every later window: their numbers are out of sample too, only not
 refreshed per fold (retraining a network per fold costs minutes each on two cores). AutoETS is fitted
-per part on the part's values before each origin (:func:`ets_backtest`).
+per part on the part's values before each origin (:func:`ets_backtest`). Under ``train.backend: ray`` the
+tabular refits run as Ray tasks, one per origin, model and delay, with the same bits as here.
 """
 
 from __future__ import annotations
@@ -55,6 +56,18 @@ def test_folds(windows: Windows, splits: Splits, folds: int) -> Folds:
     return Folds(start.astype(np.int64), of_window)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """One refit of the backtest: the tabular models fitted on the windows ``train`` (windows,) with their
+    ``targets`` (windows, delays), raw, NaN where unknown at the origin, then predicting the result rows
+    ``predict`` (rows,)."""
+
+    label: str  # "validation" or "test fold f/F"
+    train: np.ndarray
+    targets: np.ndarray
+    predict: np.ndarray
+
+
 def tabular_backtest(
     rows: TabularRows,
     windows: Windows,
@@ -63,6 +76,9 @@ def tabular_backtest(
     names: list[str],
     seed: int,
     progress: Callable[[str], None] | None = None,
+    backend: str = "local",
+    ray_address: str = "",
+    boosted_rows: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Each tabular model's out-of-sample predictions (rows, delays): one row per validation window, then
     one per test window (a window in both splits has a row in each, as evaluate scores them).
@@ -70,30 +86,96 @@ def tabular_backtest(
     Validation: fitted on the training windows; test fold f: refitted on every window whose targets lie
     before the fold starts (an expanding window; with per-day targets, every window with one such target,
     the later ones left out). ``progress`` gets one line per model and origin (a boosted fit takes
-    seconds at the sample's size, minutes at a plant's).
+    seconds at the sample's size, minutes at a plant's). ``backend`` ``ray``: each model's fit per origin
+    and delay is a Ray task on ``ray_address`` (:func:`plancast.cluster.ray_session`), the same bits as
+    ``local``'s, and ``progress`` also gets how many fits ran on how many nodes. The boosted trees fit at
+    most ``boosted_rows`` rows per delay (``evaluate.boosted_rows``; :class:`~plancast.models.tabular.Boosted`).
     """
     delays = np.asarray(windows.delays, np.int64)
     validation, test = len(splits.val.window), len(splits.test.window)
     result = {name: np.full((validation + test, len(delays)), np.nan) for name in names}
     test_rows = validation + np.arange(test)
-    origins = [("validation", splits.train.window, splits.actual("train", windows), np.arange(validation))]
+    origins = [Origin("validation", splits.train.window, splits.actual("train", windows), np.arange(validation))]
     scaled = np.isin(windows.part, list(rows.scalers.parts))  # a part without a scaler had no training window
     fold_of_row = folds.of_window[splits.test.window]
     for fold, start in enumerate(folds.start):
         train, targets = known_before(windows, int(start), splits.cut is not None, scaled)
         label = f"test fold {fold + 1}/{len(folds.start)}"
-        origins.append((label, train, targets, test_rows[fold_of_row == fold]))
+        origins.append(Origin(label, train, targets, test_rows[fold_of_row == fold]))
+    origins = [origin for origin in origins if len(origin.train) and len(origin.predict)]
     windows_of_row = np.concatenate([splits.val.window, splits.test.window]).astype(np.int64)
-    for label, train, targets, predict in origins:
-        if not len(train) or not len(predict):
-            continue
-        fitted = replace(rows.take(train), targets=np.asarray(targets, np.float64))
+    say = progress or (lambda line: None)
+    if backend == "ray":
+        _refit_on_ray(rows, origins, names, (seed, boosted_rows), windows_of_row, ray_address, result, say)
+        return result
+    for origin in origins:
+        fitted = replace(rows.take(origin.train), targets=np.asarray(origin.targets, np.float64))
         for name in names:
-            model = TABULAR_MODELS[name](seed).fit(fitted)
-            result[name][predict] = model.predict(rows.take(windows_of_row[predict]))
-            if progress is not None:
-                progress(f"{label}: {name} fitted on {len(train)} windows, predicted {len(predict)}")
+            model = TABULAR_MODELS[name](seed, boosted_rows).fit(fitted)
+            result[name][origin.predict] = model.predict(rows.take(windows_of_row[origin.predict]))
+            say(_fitted_line(origin, name))
     return result
+
+
+def _fitted_line(origin: Origin, name: str) -> str:
+    return f"{origin.label}: {name} fitted on {len(origin.train)} windows, predicted {len(origin.predict)}"
+
+
+def _refit_delay(
+    rows: TabularRows,
+    train: np.ndarray,
+    targets: np.ndarray,
+    ahead: np.ndarray,
+    name: str,
+    made: tuple[int, int | None],
+    column: int,
+) -> np.ndarray:
+    """A Ray task: model ``name`` fitted on the rows ``train`` with ``targets`` at delay ``column`` only, and
+    its predictions of the rows ``ahead`` at that delay: (rows,)."""
+    fitted = replace(rows.take(train), targets=targets).at_delays([column])
+    model = TABULAR_MODELS[name](*made).fit(fitted)
+    return model.predict(rows.take(ahead).at_delays([column]))[:, 0]
+
+
+def _refit_on_ray(
+    rows: TabularRows,
+    origins: list[Origin],
+    names: list[str],
+    made: tuple[int, int | None],
+    windows_of_row: np.ndarray,
+    address: str,
+    result: dict[str, np.ndarray],
+    say: Callable[[str], None],
+) -> None:
+    """Every (origin, model, delay) fit of the backtest as a Ray task (:func:`_refit_delay`), its column
+    written into ``result`` as local writes it. The rows go to the object store once, each origin's
+    windows and targets once; a model's line is said when its last delay at an origin is done."""
+    from plancast.cluster import ray_session
+
+    cells = [(origin, name, column) for origin in origins for name in names for column in range(len(rows.delays))]
+    left = {(origin.label, name): len(rows.delays) for origin in origins for name in names}
+
+    def done(index: int, _: np.ndarray) -> None:
+        origin, name, _ = cells[index]
+        left[origin.label, name] -= 1
+        if not left[origin.label, name]:
+            say(_fitted_line(origin, name))
+
+    with ray_session(address) as session:
+        shared = session.put(rows)
+        per_origin = {
+            origin.label: (
+                session.put(origin.train),
+                session.put(np.asarray(origin.targets, np.float64)),
+                session.put(windows_of_row[origin.predict]),
+            )
+            for origin in origins
+        }
+        calls = [((shared, *per_origin[origin.label], name, made, column), {}) for origin, name, column in cells]
+        columns = session.run(_refit_delay, calls, done)
+    for (origin, name, column), predicted in zip(cells, columns, strict=True):
+        result[name][origin.predict, column] = predicted
+    say(session.where(len(cells), "fits"))
 
 
 def validation_start(windows: Windows, splits: Splits) -> int:

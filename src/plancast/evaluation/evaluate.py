@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,6 @@ from plancast.names import (
     ETS_BASELINE,
     PLAN_BASELINE,
     RECOMMENDED,
-    TABULAR,
     reserved,
 )
 
@@ -236,6 +235,9 @@ def evaluate(
     progress: Callable[[str], None] | None = None,
     statistical: Sequence[str] = (),
     recursive: bool = False,
+    backend: str = "local",
+    ray_address: str = "",
+    boosted_rows: int | None = None,
 ) -> Evaluation:
     """Predict the validation and test windows with every model and baseline, score them all, and recommend.
 
@@ -258,7 +260,9 @@ def evaluate(
     Diebold-Mariano test against the plan per delay, and per delay the recommended forecast against the
     plan on windows with a gap in their inputs and without (:func:`~plancast.evaluation.gap_skill.gap_skill`).
     ``progress`` gets a line per network, per tabular model and test fold, for the baselines, the route
-    and the intervals: no timings, so that a run's output is the same on every machine.
+    and the intervals: no timings, so that a run's output is the same on every machine. ``backend`` ``ray``
+    refits the tabular models as Ray tasks on ``ray_address`` (:func:`tabular_backtest`, the same bits);
+    the boosted trees fit at most ``boosted_rows`` rows per delay.
     """
     say = progress or (lambda line: None)
     for name in models:
@@ -279,7 +283,9 @@ def evaluate(
         say(f"network {name}: {len(window)} windows scored")
     cut = test_folds(windows, splits, folds)
     if rows is not None and tabular:
-        backtest = tabular_backtest(rows, windows, splits, cut, list(tabular), seed, say)
+        backtest = tabular_backtest(
+            rows, windows, splits, cut, list(tabular), seed, say, backend, ray_address, boosted_rows
+        )
         predictions.update(backtest)
     best_network = _best_by_validation(actual, predictions, list(models), in_val)
     best_tabular = _best_by_validation(actual, predictions, list(tabular), in_val)
@@ -348,50 +354,3 @@ def evaluate(
     trust = horizon_trust(daily, first_test_day, parts, [int(d) for d in delays], RECOMMENDED)
     gaps = gap_skill(actual, predictions[RECOMMENDED], plan, split, has_gap(windows.inputs[window]), delays)
     return Evaluation(head, summary, parts, frame, fold_table, recommendation, trust, gaps, own_route, firmness)
-
-
-@dataclass(frozen=True)
-class ReportTables:
-    """Small tables behind the `dvc plots` bar charts and the PNG figures of stage evaluate.
-
-    ``by_model``: model, kind (:data:`MODEL_KINDS`), val_ and test_ MAE, RMSE, bias and skill, pooled over
-    parts and delays. ``by_part``: part, test_mae of the best network, plan_mae. ``showcase_part``: the part
-    with the largest mean test actual (the one drawn in the predictions figure).
-    """
-
-    by_model: pd.DataFrame
-    by_part: pd.DataFrame
-    showcase_part: str
-
-
-MODEL_KINDS = (RECOMMENDED, COMBINATION, "tabular", "network", "baseline")  # error_by_model.csv's kind column
-
-
-def report_tables(result: Evaluation, networks: list[str]) -> ReportTables:
-    """The :class:`ReportTables` of an evaluation whose trained networks are ``networks``."""
-    rows = []
-    for model in result.scores["test"]:
-        kind = "network" if model in networks else "tabular" if model in TABULAR else "baseline"
-        if model in (RECOMMENDED, COMBINATION):
-            kind = model
-        row: dict[str, Any] = {"model": model, "kind": kind}
-        for split_name in SPLITS:
-            for metric in SUMMARY_METRICS:
-                row[f"{split_name}_{metric}"] = result.scores[split_name].get(model, {}).get(metric, np.nan)
-        rows.append(row)
-    by_model = pd.DataFrame(rows).sort_values(["kind", "model"], kind="stable").reset_index(drop=True)
-
-    best = result.summary.best_network
-    parts = result.parts
-    test_all = parts[
-        (parts["split"] == "test") & (parts["delay"].astype(str) == ALL_DELAYS) & (parts["part"] != POOLED)
-    ]
-    mine = test_all[test_all["model"] == best].set_index("part")["mae"]
-    plan = test_all[test_all["model"] == PLAN_BASELINE].set_index("part")["mae"]
-    by_part = pd.DataFrame({"part": mine.index.astype(str), "test_mae": mine.to_numpy()})
-    by_part["plan_mae"] = plan.reindex(mine.index).to_numpy()
-
-    test_rows = result.predictions[result.predictions["split"] == "test"]
-    volume = test_rows.groupby("part")["actual"].mean()
-    showcase = str(volume.idxmax()) if len(volume) else ""
-    return ReportTables(by_model, by_part, showcase)

@@ -63,6 +63,15 @@ class TabularRows:
             self.context_names, self.targets[index], self.delays, self.scalers,
         )  # fmt: skip
 
+    def at_delays(self, columns: Sequence[int]) -> TabularRows:
+        """These rows at the delays ``columns`` (indexes into ``delays``) only. Every model is fitted per
+        delay, so one fitted and run on them gives the same bits at those delays as on all of them."""
+        columns = list(columns)
+        return TabularRows(
+            self.inputs, self.part, self.vintages[:, columns], self.lot, self.context[:, columns],
+            self.context_names, self.targets[:, columns], self.delays[columns], self.scalers,
+        )  # fmt: skip
+
     def scaled_inputs(self) -> np.ndarray:
         """Window inputs by the part's target scaler: (windows, lookback, features)."""
         return self.scalers.targets(self.inputs, self.part)
@@ -259,9 +268,22 @@ class PlanLinear:
 def boosted_design(rows: TabularRows, column: int) -> np.ndarray:
     """Delay ``column``'s design: [flat scaled window, scaled vintages, scaled lot, context (its
     quantities scaled)]: (windows, n)."""
-    flat = rows.scaled_inputs().reshape(len(rows.part), -1)
-    lot = rows.scalers.targets(rows.lot, rows.part)[:, None]
-    return np.concatenate([flat, rows.scaled_vintages()[:, column], lot, rows.scaled_context()[:, column]], axis=1)
+    return BoostedDesign(rows).at(column)
+
+
+class BoostedDesign:
+    """The parts of :func:`boosted_design` scaled once for every delay: the window and the lot are the same
+    at each, the vintages and the context are one slice per delay."""
+
+    def __init__(self, rows: TabularRows) -> None:
+        self.flat = rows.scaled_inputs().reshape(len(rows.part), -1)
+        self.lot = rows.scalers.targets(rows.lot, rows.part)[:, None]
+        self.vintages, self.context = rows.scaled_vintages(), rows.scaled_context()
+
+    def at(self, column: int, index: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Delay ``column``'s design of the rows ``index`` (all by default)."""
+        pieces = (self.flat[index], self.vintages[index, column], self.lot[index], self.context[index, column])
+        return np.concatenate(pieces, axis=1)
 
 
 class Boosted:
@@ -269,8 +291,9 @@ class Boosted:
     calendar])).
 
     scikit-learn's ``HistGradientBoostingRegressor`` takes NaN natively (unknown vintages and flags).
-    Early stopping is off and nothing is subsampled, so the same rows give the same trees; the
-    ``seed`` is passed anyway. OpenMP is held to ``threads`` (default 1): on a shared 2-core machine
+    Early stopping is off, so the same rows give the same trees. A delay with more than ``max_rows``
+    known targets is fitted on ``max_rows`` of them drawn with ``seed`` (a plant's scale: a fit's time
+    grows with its rows; None = all). OpenMP is held to ``threads`` (default 1): on a shared 2-core machine
     two threads made a 4000-window fit 10x slower (25 s against 2.8 s), and one thread is also the
     simplest guarantee of identical sums.
     """
@@ -285,8 +308,9 @@ class Boosted:
         l2_regularization: float = 1.0,
         seed: int = 0,
         threads: int = 1,
+        max_rows: int | None = None,
     ) -> None:
-        self.threads = threads
+        self.threads, self.seed, self.max_rows = threads, seed, max_rows
         self.params = dict(
             loss=loss, max_iter=max_iter, learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes,
             min_samples_leaf=min_samples_leaf, l2_regularization=l2_regularization, early_stopping=False,
@@ -300,9 +324,12 @@ class Boosted:
 
         targets = train.scaled_targets()
         self.models, self.columns = [], []
+        shared = BoostedDesign(train)
         for column in range(len(train.delays)):
-            known = np.isfinite(targets[:, column])
-            design = boosted_design(train, column)[known]
+            known = np.flatnonzero(np.isfinite(targets[:, column]))
+            if self.max_rows is not None and len(known) > self.max_rows:
+                known = np.sort(np.random.default_rng(self.seed).choice(known, self.max_rows, replace=False))
+            design = shared.at(column, known)
             # Vintages made after the origin (j < d) are NaN for every window: nothing to split on.
             used = np.isfinite(design).any(axis=0)
             model = HistGradientBoostingRegressor(**self.params)
@@ -314,8 +341,9 @@ class Boosted:
     def predict(self, rows: TabularRows) -> np.ndarray:
         scaled = np.full((len(rows.part), len(rows.delays)), np.nan)
         if len(rows.part):
+            shared = BoostedDesign(rows)
             for column, model in enumerate(self.models):
-                design = boosted_design(rows, column)
+                design = shared.at(column)
                 if design.shape[1] != len(self.columns[column]):
                     raise ValueError(
                         f"the boosted trees were fitted on {len(self.columns[column])} design columns, these rows "
@@ -358,7 +386,7 @@ def runnable_tabular(names: Sequence[str], max_horizon: int) -> list[str]:
     return [name for name in names if max_horizon > 0 or name not in PLAN_MODELS]
 
 
-TABULAR_MODELS: dict[str, Callable[[int], TabularModel]] = {
-    PLAN_LINEAR: lambda seed: PlanLinear(),
-    BOOSTED: lambda seed: Boosted(seed=seed),
-}  # each of names.TABULAR made from a seed
+TABULAR_MODELS: dict[str, Callable[[int, int | None], TabularModel]] = {
+    PLAN_LINEAR: lambda seed, boosted_rows: PlanLinear(),
+    BOOSTED: lambda seed, boosted_rows: Boosted(seed=seed, max_rows=boosted_rows),
+}  # each of names.TABULAR made from a seed and evaluate.boosted_rows

@@ -279,39 +279,23 @@ def _fit_on_ray(
     spec: ModelSpec, jobs: list[tuple], address: str, progress: Callable[[str], None] | None
 ) -> list[tuple[keras.Model, NetworkRun]]:
     """Each job ``(label, inputs/targets train, inputs/targets val, context train/val, seed)`` fitted as a
-    Ray task, in order."""
-    try:
-        import ray
-    except ImportError as exc:
-        from plancast.errors import ParamsError
-
-        raise ParamsError("train.backend: ray needs the ray package (pip install ray)") from exc
+    Ray task (:mod:`plancast.cluster`), in order; ``progress`` gets a line per part as it is done and one
+    that says on how many nodes they ran."""
+    from plancast.cluster import ray_session
     from plancast.models.networks import build_network
     from plancast.runtime import import_tensorflow
 
-    started_here = not ray.is_initialized()
-    if started_here:
-        # "" starts a Ray on this machine with its CPUs; auto or host:port joins a running cluster.
-        ray.init(address=address or None, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
-    try:
-        task = ray.remote(num_cpus=1)(_fit_weights)
-        shared = ray.put(spec)
-        pending = {
-            task.remote(shared, *arrays, seed=seed, label=label): index
-            for index, (label, *arrays, seed) in enumerate(jobs)
-        }
-        results: list[Any] = [None] * len(jobs)
-        waiting = list(pending)
-        while waiting:
-            done, waiting = ray.wait(waiting, num_returns=1)
-            index = pending[done[0]]
-            results[index] = ray.get(done[0])
-            if progress is not None:
-                run = results[index][1]
-                progress(f"{run.label} done: {len(run.loss)} epochs, kept {run.kept_epoch}")
-    finally:
-        if started_here:
-            ray.shutdown()
+    def done(_: int, result: tuple[list[np.ndarray], NetworkRun]) -> None:
+        if progress is not None:
+            run = result[1]
+            progress(f"{run.label} done: {len(run.loss)} epochs, kept {run.kept_epoch}")
+
+    with ray_session(address) as session:
+        shared = session.put(spec)
+        calls = [((shared, *arrays), {"seed": seed, "label": label}) for label, *arrays, seed in jobs]
+        results = session.run(_fit_weights, calls, done)
+    if progress is not None:
+        progress(session.where(len(jobs), "networks"))
     import_tensorflow()
     fitted = []
     for (_, inputs_train, targets_train, _, _, context_train, *_), (weights, run) in zip(jobs, results, strict=True):

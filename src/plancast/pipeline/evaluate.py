@@ -19,8 +19,8 @@ def evaluate(
 ) -> Evaluation:
     """:func:`plancast.evaluation.evaluate.evaluate` of the networks ``models`` (by name) with
     ``params.evaluate``'s tabular models, statistical baselines, seasons, ridge and test folds, routing for
-    a recursive forecast where ``forecast.recursive_steps`` asks for one; ``progress`` gets its lines,
-    each beginning ``evaluate:``."""
+    a recursive forecast where ``forecast.recursive_steps`` asks for one, the tabular refits as Ray tasks
+    under ``train.backend: ray``; ``progress`` gets its lines, each beginning ``evaluate:``."""
     daily, windows, prepared = inputs.daily, inputs.windows, inputs.prepared
     choice = params.evaluate
     tabular = list(choice.tabular)
@@ -41,4 +41,7 @@ def evaluate(
         progress=None if progress is None else lambda line: progress(f"evaluate: {line}"),
         statistical=choice.statistical,
         recursive=params.forecast.recursive_steps > 0,
+        backend=params.train.backend,
+        ray_address=params.train.ray_address,
+        boosted_rows=choice.boosted_rows,
     )

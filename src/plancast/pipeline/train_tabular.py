@@ -15,4 +15,7 @@ def train_tabular(params: Params, inputs: Inputs) -> dict[str, TabularModel]:
     if params.forecast.recursive_steps:  # a recursive forecast is a plain series' own: no tabular models
         return {}
     period = params.train.profile_period
-    return fit_tabular(inputs.daily, inputs.windows, inputs.prepared.scalers, list(params.evaluate.tabular), period)
+    choice = params.evaluate
+    return fit_tabular(
+        inputs.daily, inputs.windows, inputs.prepared.scalers, list(choice.tabular), period, choice.boosted_rows
+    )
