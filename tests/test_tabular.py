@@ -298,3 +298,21 @@ def test_boosted_rows_caps_each_delays_fit_and_leaves_smaller_data_alone():
     np.testing.assert_array_equal(predicted(known), every)
     np.testing.assert_array_equal(predicted(known - 20), predicted(known - 20))
     assert not np.array_equal(predicted(known - 20), every)
+
+
+def test_boosted_predicts_in_blocks_the_same_bits_and_fits_without_a_known_target(monkeypatch):
+    daily = _gap_daily()
+    windows = make_windows(daily, {"columns": {part: ["target", "h1"] for part in ("a", "b")}}, 5, [1], gaps="keep")
+    from plancast.features.scaling import fit_scalers
+
+    train = np.flatnonzero(windows.position < 60)
+    scalers = fit_scalers(windows.inputs, windows.targets, windows.part, train, "standard")
+    rows = tabular.tabular_rows(windows, daily, scalers, max_horizon=1)
+    model = tabular.Boosted().fit(rows.take(train))
+    whole = model.predict(rows)
+    monkeypatch.setattr(tabular, "PREDICT_BLOCK", 7)  # many blocks, the last one short
+    np.testing.assert_array_equal(model.predict(rows), whole)
+    unknown = rows.take(train)
+    unknown = type(unknown)(**{**vars(unknown), "targets": np.full_like(unknown.targets, np.nan)})
+    with pytest.raises(ValueError):  # scikit-learn's own refusal of no rows, not a reshape of an empty design
+        tabular.Boosted().fit(unknown)

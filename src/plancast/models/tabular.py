@@ -271,12 +271,14 @@ def boosted_design(rows: TabularRows, column: int) -> np.ndarray:
     return BoostedDesign(rows).at(column)
 
 
+PREDICT_BLOCK = 65_536  # rows whose design the boosted trees predict at once (a plant's ~0.5 M windows in blocks)
+
+
 class BoostedDesign:
-    """The parts of :func:`boosted_design` scaled once for every delay: the window and the lot are the same
-    at each, the vintages and the context are one slice per delay."""
+    """:func:`boosted_design`'s parts scaled once for every delay (the vintages, context: a slice per delay)."""
 
     def __init__(self, rows: TabularRows) -> None:
-        self.flat = rows.scaled_inputs().reshape(len(rows.part), -1)
+        self.flat = rows.scaled_inputs().reshape(len(rows.part), int(np.prod(rows.inputs.shape[1:])))
         self.lot = rows.scalers.targets(rows.lot, rows.part)[:, None]
         self.vintages, self.context = rows.scaled_vintages(), rows.scaled_context()
 
@@ -324,12 +326,11 @@ class Boosted:
 
         targets = train.scaled_targets()
         self.models, self.columns = [], []
-        shared = BoostedDesign(train)
-        for column in range(len(train.delays)):
-            known = np.flatnonzero(np.isfinite(targets[:, column]))
-            if self.max_rows is not None and len(known) > self.max_rows:
-                known = np.sort(np.random.default_rng(self.seed).choice(known, self.max_rows, replace=False))
-            design = shared.at(column, known)
+        drawn = [self._drawn(np.flatnonzero(np.isfinite(targets[:, column]))) for column in range(len(train.delays))]
+        needed = np.unique(np.concatenate(drawn))  # only the rows some delay is fitted on are scaled
+        shared = BoostedDesign(train.take(needed))
+        for column, known in enumerate(drawn):
+            design = shared.at(column, np.searchsorted(needed, known))
             # Vintages made after the origin (j < d) are NaN for every window: nothing to split on.
             used = np.isfinite(design).any(axis=0)
             model = HistGradientBoostingRegressor(**self.params)
@@ -338,10 +339,17 @@ class Boosted:
             self.columns.append(used)
         return self
 
+    def _drawn(self, known: np.ndarray) -> np.ndarray:
+        """The rows of ``known`` a delay is fitted on: all, or ``max_rows`` of them drawn with the seed."""
+        if self.max_rows is None or len(known) <= self.max_rows:
+            return known
+        return np.sort(np.random.default_rng(self.seed).choice(known, self.max_rows, replace=False))
+
     def predict(self, rows: TabularRows) -> np.ndarray:
         scaled = np.full((len(rows.part), len(rows.delays)), np.nan)
-        if len(rows.part):
-            shared = BoostedDesign(rows)
+        for start in range(0, len(rows.part), PREDICT_BLOCK):  # a block's design at a time: bounded memory
+            block = np.arange(start, min(start + PREDICT_BLOCK, len(rows.part)))
+            shared = BoostedDesign(rows.take(block))
             for column, model in enumerate(self.models):
                 design = shared.at(column)
                 if design.shape[1] != len(self.columns[column]):
@@ -350,7 +358,7 @@ class Boosted:
                         f"have {design.shape[1]}: fitted by another version of the features; refit them (dvc repro)"
                     )
                 with threadpool_limits(self.threads, user_api="openmp"):
-                    scaled[:, column] = model.predict(design[:, self.columns[column]])
+                    scaled[block, column] = model.predict(design[:, self.columns[column]])
         return _unscale(rows, scaled)
 
 
