@@ -112,6 +112,14 @@ def _reports(project: Path, scale: float) -> None:
     parts = list(PART_ERRORS)
     rows = [f"{part},{k},D+{k},{(0.9 - 0.1 * k) * scale:.3f},40" for part in [*parts, "pooled"] for k in (1, 2, 3, 4)]
     _write(project / "data/reports/correlation.csv", "part,horizon,label,correlation,pairs\n" + "\n".join(rows) + "\n")
+    days = [f"2026-01-{day:02d}" for day in (5, 6, 7, 8, 9)]
+    live = [f"{day},{5 + i},{(0.40 + 0.02 * i) * scale:.3f},{(0.41 + 0.02 * i) * scale:.3f},0.47,0.39,"
+            f"{0.1 * i:.2f},{0.1 * i:.2f},{int(i > 3)},0" for i, day in enumerate(days)]  # fmt: skip
+    _write(project / "data/monitor/live_skill.csv", "day,days,live_skill,judged_skill,backtest_skill,lower_band,"
+           "plan_shift,judged_shift,alarm,retrain\n" + "\n".join(live) + "\n")  # fmt: skip
+    horizons = [f"{k},D+{k},7,{(0.5 - 0.02 * k) * scale:.3f},{0.48 - 0.01 * k:.3f},0.1" for k in (1, 2, 3, 4)]
+    _write(project / "data/monitor/live_horizons.csv",
+           "delay,label,days,live_skill,backtest_skill,plan_shift\n" + "\n".join(horizons) + "\n")  # fmt: skip
     for image in ("plots/correlation_heatmap.png", "plots/forecast.png", "plots/evaluate/error_by_model.png"):
         (project / image).parent.mkdir(parents=True, exist_ok=True)
         fig, ax = plt.subplots(figsize=(3, 2))
@@ -152,7 +160,7 @@ def test_dvc_fills_every_custom_template_into_the_offline_page(plots_diff_page: 
     assert external_references(page) == [] and "cdn.jsdelivr" not in page
     assert "<DVC_METRIC" not in page  # every anchor of the custom templates filled
     descriptions = re.findall(r'"description": "plancast: ([^"]+)', page)
-    assert len(descriptions) == 4, "loss, error by model and by part, correlation: the templates in .dvc/plots/"
+    assert len(descriptions) == 6, "loss, error by model and part, correlation, live skill by day and delay"
     assert json.dumps(HANGUL_PART)[1:-1] in page  # DVC writes each spec as ASCII JSON
 
 
@@ -179,7 +187,7 @@ def test_page_draws_every_plot_offline_in_chromium(plots_diff_page: Path, tmp_pa
     if chromium is None:
         pytest.skip("no Chromium installed (Debian: apt-get install chromium); the offline page is not rendered")
     dom = plots_page.rendered_dom(chromium, plots_diff_page)
-    assert len(plots_page.plot_contents(dom)) == 7  # 4 data-series plots, 3 images
+    assert len(plots_page.plot_contents(dom)) == 9  # 6 data-series plots (2 of them stage monitor's), 3 images
     assert undrawn_plots(dom) == []
     # the correlation plot keeps the pooled row only: 4 horizons x 2 revisions points, not 5 rows x 4 x 2
     assert _marks(dom, "Correlation_of_actual_with_plan_by_horizon__pooled_over_parts", "symbol") == 8

@@ -174,7 +174,10 @@ def test_a_body_over_the_upload_limit_gets_413_declared_or_streamed(fitted, tmp_
         declared = httpx.post(f"{small.url}/forecast", files=[("files", ("big.csv", b"x" * 20_000, "text/csv"))])
         assert declared.status_code == 413
         assert re.fullmatch(r"request body: 20\d\d\d bytes exceeds --max-upload-mb 0.01", declared.json()["error"])
-        chunks = (b"x" * 4096 for _ in range(10))  # no Content-Length: sent chunked, counted as it arrives
+        head = (
+            b'--b\r\nContent-Disposition: form-data; name="files"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        )
+        chunks = (part for part in (head, *[b"x" * 4096] * 10))  # no Content-Length: chunked, counted as it arrives
         streamed = httpx.post(
             f"{small.url}/forecast", content=chunks, headers={"content-type": "multipart/form-data; boundary=b"}
         )
