@@ -292,12 +292,10 @@ class Boosted:
     """Gradient-boosted trees per delay: ŷ_d = unscale(HGB_d([window, vintages, lot, flags, consensus, profile,
     calendar])).
 
-    scikit-learn's ``HistGradientBoostingRegressor`` takes NaN natively (unknown vintages and flags).
-    Early stopping is off, so the same rows give the same trees. A delay with more than ``max_rows``
-    known targets is fitted on ``max_rows`` of them drawn with ``seed`` (a plant's scale: a fit's time
-    grows with its rows; None = all). OpenMP is held to ``threads`` (default 1): on a shared 2-core machine
-    two threads made a 4000-window fit 10x slower (25 s against 2.8 s), and one thread is also the
-    simplest guarantee of identical sums.
+    scikit-learn's ``HistGradientBoostingRegressor`` takes NaN natively (unknown vintages and flags), early
+    stopping off: the same rows give the same trees. A delay with more than ``max_rows`` known targets is fitted
+    on ``max_rows`` of them, drawn with ``seed`` (None = all). OpenMP is held to ``threads`` (default 1): two
+    made a 4000-window fit 10x slower on a shared 2-core machine, and one guarantees identical sums.
     """
 
     def __init__(
@@ -326,7 +324,8 @@ class Boosted:
 
         targets = train.scaled_targets()
         self.models, self.columns = [], []
-        drawn = [self._drawn(np.flatnonzero(np.isfinite(targets[:, column]))) for column in range(len(train.delays))]
+        rank = np.random.default_rng(self.seed).permutation(len(train.part))  # one draw order for every delay
+        drawn = [self._drawn(np.flatnonzero(np.isfinite(column)), rank) for column in targets.T]
         needed = np.unique(np.concatenate(drawn))  # only the rows some delay is fitted on are scaled
         shared = BoostedDesign(train.take(needed))
         for column, known in enumerate(drawn):
@@ -339,11 +338,12 @@ class Boosted:
             self.columns.append(used)
         return self
 
-    def _drawn(self, known: np.ndarray) -> np.ndarray:
-        """The rows of ``known`` a delay is fitted on: all, or ``max_rows`` of them drawn with the seed."""
+    def _drawn(self, known: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """The rows of ``known`` a delay is fitted on: all, or the ``max_rows`` first in the seeded ``rank``
+        (the same rows at every delay that knows them, so a capped fit scales hardly more than ``max_rows``)."""
         if self.max_rows is None or len(known) <= self.max_rows:
             return known
-        return np.sort(np.random.default_rng(self.seed).choice(known, self.max_rows, replace=False))
+        return np.sort(known[np.argsort(rank[known])[: self.max_rows]])
 
     def predict(self, rows: TabularRows) -> np.ndarray:
         scaled = np.full((len(rows.part), len(rows.delays)), np.nan)
