@@ -310,7 +310,7 @@ def test_boosted_predicts_in_blocks_the_same_bits_and_fits_without_a_known_targe
     rows = tabular.tabular_rows(windows, daily, scalers, max_horizon=1)
     model = tabular.Boosted().fit(rows.take(train))
     whole = model.predict(rows)
-    monkeypatch.setattr(tabular, "PREDICT_BLOCK", 7)  # many blocks, the last one short
+    monkeypatch.setattr(tabular, "ROW_BLOCK", 7)  # many blocks, the last one short
     np.testing.assert_array_equal(model.predict(rows), whole)
     unknown = rows.take(train)
     unknown = type(unknown)(**{**vars(unknown), "targets": np.full_like(unknown.targets, np.nan)})

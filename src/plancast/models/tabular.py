@@ -1,19 +1,16 @@
 """Tabular models on windows plus plan vintages, all with one call shape: ``model.fit(train).predict(rows)``.
 
-``fit`` takes training :class:`TabularRows` and returns the fitted model; ``predict`` returns raw-unit
-forecasts (windows, delays). Every model is fitted per delay and works in each part's scaled units:
-quantities (window inputs, vintages, lot) are scaled by the part's *target* scaler, so one number
-means the same for every part and for the target, while flags and calendar features stay as they
-are. Networks see only the past window; these models also see every plan made for the target day
-(:mod:`plancast.features.vintages`), the information a peer library cannot express. A window with a
-gap (``window.gaps: keep``) holds NaN: the trees take it as it is, the Ridge models impute the training
-mean (:class:`plancast.models.gap_ridge.GapRidge`), and a (window, delay) pair without a target is left
-out of that delay's fit.
+``fit`` takes training :class:`TabularRows`; ``predict`` returns raw-unit forecasts (windows, delays). Every
+model is fitted per delay in each part's scaled units: quantities (window, vintages, lot) by the part's
+*target* scaler, flags and calendar as they are. Beyond the past window these models see every plan made for
+the target day (:mod:`plancast.features.vintages`). A window's gap (``window.gaps: keep``) holds NaN: the trees
+take it, the Ridge models impute the training mean (:class:`plancast.models.gap_ridge.GapRidge`); a (window,
+delay) pair without a target is left out of that delay's fit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -33,6 +30,7 @@ if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted: stage tra
     from sklearn.linear_model import Ridge
 
 CONTEXT_SETS = ("flags", "consensus", "profile", "calendar")  # the context beside the (scaled) vintages
+ROW_BLOCK = 65_536  # rows scaled at once where a plant's ~0.5 M windows would hold float64 copies whole
 MIN_PART_WINDOWS = 20  # fewer training windows than this: a part uses the pooled fit
 
 
@@ -62,6 +60,12 @@ class TabularRows:
             self.inputs[index], self.part[index], self.vintages[index], self.lot[index], self.context[index],
             self.context_names, self.targets[index], self.delays, self.scalers,
         )  # fmt: skip
+
+    def blocks(self) -> Iterator[tuple[np.ndarray, TabularRows]]:
+        """(indexes, rows) :data:`ROW_BLOCK` at a time, for work whose memory grows with the rows."""
+        for start in range(0, len(self.part), ROW_BLOCK):
+            index = np.arange(start, min(start + ROW_BLOCK, len(self.part)))
+            yield index, self.take(index)
 
     def at_delays(self, columns: Sequence[int]) -> TabularRows:
         """These rows at the delays ``columns`` (indexes into ``delays``) only. Every model is fitted per
@@ -112,8 +116,10 @@ class TabularRows:
         ``sets`` among ``vintages`` (scaled by the part's target scaler, unknown = 0, beside a 0/1 known
         mask), ``flags`` (is-zero, is-lot, revised; unknown = 0; and the scaled lot with its known flag)
         and ``calendar`` (weekday, days to the next holiday; unknown = 0): every value finite, so the
-        network needs no missing-value handling. Width: :func:`context_width`.
+        network needs no missing-value handling. Width: :func:`context_width`. Built a block at a time.
         """
+        if len(self.part) > ROW_BLOCK:
+            return np.concatenate([rows.network_context(sets) for _, rows in self.blocks()])
         count = len(self.part)
         blocks: list[np.ndarray] = []
         if "vintages" in sets:
@@ -271,9 +277,6 @@ def boosted_design(rows: TabularRows, column: int) -> np.ndarray:
     return BoostedDesign(rows).at(column)
 
 
-PREDICT_BLOCK = 65_536  # rows whose design the boosted trees predict at once (a plant's ~0.5 M windows in blocks)
-
-
 class BoostedDesign:
     """:func:`boosted_design`'s parts scaled once for every delay (the vintages, context: a slice per delay)."""
 
@@ -282,15 +285,13 @@ class BoostedDesign:
         self.lot = rows.scalers.targets(rows.lot, rows.part)[:, None]
         self.vintages, self.context = rows.scaled_vintages(), rows.scaled_context()
 
-    def at(self, column: int, index: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Delay ``column``'s design of the rows ``index`` (all by default)."""
+    def at(self, column: int, index: np.ndarray | slice = slice(None)) -> np.ndarray:  # rows ``index``' design
         pieces = (self.flat[index], self.vintages[index, column], self.lot[index], self.context[index, column])
         return np.concatenate(pieces, axis=1)
 
 
 class Boosted:
-    """Gradient-boosted trees per delay: ŷ_d = unscale(HGB_d([window, vintages, lot, flags, consensus, profile,
-    calendar])).
+    """Gradient-boosted trees per delay: ŷ_d = unscale(HGB_d([window, vintages, lot, flags, context])).
 
     scikit-learn's ``HistGradientBoostingRegressor`` takes NaN natively (unknown vintages and flags), early
     stopping off: the same rows give the same trees. A delay with more than ``max_rows`` known targets is fitted
@@ -347,9 +348,8 @@ class Boosted:
 
     def predict(self, rows: TabularRows) -> np.ndarray:
         scaled = np.full((len(rows.part), len(rows.delays)), np.nan)
-        for start in range(0, len(rows.part), PREDICT_BLOCK):  # a block's design at a time: bounded memory
-            block = np.arange(start, min(start + PREDICT_BLOCK, len(rows.part)))
-            shared = BoostedDesign(rows.take(block))
+        for block, part in rows.blocks():  # a block's design at a time: bounded memory
+            shared = BoostedDesign(part)
             for column, model in enumerate(self.models):
                 design = shared.at(column)
                 if design.shape[1] != len(self.columns[column]):
