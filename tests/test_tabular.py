@@ -144,7 +144,7 @@ def test_the_consensus_is_scaled_like_a_vintage_and_its_count_is_not():
     assert network.shape == (2, 10) and np.isfinite(network).all()
     np.testing.assert_allclose(network[1], 0.0)  # zeros only: no firm vintage -> 0, count 0
     np.testing.assert_allclose(network[0, 5:], [1.0, 1.0, 1.0, 1.0, 1.0])  # delay 2: only 12 -> (12 - 10) / 2
-    design = tabular.boosted_design(rows, 0)
+    design = tabular.BoostedDesign(rows).at(0)
     np.testing.assert_allclose(design[0, -5:], scaled[0, 0])
     # The weekday profile is a quantity too: (14 - 10) / 2 = 2; unknown -> 0 for a network.
     context, names = vintage_features.context_features(
@@ -314,5 +314,5 @@ def test_boosted_predicts_in_blocks_the_same_bits_and_fits_without_a_known_targe
     np.testing.assert_array_equal(model.predict(rows), whole)
     unknown = rows.take(train)
     unknown = type(unknown)(**{**vars(unknown), "targets": np.full_like(unknown.targets, np.nan)})
-    with pytest.raises(ValueError):  # scikit-learn's own refusal of no rows, not a reshape of an empty design
+    with pytest.raises(ValueError, match="0 sample"):  # scikit-learn's refusal of no rows, not a reshape's
         tabular.Boosted().fit(unknown)

@@ -271,14 +271,9 @@ class PlanLinear:
         return _unscale(rows, scaled)
 
 
-def boosted_design(rows: TabularRows, column: int) -> np.ndarray:
-    """Delay ``column``'s design: [flat scaled window, scaled vintages, scaled lot, context (its
-    quantities scaled)]: (windows, n)."""
-    return BoostedDesign(rows).at(column)
-
-
 class BoostedDesign:
-    """:func:`boosted_design`'s parts scaled once for every delay (the vintages, context: a slice per delay)."""
+    """The trees' design per delay, [flat scaled window, scaled vintages, scaled lot, context (its quantities
+    scaled)]: (windows, n); the parts scaled once for every delay (vintages, context: a slice per delay)."""
 
     def __init__(self, rows: TabularRows) -> None:
         self.flat = rows.scaled_inputs().reshape(len(rows.part), int(np.prod(rows.inputs.shape[1:])))
@@ -328,7 +323,7 @@ class Boosted:
         rank = np.random.default_rng(self.seed).permutation(len(train.part))  # one draw order for every delay
         drawn = [self._drawn(np.flatnonzero(np.isfinite(column)), rank) for column in targets.T]
         needed = np.unique(np.concatenate(drawn))  # only the rows some delay is fitted on are scaled
-        shared = BoostedDesign(train.take(needed))
+        shared = BoostedDesign(train if len(needed) == len(train.part) else train.take(needed))
         for column, known in enumerate(drawn):
             design = shared.at(column, np.searchsorted(needed, known))
             # Vintages made after the origin (j < d) are NaN for every window: nothing to split on.
